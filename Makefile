@@ -1,0 +1,69 @@
+# Karpear: `make run` to serve the product with demo data, `make test` for the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+KARPEAR := $(BIN)/karpear
+PORT ?= 8000
+WORKERS ?= 2
+export KARPEAR_DATA_DIR ?= $(CURDIR)/var
+PYTHON ?= python3
+
+.PHONY: install run test lint test-sqlite test-postgres bench system-deps test-deps clean
+
+# Debian packages. apt-get runs only when something is missing.
+APT_RUN := gettext
+APT_TEST := postgresql chromium fonts-khmeros wrk
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "Installing system packages:$$missing"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+endef
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+system-deps:
+	$(call apt_ensure,$(APT_RUN))
+
+install: system-deps $(VENV)/.installed
+	cd src/karpear && ../../$(KARPEAR) compilemessages -v0
+	$(KARPEAR) migrate --noinput -v0
+	KARPEAR_STATIC_MANIFEST=1 $(KARPEAR) collectstatic --noinput -v0
+
+run: install
+	$(KARPEAR) demo --if-empty
+	@echo "Serving Karpear on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	KARPEAR_STATIC_MANIFEST=1 $(BIN)/gunicorn karpear.wsgi:application \
+	  --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - \
+	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
+
+test-deps: install
+	$(call apt_ensure,$(APT_TEST))
+	@test -f node_modules/axe-core/axe.min.js || npm ci --silent --no-audit --no-fund
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy src tests
+	$(KARPEAR) makemigrations --check --dry-run -v0
+	$(BIN)/python scripts/check_catalogue.py
+
+test-sqlite: test-deps
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: test-deps
+	@set -e; eval "$$(scripts/pg-test.sh start)"; trap 'scripts/pg-test.sh stop' EXIT; \
+	  DATABASE_URL="$$PG_URL" $(BIN)/pytest -q -p no:cacheprovider
+
+test: lint test-sqlite test-postgres
+
+bench: test-deps
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var node_modules

@@ -1,0 +1,3 @@
+from karpear.cli import main
+
+main()

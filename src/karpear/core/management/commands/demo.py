@@ -1,0 +1,96 @@
+"""`karpear demo`: a demo company, an administrator and sample reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from karpear.orgs.models import Organisation
+from karpear.orgs.services import organisation_create
+from karpear.reports.forms import LinkData, ReportData
+from karpear.reports.models import Category, Channel
+from karpear.reports.services import report_submit
+
+DEMO_PASSWORD = "karpear-demo-password"  # noqa: S105 - demo data only, printed to the operator
+SAMPLES = [
+    ("https://social.example/p/1001", Category.SEXUAL_IMAGE, Channel.WEB),
+    ("https://social.example/p/1001?ref=share", Category.SEXUAL_IMAGE, Channel.IN_APP),
+    ("https://video.example/live/42", Category.LIVE_STREAM, Channel.WEB),
+    ("https://chat.example/g/secret-group", Category.GROOMING, Channel.IN_APP),
+    ("https://social.example/u/threats", Category.SEXTORTION, Channel.WEB),
+]
+
+
+class Command(BaseCommand):
+    help = "Seed a demo company, an administrator and sample reports; print how to log in."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when an organisation already exists.",
+        )
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        if Organisation.objects.exists() and options["if_empty"]:
+            self.stdout.write("Demo data already present.")
+            return
+        org = Organisation.objects.filter(slug="demo").first() or organisation_create(
+            name="Demo Telecom",
+            name_km="ក្រុមហ៊ុនទូរគមនាគមន៍សាកល្បង",
+            slug="demo",
+            is_default=not Organisation.objects.filter(is_default=True).exists(),
+        )
+        now = timezone.now()
+        for i, (url, category, channel) in enumerate(SAMPLES):
+            report_submit(
+                organisation=org,
+                channel=channel,
+                data=ReportData(
+                    items=[LinkData(url=url, normalised_url=_canonical(url))],
+                    category=category,
+                    seen_on=(now - timedelta(days=i)).date(),
+                    seen_at_time=None,
+                    seen_approximate=True,
+                    description="",
+                    reporter_is_child=None,
+                    contact=None,
+                ),
+                submission_token=f"demo-{i}",
+                received_at=now - timedelta(hours=5 - i),
+            )
+        user_model = get_user_model()
+        admin = user_model.objects.filter(username="admin").first()
+        if admin is None:
+            admin = user_model.objects.create_superuser("admin", "", DEMO_PASSWORD)
+        device = TOTPDevice.objects.filter(user=admin).first() or TOTPDevice.objects.create(
+            user=admin, name="demo", confirmed=True
+        )
+        secret = _base32(device.bin_key)
+        self.stdout.write(self.style.SUCCESS(f"Demo organisation: {org.name}"))
+        self.stdout.write("Portal (Khmer): http://127.0.0.1:8000/   English: /en/")
+        self.stdout.write(
+            f"Admin: http://127.0.0.1:8000/admin/  user 'admin' password '{DEMO_PASSWORD}'"
+        )
+        self.stdout.write(
+            f"Admin TOTP secret (demo only): {secret}  code now: `karpear totp-code {secret}`"
+        )
+
+
+def _canonical(url: str) -> str:
+    from karpear.links.canonical import canonical_string
+
+    return canonical_string(url)
+
+
+def _base32(key: bytes) -> str:
+    import base64
+
+    return base64.b32encode(key).decode("ascii").rstrip("=")

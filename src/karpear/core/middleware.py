@@ -1,0 +1,80 @@
+"""Refuse oversized requests and file uploads before anything reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+
+class RequestGuardMiddleware:
+    """Answer 413 when the declared body is larger than the configured limit.
+
+    Django itself stops reading at DATA_UPLOAD_MAX_MEMORY_SIZE only when a view
+    touches request.POST; checking Content-Length up front gives the person a
+    clear page (or the API client one JSON error) instead of a bare 400.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+        if limit and length > limit and not request.path.startswith(_LARGE_BODY_PREFIXES):
+            message = _("What you sent is too long. Please make it shorter and try again.")
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"error": {"code": "too_large", "message": message}}, status=413
+                )
+            return render(request, "core/error.html", {"message": message}, status=413)
+        if (
+            request.method == "POST"
+            and (request.content_type or "").startswith("multipart/")
+            and not (request.path.startswith(_FILE_UPLOAD_PREFIXES))
+        ):
+            # Principle "never handle CSAM where it is not needed": the portal
+            # takes links, never files. Refuse before CSRF or anything else
+            # parses the body, so no uploaded byte is ever written to disk.
+            message = _(
+                "We do not take pictures or files. Please do not send them: the link is enough."
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"error": {"code": "files_refused", "message": message}}, status=415
+                )
+            return render(request, "core/error.html", {"message": message}, status=415)
+        return self.get_response(request)
+
+
+# Staff and platform endpoints that take files check them themselves (none yet).
+_FILE_UPLOAD_PREFIXES: tuple[str, ...] = ("/api/v1/hashes/",)
+
+# Endpoints that accept larger bodies check their own limits (none yet).
+_LARGE_BODY_PREFIXES: tuple[str, ...] = ("/api/v1/hashes/",)
+
+
+class ApiLanguageMiddleware:
+    """Let API clients choose the language of messages with Accept-Language.
+
+    Public pages take their language from the URL (Khmer at "/", English at
+    "/en/"), which makes LocaleMiddleware pin every other path to Khmer; the
+    API has no language in its paths, so it follows the header instead.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            language = translation.get_language_from_request(request, check_path=False)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -1,0 +1,63 @@
+"""Fixed-window rate limiting kept in the database.
+
+Why not django-ratelimit: it only supports memcached or Redis and refuses
+Django's database cache as non-atomic, while the embedded setup must run with
+no other service. Here a single `INSERT … ON CONFLICT … DO UPDATE … RETURNING`
+statement counts a hit atomically on both SQLite (3.35+) and PostgreSQL, so
+several server processes share one limit without a race.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core.clients import client_key
+from karpear.core.errors import RateLimited
+from karpear.core.models import RateCounter
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    count, seconds = rate.split("/", 1)
+    return int(count), int(seconds)
+
+
+def hit(action: str, client: str, rate: str) -> tuple[int, int]:
+    """Count one hit; return (hits in this window, seconds until it ends)."""
+    limit_window = parse_rate(rate)[1]
+    now = timezone.now()
+    epoch = int(now.timestamp())
+    window_start = epoch - epoch % limit_window
+    retry_after = window_start + limit_window - epoch
+    bucket = hashlib.sha256(f"{action}|{client}|{window_start}".encode()).hexdigest()
+    expires = now + timedelta(seconds=retry_after)
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (bucket, hits, expires_at) VALUES (%s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT (bucket) DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
+            [bucket, expires],
+        )
+        row = cursor.fetchone()
+    if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
+        RateCounter.objects.filter(expires_at__lt=now).delete()
+    return (int(row[0]) if row else 1), retry_after
+
+
+def enforce(request: HttpRequest, action: str, rate: str) -> None:
+    """Raise RateLimited when this client went over `rate` for `action`."""
+    if not settings.KARPEAR_RATELIMIT_ENABLED:
+        return
+    hits, retry_after = hit(action, client_key(request), rate)
+    if hits > parse_rate(rate)[0]:
+        raise RateLimited(
+            _("Too many tries from this phone or computer. Please try again in a minute."),
+            retry_after=retry_after,
+        )

@@ -1,0 +1,1 @@
+"""Link handling shared by every capability: canonical forms, never fetching."""

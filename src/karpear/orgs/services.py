@@ -1,0 +1,98 @@
+"""Creating organisations and reading their public settings."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
+
+from karpear.orgs.models import HelpContact, Organisation
+
+# Defaults from the guidelines (2.6 referral pathways; the box on agency
+# roles). Every deployment should confirm these with the services themselves;
+# they are editable in the admin.
+DEFAULT_HELP_CONTACTS: list[dict[str, str]] = [
+    {
+        "kind": HelpContact.Kind.HELPLINE,
+        "name_en": "Child Helpline Cambodia",
+        "name_km": "ខ្សែទូរស័ព្ទជំនួយកុមារកម្ពុជា",
+        "phone": "1280",
+        "note_en": "Free call, 24 hours a day",
+        "note_km": "ហៅដោយឥតគិតថ្លៃ ២៤ ម៉ោង",
+    },
+    {
+        "kind": HelpContact.Kind.HOTLINE,
+        "name_en": "Internet Hotline Cambodia (APLE)",
+        "name_km": "ខ្សែទូរស័ព្ទបន្ទាន់អ៊ីនធឺណិតកម្ពុជា (APLE)",
+        "website": "www.internethotline.org.kh",
+        "note_en": "Report sexual pictures of children online",
+        "note_km": "រាយការណ៍រូបភាពផ្លូវភេទរបស់កុមារនៅលើអ៊ីនធឺណិត",
+    },
+    {
+        "kind": HelpContact.Kind.POLICE,
+        "name_en": "Police",
+        "name_km": "នគរបាល",
+        "phone": "117",
+        "note_en": "If a child is in danger now",
+        "note_km": "បើកុមារកំពុងមានគ្រោះថ្នាក់ឥឡូវនេះ",
+    },
+]
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    name: str,
+    slug: str,
+    name_km: str = "",
+    domain: str | None = None,
+    is_default: bool = False,
+    response_hours: int = 24,
+) -> Organisation:
+    """Create an organisation with the default help contacts."""
+    org = Organisation.objects.create(
+        name=name,
+        name_km=name_km,
+        slug=slug,
+        domain=(domain or None) and domain.lower(),
+        is_default=is_default,
+        response_hours=response_hours,
+    )
+    HelpContact.objects.bulk_create(
+        HelpContact(organisation=org, position=i, **contact)
+        for i, contact in enumerate(DEFAULT_HELP_CONTACTS)
+    )
+    return org
+
+
+def organisation_for_host(host: str) -> Organisation | None:
+    """The organisation serving `host`, else the default one, else None."""
+    host = host.split(":", 1)[0].lower().rstrip(".")
+    orgs = list(
+        Organisation.objects.filter(domain=host) | Organisation.objects.filter(is_default=True)
+    )
+    for org in orgs:
+        if org.domain == host:
+            return org
+    return orgs[0] if orgs else None
+
+
+def help_contacts(org: Organisation) -> list[HelpContact]:
+    return list(org.help_contacts.all())
+
+
+class NoOrganisation(Http404):
+    """No organisation serves this host name (and none is the default)."""
+
+
+def current_organisation(request: HttpRequest) -> Organisation:
+    """The organisation a public request is for, cached on the request.
+
+    Raises NoOrganisation, which the views turn into a plain 404 page.
+    """
+    cached: Organisation | None = getattr(request, "_karpear_org", None)
+    if cached is None:
+        cached = organisation_for_host(request.get_host())
+        if cached is None:
+            raise NoOrganisation(request.get_host())
+        request._karpear_org = cached  # type: ignore[attr-defined]
+    return cached

@@ -1,0 +1,136 @@
+"""In-app reporting API (issue #2, item 13): the form's rules behind JSON."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, time
+from typing import Annotated
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field, StrictBool, StrictStr
+
+from karpear.core.errors import ApplicationError
+from karpear.core.ratelimit import enforce
+from karpear.orgs.services import current_organisation
+from karpear.reports.forms import ReportForm
+from karpear.reports.models import Category, Channel, PublicStatus
+from karpear.reports.services import report_public_status, report_submit
+
+router = Router(tags=["reports"])
+
+
+class ContactIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[StrictStr, Field(max_length=100)] = ""
+    phone: Annotated[StrictStr, Field(max_length=20)] = ""
+    email: Annotated[StrictStr, Field(max_length=254)] = ""
+
+
+class ReportIn(Schema):
+    """A report from the company's app. Omit `contact` to stay anonymous."""
+
+    model_config = ConfigDict(extra="forbid")
+    links: Annotated[list[Annotated[StrictStr, Field(max_length=2048)]], Field(max_length=20)] = []
+    app_name: Annotated[StrictStr, Field(max_length=100)] = ""
+    account_name: Annotated[StrictStr, Field(max_length=200)] = ""
+    category: Category
+    seen_on: date | None = None
+    seen_at_time: time | None = None
+    seen_approximate: StrictBool = False
+    description: Annotated[StrictStr, Field(max_length=2000)] = ""
+    reporter_is_child: StrictBool | None = None
+    contact: ContactIn | None = None
+    platform_content_id: Annotated[StrictStr, Field(max_length=200)] = ""
+
+
+class ReportCreated(Schema):
+    reference: str
+    status: PublicStatus
+    status_url: str
+    received_at: str
+    response_hours: int
+
+
+class ReportStatusOut(Schema):
+    reference: str
+    status: PublicStatus
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+def _form_data(payload: ReportIn) -> dict[str, object]:
+    contact = payload.contact
+    return {
+        "links": "\n".join(payload.links),
+        "app_name": payload.app_name,
+        "account_name": payload.account_name,
+        "category": payload.category.value,
+        "seen_on": payload.seen_on.isoformat() if payload.seen_on else "",
+        "seen_at_time": payload.seen_at_time.strftime("%H:%M") if payload.seen_at_time else "",
+        "seen_approximate": "on" if payload.seen_approximate else "",
+        "description": payload.description,
+        "age": {True: "child", False: "adult", None: ""}[payload.reporter_is_child],
+        "contact_choice": "contact" if contact else "anonymous",
+        "contact_name": contact.name if contact else "",
+        "contact_phone": contact.phone if contact else "",
+        "contact_email": contact.email if contact else "",
+    }
+
+
+@router.post(
+    "/reports",
+    response={201: ReportCreated, 200: ReportCreated, 400: ErrorOut, 413: ErrorOut, 429: ErrorOut},
+    summary="Send a report from the company's app",
+    description="Send an `Idempotency-Key` header to make retries safe: the same key "
+    "returns the first report (200) instead of creating another.",
+)
+def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportCreated]:
+    org = current_organisation(request)
+    enforce(request, "report", settings.KARPEAR_RATE_REPORTS)
+    form = ReportForm(_form_data(payload))
+    if not form.is_valid():
+        raise ApplicationError(
+            _("Some answers need to be checked."),
+            code="invalid",
+            fields={name: [str(e) for e in errors] for name, errors in form.errors.items()},
+        )
+    data = replace(form.to_data(), platform_content_id=payload.platform_content_id)
+    report, created = report_submit(
+        organisation=org,
+        channel=Channel.IN_APP,
+        data=data,
+        submission_token=request.headers.get("Idempotency-Key", "")[:200],
+    )
+    path = reverse("api-1:report_status", kwargs={"reference": report.reference})
+    return (201 if created else 200), ReportCreated(
+        reference=report.reference,
+        status=PublicStatus(report.status),
+        status_url=request.build_absolute_uri(path),
+        received_at=report.received_at.isoformat(),
+        response_hours=org.response_hours,
+    )
+
+
+@router.get(
+    "/reports/{reference}",
+    response={200: ReportStatusOut, 404: ErrorOut, 429: ErrorOut},
+    url_name="report_status",
+    summary="The coarse status of a report",
+)
+def get_report_status(request: HttpRequest, reference: str) -> ReportStatusOut:
+    org = current_organisation(request)
+    enforce(request, "status", settings.KARPEAR_RATE_STATUS)
+    parsed, status = report_public_status(organisation=org, reference=reference)
+    return ReportStatusOut(reference=parsed, status=PublicStatus(status))

@@ -1,0 +1,312 @@
+"""The report form: the one set of rules for the portal and the in-app API.
+
+The JSON API builds this same form from its payload, so a rule and its
+message live in one place (guidelines 2.6: URL or link, nature of the
+material, date and time, optional contact, anonymous allowed).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.links.canonical import MalformedURL, canonicalize, is_plausible_site
+from karpear.reports.models import Category
+
+MAX_LINKS = 20
+MAX_LINK_LENGTH = 2048
+MAX_DESCRIPTION = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffd\ufeff]")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+_UNREADABLE = _("Some letters could not be read. Please type them again.")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Refuse text that is not readable: control characters or bad encoding.
+
+    Django decodes form bodies with errors="replace", so bytes that were not
+    UTF-8 arrive as U+FFFD; JSON bodies are decoded strictly by the API.
+    """
+    pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE
+    if pattern.search(value):
+        raise ValidationError(_UNREADABLE, code="encoding")
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class LinkData:
+    url: str = ""
+    normalised_url: str = ""
+    app_name: str = ""
+    account_name: str = ""
+
+
+@dataclass(frozen=True)
+class ContactData:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class ReportData:
+    items: list[LinkData]
+    category: str
+    seen_on: date | None
+    seen_at_time: time | None
+    seen_approximate: bool
+    description: str
+    reporter_is_child: bool | None
+    contact: ContactData | None
+    platform_content_id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ReportForm(forms.Form):
+    links = forms.CharField(
+        label=_("Link"),
+        help_text=_(
+            "Copy the link and paste it here. If you have more than one, put each on a new line."
+        ),
+        required=False,
+        max_length=MAX_LINKS * (MAX_LINK_LENGTH + 2),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "inputmode": "url",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+            }
+        ),
+    )
+    app_name = forms.CharField(
+        label=_("App or website name"),
+        required=False,
+        max_length=100,
+        help_text=_("Only if you have no link. For example: Facebook, Telegram, TikTok."),
+    )
+    account_name = forms.CharField(
+        label=_("Username, page or group name"),
+        required=False,
+        max_length=200,
+    )
+    category = forms.ChoiceField(
+        label=_("What did you see?"),
+        choices=Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Please choose what you saw."),
+            "invalid_choice": _("Please choose what you saw."),
+        },
+    )
+    seen_on = forms.DateField(
+        label=_("When did you see it?"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": _("Please write the date like 2026-01-31.")},
+    )
+    seen_at_time = forms.TimeField(
+        label=_("About what time? (if you know)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Please write the time like 14:30.")},
+    )
+    seen_approximate = forms.BooleanField(
+        label=_("I am not sure of the exact day or time"), required=False
+    )
+    description = forms.CharField(
+        label=_("Tell us more (if you want)"),
+        required=False,
+        max_length=MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Do not write your password or anyone's home address."),
+    )
+    age = forms.ChoiceField(
+        label=_("How old are you?"),
+        required=False,
+        choices=[
+            ("", _("I'd rather not say")),
+            ("child", _("I am under 18")),
+            ("adult", _("I am 18 or older")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    contact_choice = forms.ChoiceField(
+        label=_("Can we contact you?"),
+        choices=[
+            ("anonymous", _("No, I want to stay anonymous")),
+            ("contact", _("Yes, you may contact me")),
+        ],
+        initial="anonymous",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    contact_name = forms.CharField(label=_("Your name"), required=False, max_length=100)
+    contact_phone = forms.CharField(
+        label=_("Phone number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    contact_email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": _("Please check the email address.")},
+    )
+    # Honeypot: hidden from people (CSS and aria-hidden), filled by bots.
+    website = forms.CharField(required=False, max_length=200, label=_("Leave this empty"))
+    # One-time token so a double tap or a reload gives the same receipt.
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for form_field in self.fields.values():
+            for validator in form_field.validators:
+                if isinstance(validator, ProhibitNullCharactersValidator):
+                    validator.message = _UNREADABLE
+        if not self.is_bound:
+            self.initial.setdefault("seen_on", timezone.localdate())
+            self.initial.setdefault("submission", secrets.token_urlsafe(24))
+
+    def _clean_line(self, name: str) -> str:
+        return clean_text(self.cleaned_data.get(name) or "")
+
+    def clean_app_name(self) -> str:
+        return self._clean_line("app_name")
+
+    def clean_account_name(self) -> str:
+        return self._clean_line("account_name")
+
+    def clean_contact_name(self) -> str:
+        return self._clean_line("contact_name")
+
+    def clean_submission(self) -> str:
+        return self._clean_line("submission")
+
+    def clean_description(self) -> str:
+        return clean_text(self.cleaned_data.get("description") or "", multiline=True)
+
+    def clean_contact_phone(self) -> str:
+        phone = self._clean_line("contact_phone")
+        if phone and not _PHONE.match(phone):
+            raise ValidationError(_("Please check the phone number."), code="phone")
+        return phone
+
+    def clean_links(self) -> list[LinkData]:
+        raw = clean_text(self.cleaned_data.get("links") or "", multiline=True)
+        lines = [line.strip() for line in raw.splitlines() if line.strip()]
+        if len(lines) > MAX_LINKS:
+            raise ValidationError(
+                _("Please send at most %(count)d links in one report.") % {"count": MAX_LINKS},
+                code="too_many",
+            )
+        items: list[LinkData] = []
+        for line in lines:
+            if len(line) > MAX_LINK_LENGTH:
+                raise ValidationError(_("One of the links is too long."), code="too_long")
+            try:
+                canonical = canonicalize(line)
+            except MalformedURL as exc:
+                raise ValidationError(
+                    _("This does not look like a link: %(link)s") % {"link": line[:80]},
+                    code="malformed_" + exc.reason.replace(" ", "_"),
+                ) from exc
+            if not is_plausible_site(canonical):
+                raise ValidationError(
+                    _("This does not look like a link: %(link)s") % {"link": line[:80]},
+                    code="malformed_no_site",
+                )
+            normalised = str(canonical)
+            if all(item.normalised_url != normalised for item in items):
+                items.append(LinkData(url=line, normalised_url=normalised))
+        return items
+
+    def clean_seen_on(self) -> date | None:
+        seen_on: date | None = self.cleaned_data.get("seen_on")
+        if seen_on is None:
+            return None
+        today = timezone.localdate()
+        # One day of slack for a phone whose clock or time zone is off.
+        if seen_on > today + timedelta(days=1):
+            raise ValidationError(_("This date is in the future."), code="future")
+        if seen_on < date(2000, 1, 1):
+            raise ValidationError(_("Please check the year."), code="too_old")
+        return seen_on
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("website"):
+            raise ValidationError(_("Please leave the last box empty."), code="honeypot")
+        links = data.get("links") or []
+        if (
+            "links" not in self.errors
+            and not links
+            and not (data.get("app_name") and data.get("account_name"))
+        ):
+            self.add_error(
+                "links",
+                ValidationError(
+                    _(
+                        "Please paste the link. If there is no link, write the app name and the "
+                        "username or group name."
+                    ),
+                    code="required",
+                ),
+            )
+        has_contact = any(data.get(k) for k in ("contact_name", "contact_phone", "contact_email"))
+        if data.get("contact_choice") == "contact" and not (
+            data.get("contact_phone") or data.get("contact_email")
+        ):
+            self.add_error(
+                "contact_phone",
+                ValidationError(
+                    _("Please write a phone number or an email, or choose to stay anonymous."),
+                    code="contact_required",
+                ),
+            )
+        elif data.get("contact_choice") != "contact" and has_contact:
+            self.add_error(
+                "contact_choice",
+                ValidationError(
+                    _(
+                        "You chose to stay anonymous but wrote contact details. Please choose "
+                        '"Yes, you may contact me" or clear those boxes.'
+                    ),
+                    code="contact_conflict",
+                ),
+            )
+        return data
+
+    def to_data(self) -> ReportData:
+        data = self.cleaned_data
+        items = list(data["links"])
+        if not items:
+            items = [LinkData(app_name=data["app_name"], account_name=data["account_name"])]
+        contact = None
+        if data.get("contact_choice") == "contact":
+            contact = ContactData(
+                name=data["contact_name"], phone=data["contact_phone"], email=data["contact_email"]
+            )
+        return ReportData(
+            items=items,
+            category=data["category"],
+            seen_on=data.get("seen_on"),
+            seen_at_time=data.get("seen_at_time"),
+            seen_approximate=bool(data.get("seen_approximate")),
+            description=data.get("description", ""),
+            reporter_is_child={"child": True, "adult": False}.get(data.get("age") or ""),
+            contact=contact,
+        )

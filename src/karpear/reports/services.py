@@ -1,0 +1,128 @@
+"""Receiving reports: the one function every channel calls."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from karpear.core.crypto import encrypt_text
+from karpear.core.errors import NotFound
+from karpear.orgs.models import Organisation
+from karpear.reports.forms import ReportData
+from karpear.reports.models import Channel, PublicStatus, Report, ReportedItem
+from karpear.reports.references import new_reference, parse_reference
+
+
+def _submission_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest() if token else ""
+
+
+def report_submit(
+    *,
+    organisation: Organisation,
+    channel: Channel,
+    data: ReportData,
+    submission_token: str = "",
+    received_at: datetime | None = None,
+) -> tuple[Report, bool]:
+    """Store a report durably and return (report, created).
+
+    1. If this submission token was seen before for this organisation, return
+       that report unchanged (a double tap or a retried API call).
+    2. Otherwise write the report and its items in one transaction. The caller
+       shows the reference only after this returns, i.e. after COMMIT, so a
+       reference a person was given always exists (PRODUCT: nothing
+       acknowledged is ever lost).
+    """
+    key = _submission_hash(submission_token)
+    if key:
+        existing = Report.objects.filter(organisation=organisation, submission_key=key).first()
+        if existing is not None:
+            return existing, False
+    contact = ""
+    if data.contact is not None:
+        contact = encrypt_text(
+            json.dumps(
+                {
+                    "name": data.contact.name,
+                    "phone": data.contact.phone,
+                    "email": data.contact.email,
+                },
+                ensure_ascii=False,
+            )
+        )
+    when = (received_at or timezone.now()).replace(microsecond=0)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(
+                    organisation=organisation,
+                    reference=new_reference(),
+                    channel=channel,
+                    category=data.category,
+                    seen_on=data.seen_on,
+                    seen_at_time=data.seen_at_time,
+                    seen_approximate=data.seen_approximate,
+                    description=data.description,
+                    reporter_is_child=data.reporter_is_child,
+                    contact_encrypted=contact,
+                    language=get_language() or "km",
+                    platform_content_id=data.platform_content_id,
+                    submission_key=key,
+                    received_at=when,
+                )
+                ReportedItem.objects.bulk_create(
+                    ReportedItem(
+                        report=report,
+                        organisation=organisation,
+                        url=item.url,
+                        normalised_url=item.normalised_url,
+                        normalised_url_sha256=hashlib.sha256(
+                            item.normalised_url.encode("utf-8")
+                        ).hexdigest()
+                        if item.normalised_url
+                        else "",
+                        app_name=item.app_name,
+                        account_name=item.account_name,
+                    )
+                    for item in data.items
+                )
+            return report, True
+        except IntegrityError:
+            # Either the same submission raced in from a second request, or
+            # (once in ~10^16) the random reference collided: look, then retry.
+            if key:
+                existing = Report.objects.filter(
+                    organisation=organisation, submission_key=key
+                ).first()
+                if existing is not None:
+                    return existing, False
+    raise RuntimeError("could not allocate a unique report reference")
+
+
+def report_public_status(*, organisation: Organisation, reference: str) -> tuple[str, str]:
+    """The coarse public status of a report: (reference, status).
+
+    Only the four coarse states ever leave here; nothing about the content,
+    the case or other reports (issue #2, item 11).
+    """
+    parsed = parse_reference(reference)
+    if parsed is None:
+        raise NotFound(
+            _("This code is not right. Please check each letter and number."),
+            code="bad_reference",
+        )
+    status = (
+        Report.objects.filter(organisation=organisation, reference=parsed)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is None:
+        raise NotFound(_("We could not find a report with this code."), code="not_found")
+    return parsed, PublicStatus(status).value

@@ -1,0 +1,266 @@
+"""Karpear settings: one module, driven by the environment.
+
+Every value has a safe default for the embedded setup (SQLite and a local data
+directory, so `make run` needs no other service). Secrets may also be given as
+`NAME_FILE` pointing at a file. In production (`KARPEAR_ENV=production`)
+missing secrets are an error instead of being generated.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+# Lets admin classes be written with type parameters (admin.ModelAdmin[Model]).
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    """Read NAME, or the contents of the file named by NAME_FILE."""
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        return Path(file_name).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+PRODUCTION = os.environ.get("KARPEAR_ENV", "development") == "production"
+
+DATA_DIR = Path(os.environ.get("KARPEAR_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def _secret_from_data_dir(name: str, env_name: str) -> str:
+    """A secret from the environment, or one generated once into DATA_DIR.
+
+    Generating it keeps a plain checkout runnable without ever putting a
+    constant secret in the repository; production must supply it explicitly.
+    """
+    value = env_str(env_name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{env_name} (or {env_name}_FILE) must be set in production")
+    path = DATA_DIR / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_from_data_dir("secret_key", "SECRET_KEY")
+# Key for field-level encryption of personal data (reporter contact details).
+# Comma-separated: the first encrypts, all decrypt (rotation; docs/operations.md).
+KARPEAR_FIELD_KEYS = env_list("KARPEAR_FIELD_KEYS") or [
+    _secret_from_data_dir("field_key", "KARPEAR_FIELD_KEY")
+]
+# Keyed hash for rate limiting, so raw IP addresses are never stored.
+KARPEAR_CLIENT_HASH_KEY = _secret_from_data_dir("client_hash_key", "KARPEAR_CLIENT_HASH_KEY")
+
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "ninja",
+    "karpear.core",
+    "karpear.orgs",
+    "karpear.links",
+    "karpear.reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "karpear.core.middleware.RequestGuardMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "karpear.core.middleware.ApiLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "karpear.urls"
+WSGI_APPLICATION = "karpear.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "karpear.orgs.context_processors.organisation",
+            ],
+        },
+    }
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'karpear.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets several gunicorn workers read while one writes; IMMEDIATE takes
+    # the write lock at BEGIN so concurrent writers queue instead of failing.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Khmer first: Khmer is the default language; English lives under /en/.
+LANGUAGE_CODE = "km"
+LANGUAGES = [("km", _("Khmer")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Phnom_Penh"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names (long cache lifetimes) need `collectstatic`, which
+    # `make install` and deployments run; a bare checkout serves files as they are.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION or env_bool("KARPEAR_STATIC_MANIFEST")
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Request limits. The portal takes links and words, never files.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("KARPEAR_MAX_BODY_BYTES", 32 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+
+# Security headers. No page loads anything from a third party (principle:
+# privacy by default), so the policy only allows this origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "script-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = env_bool("KARPEAR_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+if PRODUCTION:
+    SECURE_HSTS_SECONDS = 31536000
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production")
+
+# Number of reverse proxies in front of Karpear whose X-Forwarded-For we trust.
+KARPEAR_TRUSTED_PROXIES = env_int("KARPEAR_TRUSTED_PROXIES", 0)
+
+# Rate limits: "count/seconds". Configurable because a school or an NGO office
+# may send many reports from one address.
+KARPEAR_RATE_REPORTS = os.environ.get("KARPEAR_RATE_REPORTS", "10/60")
+KARPEAR_RATE_STATUS = os.environ.get("KARPEAR_RATE_STATUS", "30/60")
+KARPEAR_RATELIMIT_ENABLED = env_bool("KARPEAR_RATELIMIT_ENABLED", True)
+
+# Default response time promised on the receipt (hours); each organisation may
+# set its own. 2.6: "a set time to act and respond on each report should be
+# established". 24 hours is Karpear's default, not a legal figure.
+KARPEAR_DEFAULT_RESPONSE_HOURS = env_int("KARPEAR_DEFAULT_RESPONSE_HOURS", 24)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "karpear.core.logging.RedactFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("KARPEAR_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django logs the request line of every 4xx; paths may carry report
+        # references, so keep those at WARNING and redact them.
+        "django.request": {"level": "ERROR"},
+    },
+}
+CSRF_FAILURE_VIEW = "karpear.core.views.csrf_failure"

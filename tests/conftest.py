@@ -1,0 +1,99 @@
+"""The cast and the helpers every test uses.
+
+Two organisations share the deployment: "acme" (the default, served at any
+unknown host) and "bayon" (served at bayon.test). Tests build data through the
+real services, never raw model writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client as DjangoClient
+
+from karpear.orgs.models import Organisation
+from karpear.orgs.services import organisation_create
+
+BAYON_HOST = "bayon.test"
+
+
+class Client(DjangoClient):
+    """Posts forms the way a browser does (urlencoded), unless files are attached."""
+
+    def post(  # type: ignore[override]
+        self, path: str, data: Any = None, content_type: str | None = None, **extra: Any
+    ) -> Any:
+        if (
+            content_type is None
+            and isinstance(data, dict)
+            and not any(isinstance(v, SimpleUploadedFile) for v in data.values())
+        ):
+            return super().post(
+                path,
+                urlencode(data, doseq=True),
+                content_type="application/x-www-form-urlencoded",
+                **extra,
+            )
+        if content_type is None:
+            return super().post(path, data, **extra)
+        return super().post(path, data, content_type=content_type, **extra)
+
+
+@pytest.fixture
+def acme(db: None) -> Organisation:
+    return organisation_create(
+        name="Acme Mobile", name_km="អាក់មី", slug="acme", is_default=True, response_hours=12
+    )
+
+
+@pytest.fixture
+def bayon(db: None) -> Organisation:
+    return organisation_create(name="Bayon Social", slug="bayon", domain=BAYON_HOST)
+
+
+@pytest.fixture
+def client(acme: Organisation) -> Client:
+    return Client()
+
+
+@pytest.fixture
+def bayon_client(bayon: Organisation) -> Client:
+    return Client(HTTP_HOST=BAYON_HOST)
+
+
+def valid_form(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "links": "https://social.example/p/123",
+        "category": "sexual_image",
+        "seen_on": "2026-11-20",
+        "seen_at_time": "",
+        "description": "",
+        "age": "",
+        "contact_choice": "anonymous",
+        "contact_name": "",
+        "contact_phone": "",
+        "contact_email": "",
+        "website": "",
+        "submission": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def valid_json(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "links": ["https://social.example/p/123"],
+        "category": "sexual_image",
+        "seen_on": "2026-11-20",
+    }
+    data.update(overrides)
+    return data
+
+
+def pytest_report_header() -> str:
+    from django.conf import settings
+
+    return f"karpear database: {settings.DATABASES['default']['ENGINE']}"
