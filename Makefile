@@ -49,7 +49,7 @@ test-deps: install
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
-	$(BIN)/mypy src tests
+	$(BIN)/mypy src tests bench
 	$(KARPEAR) makemigrations --check --dry-run -v0
 	$(BIN)/python scripts/check_catalogue.py
 

@@ -42,6 +42,11 @@ class Client(DjangoClient):
         return super().post(path, data, content_type=content_type, **extra)
 
 
+@pytest.fixture(autouse=True)
+def _test_hosts(settings: Any) -> None:
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, BAYON_HOST, "nobody.test"]
+
+
 @pytest.fixture
 def acme(db: None) -> Organisation:
     return organisation_create(

@@ -1,0 +1,16 @@
+"""`make bench`: every benchmark, each printing its figures beside its reference."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import intake
+
+BENCHES = [intake.main]
+
+if __name__ == "__main__":
+    for bench in BENCHES:
+        bench()

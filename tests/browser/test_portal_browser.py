@@ -1,0 +1,149 @@
+"""A person reports, gets a reference and checks status, in a real browser on a phone screen."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from karpear.reports.models import Report
+from tests.browser.conftest import axe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+REFERENCE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+
+
+def _fill_minimal(page: Any, link: str) -> None:
+    page.fill("#id_links", link)
+    page.check("#id_category_0")
+
+
+def test_a_child_reports_in_khmer_and_checks_the_status(page: Any) -> None:
+    page.goto(page.base + "/")
+    assert page.locator("html").get_attribute("lang") == "km"
+    _fill_minimal(page, "https://social.example/p/77")
+    page.check("#id_age_1")  # I am under 18
+    page.click("button[type=submit]")
+    reference = page.inner_text("#reference").strip()
+    assert REFERENCE.match(reference)
+    assert "សូមអរគុណ" in page.inner_text("h1")
+    report = Report.objects.get(reference=reference)
+    assert report.reporter_is_child is True and report.language == "km"
+
+    page.click("footer >> text=ពិនិត្យរបាយការណ៍")
+    page.fill("#id_reference", reference.lower().replace("-", " "))
+    page.click("button[type=submit]")
+    assert reference in page.inner_text(".result")
+    assert page.locator("[aria-current=step]").inner_text() == "បានទទួល"
+
+
+def test_an_adult_reports_in_english_without_javascript(nojs_page: Any) -> None:
+    page = nojs_page
+    page.goto(page.base + "/en/")
+    page.fill("#id_links", "https://video.example/live/9")
+    page.check("#id_category_1")
+    page.fill("#id_seen_on", "2026-11-01")
+    page.check("#id_contact_choice_1")
+    page.fill("#id_contact_email", "teacher@school.example")
+    page.click("button[type=submit]")
+    reference = page.inner_text("#reference").strip()
+    assert REFERENCE.match(reference)
+    report = Report.objects.get(reference=reference)
+    assert not report.is_anonymous and report.language == "en"
+
+    page.goto(page.base + "/en/status/")
+    page.fill("#id_reference", reference)
+    page.click("button[type=submit]")
+    assert "Received" in page.inner_text("[aria-current=step]")
+
+
+def test_errors_are_announced_and_keep_what_was_typed(nojs_page: Any) -> None:
+    page = nojs_page
+    page.goto(page.base + "/en/")
+    page.fill("#id_description", "A man in the group keeps asking")
+    page.click("button[type=submit]")
+    assert page.locator(".errors[role=alert]").count() == 1
+    assert page.locator("#id_links").get_attribute("aria-invalid") == "true"
+    assert "id_links_error" in (page.locator("#id_links").get_attribute("aria-describedby") or "")
+    assert page.input_value("#id_description") == "A man in the group keeps asking"
+    assert page.title().startswith("Please check your answers")
+    assert Report.objects.count() == 0
+
+
+def test_the_language_switch_keeps_the_page(page: Any) -> None:
+    page.goto(page.base + "/status/")
+    page.click("a.lang")
+    assert page.url.endswith("/en/status/")
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def _pages(page: Any) -> list[tuple[str, Any]]:
+    """Every public page state, as (name, visit) pairs, in both languages."""
+
+    def form(prefix: str) -> None:
+        page.goto(page.base + prefix)
+
+    def errors(prefix: str) -> None:
+        form(prefix)
+        page.click("button[type=submit]")
+
+    def receipt(prefix: str) -> None:
+        form(prefix)
+        _fill_minimal(page, "https://x.example/1")
+        page.click("button[type=submit]")
+
+    def status(prefix: str) -> None:
+        page.goto(page.base + prefix + "status/")
+
+    def status_error(prefix: str) -> None:
+        status(prefix)
+        page.fill("#id_reference", "WRONG")
+        page.click("button[type=submit]")
+
+    def missing(prefix: str) -> None:
+        page.goto(page.base + prefix + "nothing/")
+
+    visits = [form, errors, receipt, status, status_error, missing]
+    return [
+        (f"{prefix} {visit.__name__}", lambda v=visit, p=prefix: v(p))
+        for prefix in ["/", "/en/"]
+        for visit in visits
+    ]
+
+
+def test_every_public_page_passes_axe_wcag_22_aa(page: Any, settings: Any) -> None:
+    settings.KARPEAR_RATE_REPORTS = "100/60"
+    failures = {}
+    for name, visit in _pages(page):
+        visit()
+        violations = axe_violations(page)
+        if violations:
+            failures[name] = violations
+    assert failures == {}
+
+
+def test_no_layout_shift_and_no_sideways_scrolling_at_360px(page: Any) -> None:
+    for path in ["/", "/en/", "/status/"]:
+        page.goto(page.base + path)
+        shift = page.evaluate("""() => new Promise(resolve => {
+            let total = 0;
+            new PerformanceObserver(list => { for (const e of list.getEntries())
+                if (!e.hadRecentInput) total += e.value; })
+              .observe({type: 'layout-shift', buffered: true});
+            setTimeout(() => resolve(total), 500);
+        })""")
+        assert shift == 0, (path, shift)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+
+
+def test_touch_targets_are_large(page: Any) -> None:
+    page.goto(page.base + "/en/")
+    small = page.evaluate("""() => [...document.querySelectorAll(
+            'button, a, input[type=radio], input[type=checkbox], summary, input[type=text]')]
+        .filter(e => e.offsetParent !== null && !e.closest('.hp') && !e.classList.contains('skip'))
+        .map(e => { const label = e.closest('label') || e;
+                    const r = label.getBoundingClientRect();
+                    return [e.outerHTML.slice(0, 60), r.width, r.height]; })
+        .filter(([, w, h]) => w < 24 || h < 24)""")
+    assert small == []
