@@ -104,6 +104,9 @@ INSTALLED_APPS = [
     "karpear.orgs",
     "karpear.links",
     "karpear.reports",
+    "karpear.audit",
+    "karpear.staff",
+    "karpear.cases",
 ]
 
 MIDDLEWARE = [
@@ -266,3 +269,17 @@ LOGGING = {
     },
 }
 CSRF_FAILURE_VIEW = "karpear.core.views.csrf_failure"
+
+# Staff sign-in (issue #3, item 1): lockout after repeated failures, session
+# expiry after inactivity (every request pushes the expiry forward).
+KARPEAR_LOCKOUT_AFTER = env_int("KARPEAR_LOCKOUT_AFTER", 5)
+KARPEAR_LOCKOUT_MINUTES = env_int("KARPEAR_LOCKOUT_MINUTES", 15)
+SESSION_COOKIE_AGE = env_int("KARPEAR_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+LOGIN_URL = "desk:login"
+OTP_TOTP_ISSUER = "Karpear"
+
+# Reporter contact details are deleted this long after their case closes
+# (issue #3, item 10; privacy by default).
+KARPEAR_CONTACT_RETENTION_DAYS = env_int("KARPEAR_CONTACT_RETENTION_DAYS", 90)

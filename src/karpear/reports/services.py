@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from karpear.core.crypto import encrypt_text
+from karpear.core.crypto import decrypt_text, encrypt_text
 from karpear.core.errors import NotFound
 from karpear.orgs.models import Organisation
 from karpear.reports.forms import ReportData
 from karpear.reports.models import Channel, PublicStatus, Report, ReportedItem
 from karpear.reports.references import new_reference, parse_reference
+from karpear.reports.signals import report_received
 
 
 def _submission_hash(token: str) -> str:
@@ -93,6 +94,7 @@ def report_submit(
                     )
                     for item in data.items
                 )
+                report_received.send(sender=Report, report=report)
             return report, True
         except IntegrityError:
             # Either the same submission raced in from a second request, or
@@ -126,3 +128,42 @@ def report_public_status(*, organisation: Organisation, reference: str) -> tuple
     if status is None:
         raise NotFound(_("We could not find a report with this code."), code="not_found")
     return parsed, PublicStatus(status).value
+
+
+def report_group_keys(report: Report) -> list[str]:
+    """Keys that identify the reported content, for grouping duplicate reports."""
+    keys = [
+        f"url:{h}"
+        for h in report.items.exclude(normalised_url_sha256="").values_list(
+            "normalised_url_sha256", flat=True
+        )
+    ]
+    if report.platform_content_id:
+        keys.insert(0, f"content:{report.platform_content_id}")
+    if not keys:
+        keys = [
+            f"account:{i.app_name.lower()}:{i.account_name.lower()}" for i in report.items.all()
+        ]
+    return keys
+
+
+def report_set_status(*, report_ids: list[int], status: PublicStatus) -> None:
+    """Move reports' public status (called by the desk as their case moves)."""
+    Report.objects.filter(id__in=report_ids).exclude(status=status).update(status=status)
+
+
+def report_contact(report: Report) -> dict[str, str] | None:
+    """The decrypted contact details, or None when anonymous or already deleted."""
+    if not report.contact_encrypted:
+        return None
+    value: dict[str, str] = json.loads(decrypt_text(report.contact_encrypted))
+    return value
+
+
+def report_erase_contacts(*, report_ids: list[int]) -> int:
+    """Delete reporters' contact details for good (issue #3, item 10)."""
+    return (
+        Report.objects.filter(id__in=report_ids)
+        .exclude(contact_encrypted="")
+        .update(contact_encrypted="")
+    )

@@ -1,0 +1,587 @@
+"""Every change to a case, as one typed function that views, API, commands and workers call.
+
+Each function checks, then writes inside one transaction, bumping the case's
+version so two analysts cannot overwrite each other (optimistic locking), and
+records the change on the case timeline and in the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.audit.services import audit_record
+from karpear.cases.models import (
+    Authority,
+    AuthorityReferral,
+    Case,
+    CaseEvent,
+    CaseReport,
+    Decision,
+    DecisionKind,
+    Ground,
+    ReferralService,
+    SlaPolicy,
+    State,
+    VictimReferral,
+)
+from karpear.cases.workflow import ACTION_STATES, IMPLIED_DECISION, PUBLIC_STATUS, allowed
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.orgs.models import Organisation
+from karpear.reports.models import Report, ReportedItem
+from karpear.reports.services import (
+    report_contact,
+    report_erase_contacts,
+    report_group_keys,
+    report_set_status,
+)
+from karpear.staff.models import Role, StaffMember
+
+DEFAULT_REFERRAL_SERVICES = [
+    {"name_en": "Child Helpline Cambodia", "name_km": "ខ្សែទូរស័ព្ទជំនួយកុមារកម្ពុជា", "phone": "1280"},
+    {
+        "name_en": "Ministry of Social Affairs, Veterans and Youth Rehabilitation (MoSVY)",
+        "name_km": "ក្រសួងសង្គមកិច្ច អតីតយុទ្ធជន និងយុវនីតិសម្បទា",
+        "phone": "",
+    },
+]
+
+
+class StaleEdit(ApplicationError):
+    status = 409
+    code = "stale"
+
+
+class InvalidTransition(ApplicationError):
+    status = 409
+    code = "invalid_transition"
+
+
+# ---------------------------------------------------------------- intake
+
+
+def _sla(organisation: Organisation, category: str) -> tuple[int, int]:
+    policies = {
+        p.category: p
+        for p in SlaPolicy.objects.filter(organisation=organisation, category__in=[category, ""])
+    }
+    policy = policies.get(category) or policies.get("")
+    if policy is None:
+        return 60, 24 * 60
+    return policy.review_minutes, policy.action_minutes
+
+
+@transaction.atomic
+def case_open_or_join(*, report: Report) -> Case:
+    """Put a new report into a case: the open case about the same content, or a new one.
+
+    Lock: the matching open case row FOR UPDATE, so concurrent reports of one
+    link join one case.
+    """
+    keys = report_group_keys(report)
+    case = (
+        Case.objects.select_for_update()
+        .filter(organisation_id=report.organisation_id, group_key__in=keys)
+        .exclude(state=State.CLOSED)
+        .order_by("id")
+        .first()
+    )
+    now = report.received_at
+    if case is None:
+        review, action = _sla(report.organisation, report.category)
+        case = Case.objects.create(
+            organisation_id=report.organisation_id,
+            category=report.category or "other",
+            group_key=keys[0],
+            opened_at=now,
+            review_due_at=now + timedelta(minutes=review),
+            action_due_at=now + timedelta(minutes=action),
+            next_due_at=now + timedelta(minutes=review),
+        )
+        CaseEvent.objects.create(
+            case=case,
+            kind="opened",
+            to_state=State.RECEIVED,
+            at=now,
+            actor=None,
+            detail={"report": report.reference},
+        )
+    CaseReport.objects.create(case=case, report=report, channel=report.channel, joined_at=now)
+    Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1)
+    if case.report_count:  # joined an existing case: the reporter sees its status
+        report_set_status(report_ids=[report.pk], status=PUBLIC_STATUS[State(case.state)])
+    case.refresh_from_db()
+    return case
+
+
+# ---------------------------------------------------------------- access
+
+
+def access_case(
+    *,
+    member: StaffMember,
+    case_id: int,
+    request: HttpRequest | None = None,
+    audit_view: bool = True,
+) -> Case:
+    """The case if it belongs to the member's organisation; every view is audited.
+
+    Only case roles reach here (views declare them); another organisation's
+    case is indistinguishable from a missing one.
+    """
+    case = Case.objects.filter(pk=case_id, organisation_id=member.organisation_id).first()
+    if case is None:
+        raise NotFound(_("There is no such case."))
+    if audit_view:
+        audit_record(
+            action="case_view",
+            organisation=member.organisation,
+            actor=member.user,
+            object_type="case",
+            object_id=case.pk,
+            request=request,
+        )
+    return case
+
+
+def _bump(case: Case, expected_version: int, **changes: Any) -> Case:
+    """Apply `changes` only if nobody changed the case since `expected_version`."""
+    updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
+        version=expected_version + 1, **changes
+    )
+    if updated != 1:
+        raise StaleEdit(
+            _(
+                "Someone else changed this case while you were working on it. "
+                "Your change was not saved; please look at the case again."
+            )
+        )
+    case.refresh_from_db()
+    return case
+
+
+def _require_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(
+            _("Please give a reason."),
+            code="reason_required",
+            fields={"reason": [str(_("Please give a reason."))]},
+        )
+    return reason
+
+
+def _audit(
+    member: StaffMember, action: str, case: Case, request: HttpRequest | None, **detail: Any
+) -> None:
+    audit_record(
+        action=action,
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="case",
+        object_id=case.pk,
+        detail=detail,
+        request=request,
+    )
+
+
+# ---------------------------------------------------------------- workflow
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: Case,
+    member: StaffMember,
+    to_state: State,
+    reason: str,
+    expected_version: int,
+    referrals: list[tuple[Authority, str]] | None = None,
+    content_ref: str = "",
+    request: HttpRequest | None = None,
+) -> Case:
+    """Move a case to `to_state`, with the decisions and referrals the move implies.
+
+    1. Check: the move is allowed from the current state; reopening needs the
+       safeguarding lead; a reason is given; "referred" names at least one
+       authority.
+    2. Do: bump the version (fails if stale), set SLA timestamps, record implied
+       content decisions and referrals, the timeline event, the reporters'
+       public status and the audit entry.
+    """
+    from_state = State(case.state)
+    if not allowed(from_state, to_state):
+        raise InvalidTransition(
+            _("A case cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": from_state.label, "to": to_state.label}
+        )
+    if from_state == State.CLOSED and member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead can reopen a case."), code="forbidden", status=403
+        )
+    reason = _require_reason(reason)
+    if to_state == State.REFERRED and not referrals:
+        raise ApplicationError(
+            _("Name the authority the case is referred to."),
+            code="referral_required",
+            fields={"authority": [str(_("Choose at least one."))]},
+        )
+    now = timezone.now().replace(microsecond=0)
+    changes: dict[str, Any] = {"state": to_state}
+    if case.first_reviewed_at is None and to_state != State.RECEIVED:
+        changes["first_reviewed_at"] = now
+        changes["next_due_at"] = case.action_due_at
+    if case.first_action_at is None and to_state in ACTION_STATES:
+        changes["first_action_at"] = now
+    if to_state == State.CLOSED:
+        changes["closed_at"] = now
+    if from_state == State.CLOSED:
+        changes["closed_at"] = None
+    case = _bump(case, expected_version, **changes)
+    CaseEvent.objects.create(
+        case=case,
+        kind="transition",
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        actor=member.user,
+        at=now,
+    )
+    implied = IMPLIED_DECISION.get(to_state)
+    if (
+        to_state == State.NOT_ILLEGAL
+        and case.decisions.filter(kind=DecisionKind.CONTENT_ISOLATE).exists()
+    ):
+        implied = DecisionKind.CONTENT_RESTORE
+    if implied is not None:
+        _decision(
+            case=case,
+            member=member,
+            kind=implied,
+            ground=Ground.LAW if to_state == State.CONFIRMED_ILLEGAL else Ground.TERMS,
+            clause=reason,
+            content_ref=content_ref,
+            at=now,
+            request=request,
+        )
+    for authority, reference in referrals or []:
+        AuthorityReferral.objects.create(
+            case=case,
+            authority=authority,
+            reference=reference.strip()[:100],
+            referred_by=member.user,
+            referred_at=now,
+        )
+    report_ids = list(case.case_reports.values_list("report_id", flat=True))
+    report_set_status(report_ids=report_ids, status=PUBLIC_STATUS[to_state])
+    _audit(
+        member,
+        "case_transition",
+        case,
+        request,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        referrals=[[a, r] for a, r in referrals or []],
+    )
+    return case
+
+
+@transaction.atomic
+def case_assign(
+    *,
+    case: Case,
+    member: StaffMember,
+    assignee: StaffMember | None,
+    expected_version: int,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Assign a case (safeguarding lead; analysts may take an unassigned case themselves)."""
+    if assignee is not None and assignee.organisation_id != case.organisation_id:
+        raise NotFound(_("There is no such staff member."))
+    if assignee is not None and not assignee.can_see_cases:
+        raise ApplicationError(_("Cases can only be assigned to analysts or the lead."))
+    taking_free_case = (
+        assignee is not None and assignee.pk == member.pk and case.assignee_id is None
+    )
+    if member.role != Role.LEAD and not taking_free_case:
+        raise ApplicationError(
+            _("Only the safeguarding lead can assign cases."), code="forbidden", status=403
+        )
+    case = _bump(case, expected_version, assignee=assignee.user if assignee else None)
+    CaseEvent.objects.create(
+        case=case,
+        kind="assign",
+        actor=member.user,
+        at=timezone.now().replace(microsecond=0),
+        detail={"assignee": assignee.user.get_username() if assignee else None},
+    )
+    _audit(
+        member,
+        "case_assign",
+        case,
+        request,
+        assignee=assignee.user.get_username() if assignee else None,
+    )
+    return case
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def _decision(
+    *,
+    case: Case,
+    member: StaffMember,
+    kind: DecisionKind,
+    ground: Ground,
+    clause: str,
+    at: datetime,
+    account_id: str = "",
+    content_ref: str = "",
+    ends_at: datetime | None = None,
+    request: HttpRequest | None,
+) -> Decision:
+    decision = Decision.objects.create(
+        case=case,
+        organisation_id=case.organisation_id,
+        kind=kind,
+        ground=ground,
+        clause=clause[:200],
+        account_id=account_id[:200],
+        content_ref=content_ref[:300],
+        ends_at=ends_at,
+        decided_by=member.user,
+        decided_at=at,
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind="decision",
+        actor=member.user,
+        at=at,
+        reason=clause,
+        detail={"decision": kind, "ground": ground, "account": account_id},
+    )
+    _audit(
+        member,
+        "decision",
+        case,
+        request,
+        kind=kind,
+        ground=ground,
+        clause=clause,
+        account=account_id,
+        ends_at=ends_at,
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_account(
+    *,
+    case: Case,
+    member: StaffMember,
+    kind: DecisionKind,
+    ground: Ground,
+    clause: str,
+    account_id: str,
+    expected_version: int,
+    ends_at: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Decision:
+    """Record a warning, temporary suspension (with end) or permanent suspension.
+
+    The platform link (notice-and-takedown issue) will carry these out; here
+    they are recorded, counted and audited.
+    """
+    if kind not in {
+        DecisionKind.ACCOUNT_WARNING,
+        DecisionKind.ACCOUNT_SUSPENSION,
+        DecisionKind.ACCOUNT_BAN,
+    }:
+        raise ApplicationError(_("This is not an account decision."))
+    errors: dict[str, list[str]] = {}
+    if not account_id.strip():
+        errors["account_id"] = [str(_("Which account?"))]
+    if not clause.strip():
+        errors["clause"] = [str(_("Name the law or the rule, with its clause."))]
+    now = timezone.now().replace(microsecond=0)
+    if kind == DecisionKind.ACCOUNT_SUSPENSION and (ends_at is None or ends_at <= now):
+        errors["ends_at"] = [str(_("A temporary suspension needs an end date in the future."))]
+    if errors:
+        raise ApplicationError(_("Some answers need to be checked."), fields=errors)
+    _bump(case, expected_version)
+    return _decision(
+        case=case,
+        member=member,
+        kind=kind,
+        ground=ground,
+        clause=clause.strip(),
+        account_id=account_id.strip(),
+        ends_at=ends_at,
+        at=now,
+        request=request,
+    )
+
+
+# ---------------------------------------------------------------- referrals and notes
+
+
+def referral_services(organisation: Organisation) -> list[ReferralService]:
+    """The directory, seeded with Child Helpline Cambodia and MoSVY on first use."""
+    services = list(ReferralService.objects.filter(organisation=organisation, active=True))
+    if not services and not ReferralService.objects.filter(organisation=organisation).exists():
+        ReferralService.objects.bulk_create(
+            ReferralService(organisation=organisation, **s) for s in DEFAULT_REFERRAL_SERVICES
+        )
+        services = list(ReferralService.objects.filter(organisation=organisation, active=True))
+    return services
+
+
+@transaction.atomic
+def victim_referral_record(
+    *,
+    case: Case,
+    member: StaffMember,
+    consent_by: str,
+    service_id: int | None,
+    service_reference: str,
+    expected_version: int,
+    request: HttpRequest | None = None,
+) -> VictimReferral:
+    """Refer a child to help, only with the child's or carer's consent (2.6).
+
+    Without consent, only the fact that help information was given is
+    recorded. The desk never assesses the child's risk: the helpline does.
+    """
+    if member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead records victim referrals."), code="forbidden", status=403
+        )
+    if consent_by not in VictimReferral.ConsentBy.values:
+        raise ApplicationError(
+            _("Say who consented, or that help information was given."),
+            fields={"consent_by": [str(_("Choose one."))]},
+        )
+    service = None
+    if consent_by != VictimReferral.ConsentBy.NONE:
+        service = ReferralService.objects.filter(
+            pk=service_id or 0, organisation_id=case.organisation_id
+        ).first()
+        if service is None:
+            raise ApplicationError(
+                _("Choose the service the child is referred to."),
+                fields={"service": [str(_("Choose one."))]},
+            )
+    _bump(case, expected_version)
+    now = timezone.now().replace(microsecond=0)
+    referral = VictimReferral.objects.create(
+        case=case,
+        consent_by=consent_by,
+        service=service,
+        service_reference=service_reference.strip()[:100] if service else "",
+        recorded_by=member.user,
+        recorded_at=now,
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind="victim_referral",
+        actor=member.user,
+        at=now,
+        detail={"consent_by": consent_by, "service": service.name_en if service else None},
+    )
+    _audit(
+        member,
+        "victim_referral",
+        case,
+        request,
+        consent_by=consent_by,
+        service=service.name_en if service else None,
+    )
+    return referral
+
+
+@transaction.atomic
+def case_note_add(
+    *, case: Case, member: StaffMember, text: str, request: HttpRequest | None = None
+) -> CaseEvent:
+    text = _require_reason(text)[:4000]
+    event = CaseEvent.objects.create(
+        case=case,
+        kind="note",
+        actor=member.user,
+        at=timezone.now().replace(microsecond=0),
+        reason=text,
+    )
+    _audit(member, "case_note", case, request)
+    return event
+
+
+def case_reports(case: Case) -> list[Report]:
+    ids = case.case_reports.values_list("report_id", flat=True)
+    return list(Report.objects.filter(id__in=ids).prefetch_related("items").order_by("received_at"))
+
+
+def contact_reveal(
+    *, case: Case, member: StaffMember, report_id: int, request: HttpRequest | None = None
+) -> dict[str, str] | None:
+    """Show a reporter's contact details: analyst and lead only, on a click, audited."""
+    report = Report.objects.filter(
+        pk=report_id, id__in=case.case_reports.values("report_id")
+    ).first()
+    if report is None:
+        raise NotFound(_("There is no such report in this case."))
+    _audit(member, "contact_reveal", case, request, report=report.reference)
+    return report_contact(report)
+
+
+def link_copy(
+    *, case: Case, member: StaffMember, item_id: int, request: HttpRequest | None = None
+) -> str:
+    """The exact reported link, for a deliberate copy (audited). Never fetched."""
+    item = ReportedItem.objects.filter(
+        pk=item_id, report_id__in=case.case_reports.values("report_id")
+    ).first()
+    if item is None:
+        raise NotFound(_("There is no such link in this case."))
+    _audit(member, "link_copy", case, request, item=item.pk)
+    return item.url
+
+
+# ---------------------------------------------------------------- background work
+
+
+def erase_expired_contacts(*, now: datetime | None = None) -> int:
+    """Delete reporter contacts of cases closed longer ago than the retention period.
+
+    Idempotent and restart-safe: the state lives in the rows (closed_at,
+    contacts_erased_at), so a run killed half-way is simply finished by the next.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.KARPEAR_CONTACT_RETENTION_DAYS)
+    erased = 0
+    due = Case.objects.filter(
+        state=State.CLOSED, closed_at__lt=cutoff, contacts_erased_at__isnull=True
+    ).values_list("id", flat=True)
+    for case_id in list(due[:1000]):
+        with transaction.atomic():
+            report_ids = list(
+                CaseReport.objects.filter(case_id=case_id).values_list("report_id", flat=True)
+            )
+            erased += report_erase_contacts(report_ids=report_ids)
+            Case.objects.filter(pk=case_id).update(contacts_erased_at=timezone.now())
+            audit_record(
+                action="contacts_erased",
+                organisation=None,
+                actor_label="worker",
+                object_type="case",
+                object_id=case_id,
+                detail={"reports": len(report_ids)},
+            )
+    return erased
