@@ -38,6 +38,7 @@ install: system-deps $(VENV)/.installed
 run: install
 	$(KARPEAR) demo --if-empty
 	@echo "Serving Karpear on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	@$(KARPEAR) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	KARPEAR_STATIC_MANIFEST=1 $(BIN)/gunicorn karpear.wsgi:application \
 	  --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - \
 	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'

@@ -18,6 +18,7 @@ from karpear.orgs.models import Organisation
 from karpear.orgs.services import organisation_create
 
 BAYON_HOST = "bayon.test"
+pytest_plugins = ["tests.cast"]
 
 
 class Client(DjangoClient):
@@ -26,6 +27,8 @@ class Client(DjangoClient):
     def post(  # type: ignore[override]
         self, path: str, data: Any = None, content_type: str | None = None, **extra: Any
     ) -> Any:
+        if data is None:
+            data = {}
         if (
             content_type is None
             and isinstance(data, dict)

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "karpear.audit",
     "karpear.staff",
     "karpear.cases",
+    "karpear.desk",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "karpear.core.middleware.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "karpear.urls"

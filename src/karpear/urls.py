@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from karpear.api import api
 from karpear.core import views as core_views
@@ -18,9 +18,11 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", report_views.report, name="report"),
     path("status/", report_views.status, name="status"),
+    path("desk/", include("karpear.desk.urls")),
     prefix_default_language=False,
 )
 
 handler400 = "karpear.core.views.bad_request"
+handler403 = "karpear.core.views.permission_denied"
 handler404 = "karpear.core.views.page_not_found"
 handler500 = "karpear.core.views.server_error"

@@ -151,6 +151,18 @@ def access_case(
     return case
 
 
+_STALE = _(
+    "Someone else changed this case while you were working on it. Your change was not "
+    "saved; please look at the case again."
+)
+
+
+def check_version(case: Case, expected_version: int) -> None:
+    """Refuse a form or call based on an older version of the case, before anything else."""
+    if case.version != expected_version:
+        raise StaleEdit(_STALE)
+
+
 def _bump(case: Case, expected_version: int, **changes: Any) -> Case:
     """Apply `changes` only if nobody changed the case since `expected_version`."""
     updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
@@ -216,6 +228,7 @@ def case_transition(
        content decisions and referrals, the timeline event, the reporters'
        public status and the audit entry.
     """
+    check_version(case, expected_version)
     from_state = State(case.state)
     if not allowed(from_state, to_state):
         raise InvalidTransition(
@@ -585,3 +598,49 @@ def erase_expired_contacts(*, now: datetime | None = None) -> int:
                 detail={"reports": len(report_ids)},
             )
     return erased
+
+
+@transaction.atomic
+def sla_policy_set(
+    *,
+    member: StaffMember,
+    values: dict[str, tuple[int | None, int | None]],
+    request: HttpRequest | None = None,
+) -> None:
+    """Set SLA targets per category (minutes); empty rows fall back to the default row.
+
+    Applies to cases opened from now on; open cases keep the deadlines they
+    were given, so a change can never make a case silently on time.
+    """
+    if member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead can change SLA targets."), code="forbidden", status=403
+        )
+    limit = 30 * 24 * 60
+    for category, (review, action) in values.items():
+        if category and review is None and action is None:
+            continue
+        if review is None or action is None or not (1 <= review <= action <= limit):
+            raise ApplicationError(
+                _(
+                    "Each target needs two whole numbers of minutes, review "
+                    "no longer than action, at most 30 days."
+                )
+            )
+    for category, (review, action) in values.items():
+        if review is None or action is None:
+            SlaPolicy.objects.filter(organisation=member.organisation, category=category).delete()
+            continue
+        SlaPolicy.objects.update_or_create(
+            organisation=member.organisation,
+            category=category,
+            defaults={"review_minutes": review, "action_minutes": action},
+        )
+    audit_record(
+        action="settings_change",
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="sla",
+        detail={"values": values},
+        request=request,
+    )

@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from karpear.core.errors import ApplicationError
+
 
 class RequestGuardMiddleware:
     """Answer 413 when the declared body is larger than the configured limit.
@@ -78,3 +80,25 @@ class ApiLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class ApplicationErrorMiddleware:
+    """Show a service's ApplicationError on a page, in the person's language.
+
+    The API has its own handler (one JSON format); pages that do not catch an
+    error themselves get the shared error page with the error's status.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, ApplicationError) and not request.path.startswith("/api/"):
+            template = "desk/error.html" if "/desk/" in request.path else "core/error.html"
+            return render(
+                request, template, {"message": exception.message}, status=exception.status
+            )
+        return None

@@ -29,6 +29,15 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     )
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"message": _("You do not have permission to see this page.")},
+        status=403,
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(
         request,

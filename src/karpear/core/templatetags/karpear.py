@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import template
 from django.forms import BoundField
 from django.http import HttpRequest
@@ -38,3 +40,28 @@ def other_language(context: template.Context) -> dict[str, str]:
         "name": "English" if target == "en" else "ភាសាខ្មែរ",
         "url": translate_url(request.path, target),
     }
+
+
+@register.filter
+def defang(url: str) -> str:
+    """Show a reported link as inert text: hxxps://site[.]example/… (never clickable)."""
+    text = url.replace("http://", "hxxp://").replace("https://", "hxxps://")
+    head, sep, rest = text.partition("://")
+    if not sep:
+        return text.replace(".", "[.]", 1)
+    host, slash, path = rest.partition("/")
+    return f"{head}://{host.replace('.', '[.]')}{slash}{path}"
+
+
+@register.simple_tag
+def due(deadline: datetime, now: datetime) -> dict[str, object]:
+    """Time left until a deadline, or how long it is overdue, for the queue."""
+    seconds = int((deadline - now).total_seconds())
+    minutes = abs(seconds) // 60
+    text = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    return {"overdue": seconds < 0, "text": text}
+
+
+@register.filter
+def get_item(mapping: dict[object, object], key: object) -> object:
+    return mapping.get(key, [])

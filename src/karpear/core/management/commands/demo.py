@@ -16,8 +16,16 @@ from karpear.orgs.services import organisation_create
 from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Category, Channel
 from karpear.reports.services import report_submit
+from karpear.staff.models import Role, StaffMember
+from karpear.staff.services import staff_create, totp_device, totp_secret
 
 DEMO_PASSWORD = "karpear-demo-password"  # noqa: S105 - demo data only, printed to the operator
+DEMO_STAFF = [
+    ("analyst", Role.ANALYST),
+    ("lead", Role.LEAD),
+    ("compliance", Role.COMPLIANCE),
+    ("admin", Role.ADMIN),
+]
 SAMPLES = [
     ("https://social.example/p/1001", Category.SEXUAL_IMAGE, Channel.WEB),
     ("https://social.example/p/1001?ref=share", Category.SEXUAL_IMAGE, Channel.IN_APP),
@@ -40,7 +48,12 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         if Organisation.objects.exists() and options["if_empty"]:
-            self.stdout.write("Demo data already present.")
+            # Never create demo users (with a known password) in a real install:
+            # only remind how to sign in when this is the demo.
+            if Organisation.objects.filter(slug="demo").exists():
+                self._print_staff(create=False)
+            else:
+                self.stdout.write("Data already present; no demo data added.")
             return
         org = Organisation.objects.filter(slug="demo").first() or organisation_create(
             name="Demo Telecom",
@@ -66,31 +79,39 @@ class Command(BaseCommand):
                 submission_token=f"demo-{i}",
                 received_at=now - timedelta(hours=5 - i),
             )
-        user_model = get_user_model()
-        admin = user_model.objects.filter(username="admin").first()
-        if admin is None:
-            admin = user_model.objects.create_superuser("admin", "", DEMO_PASSWORD)
-        device = TOTPDevice.objects.filter(user=admin).first() or TOTPDevice.objects.create(
-            user=admin, name="demo", confirmed=True
-        )
-        secret = _base32(device.bin_key)
+        self._print_staff(create=True)
+
+    def _print_staff(self, *, create: bool) -> None:
+        org = Organisation.objects.get(slug="demo")
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {org.name}"))
         self.stdout.write("Portal (Khmer): http://127.0.0.1:8000/   English: /en/")
         self.stdout.write(
-            f"Admin: http://127.0.0.1:8000/admin/  user 'admin' password '{DEMO_PASSWORD}'"
+            "Desk: http://127.0.0.1:8000/en/desk/  (password for every demo user: "
+            f"'{DEMO_PASSWORD}')"
         )
-        self.stdout.write(
-            f"Admin TOTP secret (demo only): {secret}  code now: `karpear totp-code {secret}`"
-        )
+        for username, role in DEMO_STAFF:
+            member = StaffMember.objects.filter(user__username=username, organisation=org).first()
+            if member is None and not create:
+                continue
+            if member is None:
+                member = staff_create(
+                    organisation=org, username=username, password=DEMO_PASSWORD, role=role
+                )
+                if role == Role.ADMIN:
+                    get_user_model().objects.filter(pk=member.user_id).update(
+                        is_staff=True, is_superuser=True
+                    )
+            device = totp_device(member.user, confirmed=True) or TOTPDevice.objects.create(
+                user=member.user, name="demo", confirmed=True
+            )
+            secret = totp_secret(device)
+            self.stdout.write(
+                f"  {username:<11} {role.label:<19} TOTP secret (demo only): "
+                f"{secret}   code now: karpear totp-code {secret}"
+            )
 
 
 def _canonical(url: str) -> str:
     from karpear.links.canonical import canonical_string
 
     return canonical_string(url)
-
-
-def _base32(key: bytes) -> str:
-    import base64
-
-    return base64.b32encode(key).decode("ascii").rstrip("=")

@@ -1,0 +1,53 @@
+"""The one gate every desk view passes: signed in with password and code, right role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from karpear.staff.models import Role, StaffMember
+from karpear.staff.services import NotSignedIn, access_staff
+
+P = ParamSpec("P")
+DeskView = Callable[Concatenate[HttpRequest, StaffMember, P], HttpResponseBase]
+
+CASE_WORK = (Role.ANALYST, Role.LEAD)
+LEAD_ONLY = (Role.LEAD,)
+AUDIT_READERS = (Role.LEAD, Role.ADMIN)
+FIGURE_READERS = (Role.COMPLIANCE, Role.LEAD, Role.ADMIN)
+EVERY_ROLE = tuple(Role)
+
+
+def desk_view(
+    *roles: Role,
+) -> Callable[[DeskView[P]], Callable[Concatenate[HttpRequest, P], HttpResponseBase]]:
+    """Declare who may use a view. Unsigned requests go to sign-in; wrong roles get 403."""
+
+    def decorate(view: DeskView[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
+            try:
+                member = access_staff(request, roles)
+            except NotSignedIn:
+                return redirect(f"{reverse('desk:login')}?{urlencode({'next': request.path})}")
+            request.staff = member  # type: ignore[attr-defined]
+            return view(request, member, *args, **kwargs)
+
+        wrapper.desk_roles = roles  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,92 @@
+"""Staff sign-in: password, then a one-time code (enrolling an authenticator the first time)."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from karpear.core.errors import ApplicationError
+from karpear.core.ratelimit import enforce
+from karpear.staff.services import (
+    check_code_step,
+    check_password_step,
+    complete_sign_in,
+    sign_out,
+    totp_device,
+    totp_enrolment_device,
+    totp_secret,
+)
+
+PENDING_USER = "karpear_pending_user"
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return reverse("desk:home")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    context: dict[str, object] = {"next": _next(request)}
+    if request.method == "POST":
+        username = str(request.POST.get("username", ""))[:150]
+        context["username"] = username
+        try:
+            enforce(request, "sign_in", "20/300")
+            user = check_password_step(
+                request=request,
+                username=username,
+                password=str(request.POST.get("password", ""))[:1000],
+            )
+        except ApplicationError as exc:
+            context["error"] = exc.message
+            return render(request, "desk/login.html", context, status=exc.status)
+        request.session.cycle_key()
+        request.session[PENDING_USER] = user.pk
+        return redirect(f"{reverse('desk:code')}?next={context['next']}")
+    return render(request, "desk/login.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def code(request: HttpRequest) -> HttpResponse:
+    user = get_user_model().objects.filter(pk=request.session.get(PENDING_USER) or 0).first()
+    if user is None:
+        return redirect("desk:login")
+    enrolling = totp_device(user, confirmed=True) is None
+    context: dict[str, object] = {"enrolling": enrolling, "next": _next(request)}
+    if enrolling:
+        device = totp_enrolment_device(user)
+        qr = segno.make(device.config_url, error="m")
+        context["qr"] = qr.svg_data_uri(scale=4, dark="#000", light="#fff")
+        context["secret"] = totp_secret(device)
+    if request.method == "POST":
+        try:
+            device = check_code_step(
+                request=request,
+                user=user,
+                code=str(request.POST.get("code", ""))[:12],
+                enrolling=enrolling,
+            )
+        except ApplicationError as exc:
+            context["error"] = exc.message
+            return render(request, "desk/code.html", context, status=exc.status)
+        del request.session[PENDING_USER]
+        complete_sign_in(request=request, user=user, device=device)
+        return redirect(_next(request))
+    return render(request, "desk/code.html", context)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    sign_out(request=request, everywhere=request.POST.get("everywhere") == "1")
+    return redirect("desk:login")

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from karpear.desk import audit_views, auth_views, views
+
+app_name = "desk"
+urlpatterns = [
+    path("login/", auth_views.login, name="login"),
+    path("code/", auth_views.code, name="code"),
+    path("logout/", auth_views.logout, name="logout"),
+    path("", views.home, name="home"),
+    path("queue/", views.queue, name="queue"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("cases/<int:case_id>/transition/", views.case_transition, name="case_transition"),
+    path("cases/<int:case_id>/assign/", views.case_assign, name="case_assign"),
+    path("cases/<int:case_id>/account/", views.case_account_decision, name="case_account"),
+    path(
+        "cases/<int:case_id>/victim-referral/",
+        views.case_victim_referral,
+        name="case_victim_referral",
+    ),
+    path("cases/<int:case_id>/note/", views.case_note, name="case_note"),
+    path("cases/<int:case_id>/reveal/", views.case_reveal, name="case_reveal"),
+    path("audit/", audit_views.audit_log, name="audit"),
+    path("figures/", views.figures, name="figures"),
+    path("settings/sla/", views.sla_settings, name="sla"),
+]

@@ -1,0 +1,120 @@
+"""The desk cast: one member per role in Acme, an outsider analyst in Bayon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from karpear.cases.models import Case
+from karpear.orgs.models import Organisation
+from karpear.reports.forms import LinkData, ReportData
+from karpear.reports.models import Channel
+from karpear.reports.services import report_submit
+from karpear.staff.models import Role, StaffMember
+from karpear.staff.services import staff_create
+from tests.conftest import Client
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class Person:
+    member: StaffMember
+    device: TOTPDevice
+
+    @property
+    def username(self) -> str:
+        return str(self.member.user.get_username())
+
+    def code(self) -> str:
+        return f"{totp(self.device.bin_key):06d}"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: Any) -> None:
+    # Argon2 is checked once (test_sign_in); elsewhere it would only slow the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _person(org: Organisation, username: str, role: Role) -> Person:
+    member = staff_create(organisation=org, username=username, password=PASSWORD, role=role)
+    device = TOTPDevice.objects.create(user=member.user, name="phone", confirmed=True)
+    return Person(member, device)
+
+
+@pytest.fixture
+def analyst(acme: Organisation) -> Person:
+    return _person(acme, "dara", Role.ANALYST)
+
+
+@pytest.fixture
+def analyst2(acme: Organisation) -> Person:
+    return _person(acme, "sophea", Role.ANALYST)
+
+
+@pytest.fixture
+def lead(acme: Organisation) -> Person:
+    return _person(acme, "vanna", Role.LEAD)
+
+
+@pytest.fixture
+def compliance(acme: Organisation) -> Person:
+    return _person(acme, "chenda", Role.COMPLIANCE)
+
+
+@pytest.fixture
+def admin(acme: Organisation) -> Person:
+    return _person(acme, "rith", Role.ADMIN)
+
+
+@pytest.fixture
+def outsider(bayon: Organisation) -> Person:
+    return _person(bayon, "mony", Role.ANALYST)
+
+
+def sign_in(person: Person, host: str = "testserver") -> Client:
+    """The real flow: password, then the current one-time code.
+
+    django-otp refuses a code that was already used; tests that sign one
+    person in twice within 30 seconds stand for two phones, so the helper
+    forgets the last used time step first.
+    """
+    TOTPDevice.objects.filter(pk=person.device.pk).update(last_t=-1)
+    client = Client(HTTP_HOST=host)
+    response = client.post("/en/desk/login/", {"username": person.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content
+    response = client.post("/en/desk/code/", {"code": person.code()})
+    assert response.status_code == 302, response.content
+    return client
+
+
+def make_case(
+    org: Organisation,
+    url: str = "https://social.example/p/1",
+    category: str = "sexual_image",
+    contact: bool = False,
+) -> Case:
+    from karpear.links.canonical import canonical_string
+    from karpear.reports.forms import ContactData
+
+    report, _ = report_submit(
+        organisation=org,
+        channel=Channel.WEB,
+        data=ReportData(
+            items=[LinkData(url=url, normalised_url=canonical_string(url))],
+            category=category,
+            seen_on=None,
+            seen_at_time=None,
+            seen_approximate=False,
+            description="seen in a group",
+            reporter_is_child=True,
+            contact=ContactData(name="Sokha", phone="012345678") if contact else None,
+        ),
+    )
+    from karpear.cases.models import CaseReport
+
+    return CaseReport.objects.select_related("case").get(report=report).case

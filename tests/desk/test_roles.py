@@ -1,0 +1,85 @@
+"""Every desk URL with every role and with no sign-in: allowed or refused as declared."""
+
+from __future__ import annotations
+
+import pytest
+
+from karpear.cases.models import Case
+from karpear.orgs.models import Organisation
+from tests.cast import Person, make_case, sign_in
+from tests.conftest import Client
+
+A, L, C, D = "analyst", "lead", "compliance", "admin"
+# (method, path template, roles allowed)
+MATRIX = [
+    ("GET", "/en/desk/queue/", {A, L}),
+    ("GET", "/en/desk/cases/{case}/", {A, L}),
+    ("POST", "/en/desk/cases/{case}/transition/", {A, L}),
+    ("POST", "/en/desk/cases/{case}/assign/", {A, L}),
+    ("POST", "/en/desk/cases/{case}/account/", {A, L}),
+    ("POST", "/en/desk/cases/{case}/victim-referral/", {L}),
+    ("POST", "/en/desk/cases/{case}/note/", {A, L}),
+    ("POST", "/en/desk/cases/{case}/reveal/", {A, L}),
+    ("GET", "/en/desk/audit/", {L, D}),
+    ("GET", "/en/desk/audit/?format=csv", {L, D}),
+    ("GET", "/en/desk/figures/", {C, L, D}),
+    ("GET", "/en/desk/settings/sla/", {L}),
+    ("GET", "/en/desk/", {A, L, C, D}),
+]
+
+
+@pytest.fixture
+def cast(analyst: Person, lead: Person, compliance: Person, admin: Person) -> dict[str, Person]:
+    return {A: analyst, L: lead, C: compliance, D: admin}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _ in MATRIX]
+)
+def test_every_role_gets_what_it_is_allowed(
+    cast: dict[str, Person], acme: Organisation, method: str, path: str, allowed: set[str]
+) -> None:
+    case = make_case(acme)
+    url = path.format(case=case.pk)
+    anonymous = getattr(Client(), method.lower())(url)
+    assert anonymous.status_code == 302 and "/desk/login/" in anonymous["Location"]
+    for role, person in cast.items():
+        response = getattr(sign_in(person), method.lower())(url)
+        if role in allowed:
+            assert response.status_code not in (403, 404), (role, response.status_code)
+            assert "/desk/login/" not in response.get("Location", ""), role
+        else:
+            assert response.status_code == 403, (role, response.status_code)
+
+
+def test_the_matrix_covers_every_desk_url() -> None:
+    from karpear.desk.urls import urlpatterns
+
+    covered = {
+        p.split("/en/desk/")[1].split("?")[0].replace("{case}", "<int:case_id>")
+        for _, p, _ in MATRIX
+    }
+    public = {"login/", "code/", "logout/"}
+    assert {str(u.pattern) for u in urlpatterns} - public <= covered
+
+
+def test_another_organisations_analyst_sees_no_case(outsider: Person, acme: Organisation) -> None:
+    case = make_case(acme)
+    client = sign_in(outsider, host="bayon.test")
+    assert client.get(f"/en/desk/cases/{case.pk}/").status_code == 404
+    client.post(
+        f"/en/desk/cases/{case.pk}/transition/",
+        {"version": case.version, "to_state": "in_review", "reason": "x"},
+    )
+    assert Case.objects.get(pk=case.pk).state == "received"
+    queue = client.get("/en/desk/queue/").content.decode()
+    assert f"#{case.pk}<" not in queue
+
+
+def test_compliance_officers_see_counts_but_never_content(
+    compliance: Person, acme: Organisation
+) -> None:
+    make_case(acme, url="https://secret-site.example/x")
+    client = sign_in(compliance)
+    page = client.get("/en/desk/figures/").content.decode()
+    assert "secret-site" not in page and "Cases by state" in page

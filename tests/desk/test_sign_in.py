@@ -1,0 +1,112 @@
+"""Staff sign in with a password and a one-time code; nothing on the desk without both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from karpear.audit.models import AuditEntry
+from karpear.orgs.models import Organisation
+from karpear.staff.models import Role
+from karpear.staff.services import staff_create
+from tests.cast import PASSWORD, Person, sign_in
+from tests.conftest import Client
+
+
+def test_a_password_alone_does_not_open_the_desk(analyst: Person) -> None:
+    client = Client()
+    client.post("/en/desk/login/", {"username": "dara", "password": PASSWORD})
+    response = client.get("/en/desk/queue/")
+    assert response.status_code == 302 and "/desk/login/" in response["Location"]
+
+
+def test_password_and_code_open_the_desk(analyst: Person) -> None:
+    client = sign_in(analyst)
+    assert client.get("/en/desk/queue/").status_code == 200
+    assert AuditEntry.objects.filter(action="sign_in", actor=analyst.member.user).count() == 1
+
+
+def test_a_wrong_code_is_refused_and_audited(analyst: Person) -> None:
+    client = Client()
+    client.post("/en/desk/login/", {"username": "dara", "password": PASSWORD})
+    wrong = "000000" if analyst.code() != "000000" else "111111"
+    response = client.post("/en/desk/code/", {"code": wrong})
+    assert response.status_code == 403
+    assert "not right" in response.content.decode()
+    assert AuditEntry.objects.filter(action="sign_in_failed").count() == 1
+    assert client.get("/en/desk/queue/").status_code == 302
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part(analyst: Person) -> None:
+    response = Client().post("/en/desk/login/", {"username": "dara", "password": "nope"})
+    unknown = Client().post("/en/desk/login/", {"username": "ghost", "password": "nope"})
+    assert response.status_code == unknown.status_code == 403
+    assert "The username, password or code is not right." in response.content.decode()
+    assert "The username, password or code is not right." in unknown.content.decode()
+
+
+def test_repeated_failures_lock_the_account(analyst: Person, settings: Any) -> None:
+    settings.KARPEAR_LOCKOUT_AFTER = 3
+    for _ in range(3):
+        Client().post("/en/desk/login/", {"username": "dara", "password": "wrong"})
+    response = Client().post("/en/desk/login/", {"username": "dara", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "locked" in response.content.decode()
+
+
+def test_first_sign_in_enrols_an_authenticator_with_a_qr_code(acme: Organisation) -> None:
+    member = staff_create(
+        organisation=acme, username="newbie", password=PASSWORD, role=Role.ANALYST
+    )
+    client = Client()
+    client.post("/en/desk/login/", {"username": "newbie", "password": PASSWORD})
+    page = client.get("/en/desk/code/").content.decode()
+    assert 'src="data:image/svg+xml' in page  # QR drawn here, no third-party service
+    device = TOTPDevice.objects.get(user=member.user, confirmed=False)
+    response = client.post("/en/desk/code/", {"code": f"{totp(device.bin_key):06d}"})
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get("/en/desk/queue/").status_code == 200
+
+
+def test_passwords_are_stored_with_argon2(acme: Organisation, settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    member = staff_create(organisation=acme, username="argon", password=PASSWORD, role=Role.ANALYST)
+    assert member.user.password.startswith("argon2")
+
+
+def test_sign_out_everywhere_ends_other_sessions(analyst: Person) -> None:
+    phone, laptop = sign_in(analyst), sign_in(analyst)
+    assert phone.get("/en/desk/queue/").status_code == 200
+    laptop.post("/en/desk/logout/", {"everywhere": "1"})
+    assert phone.get("/en/desk/queue/").status_code == 302
+    assert laptop.get("/en/desk/queue/").status_code == 302
+
+
+def test_sessions_expire_after_inactivity(settings: Any) -> None:
+    assert settings.SESSION_COOKIE_AGE <= 60 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_next_never_leads_off_site(analyst: Person) -> None:
+    client = Client()
+    client.post(
+        "/en/desk/login/?next=https://evil.example/",
+        {"username": "dara", "password": PASSWORD, "next": "https://evil.example/"},
+    )
+    response = client.post(
+        "/en/desk/code/", {"code": analyst.code(), "next": "https://evil.example/"}
+    )
+    assert "evil.example" not in response["Location"]
+
+
+def test_a_code_cannot_be_used_twice(analyst: Person) -> None:
+    code = analyst.code()
+    first, second = Client(), Client()
+    for client in (first, second):
+        client.post("/en/desk/login/", {"username": "dara", "password": PASSWORD})
+    assert first.post("/en/desk/code/", {"code": code}).status_code == 302
+    assert second.post("/en/desk/code/", {"code": code}).status_code == 403
