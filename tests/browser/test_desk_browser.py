@@ -1,0 +1,93 @@
+"""An analyst signs in with a code and works a case end to end, in a real browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from karpear.audit.services import audit_verify
+from karpear.cases.models import Case, State
+from karpear.orgs.models import Organisation
+from tests.browser.conftest import axe_violations
+from tests.cast import PASSWORD, Person, make_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page: Any, person: Person) -> None:
+    page.goto(page.base + "/en/desk/login/")
+    page.fill("#id_username", person.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.fill("#id_code", person.code())
+    page.click("main button[type=submit]")
+
+
+def _step(page: Any, to_state: str, reason: str) -> None:
+    page.select_option("#id_to_state", to_state)
+    page.fill("#id_reason", reason)
+    page.click("text=Save the step")
+
+
+def test_an_analyst_works_a_case_from_received_to_closed(
+    nojs_page: Any, acme: Organisation, analyst: Person, lead: Person
+) -> None:
+    page = nojs_page
+    case = make_case(acme, url="https://social.example/p/404")
+    _sign_in(page, analyst)
+    assert page.url.endswith("/en/desk/queue/")
+    page.click(f"text=#{case.pk}")
+    assert "hxxps://social[.]example/p/404" in page.inner_text("main")
+
+    _step(page, "in_review", "first look")
+    _step(page, "isolated", "isolated until assessed (2.6)")
+    page.check("#auth_acu")
+    page.fill("#ref_acu", "ACU-77")
+    _step(page, "referred", "sent to the Anti-Cybercrime Unit")
+    _step(page, "confirmed_illegal", "confirmed by ACU")
+    page.fill("#id_account_id", "user:9001")
+    page.fill("#id_clause", "Terms 3.1: no sexual content involving children")
+    page.click("text=Record the decision")
+    _step(page, "closed", "done")
+
+    case.refresh_from_db()
+    assert case.state == State.CLOSED
+    kinds = sorted(case.decisions.values_list("kind", flat=True))
+    assert kinds == ["account_warning", "content_isolate", "content_remove"]
+    assert audit_verify().ok
+
+
+def test_the_lead_records_a_victim_referral_with_consent(
+    nojs_page: Any, acme: Organisation, lead: Person
+) -> None:
+    page = nojs_page
+    case = make_case(acme)
+    _sign_in(page, lead)
+    page.goto(page.base + f"/en/desk/cases/{case.pk}/")
+    page.check("#consent_child")
+    page.select_option("#id_service", label="Child Helpline Cambodia (1280)")
+    page.fill("#id_service_reference", "CHC-2026-1")
+    page.click("text=Record the referral")
+    assert "CHC-2026-1" in page.inner_text("main")
+    assert Case.objects.get(pk=case.pk).victim_referrals.count() == 1
+
+
+def test_desk_pages_pass_axe_wcag_22_aa(page: Any, acme: Organisation, lead: Person) -> None:
+    case = make_case(acme, contact=True)
+    page.goto(page.base + "/en/desk/login/")
+    failures = {"login": axe_violations(page)}
+    page.goto(page.base + "/desk/login/")
+    failures["login km"] = axe_violations(page)
+    _sign_in(page, lead)
+    for path in [
+        "/en/desk/queue/",
+        f"/en/desk/cases/{case.pk}/",
+        "/en/desk/audit/",
+        "/en/desk/figures/",
+        "/en/desk/settings/sla/",
+        f"/desk/cases/{case.pk}/",
+    ]:
+        page.goto(page.base + path)
+        failures[path] = axe_violations(page)
+    assert {k: v for k, v in failures.items() if v} == {}
