@@ -117,7 +117,7 @@ def main() -> None:
     base = pg_url()
     dbname = f"bench_queue_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {dbname}")  # type: ignore[arg-type]
+        conn.execute(f"CREATE DATABASE {dbname}")
     env = {
         **os.environ,
         "DATABASE_URL": base.rsplit("/", 1)[0] + "/" + dbname,
@@ -134,7 +134,7 @@ def main() -> None:
         )
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")  # type: ignore[arg-type]
+            conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
 
 
 if __name__ == "__main__":
