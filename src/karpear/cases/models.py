@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from karpear.reports.models import Category
+
 
 class State(models.TextChoices):
     RECEIVED = "received", _("Received")
@@ -30,7 +32,7 @@ class Case(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
     )
-    category = models.CharField(max_length=16)
+    category = models.CharField(max_length=16, choices=Category.choices)
     state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED)
     source = models.CharField(max_length=16, default="report")  # report | notice | hash_match
     group_key = models.CharField(max_length=80, db_index=True)

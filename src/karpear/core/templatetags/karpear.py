@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -58,8 +59,27 @@ def due(deadline: datetime, now: datetime) -> dict[str, object]:
     """Time left until a deadline, or how long it is overdue, for the queue."""
     seconds = int((deadline - now).total_seconds())
     minutes = abs(seconds) // 60
-    text = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    if minutes >= 60:
+        text = _("%(hours)d h %(minutes)02d min") % {
+            "hours": minutes // 60,
+            "minutes": minutes % 60,
+        }
+    else:
+        text = _("%(minutes)d min") % {"minutes": minutes}
     return {"overdue": seconds < 0, "text": text}
+
+
+@register.filter
+def label(value: str, kind: str) -> str:
+    """The translated label of a stored code: {{ code|label:"state" }}."""
+    from karpear.cases.models import State
+    from karpear.reports.models import Category, Channel
+
+    choices = {"state": State, "category": Category, "channel": Channel}[kind]
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 @register.filter

@@ -28,7 +28,7 @@ DEMO_STAFF = [
 ]
 SAMPLES = [
     ("https://social.example/p/1001", Category.SEXUAL_IMAGE, Channel.WEB),
-    ("https://social.example/p/1001?ref=share", Category.SEXUAL_IMAGE, Channel.IN_APP),
+    ("https://SOCIAL.example/p/1001#comments", Category.SEXUAL_IMAGE, Channel.IN_APP),
     ("https://video.example/live/42", Category.LIVE_STREAM, Channel.WEB),
     ("https://chat.example/g/secret-group", Category.GROOMING, Channel.IN_APP),
     ("https://social.example/u/threats", Category.SEXTORTION, Channel.WEB),
