@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from karpear.apikeys.api import router as keys_router
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.orgs.services import NoOrganisation
 from karpear.reports.api import router as reports_router
@@ -24,6 +25,7 @@ api = NinjaAPI(
     docs_url=None,
 )
 api.add_router("/", reports_router)
+api.add_router("/", keys_router)
 
 
 def _error(

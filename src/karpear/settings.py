@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "karpear.staff",
     "karpear.cases",
     "karpear.desk",
+    "karpear.apikeys",
 ]
 
 MIDDLEWARE = [

@@ -13,8 +13,11 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
+from karpear.apikeys.models import Scope
+from karpear.apikeys.services import KeyRefused, apikey_check
 from karpear.core.errors import ApplicationError
 from karpear.core.ratelimit import enforce
+from karpear.orgs.models import Organisation
 from karpear.orgs.services import current_organisation
 from karpear.reports.forms import ReportForm
 from karpear.reports.models import Category, Channel, PublicStatus
@@ -97,7 +100,7 @@ def _form_data(payload: ReportIn) -> dict[str, object]:
     "returns the first report (200) instead of creating another.",
 )
 def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportCreated]:
-    org = current_organisation(request)
+    org = _organisation(request)
     enforce(request, "report", settings.KARPEAR_RATE_REPORTS)
     form = ReportForm(_form_data(payload))
     if not form.is_valid():
@@ -121,6 +124,20 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
         received_at=report.received_at.isoformat(),
         response_hours=org.response_hours,
     )
+
+
+def _organisation(request: HttpRequest) -> Organisation:
+    """A platform key, when sent, decides the organisation; otherwise the host does.
+
+    A key that is sent but not valid is refused, never silently ignored.
+    """
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _sep, token = header.partition(" ")
+        if scheme.lower() != "bearer":
+            raise KeyRefused(_("A valid API key is needed."))
+        return apikey_check(token.strip(), frozenset({Scope.PLATFORM})).organisation
+    return current_organisation(request)
 
 
 @router.get(
