@@ -38,7 +38,11 @@ install: system-deps $(VENV)/.installed
 run: install
 	$(KARPEAR) demo --if-empty
 	@echo "Serving Karpear on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	@$(KARPEAR) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(KARPEAR) worker & worker=$$!; \
+	$(BIN)/python examples/reference_platform/app.py --port 8001 \
+	  --db $(KARPEAR_DATA_DIR)/reference-platform.sqlite3 \
+	  --secret-file $(KARPEAR_DATA_DIR)/reference-platform.secret & platform=$$!; \
+	trap 'kill $$worker $$platform 2>/dev/null' EXIT INT TERM; \
 	KARPEAR_STATIC_MANIFEST=1 $(BIN)/gunicorn karpear.wsgi:application \
 	  --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - \
 	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
@@ -48,8 +52,8 @@ test-deps: install
 	@test -f node_modules/axe-core/axe.min.js || npm ci --silent --no-audit --no-fund
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts examples
+	$(BIN)/ruff format --check src tests bench scripts examples
 	$(BIN)/mypy src tests bench
 	$(KARPEAR) makemigrations --check --dry-run -v0
 	$(BIN)/python scripts/check_catalogue.py

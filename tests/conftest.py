@@ -18,7 +18,7 @@ from karpear.orgs.models import Organisation
 from karpear.orgs.services import organisation_create
 
 BAYON_HOST = "bayon.test"
-pytest_plugins = ["tests.cast"]
+pytest_plugins = ["tests.cast", "tests.platform_fixture"]
 
 
 class Client(DjangoClient):

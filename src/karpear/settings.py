@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "karpear.cases",
     "karpear.desk",
     "karpear.apikeys",
+    "karpear.platformlink",
+    "karpear.notices",
 ]
 
 MIDDLEWARE = [
@@ -286,3 +288,20 @@ OTP_TOTP_ISSUER = "Karpear"
 # Reporter contact details are deleted this long after their case closes
 # (issue #3, item 10; privacy by default).
 KARPEAR_CONTACT_RETENTION_DAYS = env_int("KARPEAR_CONTACT_RETENTION_DAYS", 90)
+
+# The platform link (issue #4): webhook delivery.
+KARPEAR_WEBHOOK_TIMEOUT = env_int("KARPEAR_WEBHOOK_TIMEOUT", 5)  # seconds per attempt
+KARPEAR_WEBHOOK_MAX_BACKOFF = env_int("KARPEAR_WEBHOOK_MAX_BACKOFF", 3600)  # seconds
+KARPEAR_WEBHOOK_GIVE_UP_HOURS = env_int("KARPEAR_WEBHOOK_GIVE_UP_HOURS", 24)
+
+# Notices (issue #4): items per notice, and the largest notice body accepted.
+KARPEAR_NOTICE_MAX_ITEMS = env_int("KARPEAR_NOTICE_MAX_ITEMS", 1000)
+KARPEAR_LARGE_BODY_LIMITS = {
+    "/api/v1/notices": env_int("KARPEAR_NOTICE_MAX_BYTES", 2 * 1024 * 1024)
+}
+# Django's own backstop must allow the largest of them; RequestGuardMiddleware
+# holds every other path to KARPEAR_MAX_BODY_BYTES.
+KARPEAR_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
+# Target for a notice: platform confirmation within this many seconds (shown on the desk).
+KARPEAR_NOTICE_ACT_SECONDS = env_int("KARPEAR_NOTICE_ACT_SECONDS", 60)

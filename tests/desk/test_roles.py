@@ -25,6 +25,9 @@ MATRIX = [
     ("GET", "/en/desk/figures/", {C, L, D}),
     ("GET", "/en/desk/settings/sla/", {L}),
     ("GET", "/en/desk/", {A, L, C, D}),
+    ("GET", "/en/desk/notices/", {A, L}),
+    ("GET", "/en/desk/webhooks/", {L, D}),
+    ("POST", "/en/desk/webhooks/retry/", {L, D}),
 ]
 
 

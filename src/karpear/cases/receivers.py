@@ -6,9 +6,21 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from karpear.cases.models import Decision
 from karpear.cases.services import case_open_or_join
+from karpear.platformlink.models import WebhookEvent
+from karpear.platformlink.signals import webhook_delivered
 from karpear.reports.models import Report
 from karpear.reports.signals import report_received
+
+
+@receiver(webhook_delivered, sender=WebhookEvent)
+def _mark_confirmed(sender: type[WebhookEvent], event: WebhookEvent, **kwargs: Any) -> None:
+    """The platform confirmed a decision's webhook: show it on the case."""
+    if event.subject_type == "decision" and event.subject_id:
+        Decision.objects.filter(pk=event.subject_id, platform_confirmed_at__isnull=True).update(
+            platform_confirmed_at=event.delivered_at
+        )
 
 
 @receiver(report_received, sender=Report)

@@ -35,6 +35,7 @@ from karpear.cases.models import (
 from karpear.cases.workflow import ACTION_STATES, IMPLIED_DECISION, PUBLIC_STATUS, allowed
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
+from karpear.platformlink.services import event_enqueue
 from karpear.reports.models import Report, ReportedItem
 from karpear.reports.services import (
     report_contact,
@@ -79,43 +80,71 @@ def _sla(organisation: Organisation, category: str) -> tuple[int, int]:
 
 
 @transaction.atomic
-def case_open_or_join(*, report: Report) -> Case:
-    """Put a new report into a case: the open case about the same content, or a new one.
+def case_open_for_content(
+    *,
+    organisation: Organisation,
+    keys: list[str],
+    category: str,
+    opened_at: datetime,
+    source: str = "report",
+    priority: int = 0,
+    detail: dict[str, Any] | None = None,
+) -> Case:
+    """The open case about this content (any of `keys`), or a new one.
 
-    Lock: the matching open case row FOR UPDATE, so concurrent reports of one
-    link join one case.
+    Lock: the matching open case row FOR UPDATE, so concurrent reports or
+    notices about one piece of content join one case. A notice raises the
+    priority of the case it joins.
     """
-    keys = report_group_keys(report)
     case = (
         Case.objects.select_for_update()
-        .filter(organisation_id=report.organisation_id, group_key__in=keys)
+        .filter(organisation_id=organisation.pk, group_key__in=keys)
         .exclude(state=State.CLOSED)
         .order_by("id")
         .first()
     )
-    now = report.received_at
     if case is None:
-        review, action = _sla(report.organisation, report.category)
+        review, action = _sla(organisation, category)
         case = Case.objects.create(
-            organisation_id=report.organisation_id,
-            category=report.category or "other",
+            organisation_id=organisation.pk,
+            category=category or "other",
             group_key=keys[0],
-            opened_at=now,
-            review_due_at=now + timedelta(minutes=review),
-            action_due_at=now + timedelta(minutes=action),
-            next_due_at=now + timedelta(minutes=review),
+            opened_at=opened_at,
+            source=source,
+            priority=priority,
+            review_due_at=opened_at + timedelta(minutes=review),
+            action_due_at=opened_at + timedelta(minutes=action),
+            next_due_at=opened_at + timedelta(minutes=review),
         )
         CaseEvent.objects.create(
             case=case,
             kind="opened",
             to_state=State.RECEIVED,
-            at=now,
+            at=opened_at,
             actor=None,
-            detail={"report": report.reference},
+            detail=detail or {},
         )
+    elif priority > case.priority:
+        Case.objects.filter(pk=case.pk).update(priority=priority)
+        case.priority = priority
+    return case
+
+
+@transaction.atomic
+def case_open_or_join(*, report: Report) -> Case:
+    """Put a new report into a case: the open case about the same content, or a new one."""
+    now = report.received_at
+    case = case_open_for_content(
+        organisation=report.organisation,
+        keys=report_group_keys(report),
+        category=report.category,
+        opened_at=now,
+        detail={"report": report.reference},
+    )
+    joined_existing = case.report_count > 0
     CaseReport.objects.create(case=case, report=report, channel=report.channel, joined_at=now)
     Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1)
-    if case.report_count:  # joined an existing case: the reporter sees its status
+    if joined_existing:  # the reporter sees the status of the case they joined
         report_set_status(report_ids=[report.pk], status=PUBLIC_STATUS[State(case.state)])
     case.refresh_from_db()
     return case
@@ -349,10 +378,37 @@ def case_assign(
 # ---------------------------------------------------------------- decisions
 
 
+EVENT_FOR_DECISION = {
+    DecisionKind.CONTENT_ISOLATE: "content.isolate",
+    DecisionKind.CONTENT_REMOVE: "content.remove",
+    DecisionKind.CONTENT_RESTORE: "content.restore",
+    DecisionKind.ACCOUNT_WARNING: "account.warn",
+    DecisionKind.ACCOUNT_SUSPENSION: "account.suspend",
+    DecisionKind.ACCOUNT_BAN: "account.ban",
+}
+
+
+def case_content(case: Case) -> dict[str, list[str]]:
+    """What the platform needs to find the content: its IDs and the reported links."""
+    reports = Report.objects.filter(id__in=case.case_reports.values("report_id"))
+    ids = sorted({r.platform_content_id for r in reports if r.platform_content_id})
+    urls = sorted(
+        set(
+            ReportedItem.objects.filter(report__in=reports)
+            .exclude(url="")
+            .values_list("url", flat=True)
+        )
+    )
+    kind, _sep, value = case.group_key.partition(":")
+    if kind == "content" and value not in ids:
+        ids.append(value)
+    return {"platform_content_ids": ids, "urls": urls}
+
+
 def _decision(
     *,
     case: Case,
-    member: StaffMember,
+    member: StaffMember | None,
     kind: DecisionKind,
     ground: Ground,
     clause: str,
@@ -361,7 +417,10 @@ def _decision(
     content_ref: str = "",
     ends_at: datetime | None = None,
     request: HttpRequest | None,
+    content: dict[str, list[str]] | None = None,
 ) -> Decision:
+    """Record a decision and queue the webhook that carries it out, in one transaction."""
+    user = member.user if member else None
     decision = Decision.objects.create(
         case=case,
         organisation_id=case.organisation_id,
@@ -371,27 +430,49 @@ def _decision(
         account_id=account_id[:200],
         content_ref=content_ref[:300],
         ends_at=ends_at,
-        decided_by=member.user,
+        decided_by=user,
         decided_at=at,
     )
     CaseEvent.objects.create(
         case=case,
         kind="decision",
-        actor=member.user,
+        actor=user,
         at=at,
         reason=clause,
         detail={"decision": kind, "ground": ground, "account": account_id},
     )
-    _audit(
-        member,
-        "decision",
-        case,
-        request,
-        kind=kind,
-        ground=ground,
-        clause=clause,
-        account=account_id,
-        ends_at=ends_at,
+    data: dict[str, Any] = {
+        "decision_id": decision.pk,
+        "case_id": case.pk,
+        "ground": ground,
+        "clause": clause[:200],
+    }
+    if kind.startswith("account_"):
+        data.update(account_id=account_id, ends_at=ends_at.isoformat() if ends_at else None)
+    else:
+        data["content"] = content or case_content(case)
+    event_enqueue(
+        organisation_id=case.organisation_id,
+        event_type=EVENT_FOR_DECISION[kind],
+        data=data,
+        subject_type="decision",
+        subject_id=decision.pk,
+    )
+    audit_record(
+        action="decision",
+        organisation=case.organisation,
+        actor=user,
+        actor_label="" if user else "system",
+        object_type="case",
+        object_id=case.pk,
+        detail={
+            "kind": kind,
+            "ground": ground,
+            "clause": clause,
+            "account": account_id,
+            "ends_at": ends_at,
+        },
+        request=request,
     )
     return decision
 
@@ -644,3 +725,60 @@ def sla_policy_set(
         detail={"values": values},
         request=request,
     )
+
+
+@transaction.atomic
+def case_takedown_by_notice(
+    *,
+    case: Case,
+    legal_basis: str,
+    notice_label: str,
+    content: dict[str, list[str]],
+    preserve: bool,
+) -> Decision:
+    """Isolate content at once on an authenticated notice, without waiting for a human.
+
+    Box on agency roles (2.6): "act immediately on any Takedown Notice …
+    effect the takedown of the material, and preserve the material along with
+    any user data". The case moves to "content isolated" (system actor), the
+    isolate decision and, if asked, a preserve request are queued for the
+    platform, and the case goes to the top of the queue.
+    """
+    now = timezone.now().replace(microsecond=0)
+    from_state = State(case.state)
+    changes: dict[str, Any] = {"priority": max(case.priority, 1)}
+    if from_state in (State.RECEIVED, State.IN_REVIEW):
+        changes.update(state=State.ISOLATED, first_action_at=case.first_action_at or now)
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1, **changes)
+    case.refresh_from_db()
+    if case.state != from_state:
+        CaseEvent.objects.create(
+            case=case,
+            kind="transition",
+            from_state=from_state,
+            to_state=case.state,
+            reason=notice_label,
+            actor=None,
+            at=now,
+        )
+        report_ids = list(case.case_reports.values_list("report_id", flat=True))
+        report_set_status(report_ids=report_ids, status=PUBLIC_STATUS[State(case.state)])
+    decision = _decision(
+        case=case,
+        member=None,
+        kind=DecisionKind.CONTENT_ISOLATE,
+        ground=Ground.LAW,
+        clause=legal_basis or notice_label,
+        at=now,
+        request=None,
+        content=content,
+    )
+    if preserve:
+        event_enqueue(
+            organisation_id=case.organisation_id,
+            event_type="content.preserve",
+            data={"case_id": case.pk, "content": content, "reason": notice_label},
+            subject_type="case",
+            subject_id=case.pk,
+        )
+    return decision

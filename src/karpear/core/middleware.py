@@ -29,8 +29,15 @@ class RequestGuardMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
-        if limit and length > limit and not request.path.startswith(_LARGE_BODY_PREFIXES):
+        limit = next(
+            (
+                size
+                for prefix, size in settings.KARPEAR_LARGE_BODY_LIMITS.items()
+                if request.path.startswith(prefix)
+            ),
+            settings.KARPEAR_MAX_BODY_BYTES,
+        )
+        if length > limit:
             message = _("What you sent is too long. Please make it shorter and try again.")
             if request.path.startswith("/api/"):
                 return JsonResponse(
@@ -58,9 +65,6 @@ class RequestGuardMiddleware:
 
 # Staff and platform endpoints that take files check them themselves (none yet).
 _FILE_UPLOAD_PREFIXES: tuple[str, ...] = ("/api/v1/hashes/",)
-
-# Endpoints that accept larger bodies check their own limits (none yet).
-_LARGE_BODY_PREFIXES: tuple[str, ...] = ("/api/v1/hashes/",)
 
 
 class ApiLanguageMiddleware:

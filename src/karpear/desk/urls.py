@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karpear.desk import audit_views, auth_views, views
+from karpear.desk import audit_views, auth_views, notice_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -23,4 +23,7 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit"),
     path("figures/", views.figures, name="figures"),
     path("settings/sla/", views.sla_settings, name="sla"),
+    path("notices/", notice_views.notices, name="notices"),
+    path("webhooks/", notice_views.webhooks, name="webhooks"),
+    path("webhooks/retry/", notice_views.webhook_retry, name="webhook_retry"),
 ]

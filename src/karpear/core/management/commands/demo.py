@@ -50,7 +50,9 @@ class Command(BaseCommand):
         if Organisation.objects.exists() and options["if_empty"]:
             # Never create demo users (with a known password) in a real install:
             # only remind how to sign in when this is the demo.
-            if Organisation.objects.filter(slug="demo").exists():
+            demo = Organisation.objects.filter(slug="demo").first()
+            if demo is not None:
+                _link_reference_platform(demo)
                 self._print_staff(create=False)
             else:
                 self.stdout.write("Data already present; no demo data added.")
@@ -79,6 +81,7 @@ class Command(BaseCommand):
                 submission_token=f"demo-{i}",
                 received_at=now - timedelta(hours=5 - i),
             )
+        _link_reference_platform(org)
         self._print_staff(create=True)
 
     def _print_staff(self, *, create: bool) -> None:
@@ -109,6 +112,25 @@ class Command(BaseCommand):
                 f"  {username:<11} {role.label:<19} TOTP secret (demo only): "
                 f"{secret}   code now: karpear totp-code {secret}"
             )
+
+
+def _link_reference_platform(org: Organisation) -> None:
+    """Point the demo company at the reference platform (examples/reference_platform)."""
+    from django.conf import settings
+
+    from karpear.platformlink.models import PlatformLink
+    from karpear.platformlink.services import link_configure
+
+    link = PlatformLink.objects.filter(organisation=org).first()
+    if link is None:
+        link, _secret = link_configure(
+            organisation=org,
+            webhook_url="http://127.0.0.1:8001/webhooks/karpear",
+            hosted_domains=["social.example"],
+        )
+    path = settings.DATA_DIR / "reference-platform.secret"
+    path.write_text(link.secret)
+    path.chmod(0o600)
 
 
 def _canonical(url: str) -> str:

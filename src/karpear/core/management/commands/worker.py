@@ -3,8 +3,8 @@
 A plain, restartable loop (healthchecks' sendalerts style): each job keeps
 its state in database rows, so a worker killed at any point simply carries on
 where the rows say on its next start. SIGTERM finishes the current job, then
-exits. Jobs today: delete reporters' contact details after their case closed
-(issue #3, item 10).
+exits. Jobs: delivering webhooks to the platform (issue #4) and deleting
+reporters' contact details after their case closed (issue #3, item 10).
 """
 
 from __future__ import annotations
@@ -19,10 +19,15 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
 from karpear.cases.services import erase_expired_contacts
+from karpear.platformlink.services import deliver_due
 
 log = logging.getLogger("karpear.worker")
-JOBS: list[tuple[str, Callable[[], int]]] = [
-    ("erase_expired_contacts", erase_expired_contacts),
+
+# (name, job, seconds between runs). Webhooks run often: a takedown notice
+# must reach the platform within seconds.
+JOBS: list[tuple[str, Callable[[], int], float]] = [
+    ("deliver_webhooks", deliver_due, 0.5),
+    ("erase_expired_contacts", erase_expired_contacts, 60.0),
 ]
 
 
@@ -31,7 +36,6 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run every job once and exit.")
-        parser.add_argument("--interval", type=float, default=60.0)
 
     def handle(self, *args: Any, **options: Any) -> None:
         stopping = False
@@ -42,8 +46,12 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        next_run = {name: 0.0 for name, _job, _every in JOBS}
         while not stopping:
-            for name, job in JOBS:
+            for name, job, every in JOBS:
+                if time.monotonic() < next_run[name]:
+                    continue
+                next_run[name] = time.monotonic() + every
                 if not connection.in_atomic_block:  # (tests run inside one)
                     close_old_connections()
                 try:
@@ -55,7 +63,4 @@ class Command(BaseCommand):
                     log.info("job %s: %d done", name, done)
             if options["once"]:
                 return
-            slept = 0.0
-            while not stopping and slept < options["interval"]:
-                time.sleep(0.5)
-                slept += 0.5
+            time.sleep(0.2)

@@ -1,0 +1,193 @@
+"""A small reference platform: what a company's service does with Karpear's webhooks.
+
+It has posts and users, receives Karpear's signed webhooks, verifies them with
+the Standard Webhooks library, and hides, removes or restores posts and warns,
+suspends or bans users, each event applied once (by its webhook-id) however
+often it is delivered. State lives in SQLite, so it survives restarts.
+
+    python app.py --port 8001 --secret-file var/reference-platform.secret --db var/ref.sqlite3
+
+For tests: POST /_control {"mode": "ok" | "error" | "slow" | "bad_reply"} changes how
+it answers (loopback only; this is a test double, not a product).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from standardwebhooks import Webhook, WebhookVerificationError
+
+
+def seed_posts(count: int) -> list[tuple[str, str, str]]:
+    return [
+        (f"post:{i}", f"https://social.example/p/{i}", f"u{i % 3}") for i in range(1, count + 1)
+    ]
+
+
+STATE = {"ok": "visible", "isolate": "hidden", "remove": "removed", "restore": "visible"}
+
+
+class Platform:
+    def __init__(self, db: str, secret: str, posts: int = 10) -> None:
+        self.db = db
+        self.secret = secret
+        self.mode = "ok"
+        self.lock = threading.Lock()
+        with self._conn() as conn:
+            conn.executescript("""
+                CREATE TABLE IF NOT EXISTS posts (id TEXT PRIMARY KEY, url TEXT, owner TEXT,
+                    state TEXT DEFAULT 'visible', preserved INTEGER DEFAULT 0);
+                CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY,
+                    state TEXT DEFAULT 'active', warnings INTEGER DEFAULT 0, until TEXT);
+                CREATE TABLE IF NOT EXISTS applied (msg_id TEXT PRIMARY KEY, type TEXT,
+                    at REAL);
+            """)
+            for post_id, url, owner in seed_posts(posts):
+                conn.execute(
+                    "INSERT OR IGNORE INTO posts (id, url, owner) VALUES (?, ?, ?)",
+                    (post_id, url, owner),
+                )
+                conn.execute("INSERT OR IGNORE INTO users (id) VALUES (?)", (owner,))
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    def apply(self, msg_id: str, event: dict[str, Any]) -> bool:
+        """Apply an event once; False when this webhook-id was applied before."""
+        kind = event["type"]
+        data = event["data"]
+        with self.lock, self._conn() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("SELECT 1 FROM applied WHERE msg_id = ?", (msg_id,)).fetchone():
+                conn.execute("COMMIT")
+                return False
+            if kind.startswith("content."):
+                content = data.get("content", {})
+                ids = set(content.get("platform_content_ids", []))
+                urls = set(content.get("urls", []))
+                rows = conn.execute("SELECT id, url FROM posts").fetchall()
+                targets = [pid for pid, url in rows if pid in ids or url in urls]
+                action = kind.split(".", 1)[1]
+                for pid in targets:
+                    if action == "preserve":
+                        conn.execute(
+                            "UPDATE posts SET preserved = preserved + 1 WHERE id = ?", (pid,)
+                        )
+                    else:
+                        conn.execute(
+                            "UPDATE posts SET state = ? WHERE id = ?", (STATE[action], pid)
+                        )
+            elif kind.startswith("account."):
+                user = data.get("account_id", "")
+                conn.execute("INSERT OR IGNORE INTO users (id) VALUES (?)", (user,))
+                if kind == "account.warn":
+                    conn.execute("UPDATE users SET warnings = warnings + 1 WHERE id = ?", (user,))
+                else:
+                    conn.execute(
+                        "UPDATE users SET state = ?, until = ? WHERE id = ?",
+                        (
+                            "suspended" if kind == "account.suspend" else "banned",
+                            data.get("ends_at"),
+                            user,
+                        ),
+                    )
+            conn.execute("INSERT INTO applied VALUES (?, ?, ?)", (msg_id, kind, time.time()))
+            conn.execute("COMMIT")
+            return True
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._conn() as conn:
+            return {
+                "posts": {
+                    r[0]: {"url": r[1], "state": r[2], "preserved": r[3]}
+                    for r in conn.execute("SELECT id, url, state, preserved FROM posts")
+                },
+                "users": {
+                    r[0]: {"state": r[1], "warnings": r[2], "until": r[3]}
+                    for r in conn.execute("SELECT id, state, warnings, until FROM users")
+                },
+                "applied": conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0],
+            }
+
+
+def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # quiet
+            pass
+
+        def _json(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            if self.path == "/api/state":
+                self._json(200, platform.snapshot())
+            elif self.path.startswith("/p/"):
+                post = platform.snapshot()["posts"].get("post:" + self.path[3:])
+                if post is None or post["state"] != "visible":
+                    self._json(404 if post is None else 451, {"error": "not available"})
+                else:
+                    self._json(200, {"post": self.path[3:]})
+            else:
+                self._json(404, {"error": "no such page"})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            if self.path == "/_control":
+                platform.mode = json.loads(body)["mode"]
+                self._json(200, {"mode": platform.mode})
+                return
+            if self.path != "/webhooks/karpear":
+                self._json(404, {"error": "no such endpoint"})
+                return
+            if platform.mode == "error":
+                self._json(500, {"error": "down for maintenance"})
+                return
+            if platform.mode == "slow":
+                time.sleep(10)
+            try:
+                event = Webhook(platform.secret).verify(body, dict(self.headers))
+            except WebhookVerificationError as exc:
+                self._json(401, {"error": f"bad signature: {exc}"})
+                return
+            msg_id = self.headers["webhook-id"]
+            platform.apply(msg_id, event)
+            echoed = "wrong-id" if platform.mode == "bad_reply" else msg_id
+            self._json(200, {"received": echoed})
+
+    return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--db", default="var/reference-platform.sqlite3")
+    parser.add_argument("--secret-file", default="var/reference-platform.secret")
+    parser.add_argument("--posts", type=int, default=10, help="how many posts to seed")
+    args = parser.parse_args()
+    secret = Path(args.secret_file).read_text().strip()
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", args.port), make_handler(Platform(args.db, secret, args.posts))
+    )
+    print(
+        f"Reference platform on http://127.0.0.1:{args.port}/ (posts at /p/1 … /p/10)", flush=True
+    )
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""`POST /api/v1/notices`, `GET /api/v1/notices/{id}`: for authorised issuers (issue #4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field, StrictStr, field_validator, model_validator
+
+from karpear.apikeys.models import ApiKey, Scope
+from karpear.apikeys.services import ScopedKey
+from karpear.core.errors import ApplicationError
+from karpear.links.canonical import MalformedURL, canonicalize, is_plausible_site
+from karpear.notices.models import Action, ItemStatus, Notice
+from karpear.notices.services import ItemIn, access_notice, issuer_for_key, notice_receive
+
+router = Router(tags=["notices"], auth=ScopedKey(Scope.ISSUER))
+
+
+class NoticeItemIn(Schema):
+    """One piece of content: a URL and/or the platform's content ID; optionally the user."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: Annotated[StrictStr, Field(max_length=2048)] = ""
+    platform_content_id: Annotated[StrictStr, Field(max_length=200)] = ""
+    user_id: Annotated[StrictStr, Field(max_length=200)] = ""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value:
+            try:
+                canonical = canonicalize(value)
+            except MalformedURL as exc:
+                raise ValueError(f"not a URL: {exc.reason}") from exc
+            if not is_plausible_site(canonical):
+                raise ValueError("not a URL: no site name")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> NoticeItemIn:
+        if not self.url and not self.platform_content_id:
+            raise ValueError("give a url or a platform_content_id")
+        return self
+
+
+class NoticeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    issuer_reference: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    legal_basis: Annotated[StrictStr, Field(min_length=1, max_length=500)]
+    items: Annotated[list[NoticeItemIn], Field(min_length=1)]
+    actions: Annotated[list[Action], Field(min_length=1)] = [Action.TAKEDOWN, Action.PRESERVE]
+    deadline: datetime | None = None
+
+
+class NoticeItemOut(Schema):
+    position: int
+    url: str
+    platform_content_id: str
+    status: ItemStatus
+    case_id: int | None
+    acted_at: datetime | None
+    platform_confirmed_at: datetime | None
+
+
+class NoticeOut(Schema):
+    id: int
+    issuer: str
+    issuer_reference: str
+    legal_basis: str
+    actions: list[str]
+    received_at: datetime
+    acted_at: datetime | None
+    items: list[NoticeItemOut]
+
+
+def _out(notice: Notice) -> NoticeOut:
+    return NoticeOut(
+        id=notice.pk,
+        issuer=notice.issuer.name,
+        issuer_reference=notice.issuer_reference,
+        legal_basis=notice.legal_basis,
+        actions=list(notice.actions),
+        received_at=notice.received_at,
+        acted_at=notice.acted_at,
+        items=[
+            NoticeItemOut(
+                position=i.position,
+                url=i.url,
+                platform_content_id=i.platform_content_id,
+                status=ItemStatus(i.status),
+                case_id=i.case_id,
+                acted_at=i.acted_at,
+                platform_confirmed_at=i.platform_confirmed_at,
+            )
+            for i in notice.items.all()
+        ],
+    )
+
+
+@router.post(
+    "/notices",
+    response={201: NoticeOut, 200: NoticeOut},
+    summary="Send a takedown notice; acted on at once",
+    description="The same issuer_reference sent again returns the first result (200) "
+    "and acts only once.",
+)
+def create_notice(request: HttpRequest, payload: NoticeIn) -> tuple[int, NoticeOut]:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    if len(payload.items) > settings.KARPEAR_NOTICE_MAX_ITEMS:
+        raise ApplicationError(
+            f"A notice may list at most {settings.KARPEAR_NOTICE_MAX_ITEMS} items; "
+            "send several notices.",
+            code="too_many_items",
+            status=413,
+        )
+    notice, created = notice_receive(
+        issuer=issuer_for_key(key),
+        issuer_reference=payload.issuer_reference,
+        legal_basis=payload.legal_basis,
+        items=[
+            ItemIn(url=i.url, platform_content_id=i.platform_content_id, user_id=i.user_id)
+            for i in payload.items
+        ],
+        actions=list(payload.actions),
+        deadline=payload.deadline,
+    )
+    return (201 if created else 200), _out(notice)
+
+
+@router.get("/notices/{notice_id}", response=NoticeOut, summary="The state of each item")
+def get_notice(request: HttpRequest, notice_id: int) -> NoticeOut:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    return _out(access_notice(issuer=issuer_for_key(key), notice_id=notice_id))

@@ -1,0 +1,260 @@
+"""Configuring the link, queueing events, and delivering them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+import secrets
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from karpear.audit.services import audit_record
+from karpear.links.canonical import MalformedURL, canonicalize
+from karpear.orgs.models import Organisation
+from karpear.platformlink.models import EventStatus, PlatformLink, WebhookEvent
+from karpear.platformlink.signals import webhook_delivered
+
+log = logging.getLogger("karpear.webhooks")
+
+EVENT_TYPES = frozenset(
+    {
+        "content.isolate",
+        "content.remove",
+        "content.restore",
+        "content.preserve",
+        "account.warn",
+        "account.suspend",
+        "account.ban",
+    }
+)
+
+
+def _new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+@transaction.atomic
+def link_configure(
+    *, organisation: Organisation, webhook_url: str, hosted_domains: list[str]
+) -> tuple[PlatformLink, str]:
+    """Set where events go and which hosts are ours; returns the signing secret."""
+    link = PlatformLink.objects.filter(organisation=organisation).first()
+    if link is None:
+        link = PlatformLink(organisation=organisation, secret=_new_secret())
+    link.webhook_url = webhook_url
+    link.hosted_domains = "\n".join(h.strip().lower() for h in hosted_domains if h.strip())
+    link.save()
+    audit_record(
+        action="settings_change",
+        organisation=organisation,
+        actor_label="cli",
+        object_type="platform_link",
+        detail={"url": webhook_url, "hosted": hosted_domains},
+    )
+    return link, link.secret
+
+
+@transaction.atomic
+def link_rotate_secret(*, organisation: Organisation, overlap_hours: int = 24) -> str:
+    """New secret; the old one keeps signing (a second signature) for `overlap_hours`."""
+    link = PlatformLink.objects.select_for_update().get(organisation=organisation)
+    link.previous_secret = link.secret
+    link.previous_until = timezone.now() + timedelta(hours=overlap_hours)
+    link.secret = _new_secret()
+    link.save(update_fields=["secret", "previous_secret", "previous_until"])
+    audit_record(
+        action="secret_rotate",
+        organisation=organisation,
+        actor_label="cli",
+        object_type="platform_link",
+        object_id=link.pk,
+    )
+    return link.secret
+
+
+def is_hosted(*, organisation: Organisation, url: str) -> bool:
+    """Whether a link points at this company's own service (by host name)."""
+    link = PlatformLink.objects.filter(organisation=organisation).first()
+    if link is None or not url:
+        return False
+    try:
+        host = canonicalize(url).host
+    except MalformedURL:
+        return False
+    return any(host == h or host.endswith("." + h) for h in link.hosts())
+
+
+def event_enqueue(
+    *,
+    organisation_id: int,
+    event_type: str,
+    data: dict[str, Any],
+    subject_type: str = "",
+    subject_id: int | None = None,
+) -> WebhookEvent:
+    """Queue one event in the caller's transaction (outbox): it commits with the decision."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type}")
+    now = timezone.now()
+    msg_id = "msg_" + uuid.uuid4().hex
+    return WebhookEvent.objects.create(
+        organisation_id=organisation_id,
+        msg_id=msg_id,
+        event_type=event_type,
+        payload={"type": event_type, "timestamp": now.isoformat(), "data": data},
+        subject_type=subject_type,
+        subject_id=subject_id,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
+def _claim(event_id: int, now: datetime) -> bool:
+    """Take one event for delivery; False when another worker holds it (a conditional UPDATE)."""
+    claimed = WebhookEvent.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+        pk=event_id,
+        status=EventStatus.PENDING,
+    ).update(locked_until=now + timedelta(seconds=settings.KARPEAR_WEBHOOK_TIMEOUT * 3))
+    return claimed == 1
+
+
+def _signature(link: PlatformLink, msg_id: str, when: datetime, body: str) -> str:
+    signatures = [Webhook(link.secret).sign(msg_id, when, body)]
+    if link.previous_secret and link.previous_until and link.previous_until > when:
+        signatures.append(Webhook(link.previous_secret).sign(msg_id, when, body))
+    return " ".join(signatures)
+
+
+def _post(link: PlatformLink, event: WebhookEvent) -> tuple[int | None, str]:
+    """POST one event; (status, error). Success needs 2xx and the event id echoed back."""
+    body = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":"))
+    when = timezone.now()
+    request = urllib.request.Request(  # noqa: S310 - the company's configured endpoint only
+        link.webhook_url,
+        data=body.encode("utf-8"),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "webhook-id": event.msg_id,
+            "webhook-timestamp": str(int(when.timestamp())),
+            "webhook-signature": _signature(link, event.msg_id, when, body),
+            "User-Agent": "Karpear-Webhooks/1",
+        },
+    )
+    try:
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.KARPEAR_WEBHOOK_TIMEOUT
+        ) as response:
+            status = int(response.status)
+            reply = response.read(65536)
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return None, type(exc).__name__
+    try:
+        echoed = json.loads(reply or b"{}").get("received")
+    except (ValueError, AttributeError):
+        echoed = None
+    if echoed != event.msg_id:
+        return status, "reply did not confirm this event id"
+    return status, ""
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = min(settings.KARPEAR_WEBHOOK_MAX_BACKOFF, 2 ** min(attempts, 20))
+    return timedelta(seconds=base * random.uniform(0.5, 1.5))  # noqa: S311 - jitter only
+
+
+def deliver_one(event_id: int, *, now: datetime | None = None) -> str | None:
+    """Try to deliver one event; return its new status, or None if someone else has it."""
+    moment = now or timezone.now()
+    if not _claim(event_id, moment):
+        return None
+    event = WebhookEvent.objects.get(pk=event_id)
+    link = PlatformLink.objects.filter(organisation_id=event.organisation_id).first()
+    status_code, error = (
+        (None, "no platform link configured") if link is None else _post(link, event)
+    )
+    event.attempts += 1
+    event.last_status_code = status_code
+    event.last_error = error[:300]
+    event.locked_until = None
+    if not error and status_code is not None and 200 <= status_code < 300:
+        event.status = EventStatus.DELIVERED
+        event.delivered_at = timezone.now()
+    elif moment - event.created_at > timedelta(hours=settings.KARPEAR_WEBHOOK_GIVE_UP_HOURS):
+        event.status = EventStatus.DEAD
+        log.warning("webhook %s gave up after %d attempts: %s", event.msg_id, event.attempts, error)
+    else:
+        event.next_attempt_at = moment + _backoff(event.attempts)
+    with transaction.atomic():
+        event.save(
+            update_fields=[
+                "attempts",
+                "last_status_code",
+                "last_error",
+                "locked_until",
+                "status",
+                "delivered_at",
+                "next_attempt_at",
+            ]
+        )
+        if event.status == EventStatus.DELIVERED:
+            webhook_delivered.send(sender=WebhookEvent, event=event)
+    return str(event.status)
+
+
+def deliver_due(*, limit: int = 100, now: datetime | None = None) -> int:
+    """Deliver events whose time has come, oldest first; returns how many were tried."""
+    moment = now or timezone.now()
+    due = list(
+        WebhookEvent.objects.filter(status=EventStatus.PENDING, next_attempt_at__lte=moment)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    return sum(1 for event_id in due if deliver_one(event_id, now=moment) is not None)
+
+
+def events_for(subject_type: str, subject_ids: list[int]) -> dict[int, list[WebhookEvent]]:
+    found: dict[int, list[WebhookEvent]] = {}
+    for event in WebhookEvent.objects.filter(
+        subject_type=subject_type, subject_id__in=subject_ids
+    ).order_by("id"):
+        found.setdefault(int(event.subject_id or 0), []).append(event)
+    return found
+
+
+def dead_letters(organisation: Organisation) -> list[WebhookEvent]:
+    return list(
+        WebhookEvent.objects.filter(organisation=organisation, status=EventStatus.DEAD).order_by(
+            "-id"
+        )[:200]
+    )
+
+
+@transaction.atomic
+def dead_letter_retry(*, organisation: Organisation, event_id: int, actor: Any) -> None:
+    """Put a given-up event back in the queue (desk action, audited)."""
+    updated = WebhookEvent.objects.filter(
+        pk=event_id, organisation=organisation, status=EventStatus.DEAD
+    ).update(status=EventStatus.PENDING, next_attempt_at=timezone.now(), created_at=timezone.now())
+    if updated:
+        audit_record(
+            action="webhook_retry",
+            organisation=organisation,
+            actor=actor,
+            object_type="webhook",
+            object_id=event_id,
+        )

@@ -1,0 +1,97 @@
+"""The reference platform (examples/reference_platform) run for real on loopback."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from karpear.orgs.models import Organisation
+from karpear.platformlink.services import link_configure
+
+APP = Path(__file__).resolve().parents[1] / "examples" / "reference_platform" / "app.py"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RefPlatform:
+    url: str
+    secret_file: Path
+    db: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, posts: int = 10) -> None:
+        port = self.url.rsplit(":", 1)[1]
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                str(APP),
+                "--port",
+                port,
+                "--db",
+                str(self.db),
+                "--secret-file",
+                str(self.secret_file),
+                "--posts",
+                str(posts),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                self.state()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("reference platform did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+    def state(self) -> dict[str, Any]:
+        with urllib.request.urlopen(self.url + "/api/state", timeout=2) as response:
+            return dict(json.loads(response.read()))
+
+    def mode(self, mode: str) -> None:
+        request = urllib.request.Request(
+            self.url + "/_control", method="POST", data=json.dumps({"mode": mode}).encode()
+        )
+        urllib.request.urlopen(request, timeout=2).read()
+
+    @property
+    def webhook_url(self) -> str:
+        return self.url + "/webhooks/karpear"
+
+
+@pytest.fixture
+def ref_platform(tmp_path: Path, acme: Organisation) -> Iterator[RefPlatform]:
+    """The platform, linked to Acme (content on social.example is Acme's)."""
+    platform = RefPlatform(
+        url=f"http://127.0.0.1:{free_port()}",
+        secret_file=tmp_path / "secret",
+        db=tmp_path / "ref.sqlite3",
+    )
+    _link, secret = link_configure(
+        organisation=acme, webhook_url=platform.webhook_url, hosted_domains=["social.example"]
+    )
+    platform.secret_file.write_text(secret)
+    platform.start()
+    yield platform
+    platform.stop()

@@ -1,0 +1,179 @@
+"""Webhooks to the platform: signed, at least once, backoff, dead letters, rotation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from karpear.cases import services as case_services
+from karpear.cases.models import Decision, DecisionKind, Ground, State
+from karpear.orgs.models import Organisation
+from karpear.platformlink.models import EventStatus, PlatformLink, WebhookEvent
+from karpear.platformlink.services import (
+    dead_letter_retry,
+    deliver_due,
+    deliver_one,
+    link_rotate_secret,
+)
+from tests.cast import Person, make_case
+from tests.platform_fixture import RefPlatform
+
+
+def _isolate(acme: Organisation, analyst: Person, post: int = 3) -> Decision:
+    case = make_case(acme, url=f"https://social.example/p/{post}")
+    case = case_services.case_transition(
+        case=case,
+        member=analyst.member,
+        to_state=State.IN_REVIEW,
+        reason="look",
+        expected_version=case.version,
+    )
+    case_services.case_transition(
+        case=case,
+        member=analyst.member,
+        to_state=State.ISOLATED,
+        reason="isolate until assessed",
+        expected_version=case.version,
+    )
+    return Decision.objects.get(case=case, kind=DecisionKind.CONTENT_ISOLATE)
+
+
+def test_a_desk_decision_reaches_the_platform_and_is_confirmed(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform
+) -> None:
+    decision = _isolate(acme, analyst)
+    assert deliver_due() == 1
+    assert ref_platform.state()["posts"]["post:3"]["state"] == "hidden"
+    decision.refresh_from_db()
+    assert decision.platform_confirmed_at is not None
+
+
+def test_account_decisions_reach_the_platform(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform
+) -> None:
+    case = make_case(acme)
+    ends = timezone.now() + timedelta(days=3)
+    case_services.decision_account(
+        case=case,
+        member=analyst.member,
+        kind=DecisionKind.ACCOUNT_SUSPENSION,
+        ground=Ground.TERMS,
+        clause="Rules 4",
+        account_id="u1",
+        ends_at=ends,
+        expected_version=case.version,
+    )
+    case.refresh_from_db()
+    case_services.decision_account(
+        case=case,
+        member=analyst.member,
+        kind=DecisionKind.ACCOUNT_WARNING,
+        ground=Ground.TERMS,
+        clause="Rules 2",
+        account_id="u2",
+        expected_version=case.version,
+    )
+    deliver_due()
+    users = ref_platform.state()["users"]
+    assert users["u1"]["state"] == "suspended" and users["u1"]["until"]
+    assert users["u2"]["warnings"] == 1
+
+
+@pytest.mark.parametrize("mode", ["error", "bad_reply"])
+def test_a_failing_platform_gets_retried_with_backoff(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform, mode: str
+) -> None:
+    _isolate(acme, analyst)
+    ref_platform.mode(mode)
+    deliver_due()
+    event = WebhookEvent.objects.get()
+    assert event.status == EventStatus.PENDING and event.attempts == 1
+    assert event.next_attempt_at > timezone.now()
+    assert deliver_due() == 0  # not due yet
+    ref_platform.mode("ok")
+    assert deliver_due(now=event.next_attempt_at + timedelta(seconds=1)) == 1
+    event.refresh_from_db()
+    assert event.status == EventStatus.DELIVERED and event.attempts == 2
+
+
+def test_a_slow_platform_times_out_and_is_retried(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform, settings: Any
+) -> None:
+    settings.KARPEAR_WEBHOOK_TIMEOUT = 1
+    _isolate(acme, analyst)
+    ref_platform.mode("slow")
+    deliver_due()
+    event = WebhookEvent.objects.get()
+    assert event.status == EventStatus.PENDING and "Timeout" in event.last_error
+
+
+def test_a_platform_that_is_down_is_retried(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform
+) -> None:
+    _isolate(acme, analyst)
+    ref_platform.stop()
+    deliver_due()
+    event = WebhookEvent.objects.get()
+    assert event.status == EventStatus.PENDING and event.last_status_code is None
+
+
+def test_a_wrong_secret_is_refused_by_the_platform(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform
+) -> None:
+    PlatformLink.objects.filter(organisation=acme).update(secret="whsec_" + "A" * 44)
+    _isolate(acme, analyst)
+    deliver_due()
+    event = WebhookEvent.objects.get()
+    assert event.last_status_code == 401 and event.status == EventStatus.PENDING
+    assert ref_platform.state()["posts"]["post:3"]["state"] == "visible"
+
+
+def test_after_the_give_up_time_an_event_becomes_a_dead_letter_and_can_be_retried(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform, settings: Any
+) -> None:
+    settings.KARPEAR_WEBHOOK_GIVE_UP_HOURS = 1
+    _isolate(acme, analyst)
+    ref_platform.mode("error")
+    event = WebhookEvent.objects.get()
+    deliver_one(event.pk, now=event.created_at + timedelta(hours=2))
+    event.refresh_from_db()
+    assert event.status == EventStatus.DEAD
+    ref_platform.mode("ok")
+    dead_letter_retry(organisation=acme, event_id=event.pk, actor=analyst.member.user)
+    assert deliver_due() == 1
+    event.refresh_from_db()
+    assert event.status == EventStatus.DELIVERED
+
+
+def test_during_rotation_the_old_secret_still_verifies(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform
+) -> None:
+    link_rotate_secret(organisation=acme)  # the platform still only knows the old secret
+    _isolate(acme, analyst)
+    assert deliver_due() == 1
+    assert WebhookEvent.objects.get().status == EventStatus.DELIVERED
+
+
+def test_a_repeated_delivery_is_applied_once_by_the_platform(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform
+) -> None:
+    _isolate(acme, analyst)
+    deliver_due()
+    # As if the confirmation had been lost: the same event goes out again.
+    WebhookEvent.objects.update(status=EventStatus.PENDING, next_attempt_at=timezone.now())
+    deliver_due()
+    assert ref_platform.state()["applied"] == 1
+
+
+def test_two_workers_never_send_one_event_at_the_same_time(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform
+) -> None:
+    from karpear.platformlink.services import _claim
+
+    _isolate(acme, analyst)
+    event = WebhookEvent.objects.get()
+    assert _claim(event.pk, timezone.now()) is True
+    assert _claim(event.pk, timezone.now()) is False
