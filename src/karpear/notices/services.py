@@ -34,10 +34,14 @@ def issuers(organisation: Organisation) -> list[Issuer]:
 
 def issuer_for_key(key: ApiKey) -> Issuer:
     """The issuer an `issuer` key speaks for: matched by name, registered if new."""
-    issuers(key.organisation)
     issuer = Issuer.objects.filter(
         organisation=key.organisation, name__iexact=key.name.strip()
     ).first()
+    if issuer is None:
+        issuers(key.organisation)  # seed the defaults once, then look again
+        issuer = Issuer.objects.filter(
+            organisation=key.organisation, name__iexact=key.name.strip()
+        ).first()
     if issuer is None:
         issuer = Issuer.objects.create(
             organisation=key.organisation, name=key.name.strip(), kind=IssuerKind.OTHER

@@ -26,7 +26,7 @@ log = logging.getLogger("karpear.worker")
 # (name, job, seconds between runs). Webhooks run often: a takedown notice
 # must reach the platform within seconds.
 JOBS: list[tuple[str, Callable[[], int], float]] = [
-    ("deliver_webhooks", deliver_due, 0.5),
+    ("deliver_webhooks", deliver_due, 0.2),
     ("erase_expired_contacts", erase_expired_contacts, 60.0),
 ]
 
@@ -63,4 +63,4 @@ class Command(BaseCommand):
                     log.info("job %s: %d done", name, done)
             if options["once"]:
                 return
-            time.sleep(0.2)
+            time.sleep(0.1)

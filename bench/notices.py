@@ -1,0 +1,246 @@
+"""Notice to platform confirmation, and webhook delivery rate (issue #4, item 13).
+
+A production-style setup on loopback: gunicorn (3 workers) on PostgreSQL,
+one `karpear worker`, and the reference platform. Figures:
+
+* single notices, one at a time: time from sending the notice until the
+  reference platform shows the post hidden (p50/p99);
+* a burst of 1,000 notices from 8 concurrent issuers: per notice, time from
+  the notice's commit to the platform's confirmation (p50/p99, from the
+  outbox timestamps), and the time until all are confirmed;
+* the worker's delivery rate during the burst, beside the reference: the
+  same signed POSTs sent straight to the platform from one process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bench.common import BIN, ROOT, free_port, server
+
+APP = ROOT / "examples" / "reference_platform" / "app.py"
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _karpear(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(
+        [BIN / "karpear", *args], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _post(url: str, token: str, body: dict[str, object]) -> int:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)
+
+
+def _state(platform: str) -> dict[str, Any]:
+    with urllib.request.urlopen(platform + "/api/state", timeout=5) as response:
+        return dict(json.loads(response.read()))
+
+
+def _applied(platform: str) -> int:
+    return _applied(platform)
+
+
+def main() -> None:
+    singles = int(os.environ.get("BENCH_NOTICE_SINGLES", "50"))
+    burst = int(os.environ.get("BENCH_NOTICE_BURST", "1000"))
+    with server(3) as (url, env):
+        tmp = Path(tempfile.mkdtemp(prefix="karpear-bench-platform-"))
+        port = free_port()
+        platform = f"http://127.0.0.1:{port}"
+        secret = _karpear(
+            env,
+            "platform",
+            "configure",
+            "--url",
+            platform + "/webhooks/karpear",
+            "--hosted",
+            "social.example",
+        )
+        (tmp / "secret").write_text(secret)
+        ref = subprocess.Popen(
+            [
+                sys.executable,
+                str(APP),
+                "--port",
+                str(port),
+                "--db",
+                str(tmp / "p.sqlite3"),
+                "--secret-file",
+                str(tmp / "secret"),
+                "--posts",
+                str(singles + burst),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        worker = subprocess.Popen(
+            [BIN / "karpear", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        token = _karpear(
+            env, "apikey", "create", "--scope", "issuer", "--name", "Anti-Cybercrime Unit"
+        )
+        try:
+            time.sleep(1.5)
+            single_ms = []
+            for n in range(1, singles + 1):
+                start = time.perf_counter()
+                _post(
+                    url + "/api/v1/notices",
+                    token,
+                    {
+                        "issuer_reference": f"single-{n}",
+                        "legal_basis": "bench",
+                        "items": [{"platform_content_id": f"post:{n}"}],
+                        "actions": ["takedown"],
+                    },
+                )
+                while _state(platform)["posts"][f"post:{n}"]["state"] != "hidden":
+                    time.sleep(0.005)
+                single_ms.append((time.perf_counter() - start) * 1000)
+
+            def one(n: int) -> int:
+                return _post(
+                    url + "/api/v1/notices",
+                    token,
+                    {
+                        "issuer_reference": f"burst-{n}",
+                        "legal_basis": "bench",
+                        "items": [{"platform_content_id": f"post:{singles + n}"}],
+                        "actions": ["takedown"],
+                    },
+                )
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(8) as pool:
+                statuses = list(pool.map(one, range(1, burst + 1)))
+            sent_s = time.perf_counter() - start
+            target = singles + burst
+            while _applied(platform) < target:
+                time.sleep(0.05)
+            all_s = time.perf_counter() - start
+            rows = json.loads(
+                _karpear(
+                    env,
+                    "shell",
+                    "-v0",
+                    "-c",
+                    (
+                        "import json; from karpear.platformlink.models import WebhookEvent as E; "
+                        "print(json.dumps([[e.created_at.timestamp(),"
+                        " e.delivered_at.timestamp()] for e "
+                        f"in E.objects.filter(status='delivered').order_by('id')[{singles}:]]))"
+                    ),
+                )
+            )
+            burst_ms = [(d - c) * 1000 for c, d in rows]
+            # Delivery rate: a backlog queued while the worker is stopped, then drained.
+            worker.terminate()
+            worker.wait()
+            _karpear(
+                env,
+                "shell",
+                "-v0",
+                "-c",
+                (
+                    "from django.db import transaction\n"
+                    "from karpear.orgs.models import Organisation\n"
+                    "from karpear.platformlink.services import event_enqueue\n"
+                    "org = Organisation.objects.get(is_default=True)\n"
+                    "with transaction.atomic():\n"
+                    f"    for n in range({burst}):\n"
+                    "        event_enqueue(organisation_id=org.pk, event_type='account.warn',"
+                    " data={'account_id': f'bench{n}'})"
+                ),
+            )
+            start = time.perf_counter()
+            worker = subprocess.Popen(
+                [BIN / "karpear", "worker"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            while _applied(platform) < target + burst:
+                time.sleep(0.05)
+            rate = burst / (time.perf_counter() - start)
+        finally:
+            worker.terminate()
+            worker.wait()
+        reference_rate = _direct_rate(platform, secret, 500)
+        ref.terminate()
+        ref.wait()
+    print("notices: gunicorn x3 on PostgreSQL, one worker, reference platform on loopback")
+    print(
+        f"  single notice -> post hidden on platform ({singles} notices): "
+        f"p50 {statistics.median(single_ms):6.0f} ms  p99 {_pct(single_ms, 0.99):6.0f} ms"
+    )
+    print(
+        f"  burst of {burst} notices (8 issuers): all acknowledged in {sent_s:5.1f}s "
+        f"({sum(s in (200, 201) for s in statuses)} ok), all confirmed in {all_s:5.1f}s"
+    )
+    print(
+        f"  burst commit -> platform confirmed: p50 {statistics.median(burst_ms):6.0f} ms  "
+        f"p99 {_pct(burst_ms, 0.99):6.0f} ms"
+    )
+    print(
+        f"  worker draining a backlog of {burst}: {rate:6.0f} webhooks/s (incl. start-up); "
+        f"reference, direct signed POSTs from one process: {reference_rate:6.0f}/s; "
+        f"ratio {rate / reference_rate:.2f}"
+    )
+
+
+def _direct_rate(platform: str, secret: str, count: int) -> float:
+    """The ceiling: signed POSTs straight to the platform, one after another."""
+    from datetime import UTC, datetime
+
+    from standardwebhooks import Webhook
+
+    hook = Webhook(secret)
+    start = time.perf_counter()
+    for n in range(count):
+        msg_id = f"msg_direct_{n}_{threading.get_ident()}"
+        body = json.dumps({"type": "account.warn", "data": {"account_id": "bench"}})
+        now = datetime.now(tz=UTC)
+        request = urllib.request.Request(
+            platform + "/webhooks/karpear",
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "webhook-id": msg_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": hook.sign(msg_id, now, body),
+            },
+        )
+        urllib.request.urlopen(request, timeout=5).read()
+    return count / (time.perf_counter() - start)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()
