@@ -210,7 +210,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Request limits. The portal takes links and words, never files.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("KARPEAR_MAX_BODY_BYTES", 32 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
-FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+FILE_UPLOAD_MAX_MEMORY_SIZE = 11 * 1024 * 1024  # scans stay in memory, never on disk
 
 # Security headers. No page loads anything from a third party (principle:
 # privacy by default), so the policy only allows this origin.
@@ -297,7 +297,9 @@ KARPEAR_WEBHOOK_GIVE_UP_HOURS = env_int("KARPEAR_WEBHOOK_GIVE_UP_HOURS", 24)
 # Notices (issue #4): items per notice, and the largest notice body accepted.
 KARPEAR_NOTICE_MAX_ITEMS = env_int("KARPEAR_NOTICE_MAX_ITEMS", 1000)
 KARPEAR_LARGE_BODY_LIMITS = {
-    "/api/v1/notices": env_int("KARPEAR_NOTICE_MAX_BYTES", 2 * 1024 * 1024)
+    "/api/v1/notices": env_int("KARPEAR_NOTICE_MAX_BYTES", 2 * 1024 * 1024),
+    "/desk/notices/new/": 11 * 1024 * 1024,  # a scanned letter, at most 10 MB
+    "/en/desk/notices/new/": 11 * 1024 * 1024,
 }
 # Django's own backstop must allow the largest of them; RequestGuardMiddleware
 # holds every other path to KARPEAR_MAX_BODY_BYTES.

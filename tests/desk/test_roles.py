@@ -26,6 +26,7 @@ MATRIX = [
     ("GET", "/en/desk/settings/sla/", {L}),
     ("GET", "/en/desk/", {A, L, C, D}),
     ("GET", "/en/desk/notices/", {A, L}),
+    ("GET", "/en/desk/notices/new/", {A, L}),
     ("GET", "/en/desk/webhooks/", {L, D}),
     ("POST", "/en/desk/webhooks/retry/", {L, D}),
 ]

@@ -64,7 +64,11 @@ class RequestGuardMiddleware:
 
 
 # Staff and platform endpoints that take files check them themselves (none yet).
-_FILE_UPLOAD_PREFIXES: tuple[str, ...] = ("/api/v1/hashes/",)
+_FILE_UPLOAD_PREFIXES: tuple[str, ...] = (
+    "/api/v1/hashes/",
+    "/desk/notices/new/",
+    "/en/desk/notices/new/",
+)
 
 
 class ApiLanguageMiddleware:

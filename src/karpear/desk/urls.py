@@ -24,6 +24,7 @@ urlpatterns = [
     path("figures/", views.figures, name="figures"),
     path("settings/sla/", views.sla_settings, name="sla"),
     path("notices/", notice_views.notices, name="notices"),
+    path("notices/new/", notice_views.notice_new, name="notice_new"),
     path("webhooks/", notice_views.webhooks, name="webhooks"),
     path("webhooks/retry/", notice_views.webhook_retry, name="webhook_retry"),
 ]

@@ -54,6 +54,12 @@ class Notice(models.Model):
     actions = models.JSONField(default=list)
     deadline = models.DateTimeField(null=True, blank=True)
     channel = models.CharField(max_length=16, default="api")  # api | desk
+    # A letter or e-mail entered on the desk: its scan, encrypted on disk (core.filecrypt).
+    scan_file = models.CharField(max_length=64, blank=True)
+    scan_name = models.CharField(max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     received_at = models.DateTimeField()
     acted_at = models.DateTimeField(null=True, blank=True)
 

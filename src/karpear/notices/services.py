@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +15,7 @@ from karpear.apikeys.models import ApiKey
 from karpear.audit.services import audit_record
 from karpear.cases.services import case_open_for_content, case_takedown_by_notice
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.filecrypt import store_encrypted
 from karpear.links.canonical import canonical_string
 from karpear.notices.models import Action, Issuer, IssuerKind, ItemStatus, Notice, NoticeItem
 from karpear.orgs.models import Organisation
@@ -76,6 +78,8 @@ def notice_receive(
     actions: list[Action],
     deadline: datetime | None,
     channel: str = "api",
+    scan: tuple[str, bytes] | None = None,
+    entered_by: Any = None,
 ) -> tuple[Notice, bool]:
     """Store a notice and act on every item in one transaction; (notice, created).
 
@@ -87,15 +91,22 @@ def notice_receive(
        answered "not hosted here". The acknowledgement is returned only after
        COMMIT, and the webhooks that carry out the takedown are in the same
        commit (outbox), so an acknowledged notice is always acted on.
+    3. A notice entered on the desk keeps its scanned letter, encrypted.
     """
     existing = Notice.objects.filter(issuer=issuer, issuer_reference=issuer_reference).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            return _receive(
+            notice = _receive(
                 issuer, issuer_reference, legal_basis, items, actions, deadline, channel
-            ), True
+            )
+            if scan is not None or entered_by is not None:
+                notice.scan_name = scan[0][:200] if scan else ""
+                notice.scan_file = store_encrypted("notice-scans", scan[1]) if scan else ""
+                notice.entered_by = entered_by
+                notice.save(update_fields=["scan_name", "scan_file", "entered_by"])
+            return notice, True
     except IntegrityError:
         # The same reference raced in through a second request: answer with it.
         found = Notice.objects.filter(issuer=issuer, issuer_reference=issuer_reference).first()
