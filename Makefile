@@ -41,7 +41,9 @@ run: install
 	@$(KARPEAR) worker & worker=$$!; \
 	$(BIN)/python examples/reference_platform/app.py --port 8001 \
 	  --db $(KARPEAR_DATA_DIR)/reference-platform.sqlite3 \
-	  --secret-file $(KARPEAR_DATA_DIR)/reference-platform.secret & platform=$$!; \
+	  --secret-file $(KARPEAR_DATA_DIR)/reference-platform.secret \
+	  --karpear-url http://127.0.0.1:$(PORT) \
+	  --karpear-key-file $(KARPEAR_DATA_DIR)/reference-platform.karpear-key & platform=$$!; \
 	trap 'kill $$worker $$platform 2>/dev/null' EXIT INT TERM; \
 	KARPEAR_STATIC_MANIFEST=1 $(BIN)/gunicorn karpear.wsgi:application \
 	  --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - \

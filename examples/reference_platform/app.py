@@ -7,6 +7,9 @@ often it is delivered. State lives in SQLite, so it survives restarts.
 
     python app.py --port 8001 --secret-file var/reference-platform.secret --db var/ref.sqlite3
 
+With --karpear-url and --karpear-key-file it answers `content.preserve` by uploading each
+post (a small, benign generated picture) with its metadata to Karpear's evidence vault.
+
 For tests: POST /_control {"mode": "ok" | "error" | "slow" | "bad_reply"} changes how
 it answers (loopback only; this is a test double, not a product).
 """
@@ -16,8 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
+import struct
 import threading
 import time
+import urllib.request
+import uuid
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -34,10 +41,62 @@ def seed_posts(count: int) -> list[tuple[str, str, str]]:
 STATE = {"ok": "visible", "isolate": "hidden", "remove": "removed", "restore": "visible"}
 
 
+def benign_png(seed: int) -> bytes:
+    """A tiny solid-colour PNG standing in for a post's picture (never real content)."""
+    width = height = 16
+    colour = bytes(((seed * 53) % 256, (seed * 97) % 256, (seed * 151) % 256))
+    raw = b"".join(b"\x00" + colour * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def upload(karpear_url: str, key: str, case_id: int, post_id: str, owner: str) -> None:
+    """Send one post to Karpear's vault as multipart/form-data."""
+    boundary = uuid.uuid4().hex
+    metadata = json.dumps({"post_id": post_id, "owner": owner, "uploaded_from": "127.0.0.1"})
+    parts = [
+        ("case_id", str(case_id).encode(), None),
+        ("metadata", metadata.encode(), None),
+        ("file", benign_png(int(post_id.split(":")[1])), "post.png"),
+    ]
+    body = b""
+    for name, value, filename in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
+        if filename:
+            body += b"Content-Type: image/png\r\n"
+        body += b"\r\n" + value + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(  # noqa: S310 - the operator's own Karpear URL
+        karpear_url + "/api/v1/evidence",
+        data=body,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    urllib.request.urlopen(request, timeout=10).read()  # noqa: S310 - configured Karpear URL
+
+
 class Platform:
-    def __init__(self, db: str, secret: str, posts: int = 10) -> None:
+    def __init__(
+        self, db: str, secret: str, posts: int = 10, karpear_url: str = "", karpear_key: str = ""
+    ) -> None:
         self.db = db
         self.secret = secret
+        self.karpear_url = karpear_url
+        self.karpear_key = karpear_key
         self.mode = "ok"
         self.lock = threading.Lock()
         with self._conn() as conn:
@@ -178,6 +237,8 @@ def main() -> None:
     parser.add_argument("--db", default="var/reference-platform.sqlite3")
     parser.add_argument("--secret-file", default="var/reference-platform.secret")
     parser.add_argument("--posts", type=int, default=10, help="how many posts to seed")
+    parser.add_argument("--karpear-url", default="", help="where to upload preserved content")
+    parser.add_argument("--karpear-key-file", default="", help="a platform API key for that")
     args = parser.parse_args()
     secret = Path(args.secret_file).read_text().strip()
     server = ThreadingHTTPServer(

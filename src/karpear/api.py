@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from karpear.apikeys.api import router as keys_router
 from karpear.core.errors import ApplicationError, RateLimited
+from karpear.evidence.api import router as evidence_router
 from karpear.notices.api import router as notices_router
 from karpear.orgs.services import NoOrganisation
 from karpear.reports.api import router as reports_router
@@ -28,6 +29,7 @@ api = NinjaAPI(
 api.add_router("/", reports_router)
 api.add_router("/", keys_router)
 api.add_router("/", notices_router)
+api.add_router("/", evidence_router)
 
 
 def _error(

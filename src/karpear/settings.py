@@ -8,6 +8,8 @@ missing secrets are an error instead of being generated.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -111,6 +113,7 @@ INSTALLED_APPS = [
     "karpear.apikeys",
     "karpear.platformlink",
     "karpear.notices",
+    "karpear.evidence",
 ]
 
 MIDDLEWARE = [
@@ -307,3 +310,27 @@ KARPEAR_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
 # Target for a notice: platform confirmation within this many seconds (shown on the desk).
 KARPEAR_NOTICE_ACT_SECONDS = env_int("KARPEAR_NOTICE_ACT_SECONDS", 60)
+
+
+# The evidence vault (issue #5). KEKs are "id:base64(32 bytes)", newest first.
+def _default_kek() -> str:
+    raw = _secret_from_data_dir("evidence_kek", "KARPEAR_EVIDENCE_KEK")
+    return "k1:" + base64.b64encode(hashlib.sha256(raw.encode()).digest()).decode()
+
+
+KARPEAR_EVIDENCE_KEKS = env_list("KARPEAR_EVIDENCE_KEKS") or [_default_kek()]
+KARPEAR_EVIDENCE_BACKEND = os.environ.get("KARPEAR_EVIDENCE_BACKEND", "local")  # local | s3
+KARPEAR_EVIDENCE_S3_BUCKET = os.environ.get("KARPEAR_EVIDENCE_S3_BUCKET", "karpear-evidence")
+KARPEAR_EVIDENCE_S3_ENDPOINT = os.environ.get("KARPEAR_EVIDENCE_S3_ENDPOINT", "")
+KARPEAR_EVIDENCE_S3_REGION = os.environ.get("KARPEAR_EVIDENCE_S3_REGION", "us-east-1")
+KARPEAR_EVIDENCE_S3_ACCESS_KEY = env_str("KARPEAR_EVIDENCE_S3_ACCESS_KEY")
+KARPEAR_EVIDENCE_S3_SECRET_KEY = env_str("KARPEAR_EVIDENCE_S3_SECRET_KEY")
+KARPEAR_EVIDENCE_MAX_BYTES = env_int("KARPEAR_EVIDENCE_MAX_BYTES", 64 * 1024 * 1024)
+# Days kept from capture, per legal basis; 2.6 a: "not longer than absolutely
+# required"; the draft Cyber Crime law allows up to 180 days.
+KARPEAR_RETENTION_DAYS = {"default": env_int("KARPEAR_RETENTION_DAYS", 180)}
+# A reminder to take a break after this many reveals in one session (2.6 b).
+KARPEAR_REVEALS_BEFORE_BREAK = env_int("KARPEAR_REVEALS_BEFORE_BREAK", 10)
+KARPEAR_LARGE_BODY_LIMITS["/api/v1/evidence"] = KARPEAR_EVIDENCE_MAX_BYTES + 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # uploads never touch the disk in clear

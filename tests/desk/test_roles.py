@@ -27,6 +27,14 @@ MATRIX = [
     ("GET", "/en/desk/", {A, L, C, D}),
     ("GET", "/en/desk/notices/", {A, L}),
     ("GET", "/en/desk/notices/new/", {A, L}),
+    ("GET", "/en/desk/evidence/{item}/", {A, L}),
+    ("GET", "/en/desk/evidence/{item}/content/", {A, L}),
+    ("POST", "/en/desk/evidence/{item}/disclose/", {A, L}),
+    ("GET", "/en/desk/disclosures/", {L}),
+    ("POST", "/en/desk/disclosures/{disclosure}/approve/", {L}),
+    ("GET", "/en/desk/disclosures/{disclosure}/package/", {L}),
+    ("GET", "/en/desk/personnel/", {L, D}),
+    ("POST", "/en/desk/personnel/save/", {L, D}),
     ("GET", "/en/desk/webhooks/", {L, D}),
     ("POST", "/en/desk/webhooks/retry/", {L, D}),
 ]
@@ -43,8 +51,39 @@ def cast(analyst: Person, lead: Person, compliance: Person, admin: Person) -> di
 def test_every_role_gets_what_it_is_allowed(
     cast: dict[str, Person], acme: Organisation, method: str, path: str, allowed: set[str]
 ) -> None:
+    from karpear.cases.models import Case
+    from karpear.evidence.models import Disclosure
+    from karpear.evidence.services import evidence_capture
+    from tests.evidence.conftest import benign_png, screen
+
     case = make_case(acme)
-    url = path.format(case=case.pk)
+    for person in cast.values():
+        screen(person)
+    Case.objects.filter(pk=case.pk).update(assignee=cast[A].member.user)
+    item = evidence_capture(
+        organisation=acme,
+        case_id=case.pk,
+        content=benign_png(1),
+        content_type="image/png",
+        metadata={},
+        source="staff",
+        actor="t",
+    )
+    disclosure = Disclosure.objects.create(
+        organisation=acme,
+        case=case,
+        recipient="r",
+        agency="a",
+        legal_basis="b",
+        requested_by=cast[L].member.user,
+        requested_at=case.opened_at,
+        status="approved",
+        package_file="matrix-test.kpd",
+    )
+    from karpear.evidence.disclosure import package_path
+
+    package_path(disclosure).write_bytes(b"KPD1 encrypted test package")
+    url = path.format(case=case.pk, item=item.pk, disclosure=disclosure.pk)
     anonymous = getattr(Client(), method.lower())(url)
     assert anonymous.status_code == 302 and "/desk/login/" in anonymous["Location"]
     for role, person in cast.items():
@@ -59,10 +98,17 @@ def test_every_role_gets_what_it_is_allowed(
 def test_the_matrix_covers_every_desk_url() -> None:
     from karpear.desk.urls import urlpatterns
 
-    covered = {
-        p.split("/en/desk/")[1].split("?")[0].replace("{case}", "<int:case_id>")
-        for _, p, _ in MATRIX
+    names = {
+        "{case}": "<int:case_id>",
+        "{item}": "<int:item_id>",
+        "{disclosure}": "<int:disclosure_id>",
     }
+    covered = set()
+    for _, path, _ in MATRIX:
+        pattern = path.split("/en/desk/")[1].split("?")[0]
+        for placeholder, converter in names.items():
+            pattern = pattern.replace(placeholder, converter)
+        covered.add(pattern)
     public = {"login/", "code/", "logout/"}
     assert {str(u.pattern) for u in urlpatterns} - public <= covered
 

@@ -66,6 +66,7 @@ class RequestGuardMiddleware:
 # Staff and platform endpoints that take files check them themselves (none yet).
 _FILE_UPLOAD_PREFIXES: tuple[str, ...] = (
     "/api/v1/hashes/",
+    "/api/v1/evidence",
     "/desk/notices/new/",
     "/en/desk/notices/new/",
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from karpear.desk import audit_views, auth_views, notice_views, views
+from karpear.desk import audit_views, auth_views, evidence_views, notice_views, views
 
 app_name = "desk"
 urlpatterns = [
@@ -23,6 +23,22 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit"),
     path("figures/", views.figures, name="figures"),
     path("settings/sla/", views.sla_settings, name="sla"),
+    path("evidence/<int:item_id>/", evidence_views.viewer, name="evidence"),
+    path("evidence/<int:item_id>/content/", evidence_views.content, name="evidence_content"),
+    path("evidence/<int:item_id>/disclose/", evidence_views.disclosure_new, name="disclosure_new"),
+    path("disclosures/", evidence_views.disclosures, name="disclosures"),
+    path(
+        "disclosures/<int:disclosure_id>/approve/",
+        evidence_views.disclosure_approve_view,
+        name="disclosure_approve",
+    ),
+    path(
+        "disclosures/<int:disclosure_id>/package/",
+        evidence_views.disclosure_package,
+        name="disclosure_package",
+    ),
+    path("personnel/", evidence_views.personnel, name="personnel"),
+    path("personnel/save/", evidence_views.personnel_save, name="personnel_save"),
     path("notices/", notice_views.notices, name="notices"),
     path("notices/new/", notice_views.notice_new, name="notice_new"),
     path("webhooks/", notice_views.webhooks, name="webhooks"),

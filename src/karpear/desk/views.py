@@ -27,6 +27,7 @@ from karpear.desk.access import (
     desk_view,
     int_or_none,
 )
+from karpear.desk.evidence_views import case_evidence
 from karpear.reports.models import Category, Channel
 from karpear.staff.models import Role, StaffMember
 
@@ -109,6 +110,7 @@ def _case_context(request: HttpRequest, member: StaffMember, case: Any) -> dict[
         "services": case_services.referral_services(member.organisation),
         "staff": _case_staff(member),
         "is_lead": member.role == Role.LEAD,
+        "evidence": case_evidence(case.pk),
         "now": timezone.now(),
     }
 

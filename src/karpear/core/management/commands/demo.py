@@ -22,10 +22,13 @@ from karpear.staff.services import staff_create, totp_device, totp_secret
 DEMO_PASSWORD = "karpear-demo-password"  # noqa: S105 - demo data only, printed to the operator
 DEMO_STAFF = [
     ("analyst", Role.ANALYST),
+    ("analyst2", Role.ANALYST),
     ("lead", Role.LEAD),
     ("compliance", Role.COMPLIANCE),
     ("admin", Role.ADMIN),
 ]
+# Screened on the personnel register (2.6 b); "analyst2" is not, to show the difference.
+DEMO_SCREENED = {"analyst", "lead"}
 SAMPLES = [
     ("https://social.example/p/1001", Category.SEXUAL_IMAGE, Channel.WEB),
     ("https://SOCIAL.example/p/1001#comments", Category.SEXUAL_IMAGE, Channel.IN_APP),
@@ -104,6 +107,8 @@ class Command(BaseCommand):
                     get_user_model().objects.filter(pk=member.user_id).update(
                         is_staff=True, is_superuser=True
                     )
+            if create and username in DEMO_SCREENED:
+                _screen(member)
             device = totp_device(member.user, confirmed=True) or TOTPDevice.objects.create(
                 user=member.user, name="demo", confirmed=True
             )
@@ -112,6 +117,23 @@ class Command(BaseCommand):
                 f"  {username:<11} {role.label:<19} TOTP secret (demo only): "
                 f"{secret}   code now: karpear totp-code {secret}"
             )
+
+
+def _screen(member: StaffMember) -> None:
+    from karpear.evidence.models import PersonnelRecord, Screening
+
+    today = timezone.localdate()
+    PersonnelRecord.objects.get_or_create(
+        staff=member,
+        defaults={
+            "screened_on": today - timedelta(days=30),
+            "screening_result": Screening.CLEAR,
+            "screening_expires_on": today + timedelta(days=335),
+            "verified_by": "demo",
+            "trained_on": today - timedelta(days=20),
+            "wellness_support_offered_on": today - timedelta(days=10),
+        },
+    )
 
 
 def _link_reference_platform(org: Organisation) -> None:
@@ -131,6 +153,16 @@ def _link_reference_platform(org: Organisation) -> None:
     path = settings.DATA_DIR / "reference-platform.secret"
     path.write_text(link.secret)
     path.chmod(0o600)
+    key_path = settings.DATA_DIR / "reference-platform.karpear-key"
+    if not key_path.exists():
+        from karpear.apikeys.models import Scope
+        from karpear.apikeys.services import apikey_create
+
+        _key, token = apikey_create(
+            organisation=org, scope=Scope.PLATFORM, name="Reference platform (demo)"
+        )
+        key_path.write_text(token)
+        key_path.chmod(0o600)
 
 
 def _canonical(url: str) -> str:

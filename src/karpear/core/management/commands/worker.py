@@ -18,8 +18,32 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
+from karpear.audit.services import audit_record
 from karpear.cases.services import erase_expired_contacts
+from karpear.evidence.services import integrity_check, purge_expired, purge_resume
 from karpear.platformlink.services import deliver_due
+
+
+def purge_evidence() -> int:
+    """Finish interrupted destructions, then destroy what is past retention (2.6 c)."""
+    return purge_resume() + len(purge_expired().destroyed)
+
+
+def check_evidence() -> int:
+    """Re-hash every stored item; a mismatch is logged and audited for the lead."""
+    problems = integrity_check()
+    for item_id, problem in problems:
+        log.error("evidence item %s failed its integrity check: %s", item_id, problem)
+        audit_record(
+            action="evidence_integrity_failure",
+            organisation=None,
+            actor_label="worker",
+            object_type="evidence",
+            object_id=item_id,
+            detail={"problem": problem},
+        )
+    return len(problems)
+
 
 log = logging.getLogger("karpear.worker")
 
@@ -28,6 +52,8 @@ log = logging.getLogger("karpear.worker")
 JOBS: list[tuple[str, Callable[[], int], float]] = [
     ("deliver_webhooks", deliver_due, 0.2),
     ("erase_expired_contacts", erase_expired_contacts, 60.0),
+    ("purge_expired_evidence", purge_evidence, 300.0),
+    ("evidence_integrity_check", check_evidence, 24 * 3600.0),
 ]
 
 

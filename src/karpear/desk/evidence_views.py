@@ -1,0 +1,183 @@
+"""Evidence on the desk: shown blurred and greyscale by default, every opening recorded.
+
+Guidelines 2.6 b: personnel handling CSAM are listed, screened, and offered
+mental-health support; the viewer protects them by default (blur, greyscale,
+no thumbnails, a break reminder).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from karpear.desk.access import CASE_WORK, desk_view, int_or_none
+from karpear.evidence.models import EvidenceItem, PersonnelRecord, Screening
+from karpear.evidence.services import access_evidence, evidence_open, personnel_cleared
+from karpear.staff.models import Role, StaffMember
+
+REVEALS = "karpear_reveals"
+
+
+@desk_view(*CASE_WORK)
+def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
+    item = access_evidence(member=member, item_id=item_id)
+    revealed = request.method == "POST" and request.POST.get("reveal") == "1"
+    if revealed:
+        request.session[REVEALS] = int(request.session.get(REVEALS, 0)) + 1
+    reveals = int(request.session.get(REVEALS, 0))
+    return render(
+        request,
+        "desk/evidence.html",
+        {
+            "item": item,
+            "revealed": revealed,
+            "reason": str(request.POST.get("reason", ""))[:200],
+            "take_a_break": reveals and reveals % settings.KARPEAR_REVEALS_BEFORE_BREAK == 0,
+            "custody": item.custody.all()[:50],
+        },
+    )
+
+
+@never_cache
+@desk_view(*CASE_WORK)
+def content(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
+    """The decrypted bytes, for the viewer's <img>; each fetch is a custody entry."""
+    item = access_evidence(member=member, item_id=item_id)
+    data = evidence_open(
+        item=item,
+        member=member,
+        reason=str(request.GET.get("reason", "view"))[:200] or "view",
+        request=request,
+        action="download" if request.GET.get("download") else "open",
+    )
+    response = HttpResponse(
+        data, content_type=item.content_type if item.is_image else "application/octet-stream"
+    )
+    response["Cache-Control"] = "no-store"
+    response["Content-Disposition"] = (
+        "attachment" if request.GET.get("download") else "inline"
+    ) + f'; filename="evidence-{item.pk}"'
+    return response
+
+
+@desk_view(Role.LEAD, Role.ADMIN)
+def personnel(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    staff = list(
+        StaffMember.objects.filter(organisation=member.organisation)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    records = {r.staff_id: r for r in PersonnelRecord.objects.filter(staff__in=staff)}
+    rows = [(s, records.get(s.pk), personnel_cleared(s)) for s in staff]
+    return render(
+        request,
+        "desk/personnel.html",
+        {"rows": rows, "results": Screening.choices, "today": timezone.localdate()},
+    )
+
+
+@require_POST
+@desk_view(Role.LEAD, Role.ADMIN)
+def personnel_save(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    from karpear.evidence.register import personnel_record_set
+
+    target = StaffMember.objects.filter(
+        pk=int_or_none(request.POST.get("staff")) or 0, organisation=member.organisation
+    ).first()
+    if target is None:
+        messages.error(request, _("There is no such staff member."))
+        return redirect("desk:personnel")
+    personnel_record_set(
+        staff=target,
+        actor=member,
+        values={
+            name: parse_date(str(request.POST.get(name, "")))
+            for name in (
+                "screened_on",
+                "screening_expires_on",
+                "trained_on",
+                "wellness_support_offered_on",
+            )
+        },
+        result=str(request.POST.get("screening_result", "")),
+        request=request,
+    )
+    messages.success(request, _("Saved."))
+    return redirect("desk:personnel")
+
+
+def case_evidence(case_id: int) -> list[EvidenceItem]:
+    """Items of a case for its page: facts only, never thumbnails."""
+    return list(EvidenceItem.objects.filter(case_id=case_id).order_by("captured_at"))
+
+
+@require_POST
+@desk_view(*CASE_WORK)
+def disclosure_new(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
+    from karpear.evidence.disclosure import disclosure_request
+
+    item = access_evidence(member=member, item_id=item_id)
+    disclosure_request(
+        member=member,
+        case=item.case,
+        recipient=str(request.POST.get("recipient", "")),
+        agency=str(request.POST.get("agency", "")),
+        legal_basis=str(request.POST.get("legal_basis", "")),
+        item_ids=[item.pk],
+    )
+    messages.success(request, _("Disclosure requested; the safeguarding lead decides."))
+    return redirect("desk:evidence", item_id=item.pk)
+
+
+@desk_view(Role.LEAD)
+def disclosures(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    from karpear.evidence.models import Disclosure
+
+    return render(
+        request,
+        "desk/disclosures.html",
+        {
+            "disclosures": Disclosure.objects.filter(organisation=member.organisation)
+            .select_related("requested_by")
+            .prefetch_related("items")
+            .order_by("-requested_at")[:100],
+        },
+    )
+
+
+@require_POST
+@desk_view(Role.LEAD)
+def disclosure_approve_view(
+    request: HttpRequest, member: StaffMember, disclosure_id: int
+) -> HttpResponse:
+    from karpear.evidence.disclosure import disclosure_approve
+
+    disclosure, key = disclosure_approve(member=member, disclosure_id=disclosure_id)
+    return render(request, "desk/disclosure_key.html", {"disclosure": disclosure, "key": key})
+
+
+@desk_view(Role.LEAD)
+def disclosure_package(
+    request: HttpRequest, member: StaffMember, disclosure_id: int
+) -> HttpResponse:
+    """The encrypted package (useless without the key given once at approval)."""
+    from karpear.evidence.disclosure import package_path
+    from karpear.evidence.models import Disclosure, DisclosureStatus
+
+    disclosure = Disclosure.objects.filter(
+        pk=disclosure_id, organisation=member.organisation, status=DisclosureStatus.APPROVED
+    ).first()
+    if disclosure is None or not package_path(disclosure).exists():
+        raise Http404
+    response = HttpResponse(
+        package_path(disclosure).read_bytes(), content_type="application/octet-stream"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{disclosure.package_file}"'
+    return response

@@ -1,0 +1,174 @@
+"""Lawful disclosure: requested by case staff, approved by the safeguarding lead.
+
+The package is a ZIP of the items and a manifest of their hashes, encrypted
+as a whole with AES-256-GCM under a fresh key that is shown once to the lead
+for delivery to the recipient by another channel. `karpear evidence
+verify-package` (or any AES-GCM tool) opens it and checks every hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import secrets
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.audit.services import audit_record
+from karpear.cases.models import Case
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.evidence.models import Disclosure, DisclosureStatus, EvidenceItem
+from karpear.evidence.services import _custody, personnel_cleared, read_plain
+from karpear.staff.models import Role, StaffMember
+
+MAGIC = b"KPD1"
+
+
+def _directory() -> Path:
+    path = Path(settings.DATA_DIR) / "files" / "disclosures"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+@transaction.atomic
+def disclosure_request(
+    *,
+    member: StaffMember,
+    case: Case,
+    recipient: str,
+    agency: str,
+    legal_basis: str,
+    item_ids: list[int],
+) -> Disclosure:
+    if not member.can_see_cases:
+        raise ApplicationError(
+            _("Your role cannot request a disclosure."), code="forbidden", status=403
+        )
+    if not (recipient.strip() and agency.strip() and legal_basis.strip()):
+        raise ApplicationError(_("Name the recipient, their agency and the legal basis."))
+    items = list(EvidenceItem.objects.filter(pk__in=item_ids, case=case, destroyed_at__isnull=True))
+    if not items or len(items) != len(set(item_ids)):
+        raise ApplicationError(_("Choose items of this case that still exist."))
+    disclosure = Disclosure.objects.create(
+        organisation=case.organisation,
+        case=case,
+        recipient=recipient[:200],
+        agency=agency[:200],
+        legal_basis=legal_basis[:500],
+        requested_by=member.user,
+        requested_at=timezone.now(),
+    )
+    disclosure.items.set(items)
+    audit_record(
+        action="disclosure_request",
+        organisation=case.organisation,
+        actor=member.user,
+        object_type="disclosure",
+        object_id=disclosure.pk,
+        detail={"agency": agency, "items": item_ids},
+    )
+    return disclosure
+
+
+def disclosure_approve(*, member: StaffMember, disclosure_id: int) -> tuple[Disclosure, str]:
+    """Approve and build the package; returns it with its key (hex), shown only once."""
+    if member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead approves a disclosure."), code="forbidden", status=403
+        )
+    if not personnel_cleared(member):
+        raise ApplicationError(
+            _(
+                "Your screening on the personnel register is missing or has "
+                "expired, so you cannot open evidence."
+            ),
+            code="not_screened",
+            status=403,
+        )
+    disclosure = Disclosure.objects.filter(
+        pk=disclosure_id, organisation=member.organisation
+    ).first()
+    if disclosure is None:
+        raise NotFound(_("There is no such disclosure."))
+    if disclosure.status != DisclosureStatus.REQUESTED:
+        raise ApplicationError(
+            _("This disclosure was already decided."), code="decided", status=409
+        )
+    files: dict[str, Any] = {}
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for item in disclosure.items.all():
+            content = read_plain(item)
+            name = f"item-{item.pk}"
+            bundle.writestr(name, content)
+            files[name] = {
+                "sha256": item.sha256,
+                "md5": item.md5,
+                "size": item.size,
+                "content_type": item.content_type,
+                "captured_at": item.captured_at.isoformat(),
+            }
+        manifest = {
+            "disclosure": disclosure.pk,
+            "case": disclosure.case_id,
+            "recipient": disclosure.recipient,
+            "agency": disclosure.agency,
+            "legal_basis": disclosure.legal_basis,
+            "approved_by": member.user.get_username(),
+            "approved_at": timezone.now().isoformat(),
+            "files": files,
+        }
+        bundle.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    key = AESGCM.generate_key(bit_length=256)
+    nonce = secrets.token_bytes(12)
+    name = f"disclosure-{disclosure.pk}-{uuid.uuid4().hex[:8]}.kpd"
+    (_directory() / name).write_bytes(
+        MAGIC + nonce + AESGCM(key).encrypt(nonce, archive.getvalue(), MAGIC)
+    )
+    with transaction.atomic():
+        disclosure.status = DisclosureStatus.APPROVED
+        disclosure.decided_by = member.user
+        disclosure.decided_at = timezone.now()
+        disclosure.package_file = name
+        disclosure.manifest = manifest
+        disclosure.save()
+        for item in disclosure.items.all():
+            _custody(
+                item,
+                "disclose",
+                member.user,
+                f"to {disclosure.recipient}, {disclosure.agency}: {disclosure.legal_basis}",
+            )
+    return disclosure, key.hex()
+
+
+def package_verify(path: Path, key_hex: str) -> dict[str, Any]:
+    """Open a package and check each file against the manifest; returns the manifest."""
+    blob = path.read_bytes()
+    if blob[:4] != MAGIC:
+        raise ValueError("not a Karpear disclosure package")
+    try:
+        archive = AESGCM(bytes.fromhex(key_hex)).decrypt(blob[4:16], blob[16:], MAGIC)
+    except InvalidTag as exc:
+        raise ValueError("wrong key, or the package was altered") from exc
+    with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
+        manifest: dict[str, Any] = json.loads(bundle.read("manifest.json"))
+        for name, facts in manifest["files"].items():
+            content = bundle.read(name)
+            if hashlib.sha256(content).hexdigest() != facts["sha256"]:
+                raise ValueError(f"{name} does not match its SHA-256 in the manifest")
+    return manifest
+
+
+def package_path(disclosure: Disclosure) -> Path:
+    return _directory() / disclosure.package_file

@@ -1,0 +1,395 @@
+"""Capturing, opening, holding, disclosing and destroying evidence.
+
+Every function that touches an item writes a chain-of-custody entry and an
+audit entry. Access needs all three: a case role, being on the personnel
+register with valid screening, and working the case (assigned to it, or the
+safeguarding lead).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.audit.services import audit_record
+from karpear.cases.models import Case
+from karpear.core.crypto import encrypt_text
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.evidence import keys, storage
+from karpear.evidence.models import (
+    CustodyEntry,
+    DestructionCertificate,
+    EvidenceItem,
+    LegalHold,
+    PersonnelRecord,
+    Screening,
+)
+from karpear.orgs.models import Organisation
+from karpear.staff.models import Role, StaffMember
+
+SNIFF = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF8": "image/gif",
+    b"%PDF": "application/pdf",
+    b"RIFF": "image/webp",
+}
+
+
+def _sniff(data: bytes, declared: str) -> str:
+    for magic, kind in SNIFF.items():
+        if data.startswith(magic):
+            return kind
+    if data[4:8] == b"ftyp":
+        return "video/mp4"
+    return declared[:100] if declared and "/" in declared else "application/octet-stream"
+
+
+def _custody(
+    item: EvidenceItem,
+    action: str,
+    actor: Any,
+    reason: str,
+    request: HttpRequest | None = None,
+    **detail: Any,
+) -> None:
+    user = actor if getattr(actor, "pk", None) else None
+    label = user.get_username() if user else str(actor or "system")
+    CustodyEntry.objects.create(
+        item=item,
+        action=action,
+        actor=user,
+        actor_label=label,
+        reason=reason[:500],
+        at=timezone.now(),
+    )
+    audit_record(
+        action=f"evidence_{action}",
+        organisation=item.organisation,
+        actor=user,
+        actor_label="" if user else label,
+        object_type="evidence",
+        object_id=item.pk,
+        detail={"case": item.case_id, "reason": reason, **detail},
+        request=request,
+    )
+
+
+def retention_deadline(captured_at: datetime, legal_basis: str) -> datetime:
+    days = settings.KARPEAR_RETENTION_DAYS.get(
+        legal_basis, settings.KARPEAR_RETENTION_DAYS["default"]
+    )
+    return captured_at + timedelta(days=days)
+
+
+# ---------------------------------------------------------------- capture
+
+
+def evidence_capture(
+    *,
+    organisation: Organisation,
+    case_id: int,
+    content: bytes,
+    content_type: str,
+    metadata: dict[str, Any],
+    source: str,
+    actor: Any,
+    legal_basis: str = "default",
+) -> EvidenceItem:
+    """Store content encrypted with its hashes; nothing half-stored on any failure.
+
+    1. Check: the case is this organisation's; the size is within the limit.
+    2. Encrypt with a fresh data key and write the object (temp file + rename,
+       or one S3 PUT). Only then insert the row, in a transaction with its
+       custody entry; if the insert fails, the object is deleted again.
+    """
+    case = Case.objects.filter(pk=case_id, organisation=organisation).first()
+    if case is None:
+        raise NotFound(_("There is no such case."))
+    if not content:
+        raise ApplicationError(_("The upload is empty."), code="empty")
+    if len(content) > settings.KARPEAR_EVIDENCE_MAX_BYTES:
+        raise ApplicationError(
+            _("The upload is larger than the vault accepts."), code="too_large", status=413
+        )
+    object_key = f"ev-{uuid.uuid4().hex}"
+    data_key = keys.new_data_key()
+    kek_id, wrapped = keys.wrap(data_key)
+    blob = keys.encrypt_content(data_key, content, object_key)
+    store = storage.backend()
+    store.put(object_key, blob)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            item = EvidenceItem.objects.create(
+                organisation=organisation,
+                case=case,
+                source=source,
+                content_type=_sniff(content, content_type),
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                md5=hashlib.md5(content, usedforsecurity=False).hexdigest(),
+                captured_at=now,
+                legal_basis=legal_basis,
+                retention_until=retention_deadline(now, legal_basis),
+                backend=store.name,
+                object_key=object_key,
+                wrapped_key=wrapped,
+                kek_id=kek_id,
+                metadata_encrypted=encrypt_text(json.dumps(metadata, ensure_ascii=False))
+                if metadata
+                else "",
+            )
+            _custody(item, "capture", actor, f"preserved from {source}", sha256=item.sha256)
+    except Exception:
+        store.delete(object_key)
+        raise
+    return item
+
+
+# ---------------------------------------------------------------- access
+
+
+def personnel_cleared(member: StaffMember, *, on: datetime | None = None) -> bool:
+    """On the register with a clear screening that has not expired (2.6 b)."""
+    record = PersonnelRecord.objects.filter(staff=member).first()
+    today = (on or timezone.now()).date()
+    return bool(
+        record
+        and record.screening_result == Screening.CLEAR
+        and record.screening_expires_on
+        and record.screening_expires_on >= today
+    )
+
+
+def access_evidence(*, member: StaffMember, item_id: int) -> EvidenceItem:
+    """The item if this member may open it; otherwise a refusal that explains why."""
+    item = (
+        EvidenceItem.objects.select_related("case")
+        .filter(pk=item_id, organisation_id=member.organisation_id)
+        .first()
+    )
+    if item is None or item.destroyed_at is not None:
+        raise NotFound(_("There is no such evidence item."))
+    if not member.can_see_cases:
+        raise ApplicationError(_("Your role cannot open evidence."), code="forbidden", status=403)
+    if not personnel_cleared(member):
+        raise ApplicationError(
+            _(
+                "Your screening on the personnel register is missing or has "
+                "expired, so you cannot open evidence."
+            ),
+            code="not_screened",
+            status=403,
+        )
+    if member.role != Role.LEAD and item.case.assignee_id != member.user_id:
+        raise ApplicationError(
+            _("Only staff working this case can open its evidence."),
+            code="not_assigned",
+            status=403,
+        )
+    return item
+
+
+def evidence_open(
+    *,
+    item: EvidenceItem,
+    member: StaffMember,
+    reason: str,
+    request: HttpRequest | None = None,
+    action: str = "open",
+) -> bytes:
+    """Decrypt an item for viewing or download: recorded on the chain of custody."""
+    if not reason.strip():
+        raise ApplicationError(_("Say why you open this item."), code="reason_required")
+    content = read_plain(item)
+    _custody(item, action, member.user, reason, request)
+    return content
+
+
+def read_plain(item: EvidenceItem) -> bytes:
+    if not item.wrapped_key:
+        raise NotFound(_("This item was destroyed."))
+    data_key = keys.unwrap(item.kek_id, item.wrapped_key)
+    blob = storage.backend(item.backend).get(item.object_key)
+    content = keys.decrypt_content(data_key, blob, item.object_key)
+    if hashlib.sha256(content).hexdigest() != item.sha256:
+        raise keys.KeyError_("content does not match its recorded hash")
+    return content
+
+
+# ---------------------------------------------------------------- holds and retention
+
+
+@transaction.atomic
+def hold_place(
+    *, item: EvidenceItem, member: StaffMember, requester: str, reason: str
+) -> LegalHold:
+    """A legal hold keeps an item past its retention date until released."""
+    if member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead places legal holds."), code="forbidden", status=403
+        )
+    if not requester.strip() or not reason.strip():
+        raise ApplicationError(_("Name who asked for the hold and why."))
+    hold = LegalHold.objects.create(
+        item=item,
+        requester=requester[:200],
+        reason=reason[:500],
+        placed_by=member.user,
+        placed_at=timezone.now(),
+    )
+    _custody(item, "hold", member.user, f"{requester}: {reason}")
+    return hold
+
+
+@transaction.atomic
+def hold_release(*, hold: LegalHold, member: StaffMember, reason: str) -> None:
+    if member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead releases legal holds."), code="forbidden", status=403
+        )
+    hold.released_at = timezone.now()
+    hold.save(update_fields=["released_at"])
+    _custody(hold.item, "hold_release", member.user, reason)
+
+
+def expired_items(*, now: datetime | None = None) -> list[EvidenceItem]:
+    """Items past retention with no active legal hold, not yet destroyed."""
+    moment = now or timezone.now()
+    active_hold = LegalHold.objects.filter(item=OuterRef("pk"), released_at__isnull=True)
+    return list(
+        EvidenceItem.objects.filter(retention_until__lte=moment, destroyed_at__isnull=True)
+        .exclude(Exists(active_hold))
+        .order_by("retention_until", "id")
+    )
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    run_id: str
+    destroyed: list[int]
+
+
+def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
+    """Destroy expired items: data key first (crypto-erasure), then bytes, then a certificate.
+
+    Crash-safe and idempotent: each step is durable before the next, and the
+    next run resumes from the state in the row. An item is never "destroyed"
+    while readable, because the key is erased before anything else; an item
+    whose key is erased but whose certificate is missing is finished on the
+    next run.
+    """
+    run_id = uuid.uuid4().hex
+    moment = now or timezone.now()
+    due = expired_items(now=moment)
+    if dry_run:
+        return PurgeResult(run_id, [item.pk for item in due])
+    done = []
+    for item in due:
+        erased_at = timezone.now()
+        # 1. Crypto-erasure: without the wrapped key the bytes are noise.
+        EvidenceItem.objects.filter(pk=item.pk).update(wrapped_key="", kek_id="")
+        # 2. The bytes themselves, in their backend.
+        storage.backend(item.backend).delete(item.object_key)
+        deleted_at = timezone.now()
+        # 3. Certificate and the destroyed mark, together.
+        with transaction.atomic():
+            DestructionCertificate.objects.get_or_create(
+                item=item,
+                defaults={
+                    "organisation": item.organisation,
+                    "sha256": item.sha256,
+                    "md5": item.md5,
+                    "size": item.size,
+                    "captured_at": item.captured_at,
+                    "retention_until": item.retention_until,
+                    "key_erased_at": erased_at,
+                    "bytes_deleted_at": deleted_at,
+                    "run_id": run_id,
+                    "policy": {
+                        "legal_basis": item.legal_basis,
+                        "days": settings.KARPEAR_RETENTION_DAYS.get(
+                            item.legal_basis, settings.KARPEAR_RETENTION_DAYS["default"]
+                        ),
+                        "setting": "KARPEAR_RETENTION_DAYS",
+                    },
+                },
+            )
+            EvidenceItem.objects.filter(pk=item.pk).update(destroyed_at=deleted_at)
+            _custody(
+                item,
+                "destroy",
+                "purge task",
+                f"retention ended {item.retention_until:%Y-%m-%d}",
+                run=run_id,
+            )
+        done.append(item.pk)
+    return PurgeResult(run_id, done)
+
+
+def purge_resume() -> int:
+    """Finish items whose key was erased by a run that died before its certificate."""
+    stuck = EvidenceItem.objects.filter(wrapped_key="", destroyed_at__isnull=True)
+    count = 0
+    for item in stuck:
+        storage.backend(item.backend).delete(item.object_key)
+        with transaction.atomic():
+            DestructionCertificate.objects.get_or_create(
+                item=item,
+                defaults={
+                    "organisation": item.organisation,
+                    "sha256": item.sha256,
+                    "md5": item.md5,
+                    "size": item.size,
+                    "captured_at": item.captured_at,
+                    "retention_until": item.retention_until,
+                    "key_erased_at": timezone.now(),
+                    "bytes_deleted_at": timezone.now(),
+                    "run_id": "resumed",
+                    "policy": {
+                        "legal_basis": item.legal_basis,
+                        "setting": "KARPEAR_RETENTION_DAYS",
+                    },
+                },
+            )
+            EvidenceItem.objects.filter(pk=item.pk).update(destroyed_at=timezone.now())
+            _custody(item, "destroy", "purge task", "finished an interrupted destruction")
+        count += 1
+    return count
+
+
+def rotate_kek() -> int:
+    """Re-wrap every live data key under the newest KEK; content is not re-encrypted."""
+    newest = keys.keks()[0][0]
+    count = 0
+    for item in EvidenceItem.objects.exclude(wrapped_key="").exclude(kek_id=newest):
+        data_key = keys.unwrap(item.kek_id, item.wrapped_key)
+        kek_id, wrapped = keys.wrap(data_key)
+        EvidenceItem.objects.filter(pk=item.pk, wrapped_key=item.wrapped_key).update(
+            wrapped_key=wrapped, kek_id=kek_id
+        )
+        count += 1
+    return count
+
+
+def integrity_check() -> list[tuple[int, str]]:
+    """Re-hash every live item; returns (item, problem) for each mismatch or loss."""
+    problems = []
+    for item in EvidenceItem.objects.filter(destroyed_at__isnull=True).exclude(wrapped_key=""):
+        try:
+            read_plain(item)
+        except (keys.KeyError_, storage.StorageError) as exc:
+            problems.append((item.pk, str(exc)))
+    return problems

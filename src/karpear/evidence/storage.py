@@ -1,0 +1,119 @@
+"""Where encrypted evidence bytes live: a local directory (default) or S3-compatible storage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from karpear.core.errors import ApplicationError
+
+
+class StorageError(ApplicationError):
+    """The object store refused or lost something; the message says what."""
+
+    status = 507
+    code = "storage"
+
+
+class Backend(Protocol):
+    name: str
+
+    def put(self, key: str, data: bytes) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def delete(self, key: str) -> None: ...
+    def exists(self, key: str) -> bool: ...
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def _path(self, key: str) -> Path:
+        return self.root / Path(key).name
+
+    def put(self, key: str, data: bytes) -> None:
+        target = self._path(key)
+        temporary = target.with_suffix(".partial")
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temporary.replace(target)  # all or nothing
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise StorageError(f"could not store the item: {exc.strerror or exc}") from exc
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise StorageError("the stored object is missing") from exc
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()
+
+
+class S3Backend:
+    name = "s3"
+
+    def __init__(self, bucket: str, **client_options: Any) -> None:
+        import boto3
+
+        self.bucket = bucket
+        self.client = boto3.client("s3", **client_options)
+
+    def put(self, key: str, data: bytes) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"object storage refused the item: {exc}") from exc
+
+    def get(self, key: str) -> bytes:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError("the stored object is missing") from exc
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError:
+            return False
+        return True
+
+
+def backend(name: str | None = None) -> Backend:
+    """The configured backend, or the one an item was stored in."""
+    chosen = name or settings.KARPEAR_EVIDENCE_BACKEND
+    if chosen == "s3":
+        options = {
+            k: v
+            for k, v in {
+                "endpoint_url": settings.KARPEAR_EVIDENCE_S3_ENDPOINT or None,
+                "region_name": settings.KARPEAR_EVIDENCE_S3_REGION,
+                "aws_access_key_id": settings.KARPEAR_EVIDENCE_S3_ACCESS_KEY or None,
+                "aws_secret_access_key": settings.KARPEAR_EVIDENCE_S3_SECRET_KEY or None,
+            }.items()
+            if v
+        }
+        return S3Backend(settings.KARPEAR_EVIDENCE_S3_BUCKET, **options)
+    return LocalBackend(Path(settings.DATA_DIR) / "vault")
