@@ -34,7 +34,7 @@ class RefPlatform:
     db: Path
     process: subprocess.Popen[bytes] | None = None
 
-    def start(self, posts: int = 10) -> None:
+    def start(self, posts: int = 10, extra: list[str] | None = None) -> None:
         port = self.url.rsplit(":", 1)[1]
         self.process = subprocess.Popen(
             [
@@ -48,6 +48,7 @@ class RefPlatform:
                 str(self.secret_file),
                 "--posts",
                 str(posts),
+                *(extra or []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

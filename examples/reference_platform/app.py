@@ -141,6 +141,11 @@ class Platform:
                         conn.execute(
                             "UPDATE posts SET preserved = preserved + 1 WHERE id = ?", (pid,)
                         )
+                        if self.karpear_url and self.karpear_key:
+                            owner = conn.execute(
+                                "SELECT owner FROM posts WHERE id = ?", (pid,)
+                            ).fetchone()[0]
+                            upload(self.karpear_url, self.karpear_key, data["case_id"], pid, owner)
                     else:
                         conn.execute(
                             "UPDATE posts SET state = ? WHERE id = ?", (STATE[action], pid)
@@ -241,9 +246,10 @@ def main() -> None:
     parser.add_argument("--karpear-key-file", default="", help="a platform API key for that")
     args = parser.parse_args()
     secret = Path(args.secret_file).read_text().strip()
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", args.port), make_handler(Platform(args.db, secret, args.posts))
-    )
+    key_file = Path(args.karpear_key_file) if args.karpear_key_file else None
+    karpear_key = key_file.read_text().strip() if key_file and key_file.exists() else ""
+    platform = Platform(args.db, secret, args.posts, args.karpear_url, karpear_key)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(platform))
     print(
         f"Reference platform on http://127.0.0.1:{args.port}/ (posts at /p/1 … /p/10)", flush=True
     )

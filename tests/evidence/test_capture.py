@@ -123,3 +123,45 @@ def test_the_local_backend_writes_atomically(tmp_path: Path) -> None:
     store.put("a", b"one")
     store.put("a", b"two")
     assert store.get("a") == b"two" and not list(tmp_path.glob("*.partial"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reference_platform_uploads_what_it_is_asked_to_preserve(
+    live_server: Any, acme: Organisation, tmp_path: Path
+) -> None:
+    """End to end over HTTP: a notice's preserve request lands in the vault, encrypted."""
+    from karpear.notices.models import Action
+    from karpear.notices.services import ItemIn, issuers, notice_receive
+    from karpear.platformlink.services import deliver_due, link_configure
+    from tests.platform_fixture import RefPlatform, free_port
+
+    token = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="Ref")[1]
+    platform = RefPlatform(
+        url=f"http://127.0.0.1:{free_port()}", secret_file=tmp_path / "s", db=tmp_path / "p.sqlite3"
+    )
+    _link, secret = link_configure(
+        organisation=acme, webhook_url=platform.webhook_url, hosted_domains=["social.example"]
+    )
+    platform.secret_file.write_text(secret)
+    (tmp_path / "key").write_text(token)
+    platform.start(
+        extra=["--karpear-url", live_server.url, "--karpear-key-file", str(tmp_path / "key")]
+    )
+    try:
+        acu = next(i for i in issuers(acme) if i.kind == "acu")
+        notice, _created = notice_receive(
+            issuer=acu,
+            issuer_reference="P-1",
+            legal_basis="x",
+            items=[ItemIn(url="https://social.example/p/9")],
+            actions=[Action.TAKEDOWN, Action.PRESERVE],
+            deadline=None,
+        )
+        deliver_due()
+    finally:
+        platform.stop()
+    item = EvidenceItem.objects.get()
+    assert item.case_id == notice.items.get().case_id
+    assert item.sha256 == hashlib.sha256(benign_png(9)).hexdigest()
+    raw = (Path(settings.DATA_DIR) / "vault" / item.object_key).read_bytes()
+    assert b"PNG" not in raw
