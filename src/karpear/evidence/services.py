@@ -282,92 +282,106 @@ class PurgeResult:
     destroyed: list[int]
 
 
-def purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> PurgeResult:
-    """Destroy expired items: data key first (crypto-erasure), then bytes, then a certificate.
+def purge_expired(
+    *, now: datetime | None = None, dry_run: bool = False, batch_size: int = 500
+) -> PurgeResult:
+    """Destroy expired items: data keys first (crypto-erasure), then bytes, then certificates.
 
-    Crash-safe and idempotent: each step is durable before the next, and the
-    next run resumes from the state in the row. An item is never "destroyed"
-    while readable, because the key is erased before anything else; an item
-    whose key is erased but whose certificate is missing is finished on the
-    next run.
+    Works in batches, each in three durable steps:
+    1. one UPDATE empties the batch's wrapped keys and commits: from here the
+       bytes are noise, so no item is ever "destroyed" while readable;
+    2. the objects are deleted from their backend;
+    3. one transaction writes the certificates, the destroyed marks, a custody
+       entry per item and one audit entry for the batch.
+    Killed anywhere, the next run finishes it: `purge_resume` completes items
+    whose key is gone but whose certificate is missing. Idempotent.
     """
     run_id = uuid.uuid4().hex
     moment = now or timezone.now()
     due = expired_items(now=moment)
     if dry_run:
         return PurgeResult(run_id, [item.pk for item in due])
-    done = []
-    for item in due:
+    done: list[int] = []
+    for start in range(0, len(due), batch_size):
+        batch = due[start : start + batch_size]
         erased_at = timezone.now()
-        # 1. Crypto-erasure: without the wrapped key the bytes are noise.
-        EvidenceItem.objects.filter(pk=item.pk).update(wrapped_key="", kek_id="")
-        # 2. The bytes themselves, in their backend.
-        storage.backend(item.backend).delete(item.object_key)
-        deleted_at = timezone.now()
-        # 3. Certificate and the destroyed mark, together.
-        with transaction.atomic():
-            DestructionCertificate.objects.get_or_create(
-                item=item,
-                defaults={
-                    "organisation": item.organisation,
-                    "sha256": item.sha256,
-                    "md5": item.md5,
-                    "size": item.size,
-                    "captured_at": item.captured_at,
-                    "retention_until": item.retention_until,
-                    "key_erased_at": erased_at,
-                    "bytes_deleted_at": deleted_at,
-                    "run_id": run_id,
-                    "policy": {
-                        "legal_basis": item.legal_basis,
-                        "days": settings.KARPEAR_RETENTION_DAYS.get(
-                            item.legal_basis, settings.KARPEAR_RETENTION_DAYS["default"]
-                        ),
-                        "setting": "KARPEAR_RETENTION_DAYS",
-                    },
-                },
-            )
-            EvidenceItem.objects.filter(pk=item.pk).update(destroyed_at=deleted_at)
-            _custody(
-                item,
-                "destroy",
-                "purge task",
-                f"retention ended {item.retention_until:%Y-%m-%d}",
-                run=run_id,
-            )
-        done.append(item.pk)
+        EvidenceItem.objects.filter(pk__in=[i.pk for i in batch]).update(wrapped_key="", kek_id="")
+        _finish_destruction(batch, run_id=run_id, erased_at=erased_at, reason="retention ended")
+        done.extend(i.pk for i in batch)
     return PurgeResult(run_id, done)
 
 
-def purge_resume() -> int:
-    """Finish items whose key was erased by a run that died before its certificate."""
-    stuck = EvidenceItem.objects.filter(wrapped_key="", destroyed_at__isnull=True)
-    count = 0
-    for item in stuck:
+def _finish_destruction(
+    items: list[EvidenceItem], *, run_id: str, erased_at: datetime, reason: str
+) -> None:
+    """Steps 2 and 3 of a destruction, for items whose keys are already erased."""
+    for item in items:
         storage.backend(item.backend).delete(item.object_key)
-        with transaction.atomic():
-            DestructionCertificate.objects.get_or_create(
+    deleted_at = timezone.now()
+    with transaction.atomic():
+        existing = set(
+            DestructionCertificate.objects.filter(item__in=items).values_list("item_id", flat=True)
+        )
+        DestructionCertificate.objects.bulk_create(
+            DestructionCertificate(
+                organisation_id=item.organisation_id,
                 item=item,
-                defaults={
-                    "organisation": item.organisation,
-                    "sha256": item.sha256,
-                    "md5": item.md5,
-                    "size": item.size,
-                    "captured_at": item.captured_at,
-                    "retention_until": item.retention_until,
-                    "key_erased_at": timezone.now(),
-                    "bytes_deleted_at": timezone.now(),
-                    "run_id": "resumed",
-                    "policy": {
-                        "legal_basis": item.legal_basis,
-                        "setting": "KARPEAR_RETENTION_DAYS",
-                    },
+                sha256=item.sha256,
+                md5=item.md5,
+                size=item.size,
+                captured_at=item.captured_at,
+                retention_until=item.retention_until,
+                key_erased_at=erased_at,
+                bytes_deleted_at=deleted_at,
+                run_id=run_id,
+                policy={
+                    "legal_basis": item.legal_basis,
+                    "days": settings.KARPEAR_RETENTION_DAYS.get(
+                        item.legal_basis, settings.KARPEAR_RETENTION_DAYS["default"]
+                    ),
+                    "setting": "KARPEAR_RETENTION_DAYS",
                 },
             )
-            EvidenceItem.objects.filter(pk=item.pk).update(destroyed_at=timezone.now())
-            _custody(item, "destroy", "purge task", "finished an interrupted destruction")
-        count += 1
-    return count
+            for item in items
+            if item.pk not in existing
+        )
+        EvidenceItem.objects.filter(pk__in=[i.pk for i in items]).update(destroyed_at=deleted_at)
+        CustodyEntry.objects.bulk_create(
+            CustodyEntry(
+                item=item,
+                action="destroy",
+                actor=None,
+                actor_label="purge task",
+                reason=f"{reason}; run {run_id}",
+                at=deleted_at,
+            )
+            for item in items
+        )
+        by_org: dict[int, list[int]] = {}
+        for item in items:
+            by_org.setdefault(item.organisation_id, []).append(item.pk)
+        for org_id, ids in by_org.items():
+            audit_record(
+                action="evidence_destroy",
+                organisation=Organisation.objects.get(pk=org_id),
+                actor_label="purge task",
+                object_type="evidence",
+                object_id=ids[0] if len(ids) == 1 else "",
+                detail={"items": ids, "run": run_id, "reason": reason},
+            )
+
+
+def purge_resume() -> int:
+    """Finish items whose key was erased by a run that died before their certificate."""
+    stuck = list(EvidenceItem.objects.filter(wrapped_key="", destroyed_at__isnull=True))
+    if stuck:
+        _finish_destruction(
+            stuck,
+            run_id="resumed",
+            erased_at=timezone.now(),
+            reason="finished an interrupted destruction",
+        )
+    return len(stuck)
 
 
 def rotate_kek() -> int:
