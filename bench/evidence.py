@@ -122,7 +122,7 @@ def main() -> None:
     base = pg_url()
     dbname = f"bench_vault_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {dbname}")  # type: ignore[arg-type]
+        conn.execute(f"CREATE DATABASE {dbname}")
     env = {
         **os.environ,
         "DATABASE_URL": base.rsplit("/", 1)[0] + "/" + dbname,
@@ -134,7 +134,7 @@ def main() -> None:
         subprocess.run([sys.executable, __file__, "--child", str(purge_items)], env=env, check=True)
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")  # type: ignore[arg-type]
+            conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
         subprocess.run(["rm", "-rf", env["KARPEAR_DATA_DIR"]], check=False)
 
 
