@@ -91,3 +91,37 @@ def test_desk_pages_pass_axe_wcag_22_aa(page: Any, acme: Organisation, lead: Per
         page.goto(page.base + path)
         failures[path] = axe_violations(page)
     assert {k: v for k, v in failures.items() if v} == {}
+
+
+def test_vault_pages_pass_axe_and_blur_by_default(
+    page: Any, acme: Organisation, lead: Person
+) -> None:
+    from karpear.evidence.services import evidence_capture
+    from tests.evidence.conftest import benign_png, screen
+
+    screen(lead)
+    case = make_case(acme)
+    item = evidence_capture(
+        organisation=acme,
+        case_id=case.pk,
+        content=benign_png(4),
+        content_type="image/png",
+        metadata={},
+        source="staff",
+        actor="t",
+    )
+    _sign_in(page, lead)
+    failures = {}
+    for path in [
+        f"/en/desk/evidence/{item.pk}/",
+        "/en/desk/personnel/",
+        "/en/desk/certificates/",
+        "/en/desk/disclosures/",
+        f"/desk/evidence/{item.pk}/",
+    ]:
+        page.goto(page.base + path)
+        failures[path] = axe_violations(page)
+    assert {k: v for k, v in failures.items() if v} == {}
+    page.goto(page.base + f"/en/desk/evidence/{item.pk}/")
+    image_filter = page.evaluate("getComputedStyle(document.querySelector('.viewer img')).filter")
+    assert "blur" in image_filter and "grayscale" in image_filter

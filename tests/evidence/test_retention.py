@@ -89,3 +89,19 @@ def test_the_command_is_a_dry_run_when_asked(item: EvidenceItem) -> None:
     assert f"would destroy 1 items: [{item.pk}]" in out.getvalue()
     call_command("evidence", "purge-expired", stdout=out)
     assert EvidenceItem.objects.get(pk=item.pk).destroyed_at is not None
+
+
+def test_the_lead_places_and_releases_a_hold_on_the_desk(item: EvidenceItem, lead: Person) -> None:
+    from karpear.evidence.models import LegalHold
+    from tests.cast import sign_in
+    from tests.evidence.conftest import screen
+
+    screen(lead)
+    desk = sign_in(lead)
+    desk.post(f"/en/desk/evidence/{item.pk}/hold/", {"requester": "ACU", "reason": "trial"})
+    hold = LegalHold.objects.get(item=item)
+    assert purge_expired(now=_after_retention(item)).destroyed == []
+    desk.post(f"/en/desk/evidence/{item.pk}/hold/", {"release": hold.pk, "reason": "done"})
+    assert purge_expired(now=_after_retention(item)).destroyed == [item.pk]
+    page = sign_in(lead).get("/en/desk/certificates/").content.decode()
+    assert f"#{item.pk}" in page

@@ -41,6 +41,8 @@ def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpRespo
             "reason": str(request.POST.get("reason", ""))[:200],
             "take_a_break": reveals and reveals % settings.KARPEAR_REVEALS_BEFORE_BREAK == 0,
             "custody": item.custody.all()[:50],
+            "holds": item.holds.filter(released_at__isnull=True),
+            "is_lead": member.role == Role.LEAD,
         },
     )
 
@@ -181,3 +183,72 @@ def disclosure_package(
     )
     response["Content-Disposition"] = f'attachment; filename="{disclosure.package_file}"'
     return response
+
+
+@require_POST
+@desk_view(Role.LEAD)
+def hold(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
+    """Place or release a legal hold (safeguarding lead)."""
+    from karpear.evidence.models import LegalHold
+    from karpear.evidence.services import hold_place, hold_release
+
+    item = access_evidence(member=member, item_id=item_id)
+    release = LegalHold.objects.filter(
+        item=item, pk=int_or_none(request.POST.get("release")) or 0, released_at__isnull=True
+    ).first()
+    if release is not None:
+        hold_release(
+            hold=release, member=member, reason=str(request.POST.get("reason", "released"))[:500]
+        )
+    else:
+        hold_place(
+            item=item,
+            member=member,
+            requester=str(request.POST.get("requester", "")),
+            reason=str(request.POST.get("reason", "")),
+        )
+    messages.success(request, _("Saved."))
+    return redirect("desk:evidence", item_id=item.pk)
+
+
+@desk_view(Role.LEAD, Role.COMPLIANCE, Role.ADMIN)
+def certificates(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    """Destruction certificates (checklist item 30): hashes and times, never content."""
+    from karpear.evidence.models import DestructionCertificate
+
+    rows = DestructionCertificate.objects.filter(organisation=member.organisation).order_by("-id")
+    if request.GET.get("format") == "csv":
+        import csv
+
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="destruction-certificates.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "item",
+                "sha256",
+                "md5",
+                "size",
+                "captured_at",
+                "retention_until",
+                "key_erased_at",
+                "bytes_deleted_at",
+                "run_id",
+            ]
+        )
+        for c in rows.iterator():
+            writer.writerow(
+                [
+                    c.item_id,
+                    c.sha256,
+                    c.md5,
+                    c.size,
+                    c.captured_at.isoformat(),
+                    c.retention_until.isoformat(),
+                    c.key_erased_at.isoformat(),
+                    c.bytes_deleted_at.isoformat(),
+                    c.run_id,
+                ]
+            )
+        return response
+    return render(request, "desk/certificates.html", {"certificates": rows[:500]})

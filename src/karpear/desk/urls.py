@@ -26,6 +26,8 @@ urlpatterns = [
     path("evidence/<int:item_id>/", evidence_views.viewer, name="evidence"),
     path("evidence/<int:item_id>/content/", evidence_views.content, name="evidence_content"),
     path("evidence/<int:item_id>/disclose/", evidence_views.disclosure_new, name="disclosure_new"),
+    path("evidence/<int:item_id>/hold/", evidence_views.hold, name="evidence_hold"),
+    path("certificates/", evidence_views.certificates, name="certificates"),
     path("disclosures/", evidence_views.disclosures, name="disclosures"),
     path(
         "disclosures/<int:disclosure_id>/approve/",
