@@ -115,3 +115,22 @@ def test_the_register_is_kept_by_the_lead(lead: Person, analyst: Person) -> None
 
     assert personnel_cleared(analyst.member)
     assert "may open evidence" in client.get("/en/desk/personnel/").content.decode().lower()
+
+
+def test_a_person_may_prefer_grey_without_blur(item: EvidenceItem, lead: Person) -> None:
+    from karpear.evidence.models import PersonnelRecord
+
+    screen(lead)
+    PersonnelRecord.objects.filter(staff=lead.member).update(viewer_default="grey")
+    page = sign_in(lead).get(f"/en/desk/evidence/{item.pk}/").content.decode()
+    assert 'class="viewer grey"' in page and 'class="viewer blurred"' not in page
+
+
+def test_the_viewer_preference_is_set_on_the_register(lead: Person, analyst: Person) -> None:
+    from karpear.evidence.models import PersonnelRecord
+
+    sign_in(lead).post(
+        "/en/desk/personnel/save/",
+        {"staff": analyst.member.pk, "screening_result": "clear", "viewer_default": "grey"},
+    )
+    assert PersonnelRecord.objects.get(staff=analyst.member).viewer_default == "grey"

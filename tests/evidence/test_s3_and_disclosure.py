@@ -165,3 +165,34 @@ def test_the_desk_flow_from_request_to_verified_package(
     path = tmp_path / "package.kpd"
     path.write_bytes(package.content)
     assert package_verify(path, key.group(1))["agency"] == "Anti-Cybercrime Unit"
+
+
+def test_a_registered_recipient_fills_the_request(
+    item: EvidenceItem, case: Case, analyst: Person, acme: Organisation
+) -> None:
+    from karpear.evidence.models import Recipient
+
+    acu = Recipient.objects.create(
+        organisation=acme, name="Cyber desk, Officer Sok", agency="Anti-Cybercrime Unit"
+    )
+    request = disclosure_request(
+        member=analyst.member,
+        case=case,
+        recipient="",
+        agency="",
+        legal_basis="Order 5",
+        item_ids=[item.pk],
+        recipient_id=acu.pk,
+    )
+    assert request.registered_recipient == acu and request.agency == "Anti-Cybercrime Unit"
+    other = Recipient.objects.create(organisation=acme, name="Old", agency="X", active=False)
+    with pytest.raises(ApplicationError):
+        disclosure_request(
+            member=analyst.member,
+            case=case,
+            recipient="",
+            agency="",
+            legal_basis="Order 5",
+            item_ids=[item.pk],
+            recipient_id=other.pk,
+        )

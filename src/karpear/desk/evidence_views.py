@@ -18,7 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from karpear.desk.access import CASE_WORK, desk_view, int_or_none
-from karpear.evidence.models import EvidenceItem, PersonnelRecord, Screening
+from karpear.evidence.models import (
+    EvidenceItem,
+    PersonnelRecord,
+    Recipient,
+    Screening,
+    ViewerPreference,
+)
 from karpear.evidence.services import access_evidence, evidence_open, personnel_cleared
 from karpear.staff.models import Role, StaffMember
 
@@ -42,6 +48,9 @@ def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpRespo
             "take_a_break": reveals and reveals % settings.KARPEAR_REVEALS_BEFORE_BREAK == 0,
             "custody": item.custody.all()[:50],
             "holds": item.holds.filter(released_at__isnull=True),
+            "recipients": Recipient.objects.filter(organisation=member.organisation, active=True),
+            "grey_only": getattr(getattr(member, "personnel", None), "viewer_default", "")
+            == ViewerPreference.GREY,
             "is_lead": member.role == Role.LEAD,
         },
     )
@@ -81,7 +90,12 @@ def personnel(request: HttpRequest, member: StaffMember) -> HttpResponse:
     return render(
         request,
         "desk/personnel.html",
-        {"rows": rows, "results": Screening.choices, "today": timezone.localdate()},
+        {
+            "rows": rows,
+            "results": Screening.choices,
+            "viewer_choices": ViewerPreference.choices,
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -109,6 +123,7 @@ def personnel_save(request: HttpRequest, member: StaffMember) -> HttpResponse:
             )
         },
         result=str(request.POST.get("screening_result", "")),
+        viewer_default=str(request.POST.get("viewer_default", "")),
         request=request,
     )
     messages.success(request, _("Saved."))
@@ -133,6 +148,7 @@ def disclosure_new(request: HttpRequest, member: StaffMember, item_id: int) -> H
         agency=str(request.POST.get("agency", "")),
         legal_basis=str(request.POST.get("legal_basis", "")),
         item_ids=[item.pk],
+        recipient_id=int_or_none(request.POST.get("registered_recipient")),
     )
     messages.success(request, _("Disclosure requested; the safeguarding lead decides."))
     return redirect("desk:evidence", item_id=item.pk)

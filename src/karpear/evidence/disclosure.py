@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.audit.services import audit_record
 from karpear.cases.models import Case
 from karpear.core.errors import ApplicationError, NotFound
-from karpear.evidence.models import Disclosure, DisclosureStatus, EvidenceItem
+from karpear.evidence.models import Disclosure, DisclosureStatus, EvidenceItem, Recipient
 from karpear.evidence.services import _custody, personnel_cleared, read_plain
 from karpear.staff.models import Role, StaffMember
 
@@ -49,11 +49,26 @@ def disclosure_request(
     agency: str,
     legal_basis: str,
     item_ids: list[int],
+    recipient_id: int | None = None,
 ) -> Disclosure:
+    """Ask to release items (2.6 b: only to law enforcement or for a legal process).
+
+    The recipient is a registered law-enforcement recipient, or, for a legal
+    process (a court order to someone else), named with that process as the
+    legal basis.
+    """
     if not member.can_see_cases:
         raise ApplicationError(
             _("Your role cannot request a disclosure."), code="forbidden", status=403
         )
+    registered = None
+    if recipient_id:
+        registered = Recipient.objects.filter(
+            pk=recipient_id, active=True, organisation=case.organisation
+        ).first()
+        if registered is None:
+            raise ApplicationError(_("Choose a registered recipient."))
+        recipient, agency = registered.name, registered.agency
     if not (recipient.strip() and agency.strip() and legal_basis.strip()):
         raise ApplicationError(_("Name the recipient, their agency and the legal basis."))
     items = list(EvidenceItem.objects.filter(pk__in=item_ids, case=case, destroyed_at__isnull=True))
@@ -62,6 +77,7 @@ def disclosure_request(
     disclosure = Disclosure.objects.create(
         organisation=case.organisation,
         case=case,
+        registered_recipient=registered,
         recipient=recipient[:200],
         agency=agency[:200],
         legal_basis=legal_basis[:500],
@@ -75,7 +91,7 @@ def disclosure_request(
         actor=member.user,
         object_type="disclosure",
         object_id=disclosure.pk,
-        detail={"agency": agency, "items": item_ids},
+        detail={"agency": agency, "registered": bool(registered), "items": item_ids},
     )
     return disclosure
 

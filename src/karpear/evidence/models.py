@@ -114,6 +114,8 @@ class PersonnelRecord(models.Model):
     verified_by = models.CharField(max_length=150, blank=True)
     trained_on = models.DateField(null=True, blank=True)
     wellness_support_offered_on = models.DateField(null=True, blank=True)
+    # How this person prefers evidence shown before they click "show clearly".
+    viewer_default = models.CharField(max_length=12, default="blur_grey")
 
     def __str__(self) -> str:
         return f"register: {self.staff}"
@@ -132,6 +134,9 @@ class Disclosure(models.Model):
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    registered_recipient = models.ForeignKey(
+        "evidence.Recipient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     recipient = models.CharField(max_length=200)  # the officer and unit
     agency = models.CharField(max_length=200)
     legal_basis = models.CharField(max_length=500)
@@ -152,3 +157,23 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"disclosure {self.pk} to {self.agency}"
+
+
+class Recipient(models.Model):
+    """A registered law-enforcement recipient of disclosures (2.6 b)."""
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=200)  # officer or desk
+    agency = models.CharField(max_length=200)
+    contact = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.agency}"
+
+
+class ViewerPreference(models.TextChoices):
+    BLUR_GREY = "blur_grey", _("Blurred and grey (default)")
+    GREY = "grey", _("Grey, not blurred")

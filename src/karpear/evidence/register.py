@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from karpear.audit.services import audit_record
-from karpear.evidence.models import PersonnelRecord, Screening
+from karpear.evidence.models import PersonnelRecord, Screening, ViewerPreference
 from karpear.staff.models import StaffMember
 
 
@@ -20,12 +20,15 @@ def personnel_record_set(
     actor: StaffMember,
     values: dict[str, date | None],
     result: str,
+    viewer_default: str = "",
     request: HttpRequest | None = None,
 ) -> PersonnelRecord:
     record, _created = PersonnelRecord.objects.get_or_create(staff=staff)
     for name, value in values.items():
         setattr(record, name, value)
     record.screening_result = result if result in Screening.values else ""
+    if viewer_default in ViewerPreference.values:
+        record.viewer_default = viewer_default
     record.verified_by = actor.user.get_username()
     record.save()
     audit_record(
