@@ -234,37 +234,10 @@ def certificates(request: HttpRequest, member: StaffMember) -> HttpResponse:
 
     rows = DestructionCertificate.objects.filter(organisation=member.organisation).order_by("-id")
     if request.GET.get("format") == "csv":
-        import csv
+        from karpear.evidence.services import certificates_csv
 
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="destruction-certificates.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "item",
-                "sha256",
-                "md5",
-                "size",
-                "captured_at",
-                "retention_until",
-                "key_erased_at",
-                "bytes_deleted_at",
-                "run_id",
-            ]
-        )
-        for c in rows.iterator():
-            writer.writerow(
-                [
-                    c.item_id,
-                    c.sha256,
-                    c.md5,
-                    c.size,
-                    c.captured_at.isoformat(),
-                    c.retention_until.isoformat(),
-                    c.key_erased_at.isoformat(),
-                    c.bytes_deleted_at.isoformat(),
-                    c.run_id,
-                ]
-            )
+        certificates_csv(response, organisation_id=member.organisation_id)
         return response
     return render(request, "desk/certificates.html", {"certificates": rows[:500]})

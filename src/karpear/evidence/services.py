@@ -407,3 +407,43 @@ def integrity_check() -> list[tuple[int, str]]:
         except (keys.KeyError_, storage.StorageError) as exc:
             problems.append((item.pk, str(exc)))
     return problems
+
+
+CERTIFICATE_COLUMNS = [
+    "item",
+    "sha256",
+    "md5",
+    "size",
+    "captured_at",
+    "retention_until",
+    "key_erased_at",
+    "bytes_deleted_at",
+    "run_id",
+    "policy",
+]
+
+
+def certificates_csv(stream: Any, organisation_id: int | None = None) -> None:
+    """Write destruction certificates as CSV (checklist item 30) to any text stream."""
+    import csv
+
+    certificates = DestructionCertificate.objects.order_by("id")
+    if organisation_id is not None:
+        certificates = certificates.filter(organisation_id=organisation_id)
+    writer = csv.writer(stream)
+    writer.writerow(CERTIFICATE_COLUMNS)
+    for c in certificates.iterator():
+        writer.writerow(
+            [
+                c.item_id,
+                c.sha256,
+                c.md5,
+                c.size,
+                c.captured_at.isoformat(),
+                c.retention_until.isoformat(),
+                c.key_erased_at.isoformat(),
+                c.bytes_deleted_at.isoformat(),
+                c.run_id,
+                json.dumps(c.policy),
+            ]
+        )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from karpear.evidence.disclosure import package_verify
-from karpear.evidence.models import DestructionCertificate
-from karpear.evidence.services import integrity_check, purge_expired, purge_resume, rotate_kek
+from karpear.evidence.services import (
+    certificates_csv,
+    integrity_check,
+    purge_expired,
+    purge_resume,
+    rotate_kek,
+)
 
 
 class Command(BaseCommand):
@@ -47,36 +51,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{len(problems)} items failed the integrity check")
             self.stdout.write("every stored item matches its hashes")
         elif action == "certificates":
-            writer = csv.writer(self.stdout)
-            writer.writerow(
-                [
-                    "item",
-                    "sha256",
-                    "md5",
-                    "size",
-                    "captured_at",
-                    "retention_until",
-                    "key_erased_at",
-                    "bytes_deleted_at",
-                    "run_id",
-                    "policy",
-                ]
-            )
-            for c in DestructionCertificate.objects.order_by("id"):
-                writer.writerow(
-                    [
-                        c.item_id,
-                        c.sha256,
-                        c.md5,
-                        c.size,
-                        c.captured_at.isoformat(),
-                        c.retention_until.isoformat(),
-                        c.key_erased_at.isoformat(),
-                        c.bytes_deleted_at.isoformat(),
-                        c.run_id,
-                        c.policy,
-                    ]
-                )
+            certificates_csv(self.stdout)
         else:
             try:
                 manifest = package_verify(Path(options["file"]), options["key"])
