@@ -7,10 +7,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import intake
+from bench import desk_queue, evidence, intake, notices
 
-BENCHES = [intake.main]
+BENCHES = [intake.main, notices.main, evidence.main, desk_queue.main]
 
 if __name__ == "__main__":
     for bench in BENCHES:
         bench()
+        sys.stdout.flush()
