@@ -8,6 +8,11 @@ and its link) and, for reference, GET /healthz (one SELECT 1).
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import server, wrk
 

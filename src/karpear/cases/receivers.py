@@ -24,5 +24,7 @@ def _mark_confirmed(sender: type[WebhookEvent], event: WebhookEvent, **kwargs: A
 
 
 @receiver(report_received, sender=Report)
-def _open_or_join_case(sender: type[Report], report: Report, **kwargs: Any) -> None:
-    case_open_or_join(report=report)
+def _open_or_join_case(
+    sender: type[Report], report: Report, items: list[Any] | None = None, **kwargs: Any
+) -> None:
+    case_open_or_join(report=report, items=items)

@@ -79,7 +79,7 @@ def _sla(organisation: Organisation, category: str) -> tuple[int, int]:
     return policy.review_minutes, policy.action_minutes
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the caller's transaction: no savepoint
 def case_open_for_content(
     *,
     organisation: Organisation,
@@ -130,23 +130,26 @@ def case_open_for_content(
     return case
 
 
-@transaction.atomic
-def case_open_or_join(*, report: Report) -> Case:
-    """Put a new report into a case: the open case about the same content, or a new one."""
+@transaction.atomic(savepoint=False)
+def case_open_or_join(*, report: Report, items: list[ReportedItem] | None = None) -> Case:
+    """Put a new report into a case: the open case about the same content, or a new one.
+
+    Runs inside report_submit's transaction (a signal receiver), so a report
+    is never stored without its case.
+    """
     now = report.received_at
     case = case_open_for_content(
         organisation=report.organisation,
-        keys=report_group_keys(report),
+        keys=report_group_keys(report, items),
         category=report.category,
         opened_at=now,
         detail={"report": report.reference},
     )
-    joined_existing = case.report_count > 0
     CaseReport.objects.create(case=case, report=report, channel=report.channel, joined_at=now)
-    Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1)
-    if joined_existing:  # the reporter sees the status of the case they joined
+    if case.report_count:  # joined an existing case: the reporter sees its status
         report_set_status(report_ids=[report.pk], status=PUBLIC_STATUS[State(case.state)])
-    case.refresh_from_db()
+    Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1)
+    case.report_count += 1
     return case
 
 

@@ -78,7 +78,7 @@ def report_submit(
                     submission_key=key,
                     received_at=when,
                 )
-                ReportedItem.objects.bulk_create(
+                items = ReportedItem.objects.bulk_create(
                     ReportedItem(
                         report=report,
                         organisation=organisation,
@@ -94,7 +94,7 @@ def report_submit(
                     )
                     for item in data.items
                 )
-                report_received.send(sender=Report, report=report)
+                report_received.send(sender=Report, report=report, items=items)
             return report, True
         except IntegrityError:
             # Either the same submission raced in from a second request, or
@@ -130,20 +130,17 @@ def report_public_status(*, organisation: Organisation, reference: str) -> tuple
     return parsed, PublicStatus(status).value
 
 
-def report_group_keys(report: Report) -> list[str]:
-    """Keys that identify the reported content, for grouping duplicate reports."""
-    keys = [
-        f"url:{h}"
-        for h in report.items.exclude(normalised_url_sha256="").values_list(
-            "normalised_url_sha256", flat=True
-        )
-    ]
+def report_group_keys(report: Report, items: list[ReportedItem] | None = None) -> list[str]:
+    """Keys that identify the reported content, for grouping duplicate reports.
+
+    `items`, when the caller has them in hand, saves reading them back.
+    """
+    rows = list(report.items.all()) if items is None else items
+    keys = [f"url:{i.normalised_url_sha256}" for i in rows if i.normalised_url_sha256]
     if report.platform_content_id:
         keys.insert(0, f"content:{report.platform_content_id}")
     if not keys:
-        keys = [
-            f"account:{i.app_name.lower()}:{i.account_name.lower()}" for i in report.items.all()
-        ]
+        keys = [f"account:{i.app_name.lower()}:{i.account_name.lower()}" for i in rows]
     return keys
 
 
