@@ -63,7 +63,7 @@ def _state(platform: str) -> dict[str, Any]:
 
 
 def _applied(platform: str) -> int:
-    return _applied(platform)
+    return int(_state(platform)["applied"])
 
 
 def main() -> None:
