@@ -134,3 +134,26 @@ def test_the_viewer_preference_is_set_on_the_register(lead: Person, analyst: Per
         {"staff": analyst.member.pk, "screening_result": "clear", "viewer_default": "grey"},
     )
     assert PersonnelRecord.objects.get(staff=analyst.member).viewer_default == "grey"
+
+
+def test_the_register_page_uses_a_fixed_number_of_queries(lead: Person, acme: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from karpear.staff.models import Role
+    from karpear.staff.services import staff_create
+
+    client = sign_in(lead)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/en/desk/personnel/")
+    for n in range(8):
+        member = staff_create(
+            organisation=acme, username=f"extra{n}", password="x" * 16, role=Role.ANALYST
+        )
+        from tests.cast import Person as P
+        from tests.evidence.conftest import screen
+
+        screen(P(member, None))
+    with CaptureQueriesContext(connection) as many:
+        client.get("/en/desk/personnel/")
+    assert len(many) == len(few)

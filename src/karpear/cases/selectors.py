@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
 from karpear.cases.models import Case, CaseReport, Decision, State, VictimReferral
 from karpear.orgs.models import Organisation
@@ -83,11 +84,7 @@ def desk_figures(organisation: Organisation) -> dict[str, object]:
         "by_state": [(State(s).label, by_state.get(s, 0)) for s in State.values],
         "decisions": decisions,
         "victim_referrals": VictimReferral.objects.filter(case__organisation=organisation).count(),
-        "overdue_open": cases.exclude(state=State.CLOSED).filter(next_due_at__lt=_now()).count(),
+        "overdue_open": cases.exclude(state=State.CLOSED)
+        .filter(next_due_at__lt=timezone.now())
+        .count(),
     }
-
-
-def _now() -> datetime:
-    from django.utils import timezone
-
-    return timezone.now()

@@ -47,8 +47,3 @@ def decrypt_text(token: str) -> str:
         return _current().decrypt(token.encode("ascii")).decode("utf-8")
     except (InvalidToken, UnicodeError) as exc:
         raise DecryptionError("cannot decrypt field") from exc
-
-
-def reencrypt_text(token: str) -> str:
-    """Re-encrypt under the newest key (key rotation)."""
-    return _current().rotate(token.encode("ascii")).decode("ascii")

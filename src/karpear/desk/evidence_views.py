@@ -25,7 +25,7 @@ from karpear.evidence.models import (
     Screening,
     ViewerPreference,
 )
-from karpear.evidence.services import access_evidence, evidence_open, personnel_cleared
+from karpear.evidence.services import access_evidence, evidence_open, record_cleared
 from karpear.staff.models import Role, StaffMember
 
 REVEALS = "karpear_reveals"
@@ -86,7 +86,8 @@ def personnel(request: HttpRequest, member: StaffMember) -> HttpResponse:
         .order_by("user__username")
     )
     records = {r.staff_id: r for r in PersonnelRecord.objects.filter(staff__in=staff)}
-    rows = [(s, records.get(s.pk), personnel_cleared(s)) for s in staff]
+    today = timezone.localdate()
+    rows = [(s, records.get(s.pk), record_cleared(records.get(s.pk), today)) for s in staff]
     return render(
         request,
         "desk/personnel.html",

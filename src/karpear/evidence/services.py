@@ -12,7 +12,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -161,16 +161,20 @@ def evidence_capture(
 # ---------------------------------------------------------------- access
 
 
-def personnel_cleared(member: StaffMember, *, on: datetime | None = None) -> bool:
-    """On the register with a clear screening that has not expired (2.6 b)."""
-    record = PersonnelRecord.objects.filter(staff=member).first()
-    today = (on or timezone.now()).date()
+def record_cleared(record: PersonnelRecord | None, today: date) -> bool:
+    """A register entry with a clear screening that has not expired (2.6 b)."""
     return bool(
         record
         and record.screening_result == Screening.CLEAR
         and record.screening_expires_on
         and record.screening_expires_on >= today
     )
+
+
+def personnel_cleared(member: StaffMember, *, on: datetime | None = None) -> bool:
+    """On the register with a clear screening that has not expired (2.6 b)."""
+    record = PersonnelRecord.objects.filter(staff=member).first()
+    return record_cleared(record, timezone.localdate(on) if on else timezone.localdate())
 
 
 def access_evidence(*, member: StaffMember, item_id: int) -> EvidenceItem:

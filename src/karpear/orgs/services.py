@@ -96,3 +96,10 @@ def current_organisation(request: HttpRequest) -> Organisation:
             raise NoOrganisation(request.get_host())
         request._karpear_org = cached  # type: ignore[attr-defined]
     return cached
+
+
+def organisation_for_command(slug: str | None) -> Organisation | None:
+    """The organisation a command names with --org, or the default one."""
+    if slug:
+        return Organisation.objects.filter(slug=slug).first()
+    return Organisation.objects.filter(is_default=True).first()

@@ -227,15 +227,6 @@ def deliver_due(*, limit: int = 100, now: datetime | None = None) -> int:
     return sum(1 for event_id in due if deliver_one(event_id, now=moment) is not None)
 
 
-def events_for(subject_type: str, subject_ids: list[int]) -> dict[int, list[WebhookEvent]]:
-    found: dict[int, list[WebhookEvent]] = {}
-    for event in WebhookEvent.objects.filter(
-        subject_type=subject_type, subject_id__in=subject_ids
-    ).order_by("id"):
-        found.setdefault(int(event.subject_id or 0), []).append(event)
-    return found
-
-
 def dead_letters(organisation: Organisation) -> list[WebhookEvent]:
     return list(
         WebhookEvent.objects.filter(organisation=organisation, status=EventStatus.DEAD).order_by(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -69,7 +69,6 @@ class ReportData:
     reporter_is_child: bool | None
     contact: ContactData | None
     platform_content_id: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ReportForm(forms.Form):

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
@@ -186,7 +185,3 @@ def access_staff(request: HttpRequest, roles: Iterable[Role]) -> StaffMember:
         )
         raise PermissionDenied
     return member
-
-
-def user_label(user: AbstractBaseUser | Any) -> str:
-    return str(user.get_username())

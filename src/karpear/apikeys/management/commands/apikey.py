@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from karpear.apikeys.models import ApiKey, Scope
 from karpear.apikeys.services import apikey_create, apikey_revoke
 from karpear.orgs.models import Organisation
+from karpear.orgs.services import organisation_for_command
 
 
 class Command(BaseCommand):
@@ -27,11 +28,7 @@ class Command(BaseCommand):
         revoke.add_argument("prefix")
 
     def _org(self, slug: str | None) -> Organisation:
-        org = (
-            Organisation.objects.filter(slug=slug).first()
-            if slug
-            else Organisation.objects.filter(is_default=True).first()
-        )
+        org = organisation_for_command(slug)
         if org is None:
             raise CommandError("No such organisation (use --org SLUG).")
         return org

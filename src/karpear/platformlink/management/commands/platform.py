@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
 from karpear.orgs.models import Organisation
+from karpear.orgs.services import organisation_for_command
 from karpear.platformlink.models import WebhookEvent
 from karpear.platformlink.services import deliver_due, link_configure, link_rotate_secret
 
@@ -29,11 +30,7 @@ class Command(BaseCommand):
         sub.add_parser("status", help="Count webhook events by status.")
 
     def _org(self, slug: str | None) -> Organisation:
-        org = (
-            Organisation.objects.filter(slug=slug).first()
-            if slug
-            else Organisation.objects.filter(is_default=True).first()
-        )
+        org = organisation_for_command(slug)
         if org is None:
             raise CommandError("No such organisation (use --org SLUG).")
         return org
