@@ -7,6 +7,7 @@ real services, never raw model writes.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -48,6 +49,12 @@ class Client(DjangoClient):
 @pytest.fixture(autouse=True)
 def _test_hosts(settings: Any) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, BAYON_HOST, "nobody.test"]
+
+
+@pytest.fixture(autouse=True)
+def _blocklist_dir(settings: Any, tmp_path: Path) -> None:
+    """Each test compiles its own blocklist files (they mirror that test's database)."""
+    settings.KARPEAR_BLOCKLIST_DIR = tmp_path / "blocklist"
 
 
 @pytest.fixture

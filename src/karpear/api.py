@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from karpear.apikeys.api import router as keys_router
+from karpear.blocklist.api import router as blocklist_router
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.evidence.api import router as evidence_router
 from karpear.notices.api import router as notices_router
@@ -30,6 +31,7 @@ api.add_router("/", reports_router)
 api.add_router("/", keys_router)
 api.add_router("/", notices_router)
 api.add_router("/", evidence_router)
+api.add_router("/", blocklist_router)
 
 
 def _error(

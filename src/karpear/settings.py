@@ -87,6 +87,8 @@ KARPEAR_FIELD_KEYS = env_list("KARPEAR_FIELD_KEYS") or [
 ]
 # Keyed hash for rate limiting, so raw IP addresses are never stored.
 KARPEAR_CLIENT_HASH_KEY = _secret_from_data_dir("client_hash_key", "KARPEAR_CLIENT_HASH_KEY")
+# Seed of the deployment's Ed25519 key (signed blocklists, packages for the MPTC).
+KARPEAR_SIGNING_KEY = _secret_from_data_dir("signing_key", "KARPEAR_SIGNING_KEY")
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
@@ -114,6 +116,7 @@ INSTALLED_APPS = [
     "karpear.platformlink",
     "karpear.notices",
     "karpear.evidence",
+    "karpear.blocklist",
 ]
 
 MIDDLEWARE = [
@@ -334,3 +337,26 @@ KARPEAR_REVEALS_BEFORE_BREAK = env_int("KARPEAR_REVEALS_BEFORE_BREAK", 10)
 KARPEAR_LARGE_BODY_LIMITS["/api/v1/evidence"] = KARPEAR_EVIDENCE_MAX_BYTES + 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # uploads never touch the disk in clear
+
+# ISP blocklist (issue #7). The compiled list that the Squid helper, the check
+# API and the splash page read lives here, one file per organisation.
+KARPEAR_BLOCKLIST_DIR = Path(os.environ.get("KARPEAR_BLOCKLIST_DIR", DATA_DIR / "blocklist"))
+KARPEAR_BLOCKLIST_FETCH_TIMEOUT = env_int("KARPEAR_BLOCKLIST_FETCH_TIMEOUT", 60)  # seconds
+KARPEAR_BLOCKLIST_MAX_BYTES = env_int("KARPEAR_BLOCKLIST_MAX_BYTES", 512 * 1024 * 1024)
+KARPEAR_RATE_APPEALS = os.environ.get("KARPEAR_RATE_APPEALS", "5/600")
+
+# Mail (appeals forwarded to a list's source). Development writes messages to
+# files under the data directory; production sets an SMTP server.
+EMAIL_BACKEND = os.environ.get(
+    "KARPEAR_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+EMAIL_HOST = os.environ.get("KARPEAR_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KARPEAR_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("KARPEAR_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("KARPEAR_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("KARPEAR_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("KARPEAR_EMAIL_FROM", "karpear@localhost")

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from karpear.api import api
+from karpear.blocklist import views as blocklist_views
 from karpear.core import views as core_views
 from karpear.reports import views as report_views
 
@@ -18,6 +19,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", report_views.report, name="report"),
     path("status/", report_views.status, name="status"),
+    path("blocked/", blocklist_views.blocked, name="blocked"),
     path("desk/", include("karpear.desk.urls")),
     prefix_default_language=False,
 )

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from karpear.desk import audit_views, auth_views, evidence_views, notice_views, views
+from karpear.desk import (
+    audit_views,
+    auth_views,
+    blocklist_views,
+    evidence_views,
+    notice_views,
+    views,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -44,5 +51,11 @@ urlpatterns = [
     path("notices/", notice_views.notices, name="notices"),
     path("notices/new/", notice_views.notice_new, name="notice_new"),
     path("webhooks/", notice_views.webhooks, name="webhooks"),
+    path("blocklist/", blocklist_views.blocklist, name="blocklist"),
+    path(
+        "blocklist/appeals/<int:appeal_id>/",
+        blocklist_views.appeal_decide,
+        name="appeal_decide",
+    ),
     path("webhooks/retry/", notice_views.webhook_retry, name="webhook_retry"),
 ]

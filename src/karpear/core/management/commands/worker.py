@@ -3,8 +3,9 @@
 A plain, restartable loop (healthchecks' sendalerts style): each job keeps
 its state in database rows, so a worker killed at any point simply carries on
 where the rows say on its next start. SIGTERM finishes the current job, then
-exits. Jobs: delivering webhooks to the platform (issue #4) and deleting
-reporters' contact details after their case closed (issue #3, item 10).
+exits. Jobs: delivering webhooks to the platform (issue #4), deleting
+reporters' contact details after their case closed (issue #3, item 10),
+evidence retention (#5) and forwarding blocklist appeals to sources (#7).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
 from karpear.audit.services import audit_record
+from karpear.blocklist.services import forward_appeals
 from karpear.cases.services import erase_expired_contacts
 from karpear.evidence.services import integrity_check, purge_expired, purge_resume
 from karpear.platformlink.services import deliver_due
@@ -54,6 +56,7 @@ JOBS: list[tuple[str, Callable[[], int], float]] = [
     ("erase_expired_contacts", erase_expired_contacts, 60.0),
     ("purge_expired_evidence", purge_evidence, 300.0),
     ("evidence_integrity_check", check_evidence, 24 * 3600.0),
+    ("forward_blocklist_appeals", forward_appeals, 30.0),
 ]
 
 
