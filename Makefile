@@ -12,7 +12,7 @@ PYTHON ?= python3
 
 # Debian packages. apt-get runs only when something is missing.
 APT_RUN := gettext
-APT_TEST := postgresql chromium fonts-khmeros wrk
+APT_TEST := postgresql chromium fonts-khmeros wrk unbound squid python3-numpy
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "Installing system packages:$$missing"; \

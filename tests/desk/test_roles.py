@@ -40,6 +40,9 @@ MATRIX = [
     ("POST", "/en/desk/personnel/save/", {L, D}),
     ("GET", "/en/desk/webhooks/", {L, D}),
     ("POST", "/en/desk/webhooks/retry/", {L, D}),
+    ("GET", "/en/desk/blocklist/", {L, D}),
+    ("GET", "/en/desk/blocklist/?url=http://a.example/", {L, D}),
+    ("POST", "/en/desk/blocklist/appeals/{appeal}/", {L, D}),
 ]
 
 
@@ -86,7 +89,7 @@ def test_every_role_gets_what_it_is_allowed(
     from karpear.evidence.disclosure import package_path
 
     package_path(disclosure).write_bytes(b"KPD1 encrypted test package")
-    url = path.format(case=case.pk, item=item.pk, disclosure=disclosure.pk)
+    url = path.format(case=case.pk, item=item.pk, disclosure=disclosure.pk, appeal=0)
     anonymous = getattr(Client(), method.lower())(url)
     assert anonymous.status_code == 302 and "/desk/login/" in anonymous["Location"]
     for role, person in cast.items():
@@ -105,6 +108,7 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{case}": "<int:case_id>",
         "{item}": "<int:item_id>",
         "{disclosure}": "<int:disclosure_id>",
+        "{appeal}": "<int:appeal_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

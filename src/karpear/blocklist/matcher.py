@@ -10,16 +10,16 @@ File layout (written by `write_compiled`, replaced atomically by rename):
     | N sorted SHA-256 digests (32 bytes each) | N source indexes (uint16, little endian)
 
 The header holds the serial, the sources and the whole-domain entries (few,
-and DNS needs them in clear anyway). The digest array is memory-mapped, so
-several helper processes share one copy in the page cache, and a lookup is a
-binary search: its cost grows with log N, not N (measured in bench/blocklist.py).
+and DNS needs them in clear anyway). The file is read into private memory, not
+memory-mapped: a list overwritten in place (cp instead of rename) must never
+change or crash a running helper. A lookup is a binary search over the sorted
+digests: its cost grows with log N, not N (measured in bench/blocklist.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 import os
 import struct
 from collections.abc import Iterable
@@ -105,12 +105,12 @@ class Matcher:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._stamp: tuple[int, int, int] | None = None
+        self._failed: tuple[int, int, int] | None = None
         self.serial = 0
         self.sources: list[SourceInfo] = []
         self.domains: dict[str, int] = {}
         self._digests: np.ndarray[Any, Any] = np.empty(0, dtype="S32")
         self._source_of: np.ndarray[Any, Any] = np.empty(0, dtype="<u2")
-        self._map: mmap.mmap | None = None
         self.refresh()
 
     def __len__(self) -> int:
@@ -123,28 +123,31 @@ class Matcher:
         except FileNotFoundError:
             return False
         stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if stamp == self._stamp:
+        if stamp in (self._stamp, self._failed):
             return False
-        with open(self.path, "rb") as handle:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        if mapped[: len(MAGIC)] != MAGIC:
-            mapped.close()
+        self._failed = stamp  # until it loads: a broken file is reported once, not every second
+        data = self.path.read_bytes()
+        if data[: len(MAGIC)] != MAGIC or len(data) < len(MAGIC) + 8:
             raise ValueError(f"{self.path} is not a compiled Karpear blocklist")
-        (length,) = struct.unpack("<Q", mapped[len(MAGIC) : len(MAGIC) + 8])
+        (length,) = struct.unpack("<Q", data[len(MAGIC) : len(MAGIC) + 8])
         start = len(MAGIC) + 8
-        header = json.loads(mapped[start : start + length])
         offset = start + length
         offset += (-offset) % 8
-        count = int(header["count"])
-        self._digests = np.frombuffer(mapped, dtype="S32", count=count, offset=offset)
-        self._source_of = np.frombuffer(
-            mapped, dtype="<u2", count=count, offset=offset + 32 * count
-        )
+        try:
+            header = json.loads(data[start : start + length])
+            count = int(header["count"])
+            if len(data) != offset + 34 * count:
+                raise ValueError("wrong length")
+            digests = np.frombuffer(data, dtype="S32", count=count, offset=offset)
+            source_of = np.frombuffer(data, dtype="<u2", count=count, offset=offset + 32 * count)
+            sources = [SourceInfo(**s) for s in header["sources"]]
+            domains = {str(k): int(v) for k, v in header["domains"].items()}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{self.path} is not a compiled Karpear blocklist ({exc})") from exc
+        self._digests, self._source_of = digests, source_of
         self.serial = int(header["serial"])
-        self.sources = [SourceInfo(**s) for s in header["sources"]]
-        self.domains = {str(k): int(v) for k, v in header["domains"].items()}
-        self._map = mapped  # the arrays keep the old map alive until they are dropped
-        self._stamp = stamp
+        self.sources, self.domains = sources, domains
+        self._stamp, self._failed = stamp, None
         return True
 
     def _domain_hit(self, host: str) -> Hit | None:
