@@ -85,7 +85,11 @@ class Command(BaseCommand):
                 received_at=now - timedelta(hours=5 - i),
             )
         _link_reference_platform(org)
+        _demo_blocklist(org)
         self._print_staff(create=True)
+        self.stdout.write(
+            "Blocklist splash page: http://127.0.0.1:8000/blocked/?url=http://blocked.example.invalid/demo/1.html"
+        )
 
     def _print_staff(self, *, create: bool) -> None:
         org = Organisation.objects.get(slug="demo")
@@ -169,3 +173,32 @@ def _canonical(url: str) -> str:
     from karpear.links.canonical import canonical_string
 
     return canonical_string(url)
+
+
+def _demo_blocklist(org: Organisation) -> None:
+    """A demo source and list of made-up addresses (.invalid never resolves)."""
+    from karpear.blocklist.lists import parse_list
+    from karpear.blocklist.models import SourceKind
+    from karpear.blocklist.services import blocklist_import, source_register
+
+    source = source_register(
+        organisation=org,
+        code="HOTLINE-DEMO",
+        name="Internet Hotline Cambodia (demo)",
+        kind=SourceKind.HOTLINE,
+        agreement="Demo data: no agreement",
+        appeals_email="appeals@hotline.invalid",
+        actor_label="demo",
+    )
+    text = (
+        "url,reference,type\n"
+        "http://blocked.example.invalid/demo/1.html,DEMO-0001,url\n"
+        "http://blocked.example.invalid/demo/2.html,DEMO-0002,url\n"
+        "whole-site.example.invalid,DEMO-0003,domain\n"
+    )
+    blocklist_import(
+        organisation=org,
+        source=source,
+        parsed=parse_list(text.encode(), confirmed_on=timezone.localdate()),
+        actor_label="demo",
+    )
