@@ -125,7 +125,7 @@ def lookup_figures(work: Path) -> None:
         del matcher
 
 
-def publish_apply_figures(work: Path) -> None:
+def publish_apply_figures(work: Path) -> None:  # noqa: PLR0915 - one scripted scenario
     os.environ["KARPEAR_DATA_DIR"] = str(work / "data")
     os.environ["DJANGO_SETTINGS_MODULE"] = "karpear.settings"
     os.environ.pop("DATABASE_URL", None)
@@ -141,7 +141,7 @@ def publish_apply_figures(work: Path) -> None:
     from datetime import date
 
     from karpear.blocklist import services
-    from karpear.blocklist.lists import Parsed, Row
+    from karpear.blocklist.lists import Parsed
     from karpear.blocklist.models import SourceKind, Subscription
     from karpear.core import signing
     from karpear.orgs.services import organisation_create
@@ -209,7 +209,6 @@ def publish_apply_figures(work: Path) -> None:
         f"{delta_publish_s * 1000:.0f} ms, apply {delta_apply_s:.1f} s (the ISP's digest "
         f"check reads its whole copy)"
     )
-    _ = Row
 
 
 class _Origin(BaseHTTPRequestHandler):
@@ -339,9 +338,8 @@ def main() -> None:
         publish_apply_figures(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(
-        f"peak resident memory of this bench: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of this bench: {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -104,7 +104,29 @@ def _pages(page: Any) -> list[tuple[str, Any]]:
     def missing(prefix: str) -> None:
         page.goto(page.base + prefix + "nothing/")
 
-    visits = [form, errors, receipt, status, status_error, missing]
+    def blocked(prefix: str) -> None:
+        page.goto(page.base + prefix + "blocked/?url=http://bad.example/1.html")
+
+    def appeal_errors(prefix: str) -> None:
+        blocked(prefix)
+        page.click("button[type=submit]")
+
+    def appeal_received(prefix: str) -> None:
+        blocked(prefix)
+        page.fill("#id_reason", "This is my shop's page.")
+        page.click("button[type=submit]")
+
+    visits = [
+        form,
+        errors,
+        receipt,
+        status,
+        status_error,
+        missing,
+        blocked,
+        appeal_errors,
+        appeal_received,
+    ]
     return [
         (f"{prefix} {visit.__name__}", lambda v=visit, p=prefix: v(p))
         for prefix in ["/", "/en/"]
@@ -112,8 +134,12 @@ def _pages(page: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def test_every_public_page_passes_axe_wcag_22_aa(page: Any, settings: Any) -> None:
+def test_every_public_page_passes_axe_wcag_22_aa(page: Any, settings: Any, acme: Any) -> None:
+    from tests.blocklist.helpers import import_text, register
+
+    import_text(acme, register(acme), "http://bad.example/1.html\n")
     settings.KARPEAR_RATE_REPORTS = "100/60"
+    settings.KARPEAR_RATE_APPEALS = "100/60"
     failures = {}
     for name, visit in _pages(page):
         visit()
