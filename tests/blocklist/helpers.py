@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from karpear.blocklist.lists import parse_list
-from karpear.blocklist.models import Source, SourceKind
-from karpear.blocklist.services import ImportResult, blocklist_import, source_register
+from karpear.blocklist.models import Entry, Source, SourceKind
+from karpear.blocklist.services import ImportResult, blocklist_import, entry_add, source_register
 from karpear.orgs.models import Organisation
 
 DAY = date(2026, 11, 20)
@@ -35,4 +35,17 @@ def import_text(
     parsed = parse_list(text.encode("utf-8"), reference=reference, confirmed_on=DAY)
     return blocklist_import(
         organisation=org, source=source, parsed=parsed, actor_label="test", full=full
+    )
+
+
+def add_domain(org: Organisation, source: Source, domain: str, reference: str) -> Entry:
+    """A whole-site entry added by hand, as for an order naming a domain."""
+    return entry_add(
+        organisation=org,
+        source=source,
+        kind="domain",
+        target=domain,
+        reference=reference,
+        confirmed_on=DAY,
+        actor_label="t",
     )

@@ -33,11 +33,11 @@ from karpear.blocklist.matcher import (
     url_digest_hex,
     write_compiled,
 )
-from karpear.blocklist.services import compile_enforcement, entry_add
+from karpear.blocklist.services import compile_enforcement
 from karpear.blocklist.squid_helper import answer, serve
 from karpear.links.canonical import canonicalize
 from karpear.orgs.models import Organisation
-from tests.blocklist.helpers import DAY, import_text, register
+from tests.blocklist.helpers import add_domain, import_text, register
 from tests.platform_fixture import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,15 +195,7 @@ def test_a_real_unbound_enforces_the_exported_rpz(
 ) -> None:
     iwf = register(acme)
     import_text(acme, iwf, "http://pageonly.example/x/1.html\n")
-    entry_add(
-        organisation=acme,
-        source=iwf,
-        kind="domain",
-        target="whole.example",
-        reference="IWF-D-1",
-        confirmed_on=DAY,
-        actor_label="t",
-    )
+    add_domain(acme, iwf, "whole.example", "IWF-D-1")
     zone = unbound["zone"]
     call_command(
         "blocklist", "export", "--format", "rpz", "--output", str(zone), "--splash-a", "192.0.2.10"
@@ -223,15 +215,7 @@ def test_a_real_unbound_enforces_the_exported_rpz(
     assert _resolve(port, "notwhole.example") == ("NOERROR", ["203.0.113.6"])
     # Without a splash address, listed names do not exist; a new version is
     # picked up by a reload with a higher SOA serial.
-    entry_add(
-        organisation=acme,
-        source=iwf,
-        kind="domain",
-        target="second.example",
-        reference="IWF-D-2",
-        confirmed_on=DAY,
-        actor_label="t",
-    )
+    add_domain(acme, iwf, "second.example", "IWF-D-2")
     call_command("blocklist", "export", "--format", "rpz", "--output", str(zone))
     assert zone.read_text().split("SOA")[1].split()[2] > text.split("SOA")[1].split()[2]
     subprocess.run(

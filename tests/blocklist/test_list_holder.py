@@ -13,7 +13,7 @@ from karpear.blocklist.models import Entry, ListVersion
 from karpear.blocklist.services import check_url, entry_add, entry_remove
 from karpear.core.errors import ApplicationError
 from karpear.orgs.models import Organisation
-from tests.blocklist.helpers import DAY, import_text, register
+from tests.blocklist.helpers import DAY, add_domain, import_text, register
 
 LIST = """# IWF list, morning release
 http://bad.example/gallery/1.html
@@ -169,26 +169,10 @@ def test_an_entry_without_a_registered_source_and_reference_is_impossible(
 
 def test_add_and_remove_by_hand_are_versioned_and_audited(acme: Organisation) -> None:
     iwf = register(acme)
-    entry = entry_add(
-        organisation=acme,
-        source=iwf,
-        kind="domain",
-        target="Whole.Example.",
-        reference="ACU-ORDER-9",
-        confirmed_on=DAY,
-        actor_label="t",
-    )
+    entry = add_domain(acme, iwf, "Whole.Example.", "ACU-ORDER-9")
     assert entry.value == "whole.example" and entry.added_in == 1
     with pytest.raises(ApplicationError):
-        entry_add(
-            organisation=acme,
-            source=iwf,
-            kind="domain",
-            target="whole.example",
-            reference="ACU-ORDER-9",
-            confirmed_on=DAY,
-            actor_label="t",
-        )
+        add_domain(acme, iwf, "whole.example", "ACU-ORDER-9")
     with pytest.raises(ApplicationError):
         entry_remove(organisation=acme, entry_id=entry.pk, reason="", actor_label="t")
     assert (

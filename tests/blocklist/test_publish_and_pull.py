@@ -21,13 +21,12 @@ from karpear.blocklist.models import Entry, Subscription
 from karpear.blocklist.services import (
     PullError,
     check_url,
-    entry_add,
     subscription_add,
     subscription_pull,
 )
 from karpear.core import signing
 from karpear.orgs.models import Organisation
-from tests.blocklist.helpers import DAY, import_text, register
+from tests.blocklist.helpers import add_domain, import_text, register
 from tests.conftest import Client
 
 LIST = "http://bad.example/gallery/1.html\nhttp://bad.example/gallery/2.html?id=7\n"
@@ -47,15 +46,7 @@ def test_full_list_and_delta_are_signed_and_carry_no_plain_urls(
 ) -> None:
     iwf = register(acme)
     import_text(acme, iwf, LIST)
-    entry_add(
-        organisation=acme,
-        source=iwf,
-        kind="domain",
-        target="whole.example",
-        reference="IWF-D-1",
-        confirmed_on=DAY,
-        actor_label="t",
-    )
+    add_domain(acme, iwf, "whole.example", "IWF-D-1")
     response = get(client, isp_token, "/api/v1/blocklist/full")
     assert response.status_code == 200
     assert b"gallery" not in response.content  # exact pages only as hashes
@@ -212,15 +203,7 @@ def test_pull_command_writes_rpz_and_runs_the_reload_command(
     from karpear.blocklist import services
 
     iwf = register(acme)
-    entry_add(
-        organisation=acme,
-        source=iwf,
-        kind="domain",
-        target="whole.example",
-        reference="IWF-D-1",
-        confirmed_on=DAY,
-        actor_label="t",
-    )
+    add_domain(acme, iwf, "whole.example", "IWF-D-1")
     token = tmp_path / "token"
     token.write_text("kp_unused")
     call_command(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from karpear.blocklist.matcher import url_digest_hex
-from karpear.links.canonical import MalformedURL, canonicalize, is_plausible_site
+from karpear.links.canonical import MalformedURL, canonicalize, canonicalize_site
 
 MAX_LINE = 4096
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
@@ -59,11 +59,9 @@ def row_for(kind: str, text: str, reference: str, confirmed_on: date) -> Row:
     if kind != "url":
         raise ValueError(f"unknown type {kind!r} (use url or domain)")
     try:
-        canonical = canonicalize(text)
+        canonical = canonicalize_site(text)
     except MalformedURL as exc:
         raise ValueError(f"not a URL: {exc.reason}") from exc
-    if not is_plausible_site(canonical):
-        raise ValueError("not a URL: no site name")
     return Row("url", url_digest_hex(canonical), str(canonical), reference, confirmed_on)
 
 

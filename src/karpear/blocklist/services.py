@@ -32,7 +32,15 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.blocklist.lists import Parsed, Row, row_for
-from karpear.blocklist.matcher import Hit, Matcher, SourceInfo, compile_from, write_compiled
+from karpear.blocklist.matcher import (
+    Hit,
+    Matcher,
+    SourceInfo,
+    compile_from,
+    expression_digest,
+    read_header,
+    write_compiled,
+)
 from karpear.blocklist.models import (
     Appeal,
     AppealStatus,
@@ -718,8 +726,6 @@ def compile_enforcement(organisation: Organisation) -> Path:
     path = compiled_path(organisation)
     previous = 0
     if path.exists():
-        from karpear.blocklist.matcher import read_header
-
         try:
             previous = int(read_header(path)["serial"])
         except (ValueError, KeyError, OSError):
@@ -832,7 +838,7 @@ def appeal_submit(
         source = Source.objects.filter(organisation=organisation, pk=hit.source.id).first()
         value = hit.expression
         if hit.kind == EntryKind.URL:
-            value = hashlib.sha256(hit.expression.encode("utf-8")).hexdigest()
+            value = expression_digest(hit.expression).hex()
         entry = Entry.objects.filter(
             organisation=organisation, source=source, value=value, removed_in=None
         ).first()

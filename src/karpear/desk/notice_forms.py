@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from karpear.links.canonical import MalformedURL, canonicalize, is_plausible_site
+from karpear.links.canonical import MalformedURL, canonicalize_site
 from karpear.notices.models import Action, Issuer
 from karpear.notices.services import ItemIn
 
@@ -49,13 +49,11 @@ class ManualNoticeForm(forms.Form):
                 items.append(ItemIn(platform_content_id=line[3:].strip()[:200]))
                 continue
             try:
-                ok = is_plausible_site(canonicalize(line))
-            except MalformedURL:
-                ok = False
-            if not ok:
+                canonicalize_site(line)
+            except MalformedURL as exc:
                 raise ValidationError(
                     _("This does not look like a link: %(link)s") % {"link": line[:80]}
-                )
+                ) from exc
             items.append(ItemIn(url=line))
         if not 1 <= len(items) <= 1000:
             raise ValidationError(_("List between 1 and 1000 items."))

@@ -228,6 +228,18 @@ def lookup_expressions(url: str | bytes | CanonicalURL) -> list[str]:
     return [host + path for host in _host_suffixes(canonical) for path in _path_prefixes(canonical)]
 
 
+def canonicalize_site(url: str | bytes) -> CanonicalURL:
+    """Canonicalise a link a person or a source typed; also refuse hosts that are no site.
+
+    Every place that accepts a link from outside (report form, notices, blocklist
+    files) needs both checks, with one reason for the person to read.
+    """
+    canonical = canonicalize(url)
+    if not is_plausible_site(canonical):
+        raise MalformedURL("no site name")
+    return canonical
+
+
 def is_plausible_site(canonical: CanonicalURL) -> bool:
     """True when the host looks like a public site name or address.
 

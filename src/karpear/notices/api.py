@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, StrictStr, field_validator, model_valida
 from karpear.apikeys.models import ApiKey, Scope
 from karpear.apikeys.services import ScopedKey
 from karpear.core.errors import ApplicationError
-from karpear.links.canonical import MalformedURL, canonicalize, is_plausible_site
+from karpear.links.canonical import MalformedURL, canonicalize_site
 from karpear.notices.models import Action, ItemStatus, Notice
 from karpear.notices.services import ItemIn, access_notice, issuer_for_key, notice_receive
 
@@ -33,11 +33,9 @@ class NoticeItemIn(Schema):
     def _url(cls, value: str) -> str:
         if value:
             try:
-                canonical = canonicalize(value)
+                canonicalize_site(value)
             except MalformedURL as exc:
                 raise ValueError(f"not a URL: {exc.reason}") from exc
-            if not is_plausible_site(canonical):
-                raise ValueError("not a URL: no site name")
         return value
 
     @model_validator(mode="after")

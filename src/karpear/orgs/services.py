@@ -98,8 +98,16 @@ def current_organisation(request: HttpRequest) -> Organisation:
     return cached
 
 
-def organisation_for_command(slug: str | None) -> Organisation | None:
-    """The organisation a command names with --org, or the default one."""
-    if slug:
-        return Organisation.objects.filter(slug=slug).first()
-    return Organisation.objects.filter(is_default=True).first()
+def organisation_for_command(slug: str | None) -> Organisation:
+    """The organisation a command names with --org, or the default one; else a CommandError."""
+    from django.core.management.base import CommandError
+
+    query = (
+        Organisation.objects.filter(slug=slug)
+        if slug
+        else Organisation.objects.filter(is_default=True)
+    )
+    org = query.first()
+    if org is None:
+        raise CommandError("No such organisation (use --org SLUG).")
+    return org

@@ -19,7 +19,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from karpear.links.canonical import MalformedURL, canonicalize, is_plausible_site
+from karpear.links.canonical import MalformedURL, canonicalize_site
 from karpear.reports.models import Category
 
 MAX_LINKS = 20
@@ -217,17 +217,12 @@ class ReportForm(forms.Form):
             if len(line) > MAX_LINK_LENGTH:
                 raise ValidationError(_("One of the links is too long."), code="too_long")
             try:
-                canonical = canonicalize(line)
+                canonical = canonicalize_site(line)
             except MalformedURL as exc:
                 raise ValidationError(
                     _("This does not look like a link: %(link)s") % {"link": line[:80]},
                     code="malformed_" + exc.reason.replace(" ", "_"),
                 ) from exc
-            if not is_plausible_site(canonical):
-                raise ValidationError(
-                    _("This does not look like a link: %(link)s") % {"link": line[:80]},
-                    code="malformed_no_site",
-                )
             normalised = str(canonical)
             if all(item.normalised_url != normalised for item in items):
                 items.append(LinkData(url=line, normalised_url=normalised))

@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from karpear.apikeys.models import ApiKey, Scope
 from karpear.apikeys.services import apikey_create, apikey_revoke
-from karpear.orgs.models import Organisation
 from karpear.orgs.services import organisation_for_command
 
 
@@ -27,16 +26,10 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke")
         revoke.add_argument("prefix")
 
-    def _org(self, slug: str | None) -> Organisation:
-        org = organisation_for_command(slug)
-        if org is None:
-            raise CommandError("No such organisation (use --org SLUG).")
-        return org
-
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "create":
             key, token = apikey_create(
-                organisation=self._org(options["org"]),
+                organisation=organisation_for_command(options["org"]),
                 scope=Scope(options["scope"]),
                 name=options["name"],
                 expires_in_days=options["expires_in_days"],
@@ -47,7 +40,7 @@ class Command(BaseCommand):
             )
             self.stdout.write(token)
         elif options["action"] == "list":
-            for key in ApiKey.objects.filter(organisation=self._org(options["org"])):
+            for key in ApiKey.objects.filter(organisation=organisation_for_command(options["org"])):
                 state = "revoked" if key.revoked_at else "active"
                 self.stdout.write(f"{key.prefix}\t{key.scope}\t{state}\t{key.name}")
         else:

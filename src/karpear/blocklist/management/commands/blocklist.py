@@ -90,14 +90,8 @@ class Command(BaseCommand):
         export.add_argument("--splash-aaaa", default="")
         export.add_argument("--appeal-url", default="", help="public address of /blocked/")
 
-    def _org(self, slug: str | None) -> Organisation:
-        org = organisation_for_command(slug)
-        if org is None:
-            raise CommandError("No such organisation (use --org SLUG).")
-        return org
-
     def handle(self, *args: Any, **options: Any) -> None:
-        org = self._org(options["org"])
+        org = organisation_for_command(options["org"])
         action = options["action"].replace("-", "_")
         try:
             getattr(self, f"do_{action}")(org, options)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Count
 
-from karpear.orgs.models import Organisation
 from karpear.orgs.services import organisation_for_command
 from karpear.platformlink.models import WebhookEvent
 from karpear.platformlink.services import deliver_due, link_configure, link_rotate_secret
@@ -29,23 +28,19 @@ class Command(BaseCommand):
         sub.add_parser("deliver", help="Deliver due webhooks once (the worker does this).")
         sub.add_parser("status", help="Count webhook events by status.")
 
-    def _org(self, slug: str | None) -> Organisation:
-        org = organisation_for_command(slug)
-        if org is None:
-            raise CommandError("No such organisation (use --org SLUG).")
-        return org
-
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "configure":
             _link, secret = link_configure(
-                organisation=self._org(options["org"]),
+                organisation=organisation_for_command(options["org"]),
                 webhook_url=options["url"],
                 hosted_domains=options["hosted"].split(","),
             )
             self.stdout.write(secret)
         elif action == "rotate-secret":
-            self.stdout.write(link_rotate_secret(organisation=self._org(options["org"])))
+            self.stdout.write(
+                link_rotate_secret(organisation=organisation_for_command(options["org"]))
+            )
         elif action == "deliver":
             self.stdout.write(f"tried {deliver_due()} events")
         else:
