@@ -238,3 +238,48 @@ def test_pull_command_writes_rpz_and_runs_the_reload_command(
     assert marker.exists()
     zone = rpz.read_text()
     assert "whole.example A 192.0.2.10" in zone and "*.whole.example A 192.0.2.10" in zone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_list_that_fails_half_way_changes_nothing(
+    acme: Organisation,
+    bayon: Organisation,
+    subscription: Subscription,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from karpear.blocklist import services
+
+    iwf = register(acme)
+    import_text(acme, iwf, LIST)
+    subscription_pull(subscription)
+    before = sorted(Entry.objects.filter(organisation=bayon).values_list("remote_id", "value"))
+    # A correctly signed full list whose digest does not match its entries: the
+    # pull deletes our copy and inserts the new one before it can check, so only
+    # the transaction keeps the old list.
+    import_text(acme, iwf, "http://fresh.example/a\nhttp://fresh.example/b\n")
+    payload = services.published_list(acme)["payload"]
+    payload["digest"] = "0" * 64
+    body = json.dumps(signing.sign(payload)).encode()
+    monkeypatch.setattr(services, "_fetch", lambda sub, since: body)
+    subscription.refresh_from_db()
+    with pytest.raises(PullError, match="digest"):
+        subscription_pull(subscription, force_full=True)
+    after = sorted(Entry.objects.filter(organisation=bayon).values_list("remote_id", "value"))
+    assert after == before
+    subscription.refresh_from_db()
+    assert subscription.version == 1
+    assert check_url(bayon, "http://bad.example/gallery/1.html")
+    assert check_url(bayon, "http://fresh.example/a") is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_publisher_that_forgot_our_version_sends_the_full_list(
+    acme: Organisation, bayon: Organisation, subscription: Subscription
+) -> None:
+    import_text(acme, register(acme), LIST)
+    subscription_pull(subscription)
+    Subscription.objects.filter(pk=subscription.pk).update(version=7)  # ahead of the publisher
+    subscription.refresh_from_db()
+    result = subscription_pull(subscription)
+    assert result.full and result.version == 1
+    assert Entry.objects.filter(organisation=bayon).count() == 2

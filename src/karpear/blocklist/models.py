@@ -31,7 +31,6 @@ class Subscription(models.Model):
     token_enc = models.TextField(help_text="The publisher's isp API key, encrypted.")
     public_key = models.CharField(max_length=60, help_text="Publisher's Ed25519 key, base64.")
     version = models.PositiveIntegerField(default=0)
-    digest = models.CharField(max_length=64, blank=True)
     pulled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)

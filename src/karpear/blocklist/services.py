@@ -471,6 +471,10 @@ class PullError(Exception):
     """The list could not be fetched, verified or applied; the last good version stays."""
 
 
+class DeltaNotApplicable(PullError):
+    """The delta does not fit our copy (publisher reset, local divergence): take the full list."""
+
+
 @dataclass
 class PullResult:
     version: int
@@ -529,6 +533,8 @@ def _fetch(subscription: Subscription, since: int | None) -> bytes:
         ) as response:
             body: bytes = response.read(limit + 1)
     except urllib.error.HTTPError as exc:
+        if exc.code == 404 and since is not None:  # the publisher no longer knows our version
+            raise DeltaNotApplicable("the publisher does not know our version") from exc
         raise PullError(f"the publisher answered HTTP {exc.code}") from exc
     except (urllib.error.URLError, OSError) as exc:
         raise PullError(f"cannot reach the publisher: {exc}") from exc
@@ -633,7 +639,7 @@ def _apply(subscription: Subscription, payload: dict[str, Any]) -> PullResult:
     with transaction.atomic():
         sub = Subscription.objects.select_for_update().get(pk=subscription.pk)
         if not full and payload["since"] != sub.version:
-            raise PullError("the delta does not start at our version")
+            raise DeltaNotApplicable("the delta does not start at our version")
         if not full and payload["version"] == sub.version and not payload["added"]:
             return PullResult(sub.version, 0, 0, full=False, changed=False)
         sources = _subscribed_sources(sub, payload["sources"])
@@ -650,14 +656,13 @@ def _apply(subscription: Subscription, payload: dict[str, Any]) -> PullResult:
             _insert_entries(entries)
         except IntegrityError as exc:
             raise PullError("the list repeats an entry") from exc
-        digest = _hex(_subscribed_digest(sub))
-        if digest != payload.get("digest"):
-            raise PullError("after applying, our copy differs from the publisher's (digest)")
+        if _hex(_subscribed_digest(sub)) != payload.get("digest"):
+            error = DeltaNotApplicable if not full else PullError
+            raise error("after applying, our copy differs from the publisher's (digest)")
         sub.version = int(payload["version"])
-        sub.digest = digest
         sub.pulled_at = timezone.now()
         sub.last_error = ""
-        sub.save(update_fields=["version", "digest", "pulled_at", "last_error"])
+        sub.save(update_fields=["version", "pulled_at", "last_error"])
         audit_record(
             action="blocklist_pulled",
             organisation=sub.organisation,
@@ -680,10 +685,9 @@ def subscription_pull(subscription: Subscription, *, force_full: bool = False) -
         since = None if force_full or subscription.version == 0 else subscription.version
         try:
             result = _apply(subscription, _verified(subscription, _fetch(subscription, since)))
-        except PullError:
-            if since is None:
-                raise
-            # A delta that cannot be applied (publisher reset, divergence): start again in full.
+        except DeltaNotApplicable:
+            # Only a delta that does not fit is retried in full; a network or signature
+            # error would fail the same way twice.
             result = _apply(subscription, _verified(subscription, _fetch(subscription, None)))
     except PullError as exc:
         Subscription.objects.filter(pk=subscription.pk).update(
@@ -777,7 +781,6 @@ def check_url(organisation: Organisation, url: str) -> Hit | None:
 def rpz_zone(
     organisation: Organisation,
     *,
-    zone: str = "rpz.karpear.",
     splash_a: str = "",
     splash_aaaa: str = "",
     ttl: int = 300,

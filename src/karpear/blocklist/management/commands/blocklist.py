@@ -29,7 +29,7 @@ ACTOR = "command line"
 class Command(BaseCommand):
     help = "Manage the URL blocklist: sources, imports, subscriptions, exports."
 
-    def add_arguments(self, parser: CommandParser) -> None:  # noqa: PLR0915 - one flat CLI
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", help="organisation slug (default: the default one)")
         sub = parser.add_subparsers(dest="action", required=True)
         source = sub.add_parser("source", help="register or list sources")
@@ -80,12 +80,10 @@ class Command(BaseCommand):
         pull.add_argument("--rpz", help="also write the RPZ zone to this file")
         pull.add_argument("--splash-a", default="")
         pull.add_argument("--splash-aaaa", default="")
-        pull.add_argument("--zone", default="rpz.karpear.")
 
         export = sub.add_parser("export")
         export.add_argument("--format", required=True, choices=["rpz", "squid-page", "compiled"])
         export.add_argument("--output", help="file (default: standard output)")
-        export.add_argument("--zone", default="rpz.karpear.")
         export.add_argument("--splash-a", default="")
         export.add_argument("--splash-aaaa", default="")
         export.add_argument("--appeal-url", default="", help="public address of /blocked/")
@@ -229,7 +227,6 @@ class Command(BaseCommand):
     def _rpz(self, org: Organisation, options: dict[str, Any], path: Path | None) -> None:
         zone = services.rpz_zone(
             org,
-            zone=options["zone"],
             splash_a=options["splash_a"],
             splash_aaaa=options["splash_aaaa"],
         )
