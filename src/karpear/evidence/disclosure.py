@@ -28,7 +28,7 @@ from karpear.audit.services import audit_record
 from karpear.cases.models import Case
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.evidence.models import Disclosure, DisclosureStatus, EvidenceItem, Recipient
-from karpear.evidence.services import _custody, personnel_cleared, read_plain
+from karpear.evidence.services import _custody, read_plain, require_cleared
 from karpear.staff.models import Role, StaffMember
 
 MAGIC = b"KPD1"
@@ -102,15 +102,7 @@ def disclosure_approve(*, member: StaffMember, disclosure_id: int) -> tuple[Disc
         raise ApplicationError(
             _("Only the safeguarding lead approves a disclosure."), code="forbidden", status=403
         )
-    if not personnel_cleared(member):
-        raise ApplicationError(
-            _(
-                "Your screening on the personnel register is missing or has "
-                "expired, so you cannot open evidence."
-            ),
-            code="not_screened",
-            status=403,
-        )
+    require_cleared(member)
     disclosure = Disclosure.objects.filter(
         pk=disclosure_id, organisation=member.organisation
     ).first()

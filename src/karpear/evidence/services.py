@@ -177,6 +177,19 @@ def personnel_cleared(member: StaffMember, *, on: datetime | None = None) -> boo
     return record_cleared(record, timezone.localdate(on) if on else timezone.localdate())
 
 
+def require_cleared(member: StaffMember) -> None:
+    """Refuse evidence work to anyone not cleared on the personnel register (2.6 b)."""
+    if not personnel_cleared(member):
+        raise ApplicationError(
+            _(
+                "Your screening on the personnel register is missing or has "
+                "expired, so you cannot open evidence."
+            ),
+            code="not_screened",
+            status=403,
+        )
+
+
 def access_evidence(*, member: StaffMember, item_id: int) -> EvidenceItem:
     """The item if this member may open it; otherwise a refusal that explains why."""
     item = (
@@ -188,15 +201,7 @@ def access_evidence(*, member: StaffMember, item_id: int) -> EvidenceItem:
         raise NotFound(_("There is no such evidence item."))
     if not member.can_see_cases:
         raise ApplicationError(_("Your role cannot open evidence."), code="forbidden", status=403)
-    if not personnel_cleared(member):
-        raise ApplicationError(
-            _(
-                "Your screening on the personnel register is missing or has "
-                "expired, so you cannot open evidence."
-            ),
-            code="not_screened",
-            status=403,
-        )
+    require_cleared(member)
     if member.role != Role.LEAD and item.case.assignee_id != member.user_id:
         raise ApplicationError(
             _("Only staff working this case can open its evidence."),
