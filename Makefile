@@ -11,8 +11,8 @@ PYTHON ?= python3
 .PHONY: install run test lint test-sqlite test-postgres bench system-deps test-deps clean
 
 # Debian packages. apt-get runs only when something is missing.
-APT_RUN := gettext
-APT_TEST := postgresql chromium fonts-khmeros wrk unbound squid python3-numpy
+APT_RUN := gettext fonts-khmeros libpango-1.0-0 libpangoft2-1.0-0
+APT_TEST := postgresql chromium fonts-khmeros wrk unbound squid python3-numpy poppler-utils
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "Installing system packages:$$missing"; \

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "karpear.notices",
     "karpear.evidence",
     "karpear.blocklist",
+    "karpear.compliance",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,9 @@ LOGGING = {
         # Django logs the request line of every 4xx; paths may carry report
         # references, so keep those at WARNING and redact them.
         "django.request": {"level": "ERROR"},
+        # The PDF renderer narrates every step at INFO; only its problems matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 CSRF_FAILURE_VIEW = "karpear.core.views.csrf_failure"
@@ -360,3 +364,11 @@ EMAIL_HOST_USER = env_str("KARPEAR_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_str("KARPEAR_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("KARPEAR_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("KARPEAR_EMAIL_FROM", "karpear@localhost")
+
+# The compliance workspace (issue #8): reassess every one to two years (guidelines section 3),
+# and an optional folder of edited framework files that replace the shipped ones by id.
+KARPEAR_REASSESS_MONTHS = env_int("KARPEAR_REASSESS_MONTHS", 12)
+for _prefix in ("/desk/compliance/", "/en/desk/compliance/"):
+    KARPEAR_LARGE_BODY_LIMITS[_prefix] = 6 * 1024 * 1024  # a 5 MB evidence file and the form
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
+KARPEAR_FRAMEWORK_DIR = os.environ.get("KARPEAR_FRAMEWORK_DIR", "")

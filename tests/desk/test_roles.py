@@ -43,6 +43,20 @@ MATRIX = [
     ("GET", "/en/desk/blocklist/", {L, D}),
     ("GET", "/en/desk/blocklist/?url=http://a.example/", {L, D}),
     ("POST", "/en/desk/blocklist/appeals/{appeal}/", {L, D}),
+    ("GET", "/en/desk/compliance/", {C, L, D}),
+    ("POST", "/en/desk/compliance/start/", {C}),
+    ("POST", "/en/desk/compliance/products/", {C}),
+    ("GET", "/en/desk/compliance/policies/", {C, L, D}),
+    ("POST", "/en/desk/compliance/policies/", {C}),
+    ("GET", "/en/desk/compliance/files/{file}/", {C, L, D}),
+    ("GET", "/en/desk/compliance/{assessment}/", {C, L, D}),
+    ("GET", "/en/desk/compliance/{assessment}/items/{ref}/", {C, L, D}),
+    ("POST", "/en/desk/compliance/{assessment}/items/{ref}/", {C}),
+    ("POST", "/en/desk/compliance/{assessment}/items/{ref}/file/", {C}),
+    ("POST", "/en/desk/compliance/{assessment}/sign/", {C}),
+    ("GET", "/en/desk/compliance/{assessment}/report/", {C, L, D}),
+    ("GET", "/en/desk/compliance/{assessment}/report.pdf", {C, L, D}),
+    ("GET", "/en/desk/compliance/{assessment}/package.json", {C, L, D}),
 ]
 
 
@@ -89,7 +103,26 @@ def test_every_role_gets_what_it_is_allowed(
     from karpear.evidence.disclosure import package_path
 
     package_path(disclosure).write_bytes(b"KPD1 encrypted test package")
-    url = path.format(case=case.pk, item=item.pk, disclosure=disclosure.pk, appeal=0)
+    from karpear.compliance.services import assessment_start, file_attach
+
+    assessment = assessment_start(member=cast[C].member, framework_id="sbd")
+    attached = file_attach(
+        member=cast[C].member,
+        assessment_id=assessment.pk,
+        ref="SBD-1.2",
+        name="roles.txt",
+        content_type="text/plain",
+        data=b"Named safety lead: Ms Chenda",
+    )
+    url = path.format(
+        case=case.pk,
+        item=item.pk,
+        disclosure=disclosure.pk,
+        appeal=0,
+        assessment=assessment.pk,
+        ref="SBD-1.2",
+        file=attached.pk,
+    )
     anonymous = getattr(Client(), method.lower())(url)
     assert anonymous.status_code == 302 and "/desk/login/" in anonymous["Location"]
     for role, person in cast.items():
@@ -109,6 +142,9 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{item}": "<int:item_id>",
         "{disclosure}": "<int:disclosure_id>",
         "{appeal}": "<int:appeal_id>",
+        "{assessment}": "<int:assessment_id>",
+        "{ref}": "<str:ref>",
+        "{file}": "<int:file_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

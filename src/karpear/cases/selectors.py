@@ -8,7 +8,16 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from karpear.cases.models import Case, CaseReport, Decision, State, VictimReferral
+from karpear.cases.models import (
+    Authority,
+    AuthorityReferral,
+    Case,
+    CaseReport,
+    Decision,
+    ReferralService,
+    State,
+    VictimReferral,
+)
 from karpear.orgs.models import Organisation
 
 PAGE_SIZE = 50
@@ -88,3 +97,21 @@ def desk_figures(organisation: Organisation) -> dict[str, object]:
         .filter(next_due_at__lt=timezone.now())
         .count(),
     }
+
+
+def referral_counts(organisation: Organisation) -> dict[str, int]:
+    """Referrals to authorities per authority, and victim referrals (checklist items 25, 31, 32)."""
+    per_authority = dict(
+        AuthorityReferral.objects.filter(case__organisation=organisation)
+        .values_list("authority")
+        .annotate(n=Count("id"))
+        .values_list("authority", "n")
+    )
+    counts = {f"authority_{a}": per_authority.get(a, 0) for a in Authority.values}
+    counts["victim_referrals"] = VictimReferral.objects.filter(
+        case__organisation=organisation
+    ).count()
+    counts["referral_services"] = ReferralService.objects.filter(
+        organisation=organisation, active=True
+    ).count()
+    return counts

@@ -785,3 +785,8 @@ def case_takedown_by_notice(
             subject_id=case.pk,
         )
     return decision
+
+
+def sla_targets(organisation: Organisation) -> tuple[int, int]:
+    """The default review and action targets in minutes (for drafted policies, checklist 29)."""
+    return _sla(organisation, "")

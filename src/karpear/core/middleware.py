@@ -63,12 +63,14 @@ class RequestGuardMiddleware:
         return self.get_response(request)
 
 
-# Staff and platform endpoints that take files check them themselves (none yet).
+# Staff and platform endpoints that take files check them themselves.
 _FILE_UPLOAD_PREFIXES: tuple[str, ...] = (
     "/api/v1/hashes/",
     "/api/v1/evidence",
     "/desk/notices/new/",
     "/en/desk/notices/new/",
+    "/desk/compliance/",  # policy documents and screenshots as evidence for checklist items
+    "/en/desk/compliance/",
 )
 
 

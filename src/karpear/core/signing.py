@@ -34,21 +34,25 @@ def canonical_json(payload: Any) -> bytes:
     )
 
 
-@lru_cache(maxsize=2)
-def _private_key(secret: str) -> Ed25519PrivateKey:
-    seed = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"karpear ed25519 signing v1"
-    ).derive(secret.encode("utf-8"))
+@lru_cache(maxsize=64)
+def _private_key(secret: str, context: str) -> Ed25519PrivateKey:
+    info = b"karpear ed25519 signing v1" + (b"/" + context.encode("utf-8") if context else b"")
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
+        secret.encode("utf-8")
+    )
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def _key() -> Ed25519PrivateKey:
-    return _private_key(settings.KARPEAR_SIGNING_KEY)
+def _key(context: str = "") -> Ed25519PrivateKey:
+    """The deployment's key, or with a context (e.g. "org:acme") one organisation's own key."""
+    return _private_key(settings.KARPEAR_SIGNING_KEY, context)
 
 
-def public_key_b64() -> str:
+def public_key_b64(context: str = "") -> str:
     raw = (
-        _key().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        _key(context)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     )
     return base64.b64encode(raw).decode("ascii")
 
@@ -58,10 +62,10 @@ def key_id(public_key: str) -> str:
     return hashlib.sha256(public_key.encode("ascii")).hexdigest()[:16]
 
 
-def sign(payload: Any) -> dict[str, Any]:
+def sign(payload: Any, *, context: str = "") -> dict[str, Any]:
     """Wrap `payload` in a signed envelope."""
-    public = public_key_b64()
-    signature = _key().sign(canonical_json(payload))
+    public = public_key_b64(context)
+    signature = _key(context).sign(canonical_json(payload))
     return {
         "payload": payload,
         "signature": base64.b64encode(signature).decode("ascii"),

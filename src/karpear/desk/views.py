@@ -36,7 +36,7 @@ from karpear.staff.models import Role, StaffMember
 def home(request: HttpRequest, member: StaffMember) -> HttpResponse:
     if member.can_see_cases:
         return redirect("desk:queue")
-    return redirect("desk:figures" if member.role == Role.COMPLIANCE else "desk:audit")
+    return redirect("desk:compliance" if member.role == Role.COMPLIANCE else "desk:audit")
 
 
 @desk_view(*CASE_WORK)

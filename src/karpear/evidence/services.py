@@ -456,3 +456,20 @@ def certificates_csv(stream: Any, organisation_id: int | None = None) -> None:
                 json.dumps(c.policy),
             ]
         )
+
+
+def evidence_counts(organisation_id: int, *, now: datetime | None = None) -> dict[str, int]:
+    """Items held and destroyed, certificates, and items past their date (items 29 and 30)."""
+    now = now or timezone.now()
+    items = EvidenceItem.objects.filter(organisation_id=organisation_id)
+    return {
+        "held": items.filter(destroyed_at=None).count(),
+        "destroyed": items.exclude(destroyed_at=None).count(),
+        "certificates": DestructionCertificate.objects.filter(
+            organisation_id=organisation_id
+        ).count(),
+        "past_retention": items.filter(destroyed_at=None, retention_until__lt=now)
+        .exclude(pk__in=LegalHold.objects.filter(released_at=None).values("item_id"))
+        .count(),
+        "retention_days": settings.KARPEAR_RETENTION_DAYS["default"],
+    }

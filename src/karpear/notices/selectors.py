@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import Count, Min, Q
 
-from karpear.notices.models import ItemStatus, Notice
+from karpear.notices.models import Issuer, IssuerKind, ItemStatus, Notice
 from karpear.orgs.models import Organisation
 
 
@@ -45,3 +45,21 @@ def recent_notices(organisation: Organisation, limit: int = 100) -> list[NoticeR
         .order_by("-received_at")[:limit]
     )
     return [NoticeRow(n, n.n_items, n.n_isolated, n.n_confirmed, n.first_confirmed) for n in rows]
+
+
+def issuer_counts(organisation: Organisation) -> dict[str, int]:
+    """Active authorised issuers per kind, and notices received (checklist items 25 and 29)."""
+    per_kind = dict(
+        Issuer.objects.filter(organisation=organisation, active=True)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    counts = {f"issuers_{kind}": per_kind.get(kind, 0) for kind in IssuerKind.values}
+    counts["notices"] = Notice.objects.filter(organisation=organisation).count()
+    return counts
+
+
+def active_issuers(organisation: Organisation) -> list[Issuer]:
+    """Who may send this organisation takedown notices (drafted procedure, checklist 29)."""
+    return list(Issuer.objects.filter(organisation=organisation, active=True).order_by("name"))

@@ -86,6 +86,7 @@ class Command(BaseCommand):
             )
         _link_reference_platform(org)
         _demo_blocklist(org)
+        _demo_products(org)
         self._print_staff(create=True)
         self.stdout.write(
             "Blocklist splash page: http://127.0.0.1:8000/blocked/?url=http://blocked.example.invalid/demo/1.html"
@@ -173,6 +174,17 @@ def _canonical(url: str) -> str:
     from karpear.links.canonical import canonical_string
 
     return canonical_string(url)
+
+
+def _demo_products(org: Organisation) -> None:
+    """Products the compliance officer can run a CRIA for (guidelines 2.1)."""
+    from karpear.compliance.models import Product
+
+    for name, description in (
+        ("Demo chat app", "Messaging and group chat; users from 13 years"),
+        ("Demo mobile internet", "Prepaid mobile data and SIM cards"),
+    ):
+        Product.objects.get_or_create(organisation=org, name=name, description=description)
 
 
 def _demo_blocklist(org: Organisation) -> None:

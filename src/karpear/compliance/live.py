@@ -1,0 +1,406 @@
+"""Live evidence: where Karpear's own records answer a checklist item (issue #8, point 4).
+
+Each provider reads counts through the other apps' public selectors and says what the records
+show, which answer they support, and where to look. A provider for a capability that is not built
+says so plainly (status "not_built") instead of inventing a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.blocklist.services import list_summary
+from karpear.cases.selectors import desk_figures, referral_counts
+from karpear.compliance.models import (
+    Assessment,
+    AssessmentStatus,
+    PolicyDocument,
+    PolicyKind,
+    Product,
+)
+from karpear.evidence.register import register_statistics
+from karpear.evidence.services import evidence_counts
+from karpear.notices.selectors import issuer_counts
+from karpear.orgs.models import HelpContact, Organisation
+from karpear.orgs.services import help_contacts
+from karpear.reports.selectors import report_counts
+from karpear.staff.models import Role, StaffMember
+
+STATUS_LABELS = {
+    "proven": _("Karpear's records show this"),
+    "partial": _("Karpear's records show part of this"),
+    "missing": _("Karpear's records do not show this yet"),
+    "not_configured": _("Not set up in Karpear"),
+    "not_built": _(
+        "Karpear cannot show this yet: this capability is not built. Answer from your own records."
+    ),
+}
+
+FIGURE_LABELS: dict[str, Any] = {
+    "products": _("Products and services listed"),
+    "products_with_cria": _("Products with a CRIA signed in the last two years"),
+    "signed_on": _("Last signed off on"),
+    "gaps": _("Items answered Partially or No"),
+    "portal": _("Public reporting portal"),
+    "reports_total": _("Reports received (all time)"),
+    "reports_year": _("Reports received (last 365 days)"),
+    "reports_web": _("Reports through the web portal"),
+    "reports_in_app": _("Reports through the in-app API"),
+    "khmer_default": _("Khmer is the default language"),
+    "works_without_js": _("Works without JavaScript"),
+    "accessibility_check": _("Accessibility check"),
+    "listed": _("People on the personnel register"),
+    "screened_valid": _("Screening current"),
+    "expired_or_missing": _("Screening expired or missing"),
+    "wellness_offered": _("Well-being support offered"),
+    "case_staff_unlisted": _("Case staff not on the register"),
+    "issuers_hotline": _("Hotline registered as notice issuer"),
+    "issuers_acu": _("Anti-Cybercrime Unit registered as notice issuer"),
+    "authority_hotline": _("Cases referred to the hotline"),
+    "authority_acu": _("Cases referred to the Anti-Cybercrime Unit"),
+    "hotline_contacts": _("Hotline shown to reporters"),
+    "cases_total": _("Cases recorded"),
+    "decisions": _("Decisions recorded"),
+    "overdue_open": _("Open cases past their deadline"),
+    "sources": _("Registered blocklist sources"),
+    "own_entries": _("Entries from registered sources"),
+    "subscribed_entries": _("Entries from subscribed lists"),
+    "policy_takedown": _("Adopted notice-and-takedown procedure (version)"),
+    "policy_referral": _("Adopted referral process (version)"),
+    "notices": _("Notices received"),
+    "retention_days": _("Evidence retention (days)"),
+    "held": _("Evidence items held"),
+    "destroyed": _("Evidence items destroyed"),
+    "certificates": _("Destruction certificates"),
+    "past_retention": _("Items past retention, not yet destroyed"),
+    "helplines": _("Child helplines shown to reporters"),
+    "referral_services": _("Referral services in the directory"),
+    "victim_referrals": _("Victim referrals recorded"),
+    "anonymous_reporting": _("Reports can be anonymous"),
+    "contact_retention_days": _("Reporter contact details deleted after (days)"),
+    "contact_encrypted": _("Reporter contact details encrypted"),
+    "raw_ip_kept": _("Raw IP addresses kept"),
+    "third_party_requests": _("Third-party requests from pages"),
+}
+
+
+@dataclass(frozen=True)
+class Live:
+    provider: str
+    status: str
+    suggested: str | None  # the checklist answer the records support: yes / partially / no
+    figures: dict[str, Any] = field(default_factory=dict)
+    link: str = ""  # a desk URL name
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "status": self.status,
+            "suggested": self.suggested,
+            "figures": self.figures,
+        }
+
+
+def _verdict(done: int, total: int) -> tuple[str, str | None]:
+    if total == 0:
+        return "not_configured", None
+    if done >= total:
+        return "proven", "yes"
+    return ("partial", "partially") if done else ("missing", "no")
+
+
+def cria_coverage(org: Organisation, now: datetime) -> Live:
+    products = Product.objects.filter(organisation=org)
+    covered = (
+        products.filter(
+            assessment__framework_id="cria",
+            assessment__status=AssessmentStatus.SIGNED,
+            assessment__signed_at__gte=now - timedelta(days=730),
+        )
+        .distinct()
+        .count()
+    )
+    status, suggested = _verdict(covered, products.count())
+    return Live(
+        "cria_coverage",
+        status,
+        suggested,
+        {"products": products.count(), "products_with_cria": covered},
+        "desk:compliance",
+    )
+
+
+def _latest_signed(org: Organisation, framework_id: str, now: datetime) -> Live:
+    latest = (
+        Assessment.objects.filter(
+            organisation=org, framework_id=framework_id, status=AssessmentStatus.SIGNED
+        )
+        .order_by("-signed_at")
+        .first()
+    )
+    if latest is None or latest.signed_at is None:
+        return Live(f"{framework_id}_assessment", "missing", "no", {}, "desk:compliance")
+    gaps = sum(
+        1
+        for row in (latest.frozen or {}).get("answers", [])
+        if row.get("outcome") in ("partially", "no")
+    )
+    fresh = latest.signed_at >= now - timedelta(days=30 * latest.reassess_months)
+    return Live(
+        f"{framework_id}_assessment",
+        "proven" if fresh else "partial",
+        ("yes" if not gaps else "partially") if fresh else "partially",
+        {"signed_on": timezone.localdate(latest.signed_at).isoformat(), "gaps": gaps},
+        "desk:compliance",
+    )
+
+
+def sbd_assessment(org: Organisation, now: datetime) -> Live:
+    return _latest_signed(org, "sbd", now)
+
+
+def aadc_assessment(org: Organisation, now: datetime) -> Live:
+    return _latest_signed(org, "aadc", now)
+
+
+def reporting_facility(org: Organisation, now: datetime) -> Live:
+    total = report_counts(org)
+    year = report_counts(org, since=now - timedelta(days=365))
+    return Live(
+        "reporting_facility",
+        "proven",
+        "yes",
+        {
+            "portal": f"https://{org.domain}/" if org.domain else "/",
+            "reports_total": total["total"],
+            "reports_year": year["total"],
+            "reports_web": total.get("web", 0),
+            "reports_in_app": total.get("in_app", 0),
+        },
+        "desk:figures",
+    )
+
+
+def portal_accessibility(org: Organisation, now: datetime) -> Live:
+    # The portal's WCAG 2.2 AA check (axe-core in Chromium) is part of Karpear's release tests
+    # (tests/browser); the company still confirms the link is visible in its own apps.
+    return Live(
+        "portal_accessibility",
+        "proven",
+        "yes",
+        {
+            "khmer_default": settings.LANGUAGE_CODE == "km",
+            "works_without_js": True,
+            "accessibility_check": "WCAG 2.2 AA (axe-core, Chromium) in every release",
+        },
+    )
+
+
+def personnel_screening(org: Organisation, now: datetime) -> Live:
+    stats = register_statistics(org.pk)
+    case_staff = StaffMember.objects.filter(
+        organisation=org, role__in=[Role.ANALYST, Role.LEAD], user__is_active=True
+    )
+    unlisted = case_staff.filter(personnel__isnull=True).count()
+    status, suggested = _verdict(
+        stats["screened_valid"], stats["listed"] + unlisted if case_staff.exists() else 0
+    )
+    return Live(
+        "personnel_screening",
+        status,
+        suggested,
+        {**stats, "case_staff_unlisted": unlisted},
+        "desk:personnel",
+    )
+
+
+def hotline_relationship(org: Organisation, now: datetime) -> Live:
+    issuers = issuer_counts(org)
+    referrals = referral_counts(org)
+    contacts = sum(1 for c in help_contacts(org) if c.kind == HelpContact.Kind.HOTLINE)
+    shown = issuers["issuers_hotline"] + referrals["authority_hotline"]
+    return Live(
+        "hotline_relationship",
+        "proven" if shown else "missing",
+        "yes" if issuers["issuers_hotline"] else None,
+        {
+            "issuers_hotline": issuers["issuers_hotline"],
+            "authority_hotline": referrals["authority_hotline"],
+            "hotline_contacts": contacts,
+        },
+        "desk:notices",
+    )
+
+
+def case_records(org: Organisation, now: datetime) -> Live:
+    figures = desk_figures(org)
+    decisions = figures["decisions"]
+    return Live(
+        "case_records",
+        "proven",
+        "yes",
+        {
+            "reports_total": report_counts(org)["total"],
+            "cases_total": figures["cases_total"],
+            "decisions": sum(decisions.values()) if isinstance(decisions, dict) else 0,
+            "overdue_open": figures["overdue_open"],
+        },
+        "desk:figures",
+    )
+
+
+def hash_matching(org: Organisation, now: datetime) -> Live:
+    return Live("hash_matching", "not_built", None)
+
+
+def transparency_report(org: Organisation, now: datetime) -> Live:
+    return Live("transparency_report", "not_built", None)
+
+
+def url_blocking_sources(org: Organisation, now: datetime) -> Live:
+    summary = list_summary(org)
+    sources = [s.code for s in summary["sources"]]
+    entries = summary["own_entries"] + summary["subscribed_entries"]
+    # Entries can only come from a registered source or a signed subscription (blocklist models).
+    return Live(
+        "url_blocking_sources",
+        "proven" if entries or sources else "not_configured",
+        "yes" if entries or sources else None,
+        {
+            "sources": ", ".join(sources),
+            "own_entries": summary["own_entries"],
+            "subscribed_entries": summary["subscribed_entries"],
+        },
+        "desk:blocklist",
+    )
+
+
+def _adopted(org: Organisation) -> dict[str, int]:
+    versions: dict[str, int] = {}
+    for kind, version in PolicyDocument.objects.filter(organisation=org).values_list(
+        "kind", "version"
+    ):
+        versions[kind] = max(versions.get(kind, 0), version)
+    return versions
+
+
+def takedown_procedure(org: Organisation, now: datetime) -> Live:
+    adopted = _adopted(org)
+    version = adopted.get(PolicyKind.TAKEDOWN, 0)
+    return Live(
+        "takedown_procedure",
+        "proven" if version else "missing",
+        "yes" if version else "no",
+        {"policy_takedown": version, "notices": issuer_counts(org)["notices"]},
+        "desk:compliance_policies",
+    )
+
+
+def evidence_destruction(org: Organisation, now: datetime) -> Live:
+    counts = evidence_counts(org.pk, now=now)
+    version = _adopted(org).get(PolicyKind.TAKEDOWN, 0)
+    ok = bool(version) and counts["past_retention"] == 0
+    return Live(
+        "evidence_destruction",
+        "proven" if ok else ("partial" if version else "missing"),
+        "yes" if ok else ("partially" if version else "no"),
+        {"policy_takedown": version, **counts},
+        "desk:certificates",
+    )
+
+
+def police_referrals(org: Organisation, now: datetime) -> Live:
+    version = _adopted(org).get(PolicyKind.REFERRAL, 0)
+    referrals = referral_counts(org)
+    return Live(
+        "police_referrals",
+        "proven" if version else "partial",
+        "yes" if version else "partially",
+        {
+            "policy_referral": version,
+            "authority_acu": referrals["authority_acu"],
+            "issuers_acu": issuer_counts(org)["issuers_acu"],
+        },
+        "desk:compliance_policies",
+    )
+
+
+def victim_referrals(org: Organisation, now: datetime) -> Live:
+    version = _adopted(org).get(PolicyKind.REFERRAL, 0)
+    helplines = sum(1 for c in help_contacts(org) if c.kind == HelpContact.Kind.HELPLINE)
+    referrals = referral_counts(org)
+    ok = bool(version) and helplines > 0
+    return Live(
+        "victim_referrals",
+        "proven" if ok else ("partial" if helplines or version else "missing"),
+        "yes" if ok else ("partially" if helplines or version else "no"),
+        {
+            "policy_referral": version,
+            "helplines": helplines,
+            "referral_services": referrals["referral_services"],
+            "victim_referrals": referrals["victim_referrals"],
+        },
+        "desk:compliance_policies",
+    )
+
+
+def privacy_defaults(org: Organisation, now: datetime) -> Live:
+    # Karpear's own defaults (PRODUCT.md "Privacy by default"). The company's services are its
+    # own to answer for, so no answer is suggested.
+    return Live(
+        "privacy_defaults",
+        "partial",
+        None,
+        {
+            "anonymous_reporting": True,
+            "contact_encrypted": True,
+            "contact_retention_days": settings.KARPEAR_CONTACT_RETENTION_DAYS,
+            "raw_ip_kept": False,
+            "third_party_requests": False,
+        },
+    )
+
+
+PROVIDERS: dict[str, Callable[[Organisation, datetime], Live]] = {
+    fn.__name__: fn
+    for fn in (
+        cria_coverage,
+        sbd_assessment,
+        aadc_assessment,
+        reporting_facility,
+        portal_accessibility,
+        personnel_screening,
+        hotline_relationship,
+        case_records,
+        hash_matching,
+        transparency_report,
+        url_blocking_sources,
+        takedown_procedure,
+        evidence_destruction,
+        police_referrals,
+        victim_referrals,
+        privacy_defaults,
+    )
+}
+
+
+def live_figure(provider: str, org: Organisation, now: datetime | None = None) -> Live | None:
+    fn = PROVIDERS.get(provider)
+    return fn(org, now or timezone.now()) if fn else None
+
+
+def suggested_profile(org: Organisation) -> dict[str, bool]:
+    """What Karpear's records say about the company, to pre-tick the profile questions."""
+    summary = list_summary(org)
+    return {
+        "used_by_children": True,  # the safe assumption (2.3: products not meant for children)
+        "hosts_user_content": bool(report_counts(org)["in_app"]),
+        "url_blocking": bool(summary["sources"] or summary["subscriptions"]),
+    }

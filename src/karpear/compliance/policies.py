@@ -1,0 +1,103 @@
+"""Policy documents drafted from Karpear's own settings (checklist items 29-32, issue #8 point 5).
+
+Karpear writes the notice-and-takedown procedure with its evidence-retention policy, and the
+reporting and referral process, in Khmer and English from the settings the company actually runs
+with. The company edits the draft and adopts it; each adoption is a new version.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.audit.services import audit_record
+from karpear.cases.selectors import referral_counts
+from karpear.cases.services import referral_services, sla_targets
+from karpear.compliance.models import PolicyDocument, PolicyKind
+from karpear.core.errors import ApplicationError
+from karpear.notices.selectors import active_issuers
+from karpear.orgs.models import Organisation
+from karpear.orgs.services import help_contacts
+from karpear.staff.models import Role, StaffMember
+
+LANGUAGES = ("en", "km")
+MAX_POLICY_CHARS = 50_000
+
+
+def policy_draft(organisation: Organisation) -> dict[str, dict[str, str]]:
+    """{kind: {language: text}} for every policy Karpear can draft."""
+    review, action = sla_targets(organisation)
+    context = {
+        "org_name": organisation.name,
+        "today": timezone.localdate().isoformat(),
+        "issuers": active_issuers(organisation),
+        "notice_act_seconds": settings.KARPEAR_NOTICE_ACT_SECONDS,
+        "review_hours": max(1, round(review / 60)),
+        "action_hours": max(1, round(action / 60)),
+        "retention_days": settings.KARPEAR_RETENTION_DAYS["default"],
+        "contact_days": settings.KARPEAR_CONTACT_RETENTION_DAYS,
+        "contacts": help_contacts(organisation),
+        "services": referral_services(organisation),
+        "referrals": referral_counts(organisation),
+    }
+    return {
+        kind: {
+            lang: render_to_string(f"compliance/policies/{kind}.{lang}.txt", context).strip()
+            for lang in LANGUAGES
+        }
+        for kind in PolicyKind.values
+    }
+
+
+@transaction.atomic
+def policy_adopt(
+    *,
+    member: StaffMember,
+    kind: str,
+    body_en: str,
+    body_km: str,
+    request: HttpRequest | None = None,
+) -> PolicyDocument:
+    if member.role != Role.COMPLIANCE:
+        raise ApplicationError(
+            _("Only the compliance officer can adopt policies."), code="forbidden", status=403
+        )
+    if kind not in PolicyKind.values:
+        raise ApplicationError(_("There is no such policy."), code="not_found", status=404)
+    errors = {
+        name: [str(_("Write the policy in this language (at most 50,000 characters)."))]
+        for name, body in (("body_en", body_en), ("body_km", body_km))
+        if not body.strip() or len(body) > MAX_POLICY_CHARS
+    }
+    if errors:
+        raise ApplicationError(_("The policy was not adopted."), fields=errors)
+    version = (
+        PolicyDocument.objects.select_for_update()
+        .filter(organisation=member.organisation, kind=kind)
+        .aggregate(v=Max("version"))["v"]
+        or 0
+    ) + 1
+    doc = PolicyDocument.objects.create(
+        organisation=member.organisation,
+        kind=kind,
+        version=version,
+        body_en=body_en.strip().replace("\r\n", "\n"),
+        body_km=body_km.strip().replace("\r\n", "\n"),
+        adopted_by=member.user,
+        adopted_at=timezone.now(),
+    )
+    audit_record(
+        action="policy_adopt",
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="policy",
+        object_id=doc.pk,
+        detail={"kind": kind, "version": version},
+        request=request,
+    )
+    return doc

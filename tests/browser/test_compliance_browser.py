@@ -1,0 +1,70 @@
+"""The compliance officer in a real browser without JavaScript, and the pages under axe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from karpear.compliance.models import Assessment, Product
+from karpear.compliance.services import current_answers
+from karpear.orgs.models import Organisation
+from tests.browser.conftest import axe_violations
+from tests.browser.test_desk_browser import _sign_in
+from tests.cast import Person
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_officer_answers_a_risk_and_an_na_without_javascript(
+    nojs_page: Any, acme: Organisation, compliance: Person
+) -> None:
+    page = nojs_page
+    Product.objects.create(organisation=acme, name="Chat app")
+    _sign_in(page, compliance)
+    assert page.url.endswith("/en/desk/compliance/")
+    page.click("fieldset:has-text('Child rights impact assessment') button[type=submit]")
+    cria = Assessment.objects.get(framework_id="cria")
+    page.goto(page.base + f"/en/desk/compliance/{cria.pk}/items/R-1/")
+    for band in ("0-5", "6-9"):
+        page.select_option(f"#l-{band}", "0")
+    for band in ("10-12", "13-15", "16-17"):
+        page.select_option(f"#l-{band}", "3")
+        page.select_option(f"#s-{band}", "4")
+    page.fill("#note", "Strangers cannot message under-16s")
+    page.click("text=Save the answer")
+    assert "Write the action you plan" in page.inner_text("main")  # 3 x 4 = 12: high risk
+    page.fill("#action", "Age checks at sign-up")
+    page.fill("#owner", "Product manager")
+    page.fill("#due", "2027-03-31")
+    page.click("text=Save the answer")
+    assert page.url.endswith(f"/en/desk/compliance/{cria.pk}/")
+    answer = current_answers(cria)["R-1"]
+    assert (answer.value or {})["13-15"] == {"likelihood": 3, "severity": 4}
+
+    page.goto(page.base + f"/en/desk/compliance/{cria.pk}/items/M-2/")
+    page.check("input[name=choice][value=na]")
+    page.fill("#reason", "No parents' group exists yet")
+    page.click("text=Save the answer")
+    assert current_answers(cria)["M-2"].not_applicable
+
+
+def test_compliance_pages_pass_axe_wcag_22_aa(
+    page: Any, acme: Organisation, compliance: Person
+) -> None:
+    Product.objects.create(organisation=acme, name="Chat app")
+    _sign_in(page, compliance)
+    page.click("fieldset:has-text('COP compliance checklist') button[type=submit]")
+    cop = Assessment.objects.get(framework_id="cop-checklist")
+    failures = {}
+    for path in (
+        "/en/desk/compliance/",
+        f"/en/desk/compliance/{cop.pk}/",
+        f"/en/desk/compliance/{cop.pk}/items/COP-24/",
+        f"/en/desk/compliance/{cop.pk}/report/",
+        "/en/desk/compliance/policies/",
+        f"/desk/compliance/{cop.pk}/",
+    ):
+        page.goto(page.base + path)
+        failures[path] = axe_violations(page)
+    assert all(not v for v in failures.values()), failures
