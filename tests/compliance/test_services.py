@@ -339,3 +339,33 @@ def test_reminders_for_due_reassessment_and_overdue_actions(compliance: Person) 
             (r.kind, r.text) for r in reminders(compliance.member.organisation, today=later)
         ]
     )
+
+
+def test_the_command_line_checks_lists_and_exports(compliance: Person, tmp_path: object) -> None:
+    import io
+    import json as _json
+    from pathlib import Path
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("compliance", "frameworks", stdout=out)
+    assert "cop-checklist" in out.getvalue() and "42 items (19 minimum)" in out.getvalue()
+    draft = _cop(compliance)
+    with translation.override("en"), pytest.raises(CommandError, match="signed-off"):
+        call_command("compliance", "package", str(draft.pk), stdout=io.StringIO())
+    answer_rest(compliance.member, draft)
+    assessment_sign_off(member=compliance.member, assessment_id=draft.pk, name="Chenda")
+    out = io.StringIO()
+    call_command("compliance", "package", str(draft.pk), stdout=out)
+    envelope = _json.loads(out.getvalue())
+    key = io.StringIO()
+    call_command("compliance", "public-key", stdout=key)
+    from karpear.core import signing
+
+    signing.verify(envelope, key.getvalue().split()[0])
+    pdf = Path(str(tmp_path)) / "r.pdf"
+    call_command("compliance", "pdf", str(draft.pk), str(pdf), "--lang", "en")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    with pytest.raises(CommandError):
+        call_command("compliance", "package", "99999", stdout=io.StringIO())

@@ -35,7 +35,7 @@ def canonical_json(payload: Any) -> bytes:
 
 
 @lru_cache(maxsize=64)
-def _private_key(secret: str, context: str) -> Ed25519PrivateKey:
+def _private_key(secret: str, context: str = "") -> Ed25519PrivateKey:
     info = b"karpear ed25519 signing v1" + (b"/" + context.encode("utf-8") if context else b"")
     seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(
         secret.encode("utf-8")
