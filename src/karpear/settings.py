@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "karpear.evidence",
     "karpear.blocklist",
     "karpear.compliance",
+    "karpear.transparency",
 ]
 
 MIDDLEWARE = [

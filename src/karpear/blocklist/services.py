@@ -19,14 +19,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -959,4 +959,22 @@ def list_summary(organisation: Organisation) -> dict[str, Any]:
         "sources": list(Source.objects.filter(organisation=organisation).order_by("code")),
         "subscriptions": list(Subscription.objects.filter(organisation=organisation)),
         "versions": list(ListVersion.objects.filter(organisation=organisation)[:20]),
+    }
+
+
+def list_changes(organisation: Organisation, since: datetime, until: datetime) -> dict[str, int]:
+    """The own list's size at the end of [since, until), and entries added and removed within it."""
+    in_period = ListVersion.objects.filter(
+        organisation=organisation, created_at__gte=since, created_at__lt=until
+    ).aggregate(added=Sum("added"), removed=Sum("removed"), versions=Count("id"))
+    last = (
+        ListVersion.objects.filter(organisation=organisation, created_at__lt=until)
+        .order_by("-number")
+        .first()
+    )
+    return {
+        "entries_at_end": last.total if last else 0,
+        "added": in_period["added"] or 0,
+        "removed": in_period["removed"] or 0,
+        "versions": in_period["versions"],
     }

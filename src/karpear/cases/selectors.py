@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -14,11 +15,16 @@ from karpear.cases.models import (
     Case,
     CaseReport,
     Decision,
+    DecisionKind,
+    Ground,
     ReferralService,
     State,
     VictimReferral,
 )
+from karpear.core.percentiles import db_datetime, grouped_percentiles, hours_between
+from karpear.notices.models import Notice, NoticeItem
 from karpear.orgs.models import Organisation
+from karpear.reports.models import Report
 
 PAGE_SIZE = 50
 
@@ -115,3 +121,109 @@ def referral_counts(organisation: Organisation) -> dict[str, int]:
         organisation=organisation, active=True
     ).count()
     return counts
+
+
+CONTENT_KINDS = (
+    DecisionKind.CONTENT_ISOLATE,
+    DecisionKind.CONTENT_REMOVE,
+    DecisionKind.CONTENT_RESTORE,
+)
+ACCOUNT_KINDS = (
+    DecisionKind.ACCOUNT_WARNING,
+    DecisionKind.ACCOUNT_SUSPENSION,
+    DecisionKind.ACCOUNT_BAN,
+)
+
+
+def period_cases(organisation: Organisation, since: datetime, until: datetime) -> dict[str, Any]:
+    """Cases opened, decisions by kind and ground, and referrals, in [since, until)."""
+    opened = dict(
+        Case.objects.filter(organisation=organisation, opened_at__gte=since, opened_at__lt=until)
+        .values_list("source")
+        .annotate(n=Count("id"))
+        .values_list("source", "n")
+    )
+    decided: dict[tuple[str, str], int] = {
+        (kind, ground): n
+        for kind, ground, n in Decision.objects.filter(
+            organisation=organisation, decided_at__gte=since, decided_at__lt=until
+        )
+        .values_list("kind", "ground")
+        .annotate(n=Count("id"))
+        .values_list("kind", "ground", "n")
+    }
+
+    def by_ground(kinds: tuple[DecisionKind, ...]) -> dict[str, dict[str, int]]:
+        return {k.value: {g: decided.get((k.value, g), 0) for g in Ground.values} for k in kinds}
+
+    referred = dict(
+        AuthorityReferral.objects.filter(
+            case__organisation=organisation, referred_at__gte=since, referred_at__lt=until
+        )
+        .values_list("authority")
+        .annotate(n=Count("id"))
+        .values_list("authority", "n")
+    )
+    victims = dict(
+        VictimReferral.objects.filter(
+            case__organisation=organisation, recorded_at__gte=since, recorded_at__lt=until
+        )
+        .values_list("consent_by")
+        .annotate(n=Count("id"))
+        .values_list("consent_by", "n")
+    )
+    return {
+        "cases_opened": {
+            "total": sum(opened.values()),
+            "by_source": {s: opened.get(s, 0) for s in ("report", "notice", "hash_match")},
+        },
+        "content_actions": by_ground(CONTENT_KINDS),
+        "account_actions": by_ground(ACCOUNT_KINDS),
+        "referrals": {a: referred.get(a, 0) for a in Authority.values},
+        "victim_referrals": {
+            "referred_with_consent": victims.get("child", 0) + victims.get("carer", 0),
+            "help_information_only": victims.get("none", 0),
+        },
+    }
+
+
+def response_times(
+    organisation: Organisation, since: datetime, until: datetime, dimension: str
+) -> dict[str, dict[str, Any]]:
+    """Median and 90th percentile hours from each report or notice item received in
+    [since, until) to its case's first action and to its closure, grouped by `dimension`
+    ("all", "channel" or "category"). A report that joined a case after it was acted on counts
+    zero hours; cases not yet acted on or closed are left out of that measure."""
+    key = {"all": "'all'", "channel": "channel", "category": "category"}[dimension]
+    reports, links, cases = (
+        Report._meta.db_table,
+        CaseReport._meta.db_table,
+        Case._meta.db_table,
+    )
+    notices, items = Notice._meta.db_table, NoticeItem._meta.db_table
+    # Table names and expressions are fixed here; every value goes in as a parameter.
+    rows = (
+        "SELECT r.channel AS channel, c.category AS category, r.received_at AS received, "
+        f"c.first_action_at AS first_at, c.closed_at AS closed_at FROM {reports} r "
+        f"JOIN {links} cr ON cr.report_id = r.id JOIN {cases} c ON c.id = cr.case_id "
+        "WHERE r.organisation_id = %s AND r.received_at >= %s AND r.received_at < %s "
+        "UNION ALL "
+        "SELECT 'notice', c.category, n.received_at, c.first_action_at, c.closed_at "
+        f"FROM {items} i JOIN {notices} n ON n.id = i.notice_id JOIN {cases} c ON c.id = i.case_id "
+        "WHERE n.organisation_id = %s AND n.received_at >= %s AND n.received_at < %s"
+    )
+    params = [organisation.pk, db_datetime(since), db_datetime(until)] * 2
+    result: dict[str, dict[str, Any]] = {}
+    for measure, column in (("first_action", "first_at"), ("final_action", "closed_at")):
+        hours = hours_between(f"t.{column}", "t.received")
+        stats = grouped_percentiles(
+            f"SELECT {key} AS k, CASE WHEN {hours} < 0 THEN 0 ELSE {hours} END AS h "
+            f"FROM ({rows}) t WHERE t.{column} IS NOT NULL",
+            params,
+        )
+        for name, stat in stats.items():
+            result.setdefault(name, {})[measure] = stat
+    for measures in result.values():
+        for measure in ("first_action", "final_action"):
+            measures.setdefault(measure, {"n": 0})
+    return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -956,3 +956,30 @@ def adopted_policies(organisation: Organisation) -> dict[str, PolicyDocument]:
     ):
         latest.setdefault(doc.kind, doc)
     return latest
+
+
+def latest_signed_summary(organisation: Organisation, *, before: datetime) -> dict[str, Any] | None:
+    """The last COP checklist signed before a moment, summarised (transparency, section 3)."""
+    latest = (
+        Assessment.objects.filter(
+            organisation=organisation,
+            framework_id="cop-checklist",
+            status=AssessmentStatus.SIGNED,
+            signed_at__lt=before,
+        )
+        .order_by("-signed_at")
+        .first()
+    )
+    if latest is None or latest.signed_at is None:
+        return None
+    counts = Counter(row["outcome"] for row in (latest.frozen or {}).get("answers", []))
+    minimum = [r for r in (latest.frozen or {}).get("answers", []) if r.get("minimum")]
+    return {
+        "framework": latest.framework_id,
+        "framework_version": latest.framework_version,
+        "signed_at": latest.signed_at.isoformat(),
+        "signed_by": latest.signed_name,
+        "outcomes": {o: counts.get(o, 0) for o in OUTCOMES},
+        "minimum_total": len(minimum),
+        "minimum_met": sum(1 for r in minimum if r["outcome"] in ("yes", "na")),
+    }

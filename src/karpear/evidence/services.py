@@ -30,6 +30,8 @@ from karpear.evidence import keys, storage
 from karpear.evidence.models import (
     CustodyEntry,
     DestructionCertificate,
+    Disclosure,
+    DisclosureStatus,
     EvidenceItem,
     LegalHold,
     PersonnelRecord,
@@ -472,4 +474,21 @@ def evidence_counts(organisation_id: int, *, now: datetime | None = None) -> dic
         .exclude(pk__in=LegalHold.objects.filter(released_at=None).values("item_id"))
         .count(),
         "retention_days": settings.KARPEAR_RETENTION_DAYS["default"],
+    }
+
+
+def evidence_period_counts(
+    organisation_id: int, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Evidence preserved, disclosed and destroyed in [since, until) (transparency report)."""
+    items = EvidenceItem.objects.filter(organisation_id=organisation_id)
+    return {
+        "preserved": items.filter(captured_at__gte=since, captured_at__lt=until).count(),
+        "disclosed": Disclosure.objects.filter(
+            organisation_id=organisation_id,
+            status=DisclosureStatus.APPROVED,
+            decided_at__gte=since,
+            decided_at__lt=until,
+        ).count(),
+        "destroyed": items.filter(destroyed_at__gte=since, destroyed_at__lt=until).count(),
     }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Min, Q
 
-from karpear.notices.models import Issuer, IssuerKind, ItemStatus, Notice
+from karpear.core.percentiles import db_datetime, grouped_percentiles, hours_between
+from karpear.notices.models import Issuer, IssuerKind, ItemStatus, Notice, NoticeItem
 from karpear.orgs.models import Organisation
 
 
@@ -63,3 +65,36 @@ def issuer_counts(organisation: Organisation) -> dict[str, int]:
 def active_issuers(organisation: Organisation) -> list[Issuer]:
     """Who may send this organisation takedown notices (drafted procedure, checklist 29)."""
     return list(Issuer.objects.filter(organisation=organisation, active=True).order_by("name"))
+
+
+def period_notices(organisation: Organisation, since: datetime, until: datetime) -> dict[str, Any]:
+    """Notices received in [since, until), per issuer kind, with median hours to acknowledge
+    (Karpear isolating the items: Notice.acted_at) and to act (the platform confirming the
+    first takedown: NoticeItem.platform_confirmed_at)."""
+    notices = Notice.objects.filter(
+        organisation=organisation, received_at__gte=since, received_at__lt=until
+    )
+    per_kind = dict(
+        notices.values_list("issuer__kind").annotate(n=Count("id")).values_list("issuer__kind", "n")
+    )
+    params = [organisation.pk, db_datetime(since), db_datetime(until)]
+    where = "n.organisation_id = %s AND n.received_at >= %s AND n.received_at < %s"
+    table, items = Notice._meta.db_table, NoticeItem._meta.db_table
+    acknowledge = grouped_percentiles(
+        f"SELECT 'all' AS k, {hours_between('n.acted_at', 'n.received_at')} AS h "
+        f"FROM {table} n WHERE {where} AND n.acted_at IS NOT NULL",
+        params,
+    ).get("all", {"n": 0})
+    act = grouped_percentiles(
+        f"SELECT 'all' AS k, {hours_between('MIN(i.platform_confirmed_at)', 'n.received_at')} AS h "
+        f"FROM {table} n JOIN {items} i ON i.notice_id = n.id WHERE {where} "
+        "AND i.platform_confirmed_at IS NOT NULL GROUP BY n.id, n.received_at",
+        params,
+    ).get("all", {"n": 0})
+    return {
+        "total": sum(per_kind.values()),
+        "by_issuer_kind": {k: per_kind.get(k, 0) for k in IssuerKind.values},
+        "items": NoticeItem.objects.filter(notice__in=notices).count(),
+        "hours_to_acknowledge": acknowledge,
+        "hours_to_act": act,
+    }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count
 
 from karpear.orgs.models import Organisation
-from karpear.reports.models import Channel, Report
+from karpear.reports.models import Category, Channel, Report, ReportedItem
 
 
 def report_counts(organisation: Organisation, since: datetime | None = None) -> dict[str, int]:
@@ -21,3 +22,22 @@ def report_counts(organisation: Organisation, since: datetime | None = None) -> 
     counts = {str(channel): per_channel.get(channel, 0) for channel in Channel.values}
     counts["total"] = sum(per_channel.values())
     return counts
+
+
+def period_reports(organisation: Organisation, since: datetime, until: datetime) -> dict[str, Any]:
+    """Reports received in [since, until): total, per channel, per category, and their items."""
+    reports = Report.objects.filter(
+        organisation=organisation, received_at__gte=since, received_at__lt=until
+    )
+    per_channel = dict(
+        reports.values_list("channel").annotate(n=Count("id")).values_list("channel", "n")
+    )
+    per_category = dict(
+        reports.values_list("category").annotate(n=Count("id")).values_list("category", "n")
+    )
+    return {
+        "total": sum(per_channel.values()),
+        "by_channel": {c: per_channel.get(c, 0) for c in Channel.values},
+        "by_category": {c: per_category.get(c, 0) for c in Category.values},
+        "items": ReportedItem.objects.filter(report__in=reports).count(),
+    }

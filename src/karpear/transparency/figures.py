@@ -1,0 +1,54 @@
+"""The report's figures, computed from the records for a period (issue #9, point 1).
+
+Every number comes from an aggregate query in the app that owns the records (their public
+selectors), so the report and the desk never disagree. Periods are calendar dates in
+Asia/Phnom_Penh: a year runs from 1 January 00:00 ICT to 1 January 00:00 ICT of the next.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from karpear.blocklist.services import list_changes
+from karpear.cases.selectors import period_cases, response_times
+from karpear.compliance.services import latest_signed_summary
+from karpear.evidence.services import evidence_period_counts
+from karpear.notices.selectors import period_notices
+from karpear.orgs.models import Organisation
+from karpear.reports.selectors import period_reports
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in the deployment's time zone (Asia/Phnom_Penh)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return (
+        datetime.combine(start, time.min, tzinfo=zone),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def compute(organisation: Organisation, start: date, end: date) -> dict[str, Any]:
+    since, until = period_bounds(start, end)
+    return {
+        "period": {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "timezone": settings.TIME_ZONE,
+        },
+        "reports": period_reports(organisation, since, until),
+        "notices": period_notices(organisation, since, until),
+        # Proactive detection (hash matching) is not built yet: said plainly, not zero.
+        "hash_matches": {"status": "not_built"},
+        **period_cases(organisation, since, until),
+        "response_times": {
+            dim: response_times(organisation, since, until, dim)
+            for dim in ("all", "channel", "category")
+        },
+        "blocklist": list_changes(organisation, since, until),
+        "evidence": evidence_period_counts(organisation.pk, since, until),
+        "self_assessment": latest_signed_summary(organisation, before=until),
+    }
