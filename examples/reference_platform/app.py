@@ -107,6 +107,8 @@ class Platform:
                     state TEXT DEFAULT 'active', warnings INTEGER DEFAULT 0, until TEXT);
                 CREATE TABLE IF NOT EXISTS applied (msg_id TEXT PRIMARY KEY, type TEXT,
                     at REAL);
+                CREATE TABLE IF NOT EXISTS inbox (user TEXT, message_km TEXT, message_en TEXT,
+                    appeal_km TEXT, appeal_en TEXT);
             """)
             for post_id, url, owner in seed_posts(posts):
                 conn.execute(
@@ -150,6 +152,19 @@ class Platform:
                         conn.execute(
                             "UPDATE posts SET state = ? WHERE id = ?", (STATE[action], pid)
                         )
+            elif kind == "account.notice":
+                # What the account holder sees in their inbox, in both languages.
+                text = data.get("text", {})
+                conn.execute(
+                    "INSERT INTO inbox VALUES (?, ?, ?, ?, ?)",
+                    (
+                        data.get("account_id", ""),
+                        text.get("km", {}).get("message", ""),
+                        text.get("en", {}).get("message", ""),
+                        text.get("km", {}).get("appeal", ""),
+                        text.get("en", {}).get("appeal", ""),
+                    ),
+                )
             elif kind.startswith("account."):
                 user = data.get("account_id", "")
                 conn.execute("INSERT OR IGNORE INTO users (id) VALUES (?)", (user,))
@@ -180,6 +195,10 @@ class Platform:
                     for r in conn.execute("SELECT id, state, warnings, until FROM users")
                 },
                 "applied": conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0],
+                "inbox": [
+                    {"user": r[0], "km": r[1], "en": r[2], "appeal_en": r[4]}
+                    for r in conn.execute("SELECT * FROM inbox")
+                ],
             }
 
 

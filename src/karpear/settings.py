@@ -373,3 +373,12 @@ for _prefix in ("/desk/compliance/", "/en/desk/compliance/"):
     KARPEAR_LARGE_BODY_LIMITS[_prefix] = 6 * 1024 * 1024  # a 5 MB evidence file and the form
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
 KARPEAR_FRAMEWORK_DIR = os.environ.get("KARPEAR_FRAMEWORK_DIR", "")
+
+# Transparency reports (issue #9): counts from 1 to N-1 are published as "fewer than N".
+KARPEAR_SMALL_NUMBER = env_int("KARPEAR_SMALL_NUMBER", 10)
+# Tell account holders about decisions on their accounts (account.notice webhook), except
+# while content confirmed as CSAM is under investigation (guidelines 2.6: preserve, refer).
+KARPEAR_NOTIFY_ACCOUNT_HOLDERS = env_bool("KARPEAR_NOTIFY_ACCOUNT_HOLDERS", True)
+KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION = env_bool(
+    "KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION", False
+)

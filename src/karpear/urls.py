@@ -8,6 +8,7 @@ from karpear.api import api
 from karpear.blocklist import views as blocklist_views
 from karpear.core import views as core_views
 from karpear.reports import views as report_views
+from karpear.transparency import views as transparency_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -20,6 +21,11 @@ urlpatterns += i18n_patterns(
     path("", report_views.report, name="report"),
     path("status/", report_views.status, name="status"),
     path("blocked/", blocklist_views.blocked, name="blocked"),
+    path("transparency/", transparency_views.index, name="transparency"),
+    path("transparency/<int:report_id>/", transparency_views.detail, name="transparency_report"),
+    path("transparency/<int:report_id>.json", transparency_views.as_json, name="transparency_json"),
+    path("transparency/<int:report_id>.csv", transparency_views.as_csv, name="transparency_csv"),
+    path("transparency/<int:report_id>.pdf", transparency_views.as_pdf, name="transparency_pdf"),
     path("desk/", include("karpear.desk.urls")),
     prefix_default_language=False,
 )

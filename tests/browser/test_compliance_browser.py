@@ -68,3 +68,26 @@ def test_compliance_pages_pass_axe_wcag_22_aa(
         page.goto(page.base + path)
         failures[path] = axe_violations(page)
     assert all(not v for v in failures.values()), failures
+
+
+def test_transparency_pages_pass_axe_wcag_22_aa(
+    page: Any, acme: Organisation, compliance: Person
+) -> None:
+    from datetime import date
+
+    from karpear.transparency.services import report_publish
+
+    text = {
+        h: {"en": f"{h} text", "km": f"{h} អត្ថបទ"} for h in ("policies", "processes", "outcomes")
+    }
+    report = report_publish(
+        member=compliance.member, start=date(2025, 1, 1), end=date(2025, 12, 31), narrative=text
+    )
+    failures = {}
+    for path in ("/transparency/", f"/transparency/{report.pk}/", f"/en/transparency/{report.pk}/"):
+        page.goto(page.base + path)
+        failures[path] = axe_violations(page)
+    assert all(not v for v in failures.values()), failures
+    _sign_in(page, compliance)
+    page.goto(page.base + "/en/desk/transparency/?start=2025-01-01&end=2025-12-31")
+    assert axe_violations(page) == []

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from karpear.cases import services as case_services
-from karpear.cases.models import Decision, DecisionKind, Ground, State
+from karpear.cases.models import AuthorityReferral, Decision, DecisionKind, Ground, State
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import EventStatus, PlatformLink, WebhookEvent
 from karpear.platformlink.services import (
@@ -177,3 +177,35 @@ def test_two_workers_never_send_one_event_at_the_same_time(
     event = WebhookEvent.objects.get()
     assert _claim(event.pk, timezone.now()) is True
     assert _claim(event.pk, timezone.now()) is False
+
+
+def test_the_account_holder_is_told_in_plain_words_unless_csam_is_under_investigation(
+    acme: Organisation, analyst: Person, ref_platform: RefPlatform
+) -> None:
+    grooming = make_case(acme, url="https://social.example/p/g", category="grooming")
+    case_services.decision_account(
+        case=grooming,
+        member=analyst.member,
+        kind=DecisionKind.ACCOUNT_BAN,
+        ground=Ground.TERMS,
+        clause="Rules 4: no sexual messages to children",
+        account_id="u7",
+        expected_version=grooming.version,
+    )
+    csam = make_case(acme, url="https://social.example/p/c", category="sexual_image")
+    AuthorityReferral.objects.create(case=csam, authority="acu", referred_at=timezone.now())
+    case_services.decision_account(
+        case=csam,
+        member=analyst.member,
+        kind=DecisionKind.ACCOUNT_BAN,
+        ground=Ground.LAW,
+        clause="Criminal Code art. 41",
+        account_id="u8",
+        expected_version=csam.version,
+    )
+    deliver_due()
+    inbox = ref_platform.state()["inbox"]
+    assert [m["user"] for m in inbox] == ["u7"]  # u8's case is with the police: not told
+    assert "closed permanently" in inbox[0]["en"] and "Rules 4" in inbox[0]["en"]
+    assert "30 days" in inbox[0]["appeal_en"]
+    assert inbox[0]["km"]

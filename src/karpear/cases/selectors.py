@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -227,3 +228,23 @@ def response_times(
         for measure in ("first_action", "final_action"):
             measures.setdefault(measure, {"n": 0})
     return result
+
+
+def decisions_between(
+    organisation: Organisation, since: datetime, until: datetime
+) -> Iterator[tuple[Decision, list[str]]]:
+    """Decisions made in [since, until), each with the authorities its case was referred to."""
+    decisions = (
+        Decision.objects.filter(
+            organisation=organisation, decided_at__gte=since, decided_at__lt=until
+        )
+        .select_related("case", "organisation")
+        .order_by("decided_at", "id")
+    )
+    referred: dict[int, list[str]] = {}
+    for case_id, authority in AuthorityReferral.objects.filter(
+        case__organisation=organisation, case__in=decisions.values("case_id")
+    ).values_list("case_id", "authority"):
+        referred.setdefault(case_id, []).append(authority)
+    for decision in decisions.iterator(chunk_size=2000):
+        yield decision, sorted(set(referred.get(decision.case_id, [])))

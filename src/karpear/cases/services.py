@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
@@ -515,7 +515,7 @@ def decision_account(
     if errors:
         raise ApplicationError(_("Some answers need to be checked."), fields=errors)
     _bump(case, expected_version)
-    return _decision(
+    decision = _decision(
         case=case,
         member=member,
         kind=kind,
@@ -525,6 +525,70 @@ def decision_account(
         ends_at=ends_at,
         at=now,
         request=request,
+    )
+    _account_notice(case, decision)
+    return decision
+
+
+CSAM_CATEGORIES = ("sexual_image", "live_stream")
+
+
+def _may_tell_account_holder(case: Case) -> bool:
+    """Never while content confirmed as CSAM is under investigation, unless configured: telling
+    the account holder could warn a suspect (guidelines 2.6: preserve and refer)."""
+    if not settings.KARPEAR_NOTIFY_ACCOUNT_HOLDERS:
+        return False
+    investigating = case.category in CSAM_CATEGORIES and (
+        case.state in (State.REFERRED, State.CONFIRMED_ILLEGAL) or case.authority_referrals.exists()
+    )
+    return not investigating or settings.KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION
+
+
+def _account_notice(case: Case, decision: Decision) -> None:
+    """The statement of reasons in plain words, for the platform to show the account holder."""
+    if not _may_tell_account_holder(case):
+        return
+    texts: dict[str, dict[str, str]] = {}
+    for lang in ("km", "en"):
+        with translation.override(lang):
+            until = (
+                timezone.localtime(decision.ends_at).strftime("%Y-%m-%d")
+                if decision.ends_at
+                else ""
+            )
+            what = {
+                DecisionKind.ACCOUNT_WARNING: _("This is a warning about your account."),
+                DecisionKind.ACCOUNT_SUSPENSION: _("Your account is suspended until %(day)s.")
+                % {"day": until},
+                DecisionKind.ACCOUNT_BAN: _("Your account is closed permanently."),
+            }[DecisionKind(decision.kind)]
+            why = (
+                _("It broke the law: %(rule)s.")
+                if decision.ground == Ground.LAW
+                else _("It broke our rules: %(rule)s.")
+            ) % {"rule": decision.clause}
+            texts[lang] = {
+                "message": f"{what} {why}",
+                "appeal": str(
+                    _(
+                        "If you think this is wrong, you can ask us to look again. "
+                        "Reply to this message within 30 days and say why."
+                    )
+                ),
+            }
+    event_enqueue(
+        organisation_id=case.organisation_id,
+        event_type="account.notice",
+        data={
+            "account_id": decision.account_id,
+            "decision_id": decision.pk,
+            "kind": decision.kind,
+            "ends_at": decision.ends_at.isoformat() if decision.ends_at else None,
+            "statement_puid": f"karpear-{case.organisation.slug}-decision-{decision.pk}",
+            "text": texts,
+        },
+        subject_type="decision",
+        subject_id=decision.pk,
     )
 
 

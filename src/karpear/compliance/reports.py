@@ -45,14 +45,19 @@ def report_context(assessment: Assessment, *, pdf: bool = False) -> dict[str, An
     }
 
 
+def pdf_from_html(html: str) -> bytes:
+    """A self-contained HTML page as PDF; any URL in it is refused, never fetched."""
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    pdf: bytes = HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
+    return pdf
+
+
 def report_pdf(
     assessment: Assessment, *, request: HttpRequest | None = None, actor: Any = None
 ) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]
-
     html = render_to_string("compliance/report.html", report_context(assessment, pdf=True))
-    document = HTML(string=html, base_url=None, url_fetcher=_no_fetch)
-    pdf: bytes = document.write_pdf()
+    pdf = pdf_from_html(html)
     audit_record(
         action="compliance_report_pdf",
         organisation=assessment.organisation,

@@ -7,6 +7,7 @@ from karpear.desk import (
     compliance_views,
     evidence_views,
     notice_views,
+    transparency_views,
     views,
 )
 
@@ -59,6 +60,12 @@ urlpatterns = [
         name="appeal_decide",
     ),
     path("webhooks/retry/", notice_views.webhook_retry, name="webhook_retry"),
+    path("transparency/", transparency_views.transparency, name="transparency"),
+    path(
+        "transparency/statements.json",
+        transparency_views.statements_export,
+        name="transparency_statements",
+    ),
     path("compliance/", compliance_views.home, name="compliance"),
     path("compliance/start/", compliance_views.start, name="compliance_start"),
     path("compliance/products/", compliance_views.product_add, name="compliance_product"),

@@ -36,6 +36,7 @@ EVENT_TYPES = frozenset(
         "account.warn",
         "account.suspend",
         "account.ban",
+        "account.notice",  # plain-language notice for the account holder (issue #9)
     }
 )
 

@@ -35,7 +35,7 @@ def timing(stat: dict[str, Any], threshold: int) -> dict[str, Any]:
     """A median and 90th percentile, or nothing when they rest on too few cases."""
     n = int(stat.get("n", 0))
     if n == 0:
-        return {"n": 0, "median_hours": None, "p90_hours": None}
+        return {"n": 0, "p50": None, "p90": None}
     if n < threshold:
-        return {"n": f"<{threshold}", "median_hours": None, "p90_hours": None}
+        return {"n": f"<{threshold}", "p50": None, "p90": None}
     return stat
