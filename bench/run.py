@@ -7,9 +7,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import blocklist, desk_queue, evidence, intake, notices
+from bench import blocklist, desk_queue, evidence, intake, notices, transparency
 
-BENCHES = [intake.main, notices.main, evidence.main, desk_queue.main, blocklist.main]
+BENCHES = [
+    intake.main,
+    notices.main,
+    evidence.main,
+    desk_queue.main,
+    blocklist.main,
+    transparency.main,
+]
 
 if __name__ == "__main__":
     for bench in BENCHES:
