@@ -15,6 +15,7 @@ from karpear.apikeys.api import router as keys_router
 from karpear.blocklist.api import router as blocklist_router
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.evidence.api import router as evidence_router
+from karpear.hashes.api import router as hashes_router
 from karpear.notices.api import router as notices_router
 from karpear.orgs.services import NoOrganisation
 from karpear.reports.api import router as reports_router
@@ -32,6 +33,7 @@ api.add_router("/", keys_router)
 api.add_router("/", notices_router)
 api.add_router("/", evidence_router)
 api.add_router("/", blocklist_router)
+api.add_router("/", hashes_router)
 
 
 def _error(

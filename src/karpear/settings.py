@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "karpear.blocklist",
     "karpear.compliance",
     "karpear.transparency",
+    "karpear.hashes",
 ]
 
 MIDDLEWARE = [
@@ -376,6 +377,11 @@ KARPEAR_FRAMEWORK_DIR = os.environ.get("KARPEAR_FRAMEWORK_DIR", "")
 
 # Transparency reports (issue #9): counts from 1 to N-1 are published as "fewer than N".
 KARPEAR_SMALL_NUMBER = env_int("KARPEAR_SMALL_NUMBER", 10)
+
+# Hash checks (issue #6): an uploaded image may be up to 20 MB.
+KARPEAR_LARGE_BODY_LIMITS["/api/v1/hashes/"] = 21 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # uploads are hashed in memory only
 # Tell account holders about decisions on their accounts (account.notice webhook), except
 # while content confirmed as CSAM is under investigation (guidelines 2.6: preserve, refer).
 KARPEAR_NOTIFY_ACCOUNT_HOLDERS = env_bool("KARPEAR_NOTIFY_ACCOUNT_HOLDERS", True)

@@ -63,7 +63,7 @@ def test_an_item_shows_its_live_figure(compliance: Person) -> None:
     page = client.get(f"/en/desk/compliance/{assessment.pk}/items/COP-24/")
     assert b"People on the personnel register" in page.content
     hashes = client.get(f"/en/desk/compliance/{assessment.pk}/items/COP-27/")
-    assert b"this capability is not built" in hashes.content
+    assert b"Not set up in Karpear" in hashes.content
 
 
 def test_evidence_files_are_checked_and_kept(compliance: Person) -> None:

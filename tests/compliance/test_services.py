@@ -46,7 +46,7 @@ def test_a_new_checklist_is_prefilled_from_live_records(compliance: Person) -> N
         assert (answers[ref].live or {})["status"] == "proven"
     # No takedown procedure adopted yet: the records say no, and say why.
     assert answers["COP-29"].value == "no"
-    # Hash matching is not built: no figure is invented, the officer answers.
+    # No hash bank set up: no figure is invented, the officer answers.
     assert "COP-27" not in answers
     # The officer's own items stay open.
     assert "COP-3" not in answers

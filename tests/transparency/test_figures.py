@@ -49,7 +49,7 @@ def test_an_empty_year(acme: Organisation) -> None:
     assert figures["reports"]["total"] == 0
     assert figures["response_times"]["all"] == {}
     assert figures["notices"]["hours_to_acknowledge"] == {"n": 0}
-    assert figures["hash_matches"] == {"status": "not_built"}
+    assert figures["hash_matches"] == {"status": "not_configured"}
     assert figures["self_assessment"] is None
 
 

@@ -27,6 +27,7 @@ from karpear.compliance.models import (
 )
 from karpear.evidence.register import register_statistics
 from karpear.evidence.services import evidence_counts
+from karpear.hashes.selectors import bank_summary
 from karpear.notices.selectors import issuer_counts
 from karpear.orgs.models import HelpContact, Organisation
 from karpear.orgs.services import help_contacts
@@ -45,6 +46,8 @@ STATUS_LABELS = {
 
 FIGURE_LABELS: dict[str, Any] = {
     "products": _("Products and services listed"),
+    "banks": _("Hash banks in use"),
+    "hashes": _("Hashes that can match"),
     "products_with_cria": _("Products with a CRIA signed in the last two years"),
     "signed_on": _("Last signed off on"),
     "gaps": _("Items answered Partially or No"),
@@ -257,7 +260,16 @@ def case_records(org: Organisation, now: datetime) -> Live:
 
 
 def hash_matching(org: Organisation, now: datetime) -> Live:
-    return Live("hash_matching", "not_built", None)
+    banks = bank_summary(org)
+    hashes = sum(b["enabled"] for b in banks)
+    if not hashes:
+        return Live("hash_matching", "not_configured", None, {"banks": len(banks)}, "")
+    return Live(
+        "hash_matching",
+        "proven",
+        "yes",
+        {"banks": ", ".join(f"{b['name']} ({b['source']})" for b in banks), "hashes": hashes},
+    )
 
 
 def transparency_report(org: Organisation, now: datetime) -> Live:

@@ -17,6 +17,7 @@ from karpear.blocklist.services import list_changes
 from karpear.cases.selectors import period_cases, response_times
 from karpear.compliance.services import latest_signed_summary
 from karpear.evidence.services import evidence_period_counts
+from karpear.hashes.selectors import bank_summary, period_matches
 from karpear.notices.selectors import period_notices
 from karpear.orgs.models import Organisation
 from karpear.reports.selectors import period_reports
@@ -41,8 +42,9 @@ def compute(organisation: Organisation, start: date, end: date) -> dict[str, Any
         },
         "reports": period_reports(organisation, since, until),
         "notices": period_notices(organisation, since, until),
-        # Proactive detection (hash matching) is not built yet: said plainly, not zero.
-        "hash_matches": {"status": "not_built"},
+        "hash_matches": period_matches(organisation, since, until)
+        if bank_summary(organisation)
+        else {"status": "not_configured"},
         **period_cases(organisation, since, until),
         "response_times": {
             dim: response_times(organisation, since, until, dim)

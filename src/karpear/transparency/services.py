@@ -194,7 +194,7 @@ def public_figures(figures: dict[str, Any], threshold: int) -> dict[str, Any]:
             ),
             "hours_to_act": suppression.timing(_median_only(notices["hours_to_act"]), threshold),
         },
-        "hash_matches": figures["hash_matches"],
+        "hash_matches": _hash_matches(figures["hash_matches"], threshold),
         "cases_opened": {
             "total": suppression.hide(figures["cases_opened"]["total"], threshold),
             "by_source": b(
@@ -209,6 +209,16 @@ def public_figures(figures: dict[str, Any], threshold: int) -> dict[str, Any]:
         "blocklist": figures["blocklist"],  # addresses, not people: not suppressed
         "evidence": b(figures["evidence"], threshold),
         "self_assessment": figures["self_assessment"],
+    }
+
+
+def _hash_matches(matches: dict[str, Any], threshold: int) -> dict[str, Any]:
+    if "total" not in matches:
+        return matches  # hash matching not set up: said plainly, never shown as 0
+    return {
+        "total": suppression.hide(matches["total"], threshold),
+        "by_bank": suppression.breakdown(matches["by_bank"], threshold, matches["total"]),
+        "rejected": suppression.hide(matches["rejected"], threshold),
     }
 
 
@@ -273,6 +283,8 @@ CSV_MAP: list[tuple[str, str, str]] = [
         "Median time to take action, by type of content (hours)",
     ),
     ("hash_matches.status", "automated_means", "Use of automated means for detection"),
+    ("hash_matches.total", "automated_means", "Number of items detected by automated means"),
+    ("hash_matches.by_bank.*", "automated_means", "Automated detections, by hash bank"),
     (
         "response_times.*.*.*.*",
         "karpear",

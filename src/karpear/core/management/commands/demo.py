@@ -87,6 +87,7 @@ class Command(BaseCommand):
         _link_reference_platform(org)
         _demo_blocklist(org)
         _demo_products(org)
+        _demo_hash_bank(org)
         self._print_staff(create=True)
         _demo_history(org)
         self.stdout.write(
@@ -276,6 +277,25 @@ def _demo_history(org: Organisation) -> None:
         }
         end = date(year, 12, 31) if year < today.year else today
         report_publish(member=officer, start=date(year, 1, 1), end=end, narrative=narrative)
+
+
+def _demo_hash_bank(org: Organisation) -> None:
+    """A bank holding the hashes of one benign reference image (Meta's PDQ test data), so an
+    upload of a blurred or resized copy of it matches and is isolated (issue #6)."""
+    from pathlib import Path
+
+    from karpear.hashes.services import bank_create, hashes_import
+
+    bank = bank_create(
+        organisation=org,
+        name="demo-hotline",
+        source="hotline",
+        agreement="Demo only: benign reference image from Meta's PDQ test data",
+        policy="act",
+    )
+    csv_file = Path(__file__).resolve().parents[5] / "examples" / "hashes" / "demo-bank.csv"
+    if csv_file.exists():
+        hashes_import(bank=bank, text=csv_file.read_text(encoding="utf-8"))
 
 
 def _demo_products(org: Organisation) -> None:

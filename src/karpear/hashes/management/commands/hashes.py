@@ -1,0 +1,87 @@
+"""`karpear hashes ...`: banks and imports (issue #6, items 3 and 5).
+
+karpear hashes bank add NAME --source iwf --agreement REF [--policy act|review|record]
+karpear hashes bank list
+karpear hashes import FILE --bank NAME     CSV/TSV: hash_type, hash, source_id, classification
+karpear hashes image FILE                  print an image's PDQ (with quality), MD5, SHA-256
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from karpear.core.errors import ApplicationError
+from karpear.hashes import services
+from karpear.hashes.hashing import image_hashes
+from karpear.hashes.models import Bank, BankPolicy, BankSource
+from karpear.orgs.services import organisation_for_command
+
+
+class Command(BaseCommand):
+    help = "Hash banks: create, list, import hashes, hash an image."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", help="organisation slug (default: the default one)")
+        sub = parser.add_subparsers(dest="action", required=True)
+        bank = sub.add_parser("bank")
+        bank_sub = bank.add_subparsers(dest="bank_action", required=True)
+        add = bank_sub.add_parser("add")
+        add.add_argument("name")
+        add.add_argument("--source", required=True, choices=BankSource.values)
+        add.add_argument("--agreement", required=True)
+        add.add_argument("--policy", default=BankPolicy.REVIEW, choices=BankPolicy.values)
+        add.add_argument("--pdq-threshold", type=int, default=31)
+        bank_sub.add_parser("list")
+        imp = sub.add_parser("import")
+        imp.add_argument("file")
+        imp.add_argument("--bank", required=True)
+        image = sub.add_parser("image")
+        image.add_argument("file")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self._handle(options)
+        except ApplicationError as exc:
+            raise CommandError(str(exc.message)) from exc
+
+    def _handle(self, options: dict[str, Any]) -> None:
+        if options["action"] == "image":
+            hashed = image_hashes(Path(options["file"]).read_bytes())
+            low = "" if hashed.matchable else "  (quality below 50: not matched)"
+            self.stdout.write(f"pdq {hashed.pdq} quality {hashed.quality}{low}")
+            self.stdout.write(f"md5 {hashed.md5}\nsha256 {hashed.sha256}")
+            return
+        org = organisation_for_command(options.get("org"))
+        if options["action"] == "bank":
+            if options["bank_action"] == "add":
+                bank = services.bank_create(
+                    organisation=org,
+                    name=options["name"],
+                    source=options["source"],
+                    agreement=options["agreement"],
+                    policy=options["policy"],
+                    pdq_threshold=options["pdq_threshold"],
+                )
+                self.stdout.write(f"bank {bank.name} ({bank.get_policy_display()})")
+            else:
+                for bank in Bank.objects.filter(organisation=org).order_by("name"):
+                    self.stdout.write(
+                        f"{bank.name:<20} {bank.source:<9} {bank.policy:<7} "
+                        f"t={bank.pdq_threshold} {bank.hashes.count():>9} hashes  {bank.agreement}"
+                    )
+            return
+        bank = services.get_bank(org, options["bank"])
+        try:
+            text = Path(options["file"]).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CommandError("The file is not UTF-8 text.") from exc
+        result = services.hashes_import(bank=bank, text=text)
+        for number, problem in result.bad_lines[:50]:
+            self.stderr.write(f"line {number}: {problem}")
+        self.stdout.write(
+            f"added {result.added}, already present {result.duplicates}, "
+            f"bad lines {len(result.bad_lines)}"
+        )

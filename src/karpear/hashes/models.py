@@ -1,0 +1,104 @@
+"""Hash banks with provenance, their hashes, and every match (issue #6, items 3, 4 and 11)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class BankSource(models.TextChoices):
+    NCMEC = "ncmec", "NCMEC"
+    IWF = "iwf", "IWF"
+    ICSE = "icse", _("INTERPOL ICSE (through the MPTC)")
+    STOPNCII = "stopncii", "StopNCII"
+    HOTLINE = "hotline", _("National hotline")
+    OWN = "own", _("This company's confirmed cases")
+
+
+class BankPolicy(models.TextChoices):
+    ACT = "act", _("Act at once: isolate, open a case at the top of the queue, preserve")
+    REVIEW = "review", _("Queue for review")
+    RECORD = "record", _("Record only")
+
+
+class HashType(models.TextChoices):
+    PDQ = "pdq", "PDQ"
+    MD5 = "md5", "MD5"
+    SHA256 = "sha256", "SHA-256"
+
+
+HEX_LENGTH = {HashType.PDQ: 64, HashType.MD5: 32, HashType.SHA256: 64}
+
+
+class Bank(models.Model):
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.SlugField(max_length=64)
+    source = models.CharField(max_length=16, choices=BankSource.choices)
+    agreement = models.CharField(max_length=300)  # licence or agreement reference
+    policy = models.CharField(max_length=8, choices=BankPolicy.choices, default=BankPolicy.REVIEW)
+    pdq_threshold = models.PositiveSmallIntegerField(default=31)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="one_bank_name"),
+            models.CheckConstraint(
+                condition=Q(pdq_threshold__lte=64), name="pdq_threshold_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BankHash(models.Model):
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="hashes")
+    kind = models.CharField(max_length=8, choices=HashType.choices)
+    value = models.CharField(max_length=64)  # lower-case hex
+    source_id = models.CharField(max_length=200, blank=True)
+    classification = models.CharField(max_length=16, blank=True)  # e.g. A1, A2, B1, B2
+    added_at = models.DateTimeField()
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    false_positives = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "kind", "value"], name="one_hash_per_bank"),
+            models.CheckConstraint(
+                condition=Q(disabled_at__isnull=True) | ~Q(disabled_reason=""),
+                name="disabled_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value[:12]}"
+
+
+class MatchStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the lead")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected: false positive")
+
+
+class Match(models.Model):
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    bank_hash = models.ForeignKey(BankHash, on_delete=models.PROTECT, related_name="matches")
+    content_id = models.CharField(max_length=200)
+    distance = models.PositiveSmallIntegerField()
+    action = models.CharField(max_length=8, choices=BankPolicy.choices)
+    case_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=MatchStatus.choices, default=MatchStatus.PENDING
+    )
+    matched_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"match {self.content_id} ~ {self.bank_hash_id}"

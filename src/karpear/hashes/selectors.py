@@ -1,0 +1,38 @@
+"""Reads of the hash banks for the compliance workspace (item 27) and the transparency report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+
+from karpear.hashes.models import Bank, Match, MatchStatus
+from karpear.orgs.models import Organisation
+
+
+def bank_summary(organisation: Organisation) -> list[dict[str, Any]]:
+    """Active banks with their source, policy and number of enabled hashes."""
+    return list(
+        Bank.objects.filter(organisation=organisation, active=True)
+        .annotate(enabled=Count("hashes", filter=Q(hashes__disabled_at=None)))
+        .order_by("name")
+        .values("name", "source", "policy", "enabled")
+    )
+
+
+def period_matches(organisation: Organisation, since: datetime, until: datetime) -> dict[str, Any]:
+    """Matches in [since, until) per bank, and how many the desk rejected."""
+    matches = Match.objects.filter(
+        organisation=organisation, matched_at__gte=since, matched_at__lt=until
+    )
+    per_bank = dict(
+        matches.values_list("bank_hash__bank__name")
+        .annotate(n=Count("id"))
+        .values_list("bank_hash__bank__name", "n")
+    )
+    return {
+        "total": sum(per_bank.values()),
+        "by_bank": per_bank,
+        "rejected": matches.filter(status=MatchStatus.REJECTED).count(),
+    }
