@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import blocklist, desk_queue, evidence, intake, notices, transparency
+from bench import blocklist, desk_queue, evidence, hashes, intake, notices, transparency
 
 BENCHES = [
     intake.main,
@@ -16,6 +16,7 @@ BENCHES = [
     desk_queue.main,
     blocklist.main,
     transparency.main,
+    hashes.main,
 ]
 
 if __name__ == "__main__":
