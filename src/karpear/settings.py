@@ -378,7 +378,11 @@ KARPEAR_FRAMEWORK_DIR = os.environ.get("KARPEAR_FRAMEWORK_DIR", "")
 # Transparency reports (issue #9): counts from 1 to N-1 are published as "fewer than N".
 KARPEAR_SMALL_NUMBER = env_int("KARPEAR_SMALL_NUMBER", 10)
 
-# Hash checks (issue #6): an uploaded image may be up to 20 MB.
+# Hash checks (issue #6): a hash matching more than FLOOD_MAX distinct items within
+# FLOOD_MINUTES is quarantined: it stops triggering automatic action until the lead releases it.
+KARPEAR_HASH_FLOOD_MAX = env_int("KARPEAR_HASH_FLOOD_MAX", 20)
+KARPEAR_HASH_FLOOD_MINUTES = env_int("KARPEAR_HASH_FLOOD_MINUTES", 60)
+# An uploaded image may be up to 20 MB.
 KARPEAR_LARGE_BODY_LIMITS["/api/v1/hashes/"] = 21 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # uploads are hashed in memory only

@@ -43,6 +43,9 @@ MATRIX = [
     ("GET", "/en/desk/blocklist/", {L, D}),
     ("GET", "/en/desk/blocklist/?url=http://a.example/", {L, D}),
     ("POST", "/en/desk/blocklist/appeals/{appeal}/", {L, D}),
+    ("GET", "/en/desk/hashes/", {L, D}),
+    ("POST", "/en/desk/hashes/release/", {L}),
+    ("POST", "/en/desk/hashes/matches/{match}/", {L}),
     ("GET", "/en/desk/transparency/", {C, L, D}),
     ("POST", "/en/desk/transparency/", {C}),
     ("GET", "/en/desk/transparency/statements.json", {C, L}),
@@ -125,6 +128,7 @@ def test_every_role_gets_what_it_is_allowed(
         assessment=assessment.pk,
         ref="SBD-1.2",
         file=attached.pk,
+        match=0,
     )
     anonymous = getattr(Client(), method.lower())(url)
     assert anonymous.status_code == 302 and "/desk/login/" in anonymous["Location"]
@@ -148,6 +152,7 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{assessment}": "<int:assessment_id>",
         "{ref}": "<str:ref>",
         "{file}": "<int:file_id>",
+        "{match}": "<int:match_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

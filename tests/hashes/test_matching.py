@@ -20,6 +20,7 @@ from karpear.hashes import services
 from karpear.hashes.index import PdqIndex, forget
 from karpear.hashes.models import Match
 from karpear.orgs.models import Organisation
+from tests.cast import sign_in
 from tests.conftest import Client
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +207,37 @@ def test_disabled_hashes_never_match(acme: Organisation) -> None:
         services.hash_disable(bank_hash=row, reason=" ")
     services.hash_disable(bank_hash=row, reason="false positive: a logo")
     assert services.find(acme, [("pdq", value)]) == []
+
+
+def test_a_flooding_hash_is_quarantined_and_stops_acting(
+    acme: Organisation, settings: object, lead: object
+) -> None:
+    settings.KARPEAR_HASH_FLOOD_MAX = 3  # type: ignore[attr-defined]
+    bank = services.bank_create(
+        organisation=acme, name="act", source="iwf", agreement="x", policy="act"
+    )
+    md5 = "f" * 32
+    services.hashes_import(bank=bank, text=f"md5,{md5},1,\n")
+    actions = [
+        services.check(organisation=acme, content_id=f"item-{i}", hashes=[("md5", md5)])["action"]
+        for i in range(5)
+    ]
+    assert actions == ["act", "act", "act", "review", "review"]
+    row = bank.hashes.get()
+    assert row.quarantined_at is not None
+    client = sign_in(lead)  # type: ignore[arg-type]
+    page = client.get("/en/desk/hashes/")
+    assert b"Quarantined hashes" in page.content
+    client.post("/en/desk/hashes/release/", {"hash": str(row.pk)})
+    row.refresh_from_db()
+    assert row.quarantined_at is None
+    # The lead rejects a match: it counts against the hash.
+    match = Match.objects.filter(content_id="item-0").get()
+    client.post(f"/en/desk/hashes/matches/{match.pk}/", {"decision": "reject"})
+    match.refresh_from_db()
+    row.refresh_from_db()
+    assert match.status == "rejected" and row.false_positives == 1
+    again = client.post(f"/en/desk/hashes/matches/{match.pk}/", {"decision": "confirm"})
+    assert again.status_code == 302
+    match.refresh_from_db()
+    assert match.status == "rejected"  # decided once

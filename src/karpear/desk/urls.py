@@ -6,6 +6,7 @@ from karpear.desk import (
     blocklist_views,
     compliance_views,
     evidence_views,
+    hash_views,
     notice_views,
     transparency_views,
     views,
@@ -60,6 +61,9 @@ urlpatterns = [
         name="appeal_decide",
     ),
     path("webhooks/retry/", notice_views.webhook_retry, name="webhook_retry"),
+    path("hashes/", hash_views.matches, name="hashes"),
+    path("hashes/release/", hash_views.release, name="hash_release"),
+    path("hashes/matches/<int:match_id>/", hash_views.match_decide, name="hash_match_decide"),
     path("transparency/", transparency_views.transparency, name="transparency"),
     path(
         "transparency/statements.json",

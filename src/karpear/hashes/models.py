@@ -65,6 +65,9 @@ class BankHash(models.Model):
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     false_positives = models.PositiveIntegerField(default=0)
+    # Flood control (item 10): set when the hash matched too many distinct items too fast; it
+    # still matches, but only queues for review until the lead releases it.
+    quarantined_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

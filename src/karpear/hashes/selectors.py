@@ -36,3 +36,21 @@ def period_matches(organisation: Organisation, since: datetime, until: datetime)
         "by_bank": per_bank,
         "rejected": matches.filter(status=MatchStatus.REJECTED).count(),
     }
+
+
+def recent_matches(organisation: Organisation, limit: int = 100) -> list[Match]:
+    return list(
+        Match.objects.filter(organisation=organisation)
+        .select_related("bank_hash__bank")
+        .order_by("-matched_at", "-id")[:limit]
+    )
+
+
+def quarantined(organisation: Organisation) -> list[Any]:
+    from karpear.hashes.models import BankHash
+
+    return list(
+        BankHash.objects.filter(bank__organisation=organisation, quarantined_at__isnull=False)
+        .select_related("bank")
+        .order_by("-quarantined_at")[:100]
+    )

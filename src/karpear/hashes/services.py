@@ -221,13 +221,19 @@ def check(
         raise ApplicationError(_("Send between 1 and 100 hashes."))
     hashes = [check_hash(k, v) for k, v in hashes]
     found = find(organisation, hashes)
+    now = timezone.now()
+    flooding = _flood_control(found, content_id, now)
     action = max(
-        (f.bank_hash.bank.policy for f in found),
+        (
+            BankPolicy.REVIEW
+            if f.bank_hash.quarantined_at or f.bank_hash.pk in flooding
+            else f.bank_hash.bank.policy
+            for f in found
+        ),
         key=lambda policy: POLICY_RANK[BankPolicy(policy)],
         default=None,
     )
     case_id = None
-    now = timezone.now()
     if action in (BankPolicy.ACT, BankPolicy.REVIEW):
         case = case_open_for_content(
             organisation=organisation,
@@ -240,7 +246,13 @@ def check(
         )
         case_id = case.pk
         if action == BankPolicy.ACT:
-            strictest = next(f for f in found if f.bank_hash.bank.policy == BankPolicy.ACT)
+            strictest = next(
+                f
+                for f in found
+                if f.bank_hash.bank.policy == BankPolicy.ACT
+                and not f.bank_hash.quarantined_at
+                and f.bank_hash.pk not in flooding
+            )
             case_takedown_by_notice(
                 case=case,
                 legal_basis=f"Hash match: bank {strictest.bank_hash.bank.name} "
@@ -280,6 +292,81 @@ def check(
             for f in found
         ],
     }
+
+
+def _flood_control(found: list[Found], content_id: str, now: Any) -> set[int]:
+    """Quarantine hashes that matched more distinct items than allowed in the window."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    since = now - timedelta(minutes=settings.KARPEAR_HASH_FLOOD_MINUTES)
+    flooding: set[int] = set()
+    for f in found:
+        recent = (
+            Match.objects.filter(bank_hash=f.bank_hash, matched_at__gte=since)
+            .exclude(content_id=content_id)
+            .values("content_id")
+            .distinct()
+            .count()
+        )
+        if recent + 1 > settings.KARPEAR_HASH_FLOOD_MAX:
+            flooding.add(f.bank_hash.pk)
+            if f.bank_hash.quarantined_at is None:
+                BankHash.objects.filter(pk=f.bank_hash.pk).update(quarantined_at=now)
+                audit_record(
+                    action="hash_quarantined",
+                    organisation=f.bank_hash.bank.organisation,
+                    actor_label="flood control",
+                    object_type="bank_hash",
+                    object_id=f.bank_hash.pk,
+                    detail={"distinct_items": recent + 1},
+                )
+    return flooding
+
+
+@transaction.atomic
+def match_decide(*, match_id: int, organisation: Organisation, confirm: bool, actor: Any) -> Match:
+    """The lead confirms a match or rejects it as a false positive (counted on the hash)."""
+    from django.db.models import F
+
+    from karpear.hashes.models import MatchStatus
+
+    match = Match.objects.select_for_update().filter(organisation=organisation, pk=match_id).first()
+    if match is None:
+        raise NotFound(_("There is no such match."))
+    if match.status != MatchStatus.PENDING:
+        raise ApplicationError(_("This match was already decided."), status=409)
+    match.status = MatchStatus.CONFIRMED if confirm else MatchStatus.REJECTED
+    match.save(update_fields=["status"])
+    if not confirm:
+        BankHash.objects.filter(pk=match.bank_hash_id).update(
+            false_positives=F("false_positives") + 1
+        )
+    audit_record(
+        action="hash_match_decided",
+        organisation=organisation,
+        actor=actor,
+        object_type="match",
+        object_id=match.pk,
+        detail={"status": match.status},
+    )
+    return match
+
+
+def quarantine_release(*, bank_hash_id: int, organisation: Organisation, actor: Any) -> None:
+    updated = BankHash.objects.filter(
+        pk=bank_hash_id, bank__organisation=organisation, quarantined_at__isnull=False
+    ).update(quarantined_at=None)
+    if not updated:
+        raise NotFound(_("There is no such quarantined hash."))
+    audit_record(
+        action="hash_released",
+        organisation=organisation,
+        actor=actor,
+        object_type="bank_hash",
+        object_id=bank_hash_id,
+    )
 
 
 def check_upload(*, organisation: Organisation, content_id: str, data: bytes) -> dict[str, Any]:
