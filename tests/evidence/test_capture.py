@@ -24,7 +24,11 @@ from tests.evidence.conftest import benign_png
 
 
 def _upload(
-    client: Client, token: str, case_id: int, content: bytes, metadata: str = '{"owner": "u2"}'
+    client: Client,
+    token: str,
+    case_id: int,
+    content: bytes,
+    metadata: str = '{"owner": "owner-account-7731"}',
 ) -> Any:
     return client.post(
         "/api/v1/evidence",
@@ -55,8 +59,9 @@ def test_an_upload_is_stored_encrypted_with_its_hashes(
     raw = (Path(settings.DATA_DIR) / "vault" / item.object_key).read_bytes()
     assert b"PNG" not in raw and b"IHDR" not in raw and png not in raw
     assert item.content_type == "image/png"
-    assert json.loads(decrypt_text(item.metadata_encrypted)) == {"owner": "u2"}
-    assert "u2" not in item.metadata_encrypted
+    assert json.loads(decrypt_text(item.metadata_encrypted)) == {"owner": "owner-account-7731"}
+    # A marker long enough that random ciphertext cannot contain it by chance ("u2" once did).
+    assert "owner-account-7731" not in item.metadata_encrypted
     assert list(CustodyEntry.objects.values_list("action", flat=True)) == ["capture"]
     assert (item.retention_until - item.captured_at).days == 180
 

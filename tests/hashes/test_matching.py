@@ -6,6 +6,7 @@ import io
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -241,3 +242,39 @@ def test_a_flooding_hash_is_quarantined_and_stops_acting(
     assert again.status_code == 302
     match.refresh_from_db()
     assert match.status == "rejected"  # decided once
+
+
+def test_evidence_of_content_removed_under_the_law_feeds_the_own_bank(
+    acme: Organisation, django_capture_on_commit_callbacks: Any
+) -> None:
+    from karpear.cases.models import Decision
+    from karpear.evidence.services import evidence_capture
+    from tests.cast import make_case
+    from tests.evidence.conftest import benign_png
+
+    case = make_case(acme)
+    data = benign_png(4)
+    evidence_capture(
+        organisation=acme,
+        case_id=case.pk,
+        content=data,
+        content_type="image/png",
+        metadata={},
+        source="staff",
+        actor="t",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        Decision.objects.create(
+            case=case,
+            organisation=acme,
+            kind="content_remove",
+            ground="law",
+            clause="c",
+            decided_at=case.opened_at,
+        )
+    own = services.get_bank(acme, "own-confirmed")
+    assert own.source == "own" and own.hashes.count() == 2
+    import hashlib
+
+    found = services.find(acme, [("sha256", hashlib.sha256(data).hexdigest())])
+    assert found and found[0].bank_hash.source_id == f"case-{case.pk}"

@@ -492,3 +492,8 @@ def evidence_period_counts(
         ).count(),
         "destroyed": items.filter(destroyed_at__gte=since, destroyed_at__lt=until).count(),
     }
+
+
+def evidence_fingerprints(case_id: int) -> list[tuple[str, str]]:
+    """(MD5, SHA-256) of a case's evidence items, fixed at capture: hashes only, never content."""
+    return list(EvidenceItem.objects.filter(case_id=case_id).values_list("md5", "sha256"))
