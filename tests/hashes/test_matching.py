@@ -278,3 +278,23 @@ def test_evidence_of_content_removed_under_the_law_feeds_the_own_bank(
 
     found = services.find(acme, [("sha256", hashlib.sha256(data).hexdigest())])
     assert found and found[0].bank_hash.source_id == f"case-{case.pk}"
+
+
+def test_export_round_trips_through_import(acme: Organisation, bayon: Organisation) -> None:
+    import io as _io
+
+    from django.core.management import call_command
+
+    bank = services.bank_create(organisation=acme, name="own", source="own", agreement="x")
+    text = "pdq," + "1" * 64 + ",case-1,A1\nmd5," + "2" * 32 + ",case-2,\n"
+    services.hashes_import(bank=bank, text=text)
+    services.hash_disable(bank_hash=bank.hashes.get(kind="md5"), reason="false positive")
+    out = _io.StringIO()
+    call_command("hashes", "export", "--bank", "own", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines == ["hash_type,hash,source_id,classification", "pdq," + "1" * 64 + ",case-1,A1"]
+    theirs = services.bank_create(
+        organisation=bayon, name="from-acme", source="hotline", agreement="y"
+    )
+    result = services.hashes_import(bank=theirs, text=out.getvalue())
+    assert result.added == 1 and not result.bad_lines

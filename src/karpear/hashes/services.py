@@ -151,6 +151,27 @@ def hashes_import(*, bank: Bank, text: str, actor_label: str = "cli") -> ImportR
     return ImportResult(added=len(new), duplicates=len(rows) - len(new), bad_lines=bad)
 
 
+def bank_export(bank: Bank, *, actor_label: str = "cli") -> str:
+    """Enabled hashes as CSV in the import format: hashes, source IDs, classification only."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["hash_type", "hash", "source_id", "classification"])
+    rows = bank.hashes.filter(disabled_at=None).order_by("kind", "value")
+    for kind, value, source_id, classification in rows.values_list(
+        "kind", "value", "source_id", "classification"
+    ).iterator(chunk_size=5000):
+        writer.writerow([kind, value, source_id, classification])
+    audit_record(
+        action="hash_export",
+        organisation=bank.organisation,
+        actor_label=actor_label,
+        object_type="bank",
+        object_id=bank.pk,
+        detail={"hashes": rows.count()},
+    )
+    return out.getvalue()
+
+
 def hash_disable(*, bank_hash: BankHash, reason: str, actor_label: str = "cli") -> None:
     if not reason.strip():
         raise ApplicationError(_("Say why this hash is disabled."))

@@ -4,6 +4,8 @@ karpear hashes bank add NAME --source iwf --agreement REF [--policy act|review|r
 karpear hashes bank list
 karpear hashes import FILE --bank NAME     CSV/TSV: hash_type, hash, source_id, classification
 karpear hashes image FILE                  print an image's PDQ (with quality), MD5, SHA-256
+karpear hashes export --bank NAME          enabled hashes as CSV (hashes and classification
+                                           only, never content) for the hotline or the MPTC
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class Command(BaseCommand):
         imp.add_argument("--bank", required=True)
         image = sub.add_parser("image")
         image.add_argument("file")
+        export = sub.add_parser("export")
+        export.add_argument("--bank", required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -74,6 +78,9 @@ class Command(BaseCommand):
                     )
             return
         bank = services.get_bank(org, options["bank"])
+        if options["action"] == "export":
+            self.stdout.write(services.bank_export(bank), ending="")
+            return
         try:
             text = Path(options["file"]).read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
