@@ -298,3 +298,26 @@ def test_export_round_trips_through_import(acme: Organisation, bayon: Organisati
     )
     result = services.hashes_import(bank=theirs, text=out.getvalue())
     assert result.added == 1 and not result.bad_lines
+
+
+def test_the_index_catches_up_in_batches_and_after_a_bank_is_switched_back_on(
+    acme: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from karpear.hashes import index as index_module
+
+    monkeypatch.setattr(index_module, "BATCH", 2)
+    bank = services.bank_create(organisation=acme, name="b", source="iwf", agreement="x")
+    values = [f"{n:064x}" for n in (1, 2**60, 2**120, 2**180, 2**240)]
+    services.find(acme, [("pdq", values[0])])  # an index exists before the import
+    services.hashes_import(bank=bank, text="".join(f"pdq,{v},{i},\n" for i, v in enumerate(values)))
+    for value in values:  # five new hashes, read two at a time: none is skipped
+        assert [f.distance for f in services.find(acme, [("pdq", value)])][:1] == [0]
+    # Hashes imported while their bank is switched off match once it is switched on again.
+    paused = services.bank_create(organisation=acme, name="paused", source="iwf", agreement="x")
+    type(paused).objects.filter(pk=paused.pk).update(active=False)
+    late = f"{2**255 + 2**7:064x}"
+    services.hashes_import(bank=paused, text=f"pdq,{late},late,\n")
+    services.hashes_import(bank=bank, text=f"pdq,{2**100 + 2**3:064x},newer,\n")
+    assert all(f.bank_hash.bank_id != paused.pk for f in services.find(acme, [("pdq", late)]))
+    type(paused).objects.filter(pk=paused.pk).update(active=True)
+    assert any(f.bank_hash.bank_id == paused.pk for f in services.find(acme, [("pdq", late)]))

@@ -68,39 +68,47 @@ _CACHE: dict[int, _Cached] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+BATCH = 200_000
+
+
 def index_for(organisation_id: int) -> PdqIndex:
-    """This organisation's index, brought up to date with the database (incrementally)."""
-    from django.db.models import Max
+    """This organisation's index, brought up to date with the database (incrementally).
+
+    Every PDQ hash of the organisation is indexed whatever its bank's state: `find()` checks
+    banks and hashes against the database, so a bank switched off and on again matches at once.
+    """
     from django.utils import timezone
 
     from karpear.hashes.models import BankHash, HashType
 
     with _CACHE_LOCK:
-        cached = _CACHE.setdefault(organisation_id, _Cached(PdqIndex()))
+        cached = _CACHE.get(organisation_id)
+        if cached is None:
+            cached = _CACHE[organisation_id] = _Cached(PdqIndex())
     with cached.lock:
-        live = BankHash.objects.filter(
-            bank__organisation_id=organisation_id, bank__active=True, kind=HashType.PDQ
-        )
-        fresh = list(
-            live.filter(pk__gt=cached.max_id, disabled_at=None)
-            .order_by("pk")
-            .values_list("pk", "value")[:1_000_000]
-        )
-        if fresh:
-            cached.index.add([pk for pk, _ in fresh], [v for _, v in fresh])
-        top = live.aggregate(m=Max("pk"))["m"] or 0
+        pdq = BankHash.objects.filter(bank__organisation_id=organisation_id, kind=HashType.PDQ)
+        checked_at = timezone.now()  # before reading, so nothing disabled meanwhile is missed
         if cached.disabled_seen is not None:
-            gone = list(
-                BankHash.objects.filter(
-                    bank__organisation_id=organisation_id,
-                    kind=HashType.PDQ,
-                    disabled_at__gte=cached.disabled_seen,
-                    pk__lte=cached.max_id,
-                ).values_list("pk", flat=True)
+            cached.index.remove(
+                list(
+                    pdq.filter(
+                        disabled_at__gte=cached.disabled_seen, pk__lte=cached.max_id
+                    ).values_list("pk", flat=True)
+                )
             )
-            cached.index.remove(gone)
-        cached.max_id = max(cached.max_id, top)
-        cached.disabled_seen = timezone.now()
+        while True:
+            fresh = list(
+                pdq.filter(pk__gt=cached.max_id, disabled_at=None)
+                .order_by("pk")
+                .values_list("pk", "value")[:BATCH]
+            )
+            if not fresh:
+                break
+            cached.index.add([pk for pk, _ in fresh], [v for _, v in fresh])
+            cached.max_id = fresh[-1][0]
+            if len(fresh) < BATCH:
+                break
+        cached.disabled_seen = checked_at
         return cached.index
 
 
