@@ -102,6 +102,10 @@ class Live:
     figures: dict[str, Any] = field(default_factory=dict)
     link: str = ""  # a desk URL name
 
+    @classmethod
+    def from_dict(cls, frozen: dict[str, Any]) -> Live:
+        return cls(frozen["provider"], frozen["status"], frozen["suggested"], frozen["figures"])
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "provider": self.provider,
@@ -150,12 +154,9 @@ def _latest_signed(org: Organisation, framework_id: str, now: datetime) -> Live:
     )
     if latest is None or latest.signed_at is None:
         return Live(f"{framework_id}_assessment", "missing", "no", {}, "desk:compliance")
-    gaps = sum(
-        1
-        for row in (latest.frozen or {}).get("answers", [])
-        if row.get("outcome") in ("partially", "no")
-    )
-    fresh = latest.signed_at >= now - timedelta(days=30 * latest.reassess_months)
+    outcomes = latest.frozen_outcomes()
+    gaps = outcomes["partially"] + outcomes["no"]
+    fresh = now < latest.signed_at + latest.reassess_period
     return Live(
         f"{framework_id}_assessment",
         "proven" if fresh else "partial",

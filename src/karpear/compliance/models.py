@@ -7,10 +7,14 @@ a draft until a named person signs it off; then it is frozen, and the next one s
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -102,6 +106,21 @@ class Assessment(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status == AssessmentStatus.SIGNED
+
+    @property
+    def reassess_period(self) -> timedelta:
+        return timedelta(days=30 * self.reassess_months)
+
+    @property
+    def reassess_by(self) -> date | None:
+        """The day the next assessment is due (section 3: every one to two years)."""
+        if self.signed_at is None:
+            return None
+        return timezone.localdate(self.signed_at) + self.reassess_period
+
+    def frozen_outcomes(self) -> Counter[str]:
+        """How many frozen answers are yes, partially, no, na (empty before sign-off)."""
+        return Counter(row["outcome"] for row in (self.frozen or {}).get("answers", []))
 
 
 class AnswerSource(models.TextChoices):

@@ -19,11 +19,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
-from karpear.compliance.frameworks import AGE_BANDS, PROFILE_FLAGS, Framework, Item, get_framework
+from karpear.compliance.frameworks import (
+    AGE_BANDS,
+    PROFILE_FLAGS,
+    Framework,
+    Item,
+    frameworks,
+    get_framework,
+)
 from karpear.compliance.live import Live, live_figure
 from karpear.compliance.models import (
     Answer,
@@ -35,6 +41,7 @@ from karpear.compliance.models import (
     Product,
 )
 from karpear.core import signing
+from karpear.core.dates import parse_day
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
 from karpear.staff.models import Role, StaffMember
@@ -155,14 +162,6 @@ class _Bad(Exception):
     """An answer value of the wrong type; the argument is the message for the officer."""
 
 
-def safe_date(text: str) -> date | None:
-    """A YYYY-MM-DD date, or None for anything else (including 2025-02-30)."""
-    try:
-        return parse_date(text.strip()) if text.strip() else None
-    except ValueError:
-        return None
-
-
 def _parse_text(raw: Any, item: Item) -> str:
     text = str(raw or "").strip()
     if not text:
@@ -190,7 +189,7 @@ def _parse_scale(raw: Any, item: Item) -> int:
 
 
 def _parse_date(raw: Any, item: Item) -> str:
-    day = safe_date(str(raw or ""))
+    day = parse_day(raw)
     if day is None:
         raise _Bad(_("Enter a date as YYYY-MM-DD."))
     return day.isoformat()
@@ -247,10 +246,10 @@ def _validated(item: Item, data: AnswerInput) -> dict[str, Any]:
         )
     probe = Answer(not_applicable=not_applicable, value=value)
     needs_action = outcome(item, probe) in ("partially", "no")
-    due = safe_date(data.due)
+    due = parse_day(data.due)
     if data.due.strip() and due is None:
         errors.setdefault("due", []).append(str(_("Enter a date as YYYY-MM-DD.")))
-    done_on = safe_date(data.done_on)
+    done_on = parse_day(data.done_on)
     if data.done_on.strip() and done_on is None:
         errors.setdefault("done_on", []).append(str(_("Enter a date as YYYY-MM-DD.")))
     if needs_action:
@@ -612,10 +611,31 @@ def _row_live(row_answer: Answer | None, item: Item, assessment: Assessment) -> 
     if assessment.is_frozen:
         snapshot = row_answer.live if row_answer and row_answer.live else None
         frozen = (assessment.frozen or {}).get("live", {}).get(item.ref) or snapshot
-        if not frozen:
-            return None
-        return Live(frozen["provider"], frozen["status"], frozen["suggested"], frozen["figures"])
+        return Live.from_dict(frozen) if frozen else None
     return live_figure(item.live, assessment.organisation)
+
+
+def _row(assessment: Assessment, item: Item, answer: Answer | None, files: list[AnswerFile]) -> Row:
+    return Row(item, answer, outcome(item, answer), _row_live(answer, item, assessment), files)
+
+
+def framework_title(assessment: Assessment) -> str:
+    return str(_framework(assessment).title)
+
+
+def item_row(assessment: Assessment, ref: str) -> Row:
+    """One item with its answer, files and live figure (only that item's figure is read)."""
+    item = _framework(assessment).item(ref)
+    if item is None:
+        raise NotFound(_("This framework has no such item."))
+    answer = (
+        assessment.answers.filter(ref=ref)
+        .select_related("answered_by")
+        .order_by("-version")
+        .first()
+    )
+    files = list(assessment.files.defer("data").filter(ref=ref).order_by("uploaded_at"))
+    return _row(assessment, item, answer, files)
 
 
 def overview(assessment: Assessment) -> Overview:
@@ -629,13 +649,7 @@ def overview(assessment: Assessment) -> Overview:
     every: list[Row] = []
     for section in framework.sections:
         rows = [
-            Row(
-                item,
-                answers.get(item.ref),
-                outcome(item, answers.get(item.ref)),
-                _row_live(answers.get(item.ref), item, assessment),
-                files.get(item.ref, []),
-            )
+            _row(assessment, item, answers.get(item.ref), files.get(item.ref, []))
             for item in section.items
         ]
         # Minimum expectations first (Appendix 2, note 2), then in checklist order.
@@ -651,11 +665,6 @@ def overview(assessment: Assessment) -> Overview:
         (r for r in every if r.answer and r.answer.action),
         key=lambda r: (r.answer.action_due or date.max) if r.answer else date.max,
     )
-    reassess_by = (
-        timezone.localdate(assessment.signed_at) + timedelta(days=30 * assessment.reassess_months)
-        if assessment.signed_at
-        else None
-    )
     return Overview(
         assessment=assessment,
         framework=framework,
@@ -665,7 +674,7 @@ def overview(assessment: Assessment) -> Overview:
         minimum_met=sum(1 for r in minimum if r.outcome in ("yes", "na")),
         gaps=gaps,
         actions=actions,
-        reassess_by=reassess_by,
+        reassess_by=assessment.reassess_by,
     )
 
 
@@ -871,8 +880,6 @@ class Reminder:
 
 def reminders(organisation: Organisation, *, today: date | None = None) -> list[Reminder]:
     """Reassessments due within 30 days or late, never-done assessments, overdue actions."""
-    from karpear.compliance.frameworks import frameworks
-
     today = today or timezone.localdate()
     found: list[Reminder] = []
     latest: dict[tuple[str, int | None], Assessment] = {}
@@ -897,7 +904,8 @@ def reminders(organisation: Organisation, *, today: date | None = None) -> list[
         key = (framework.id, product.pk if product else None)
         label = f"{framework.title}" + (f": {product.name}" if product else "")
         last = signed.get(key)
-        if last is None or last.signed_at is None:
+        due = last.reassess_by if last else None
+        if last is None or due is None:
             found.append(
                 Reminder(
                     "never",
@@ -907,7 +915,6 @@ def reminders(organisation: Organisation, *, today: date | None = None) -> list[
                 )
             )
             continue
-        due = timezone.localdate(last.signed_at) + timedelta(days=30 * last.reassess_months)
         if due <= today + timedelta(days=30):
             found.append(
                 Reminder(
@@ -972,7 +979,7 @@ def latest_signed_summary(organisation: Organisation, *, before: datetime) -> di
     )
     if latest is None or latest.signed_at is None:
         return None
-    counts = Counter(row["outcome"] for row in (latest.frozen or {}).get("answers", []))
+    counts = latest.frozen_outcomes()
     minimum = [r for r in (latest.frozen or {}).get("answers", []) if r.get("minimum")]
     return {
         "framework": latest.framework_id,

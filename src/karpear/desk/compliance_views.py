@@ -116,15 +116,16 @@ def assessment(request: HttpRequest, member: StaffMember, assessment_id: int) ->
 
 
 def _item_context(member: StaffMember, found: Any, ref: str) -> dict[str, Any]:
-    view = services.overview(found)
-    row = next((r for area in view.areas for r in area.rows if r.item.ref == ref), None)
-    if row is None:
-        raise Http404(_("This framework has no such item."))
+    try:
+        row = services.item_row(found, ref)
+    except ApplicationError as exc:
+        raise Http404(str(exc.message)) from exc
     figures = []
     if row.live is not None:
         figures = [(FIGURE_LABELS.get(k, k), v) for k, v in row.live.figures.items()]
     return {
-        "view": view,
+        "assessment": found,
+        "framework_title": services.framework_title(found),
         "row": row,
         "figures": figures,
         "status_labels": STATUS_LABELS,

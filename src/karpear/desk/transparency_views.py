@@ -11,9 +11,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from karpear.core.dates import parse_day
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import desk_view
 from karpear.staff.models import Role, StaffMember
@@ -24,18 +24,11 @@ from karpear.transparency.statements import problems, statements
 READERS = (Role.COMPLIANCE, Role.LEAD, Role.ADMIN)
 
 
-def _date(value: Any) -> date | None:
-    try:
-        return parse_date(str(value or ""))
-    except ValueError:
-        return None
-
-
 def _period(request: HttpRequest) -> tuple[date | None, date | None]:
     today = timezone.localdate()
     source = request.POST if request.method == "POST" else request.GET
-    start = _date(source.get("start")) if source.get("start") else date(today.year - 1, 1, 1)
-    end = _date(source.get("end")) if source.get("end") else date(today.year - 1, 12, 31)
+    start = parse_day(source.get("start")) if source.get("start") else date(today.year - 1, 1, 1)
+    end = parse_day(source.get("end")) if source.get("end") else date(today.year - 1, 12, 31)
     return start, end
 
 

@@ -146,10 +146,11 @@ def get_report(organisation: Organisation, report_id: int) -> TransparencyReport
     return found
 
 
-def latest_versions(organisation: Organisation) -> list[TransparencyReport]:
+def latest_versions(reports: list[TransparencyReport]) -> list[TransparencyReport]:
+    """The newest version of each period, from `published()`'s list."""
     seen: set[tuple[date, date]] = set()
     latest = []
-    for report in published(organisation):
+    for report in reports:
         key = (report.period_start, report.period_end)
         if key not in seen:
             seen.add(key)

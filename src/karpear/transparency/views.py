@@ -25,7 +25,7 @@ from karpear.transparency.models import TransparencyReport
 def index(request: HttpRequest) -> HttpResponse:
     org = current_organisation(request)
     reports = services.published(org)
-    latest = services.latest_versions(org)
+    latest = services.latest_versions(reports)
     return render(
         request,
         "transparency/index.html",
