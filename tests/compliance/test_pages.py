@@ -219,6 +219,11 @@ def test_lead_reads_but_cannot_write(lead: Person, compliance: Person) -> None:
     assert response.status_code == 403
     assert not current_answers(assessment).get("SBD-1.2")
     assert client.post("/en/desk/compliance/policies/", {"kind": "takedown"}).status_code == 403
+    from karpear.audit.models import AuditEntry
+
+    # Refused like any wrong role on the desk: audited with the path.
+    denied = AuditEntry.objects.filter(action="access_denied", actor=lead.member.user)
+    assert denied.count() == 2
 
 
 def test_cria_for_a_product_through_the_desk(compliance: Person) -> None:

@@ -27,14 +27,17 @@ EVERY_ROLE = tuple(Role)
 
 def desk_view(
     *roles: Role,
+    post: tuple[Role, ...] | None = None,
 ) -> Callable[[DeskView[P]], Callable[Concatenate[HttpRequest, P], HttpResponseBase]]:
-    """Declare who may use a view. Unsigned requests go to sign-in; wrong roles get 403."""
+    """Declare who may use a view (and, with `post`, who may submit its form). Unsigned requests
+    go to sign-in; wrong roles get 403, audited."""
 
     def decorate(view: DeskView[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             try:
-                member = access_staff(request, roles)
+                allowed = post if post is not None and request.method == "POST" else roles
+                member = access_staff(request, allowed)
             except NotSignedIn:
                 return redirect(f"{reverse('desk:login')}?{urlencode({'next': request.path})}")
             request.staff = member  # type: ignore[attr-defined]
