@@ -118,3 +118,30 @@ def make_case(
     from karpear.cases.models import CaseReport
 
     return CaseReport.objects.select_related("case").get(report=report).case
+
+
+def decide_account(
+    person: Person,
+    case: Case,
+    kind: str,
+    *,
+    account_id: str,
+    clause: str = "Rules 4",
+    ground: str = "terms",
+    ends_at: Any = None,
+) -> Any:
+    """An account decision on a case, at the case's current version, as the desk records it."""
+    from karpear.cases import services as case_services
+    from karpear.cases.models import DecisionKind, Ground
+
+    case.refresh_from_db()
+    return case_services.decision_account(
+        case=case,
+        member=person.member,
+        kind=DecisionKind(kind),
+        ground=Ground(ground),
+        clause=clause,
+        account_id=account_id,
+        ends_at=ends_at,
+        expected_version=case.version,
+    )

@@ -321,3 +321,16 @@ def test_the_index_catches_up_in_batches_and_after_a_bank_is_switched_back_on(
     assert all(f.bank_hash.bank_id != paused.pk for f in services.find(acme, [("pdq", late)]))
     type(paused).objects.filter(pk=paused.pk).update(active=True)
     assert any(f.bank_hash.bank_id == paused.pk for f in services.find(acme, [("pdq", late)]))
+
+
+def test_an_oversized_upload_is_refused(acme: Organisation) -> None:
+    _, token = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="app")
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (20 * 1024 * 1024), "image/jpeg")
+    response = Client().post(
+        "/api/v1/hashes/check",
+        {"content_id": "huge", "file": big},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["message"]
+    assert not Match.objects.exists()

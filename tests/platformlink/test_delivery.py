@@ -18,7 +18,7 @@ from karpear.platformlink.services import (
     deliver_one,
     link_rotate_secret,
 )
-from tests.cast import Person, make_case
+from tests.cast import Person, decide_account, make_case
 from tests.platform_fixture import RefPlatform
 
 
@@ -56,26 +56,8 @@ def test_account_decisions_reach_the_platform(
 ) -> None:
     case = make_case(acme)
     ends = timezone.now() + timedelta(days=3)
-    case_services.decision_account(
-        case=case,
-        member=analyst.member,
-        kind=DecisionKind.ACCOUNT_SUSPENSION,
-        ground=Ground.TERMS,
-        clause="Rules 4",
-        account_id="u1",
-        ends_at=ends,
-        expected_version=case.version,
-    )
-    case.refresh_from_db()
-    case_services.decision_account(
-        case=case,
-        member=analyst.member,
-        kind=DecisionKind.ACCOUNT_WARNING,
-        ground=Ground.TERMS,
-        clause="Rules 2",
-        account_id="u2",
-        expected_version=case.version,
-    )
+    decide_account(analyst, case, DecisionKind.ACCOUNT_SUSPENSION, account_id="u1", ends_at=ends)
+    decide_account(analyst, case, DecisionKind.ACCOUNT_WARNING, account_id="u2", clause="Rules 2")
     deliver_due()
     users = ref_platform.state()["users"]
     assert users["u1"]["state"] == "suspended" and users["u1"]["until"]
@@ -183,25 +165,22 @@ def test_the_account_holder_is_told_in_plain_words_unless_csam_is_under_investig
     acme: Organisation, analyst: Person, ref_platform: RefPlatform
 ) -> None:
     grooming = make_case(acme, url="https://social.example/p/g", category="grooming")
-    case_services.decision_account(
-        case=grooming,
-        member=analyst.member,
-        kind=DecisionKind.ACCOUNT_BAN,
-        ground=Ground.TERMS,
-        clause="Rules 4: no sexual messages to children",
+    decide_account(
+        analyst,
+        grooming,
+        DecisionKind.ACCOUNT_BAN,
         account_id="u7",
-        expected_version=grooming.version,
+        clause="Rules 4: no sexual messages to children",
     )
     csam = make_case(acme, url="https://social.example/p/c", category="sexual_image")
     AuthorityReferral.objects.create(case=csam, authority="acu", referred_at=timezone.now())
-    case_services.decision_account(
-        case=csam,
-        member=analyst.member,
-        kind=DecisionKind.ACCOUNT_BAN,
-        ground=Ground.LAW,
-        clause="Criminal Code art. 41",
+    decide_account(
+        analyst,
+        csam,
+        DecisionKind.ACCOUNT_BAN,
         account_id="u8",
-        expected_version=csam.version,
+        clause="Criminal Code art. 41",
+        ground=Ground.LAW,
     )
     deliver_due()
     inbox = ref_platform.state()["inbox"]

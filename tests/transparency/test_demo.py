@@ -39,7 +39,10 @@ def test_last_years_and_this_years_reports_on_the_demo() -> None:
             organisation=org, received_at__gte=since, received_at__lt=until
         ).count()
         shown = doc["figures"]["reports"]["total"]
-        assert shown == received or (received < report.threshold and shown.startswith("<"))
+        if report.period_start.year < this_year:  # a whole demo year: every count is shown
+            assert received >= report.threshold and shown == received
+        else:  # this year so far may still be small early in January
+            assert shown == received or (received < report.threshold and shown.startswith("<"))
         removals = Decision.objects.filter(
             organisation=org,
             kind="content_remove",
@@ -47,9 +50,10 @@ def test_last_years_and_this_years_reports_on_the_demo() -> None:
             decided_at__gte=since,
             decided_at__lt=until,
         ).count()
-        assert doc["figures"]["content_actions"]["content_remove"]["law"] in (
-            removals,
-            f"<{report.threshold}",
-        )
+        published = doc["figures"]["content_actions"]["content_remove"]["law"]
+        if report.period_start.year < this_year:
+            assert removals >= report.threshold and published == removals
+        else:
+            assert published in (removals, f"<{report.threshold}")
         rows = list(statements(org, since, until))
         assert rows and all(problems(r["dsa"]) == [] for r in rows if r["dsa"])

@@ -10,14 +10,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from karpear.cases.models import Decision, DecisionKind, Ground
+from karpear.cases.models import Decision, DecisionKind
 from karpear.core.errors import ApplicationError
 from karpear.orgs.models import Organisation
 from karpear.transparency import suppression
 from karpear.transparency.figures import period_bounds
 from karpear.transparency.services import public_figures, report_publish
 from karpear.transparency.statements import problems, statements
-from tests.cast import Person, make_case, sign_in
+from tests.cast import Person, decide_account, make_case, sign_in
 from tests.conftest import Client
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,7 @@ def test_publish_versions_and_corrections(
     with pytest.raises(ApplicationError) as exc:
         report_publish(member=compliance.member, start=YEAR[0], end=YEAR[1], narrative=TEXT)
     assert "change_note" in exc.value.fields
+    client = Client()
     second = report_publish(
         member=compliance.member,
         start=YEAR[0],
@@ -103,6 +104,12 @@ def test_publish_versions_and_corrections(
         change_note="Two reports were counted in the wrong year.",
     )
     assert second.version == 2
+    # Both stay published: the index shows the correction and lists the first as earlier.
+    index = client.get("/en/transparency/").content.decode()
+    assert f"/en/transparency/{second.pk}/" in index and "Earlier versions" in index
+    assert f"/en/transparency/{first.pk}/" in index
+    page = client.get(f"/en/transparency/{second.pk}/").content.decode()
+    assert "Two reports were counted in the wrong year." in page
     first.refresh_from_db()
     assert first.figures["reports"]["total"] == 3  # the first version stays as published
 
@@ -141,28 +148,14 @@ def test_statements_of_reasons_pass_the_databases_rules(
 ) -> None:
     _year_with_cases(acme, 2)
     case = make_case(acme, url="https://social.example/p/acct", category="grooming")
-    from karpear.cases import services as case_services
-
-    case_services.decision_account(
-        case=case,
-        member=analyst.member,
-        kind=DecisionKind.ACCOUNT_SUSPENSION,
-        ground=Ground.TERMS,
-        clause="Rules 4",
+    decide_account(
+        analyst,
+        case,
+        DecisionKind.ACCOUNT_SUSPENSION,
         account_id="u1",
-        expected_version=case.version,
         ends_at=datetime.now(UTC) + timedelta(days=7),
     )
-    case.refresh_from_db()
-    case_services.decision_account(
-        case=case,
-        member=analyst.member,
-        kind=DecisionKind.ACCOUNT_WARNING,
-        ground=Ground.TERMS,
-        clause="Rules 2",
-        account_id="u2",
-        expected_version=case.version,
-    )
+    decide_account(analyst, case, DecisionKind.ACCOUNT_WARNING, account_id="u2", clause="Rules 2")
     since, until = period_bounds(date(2025, 1, 1), timezone.localdate() + timedelta(days=1))
     rows = list(statements(acme, since, until))
     assert len(rows) == 4
