@@ -9,6 +9,7 @@ in the database, intact.
 
 from __future__ import annotations
 
+import http.client
 import json
 import random
 import threading
@@ -45,7 +46,7 @@ def _client(server: Server, stop: threading.Event, acked: list[tuple[str, str]])
             with urllib.request.urlopen(request, timeout=5) as response:
                 if response.status == 201:
                     acked.append((json.loads(response.read())["reference"], marker))
-        except (OSError, urllib.error.HTTPError, json.JSONDecodeError):
+        except (OSError, http.client.HTTPException, json.JSONDecodeError):
             time.sleep(0.02)  # the server is down or died mid-request: not acknowledged
 
 
