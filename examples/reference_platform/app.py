@@ -8,7 +8,12 @@ often it is delivered. State lives in SQLite, so it survives restarts.
     python app.py --port 8001 --secret-file var/reference-platform.secret --db var/ref.sqlite3
 
 With --karpear-url and --karpear-key-file it answers `content.preserve` by uploading each
-post (a small, benign generated picture) with its metadata to Karpear's evidence vault.
+post's picture (what a user uploaded, or a small benign generated one for the seeded posts) with
+its metadata to Karpear's evidence vault, and checks every new upload against Karpear's hash banks
+before publishing it:
+
+    curl --data-binary @examples/hashes/modified-copy.jpg -H 'Content-Type: image/jpeg' \
+         -H 'X-Owner: u7' http://127.0.0.1:8001/upload
 
 For tests: POST /_control {"mode": "ok" | "error" | "slow" | "bad_reply"} changes how
 it answers (loopback only; this is a test double, not a product).
@@ -22,6 +27,7 @@ import sqlite3
 import struct
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 import zlib
@@ -60,25 +66,22 @@ def benign_png(seed: int) -> bytes:
     )
 
 
-def upload(karpear_url: str, key: str, case_id: int, post_id: str, owner: str) -> None:
-    """Send one post to Karpear's vault as multipart/form-data."""
+def _multipart(
+    karpear_url: str, key: str, path: str, *, fields: dict[str, str], image: bytes, kind: str
+) -> dict[str, Any]:
+    """POST form fields and one picture to Karpear as multipart/form-data; the JSON answer."""
     boundary = uuid.uuid4().hex
-    metadata = json.dumps({"post_id": post_id, "owner": owner, "uploaded_from": "127.0.0.1"})
-    parts = [
-        ("case_id", str(case_id).encode(), None),
-        ("metadata", metadata.encode(), None),
-        ("file", benign_png(int(post_id.split(":")[1])), "post.png"),
-    ]
     body = b""
-    for name, value, filename in parts:
-        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
-        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
-        if filename:
-            body += b"Content-Type: image/png\r\n"
-        body += b"\r\n" + value + b"\r\n"
-    body += f"--{boundary}--\r\n".encode()
+    for name, value in fields.items():
+        body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        body += value.encode() + b"\r\n"
+    body += (
+        f"--{boundary}\r\nContent-Disposition: form-data; "
+        f'name="file"; filename="post"\r\nContent-Type: {kind}\r\n\r\n'
+    ).encode()
+    body += image + f"\r\n--{boundary}--\r\n".encode()
     request = urllib.request.Request(  # noqa: S310 - the operator's own Karpear URL
-        karpear_url + "/api/v1/evidence",
+        karpear_url + path,
         data=body,
         method="POST",
         headers={
@@ -86,7 +89,25 @@ def upload(karpear_url: str, key: str, case_id: int, post_id: str, owner: str) -
             "Content-Type": f"multipart/form-data; boundary={boundary}",
         },
     )
-    urllib.request.urlopen(request, timeout=10).read()  # noqa: S310 - configured Karpear URL
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - configured
+        return dict(json.loads(response.read()))
+
+
+def upload(
+    karpear_url: str, key: str, *, case_id: int, post_id: str, owner: str, image: bytes, kind: str
+) -> None:
+    """Send one post to Karpear's vault."""
+    metadata = json.dumps({"post_id": post_id, "owner": owner, "uploaded_from": "127.0.0.1"})
+    fields = {"case_id": str(case_id), "metadata": metadata}
+    _multipart(karpear_url, key, "/api/v1/evidence", fields=fields, image=image, kind=kind)
+
+
+def hash_check(karpear_url: str, key: str, post_id: str, image: bytes, kind: str) -> dict[str, Any]:
+    """Ask Karpear whether a new upload matches a hash bank (it acts through webhooks)."""
+    fields = {"content_id": post_id}
+    return _multipart(
+        karpear_url, key, "/api/v1/hashes/check", fields=fields, image=image, kind=kind
+    )
 
 
 class Platform:
@@ -109,6 +130,8 @@ class Platform:
                     at REAL);
                 CREATE TABLE IF NOT EXISTS inbox (user TEXT, message_km TEXT, message_en TEXT,
                     appeal_km TEXT, appeal_en TEXT);
+                CREATE TABLE IF NOT EXISTS pictures (post TEXT PRIMARY KEY, kind TEXT,
+                    data BLOB, checked TEXT);
             """)
             for post_id, url, owner in seed_posts(posts):
                 conn.execute(
@@ -147,7 +170,16 @@ class Platform:
                             owner = conn.execute(
                                 "SELECT owner FROM posts WHERE id = ?", (pid,)
                             ).fetchone()[0]
-                            upload(self.karpear_url, self.karpear_key, data["case_id"], pid, owner)
+                            image, kind = self.picture(conn, pid)
+                            upload(
+                                self.karpear_url,
+                                self.karpear_key,
+                                case_id=data["case_id"],
+                                post_id=pid,
+                                owner=owner,
+                                image=image,
+                                kind=kind,
+                            )
                     else:
                         conn.execute(
                             "UPDATE posts SET state = ? WHERE id = ?", (STATE[action], pid)
@@ -182,6 +214,44 @@ class Platform:
             conn.execute("INSERT INTO applied VALUES (?, ?, ?)", (msg_id, kind, time.time()))
             conn.execute("COMMIT")
             return True
+
+    def picture(self, conn: sqlite3.Connection, post_id: str) -> tuple[bytes, str]:
+        row = conn.execute("SELECT data, kind FROM pictures WHERE post = ?", (post_id,)).fetchone()
+        if row:
+            return bytes(row[0]), str(row[1])
+        return benign_png(int(post_id.split(":")[1])), "image/png"
+
+    def post_new(self, owner: str, image: bytes, kind: str) -> dict[str, Any]:
+        """A user's upload: stored, then checked against Karpear's banks before anything else.
+
+        The post is published at once (as most platforms do); when the picture matches a bank
+        that acts, Karpear's `content.isolate` webhook hides it moments later.
+        """
+        with self.lock, self._conn() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            number = conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0] + 1
+            post_id = f"post:{number}"
+            conn.execute(
+                "INSERT INTO posts (id, url, owner) VALUES (?, ?, ?)",
+                (post_id, f"https://social.example/p/{number}", owner),
+            )
+            conn.execute("INSERT OR IGNORE INTO users (id) VALUES (?)", (owner,))
+            conn.execute("INSERT INTO pictures VALUES (?, ?, ?, '')", (post_id, kind, image))
+            conn.execute("COMMIT")
+        answer: dict[str, Any] = {"post": post_id}
+        if self.karpear_url and self.karpear_key:
+            try:
+                answer["check"] = hash_check(
+                    self.karpear_url, self.karpear_key, post_id, image, kind
+                )
+            except urllib.error.HTTPError as exc:
+                answer["check"] = {"status": exc.code, "error": exc.read().decode()[:500]}
+            with self._conn() as conn:
+                conn.execute(
+                    "UPDATE pictures SET checked = ? WHERE post = ?",
+                    (json.dumps(answer["check"]), post_id),
+                )
+        return answer
 
     def snapshot(self) -> dict[str, Any]:
         with self._conn() as conn:
@@ -230,6 +300,14 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
+            if self.path == "/upload":
+                kind = self.headers.get("Content-Type", "")
+                if not kind.startswith(("image/", "video/")) or not body:
+                    self._json(400, {"error": "send a picture or video as the request body"})
+                    return
+                owner = self.headers.get("X-Owner", "u0")
+                self._json(201, platform.post_new(owner, body, kind))
+                return
             if self.path == "/_control":
                 platform.mode = json.loads(body)["mode"]
                 self._json(200, {"mode": platform.mode})
