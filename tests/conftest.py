@@ -57,6 +57,15 @@ def _blocklist_dir(settings: Any, tmp_path: Path) -> None:
     settings.KARPEAR_BLOCKLIST_DIR = tmp_path / "blocklist"
 
 
+@pytest.fixture(autouse=True)
+def _hash_index(settings: Any, tmp_path: Path) -> None:
+    """Each test has its own PDQ index snapshots and no cached index (they mirror its database)."""
+    from karpear.hashes.index import forget
+
+    settings.KARPEAR_HASH_INDEX_DIR = tmp_path / "hash-index"
+    forget()
+
+
 @pytest.fixture
 def acme(db: None) -> Organisation:
     return organisation_create(

@@ -382,6 +382,10 @@ KARPEAR_SMALL_NUMBER = env_int("KARPEAR_SMALL_NUMBER", 10)
 # FLOOD_MINUTES is quarantined: it stops triggering automatic action until the lead releases it.
 KARPEAR_HASH_FLOOD_MAX = env_int("KARPEAR_HASH_FLOOD_MAX", 20)
 KARPEAR_HASH_FLOOD_MINUTES = env_int("KARPEAR_HASH_FLOOD_MINUTES", 60)
+# The PDQ index snapshot (memory-mapped, shared by every process on the host) and how many hashes
+# added since it a process keeps in memory before writing a new one (issue #6, item 9).
+KARPEAR_HASH_INDEX_DIR = Path(os.environ.get("KARPEAR_HASH_INDEX_DIR", DATA_DIR / "hash-index"))
+KARPEAR_HASH_INDEX_COMPACT_AT = env_int("KARPEAR_HASH_INDEX_COMPACT_AT", 100_000)
 # An uploaded image may be up to 20 MB.
 KARPEAR_LARGE_BODY_LIMITS["/api/v1/hashes/"] = 21 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())

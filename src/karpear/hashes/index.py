@@ -1,20 +1,41 @@
 """The PDQ matching index: exact range search over 256-bit hashes (issue #6, items 8 and 9).
 
-A faiss binary index (IndexBinaryFlat inside an IndexBinaryIDMap2, ids = BankHash ids) answers
-"every hash within distance d", which is exactly what a brute-force scan returns. Each process
-keeps one index per organisation and brings it up to date incrementally before each search:
-new hashes are added by id, disabled ones removed, never a full rebuild.
+Each organisation's index has two parts:
+
+- a **snapshot** (`mih.Snapshot`): multi-index hashing tables in files under
+  `KARPEAR_HASH_INDEX_DIR/<organisation>/`, memory-mapped read-only, so every server process on a
+  host shares one copy through the page cache and a restarted process is ready in milliseconds;
+- a **delta**: a small in-memory faiss flat index of the hashes added since the snapshot, plus a
+  mask of snapshot rows disabled since it was written.
+
+Before each search a process brings its index up to date incrementally (new hashes added by id,
+disabled ones masked), never a full rebuild. When the delta would pass
+`KARPEAR_HASH_INDEX_COMPACT_AT` hashes, the process that sees it writes a new snapshot (under a
+file lock, atomically: a new version directory, then the `current` pointer is replaced); the others
+map it on their next search. Imports and `karpear hashes index` do the same. Results always equal
+a brute-force scan at the same threshold.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from karpear.hashes import mih
+
 BITS = 256
+BATCH = 50_000
 
 
 def to_bytes(hex_values: list[str]) -> np.ndarray:
@@ -24,8 +45,8 @@ def to_bytes(hex_values: list[str]) -> np.ndarray:
 
 
 @dataclass
-class PdqIndex:
-    """Exact Hamming range search; ids are the caller's."""
+class FlatIndex:
+    """Exact Hamming range search by scanning (faiss); ids are the caller's. Holds the delta."""
 
     _index: object = field(init=False)
     size: int = 0
@@ -57,6 +78,46 @@ class PdqIndex:
 
 
 @dataclass
+class PdqIndex:
+    """A snapshot (shared, read-only) plus this process's delta; exact range search by id."""
+
+    snapshot: mih.Snapshot = field(default_factory=mih.Snapshot.empty)
+    version: str = ""
+    delta: FlatIndex = field(default_factory=FlatIndex)
+    dead: np.ndarray | None = None  # snapshot rows disabled since it was written
+
+    @property
+    def size(self) -> int:
+        dead = int(self.dead.sum()) if self.dead is not None else 0
+        return self.snapshot.size - dead + self.delta.size
+
+    def add(self, ids: list[int], hex_values: list[str]) -> None:
+        self.delta.add(ids, hex_values)
+
+    def remove(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        rows = self.snapshot.rows_of(np.asarray(sorted(ids), dtype=np.int64))
+        if len(rows):
+            if self.dead is None:
+                self.dead = np.zeros(self.snapshot.size, dtype=bool)
+            self.dead[rows] = True
+        self.delta.remove(ids)
+
+    def search(self, hex_value: str, threshold: int) -> list[tuple[int, int]]:
+        """Every (id, distance) with distance <= threshold, sorted by id."""
+        rows, distances = self.snapshot.search(to_bytes([hex_value])[0], threshold)
+        if self.dead is not None and len(rows):
+            alive = ~self.dead[rows]
+            rows, distances = rows[alive], distances[alive]
+        found = [
+            (int(i), int(d))
+            for i, d in zip(np.asarray(self.snapshot.ids[rows]), distances, strict=True)
+        ]
+        return sorted(found + self.delta.search(hex_value, threshold))
+
+
+@dataclass
 class _Cached:
     index: PdqIndex
     max_id: int = 0
@@ -68,7 +129,73 @@ _CACHE: dict[int, _Cached] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-BATCH = 200_000
+def _root(organisation_id: int) -> Path:
+    from django.conf import settings
+
+    return Path(settings.KARPEAR_HASH_INDEX_DIR) / str(organisation_id)
+
+
+def _current(organisation_id: int) -> str:
+    try:
+        return (_root(organisation_id) / "current").read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def _pdq_rows(organisation_id: int) -> Any:
+    from karpear.hashes.models import BankHash, HashType
+
+    return BankHash.objects.filter(bank__organisation_id=organisation_id, kind=HashType.PDQ)
+
+
+def _load(organisation_id: int, version: str) -> _Cached:
+    """Map a snapshot if it still describes this database (a restored backup may not)."""
+    if version:
+        try:
+            snapshot = mih.Snapshot.load(_root(organisation_id) / version)
+        except (FileNotFoundError, ValueError):
+            return _Cached(PdqIndex())
+        max_id = int(str(snapshot.meta.get("max_id", 0)))
+        last = _pdq_rows(organisation_id).filter(pk=max_id).values_list("value", flat=True)
+        if not max_id or list(last) == [snapshot.meta.get("max_value")]:
+            return _Cached(
+                PdqIndex(snapshot=snapshot, version=version),
+                max_id=max_id,
+                disabled_seen=datetime.fromisoformat(str(snapshot.meta["built_at"])),
+            )
+    return _Cached(PdqIndex())
+
+
+def _catch_up(cached: _Cached, organisation_id: int, limit: int) -> bool:
+    """Add new hashes and mask disabled ones; False when the delta would pass `limit`."""
+    from django.utils import timezone
+
+    pdq = _pdq_rows(organisation_id)
+    checked_at = timezone.now()  # before reading, so nothing disabled meanwhile is missed
+    if cached.disabled_seen is not None:
+        cached.index.remove(
+            list(
+                pdq.filter(
+                    disabled_at__gte=cached.disabled_seen, pk__lte=cached.max_id
+                ).values_list("pk", flat=True)
+            )
+        )
+    while True:
+        fresh = list(
+            pdq.filter(pk__gt=cached.max_id, disabled_at=None)
+            .order_by("pk")
+            .values_list("pk", "value")[:BATCH]
+        )
+        if not fresh:
+            break
+        if cached.index.delta.size + len(fresh) > limit:
+            return False
+        cached.index.add([pk for pk, _ in fresh], [v for _, v in fresh])
+        cached.max_id = fresh[-1][0]
+        if len(fresh) < BATCH:
+            break
+    cached.disabled_seen = checked_at
+    return True
 
 
 def index_for(organisation_id: int) -> PdqIndex:
@@ -77,43 +204,95 @@ def index_for(organisation_id: int) -> PdqIndex:
     Every PDQ hash of the organisation is indexed whatever its bank's state: `find()` checks
     banks and hashes against the database, so a bank switched off and on again matches at once.
     """
-    from django.utils import timezone
-
-    from karpear.hashes.models import BankHash, HashType
+    from django.conf import settings
 
     with _CACHE_LOCK:
         cached = _CACHE.get(organisation_id)
         if cached is None:
             cached = _CACHE[organisation_id] = _Cached(PdqIndex())
     with cached.lock:
-        pdq = BankHash.objects.filter(bank__organisation_id=organisation_id, kind=HashType.PDQ)
-        checked_at = timezone.now()  # before reading, so nothing disabled meanwhile is missed
-        if cached.disabled_seen is not None:
-            cached.index.remove(
-                list(
-                    pdq.filter(
-                        disabled_at__gte=cached.disabled_seen, pk__lte=cached.max_id
-                    ).values_list("pk", flat=True)
-                )
-            )
+        version = _current(organisation_id)
+        if version != cached.index.version:
+            _adopt(cached, _load(organisation_id, version))
+        if not _catch_up(cached, organisation_id, settings.KARPEAR_HASH_INDEX_COMPACT_AT):
+            index_compact(organisation_id)
+            _adopt(cached, _load(organisation_id, _current(organisation_id)))
+            _catch_up(cached, organisation_id, limit=2**62)
+        return cached.index
+
+
+def _adopt(cached: _Cached, loaded: _Cached) -> None:
+    cached.index, cached.max_id, cached.disabled_seen = (
+        loaded.index,
+        loaded.max_id,
+        loaded.disabled_seen,
+    )
+
+
+@contextmanager
+def _exclusive(organisation_id: int) -> Iterator[None]:
+    root = _root(organisation_id)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w", encoding="ascii") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def index_compact(organisation_id: int) -> dict[str, float]:
+    """Write a new snapshot: the current one's live rows plus every hash added since.
+
+    Reads only what the snapshot lacks from the database. Holds a file lock so two processes
+    never build at once; a crash mid-way leaves the previous snapshot in place.
+    """
+    from django.utils import timezone
+
+    started = time.perf_counter()
+    with _exclusive(organisation_id):
+        old = _load(organisation_id, _current(organisation_id))
+        snapshot, max_id = old.index.snapshot, old.max_id
+        built_at = timezone.now()  # before reading: later changes are caught up incrementally
+        pdq = _pdq_rows(organisation_id)
+        keep = np.ones(snapshot.size, dtype=bool)
+        if snapshot.size:
+            gone = pdq.exclude(disabled_at=None).filter(pk__lte=max_id).values_list("pk", flat=True)
+            keep[snapshot.rows_of(np.sort(np.asarray(list(gone), dtype=np.int64)))] = False
+        codes = [np.asarray(snapshot.codes)[keep]]
+        ids = [np.asarray(snapshot.ids)[keep]]
+        last_value = str(snapshot.meta.get("max_value", ""))
         while True:
             fresh = list(
-                pdq.filter(pk__gt=cached.max_id, disabled_at=None)
+                pdq.filter(pk__gt=max_id, disabled_at=None)
                 .order_by("pk")
                 .values_list("pk", "value")[:BATCH]
             )
             if not fresh:
                 break
-            cached.index.add([pk for pk, _ in fresh], [v for _, v in fresh])
-            cached.max_id = fresh[-1][0]
-            if len(fresh) < BATCH:
-                break
-        cached.disabled_seen = checked_at
-        return cached.index
+            ids.append(np.asarray([pk for pk, _ in fresh], dtype=np.int64))
+            codes.append(to_bytes([v for _, v in fresh]))
+            max_id, last_value = fresh[-1]
+        version = f"v{time.time_ns()}"
+        root = _root(organisation_id)
+        all_ids = np.concatenate(ids)
+        mih.build(
+            np.concatenate(codes),
+            all_ids,
+            root / version,
+            {"max_id": max_id, "max_value": last_value, "built_at": built_at.isoformat()},
+        )
+        pointer = root / ".current.tmp"
+        pointer.write_text(version)
+        os.replace(pointer, root / "current")
+        for stale in root.iterdir():  # mapped files stay readable to whoever still maps them
+            if stale.is_dir() and stale.name != version:
+                shutil.rmtree(stale, ignore_errors=True)
+    return {"hashes": float(len(all_ids)), "seconds": time.perf_counter() - started}
 
 
 def forget(organisation_id: int | None = None) -> None:
-    """Drop cached indexes (tests; a bank deactivated)."""
+    """Drop cached indexes (tests; a restart)."""
     with _CACHE_LOCK:
         if organisation_id is None:
             _CACHE.clear()

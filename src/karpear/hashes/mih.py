@@ -1,0 +1,195 @@
+"""Multi-index hashing over 256-bit PDQ hashes, stored as memory-mapped files (issue #6, item 9).
+
+Why this and not faiss: a flat faiss index scans every hash on every query (10M hashes, ~40 ms),
+and faiss's own multi-hash index keeps its tables in per-bucket C++ vectors of 64-bit ids (over
+1 GB at 10M), cannot remove, and rebuilds them on load. `bench/hashes.py` measures the choices.
+
+The hash is cut into 12 substrings (each 64-bit word into 22 + 21 + 21 bits). Two hashes within
+distance 35 differ in at most two bits in at least one substring (pigeonhole: 12 x 3 = 36 > 35),
+so probing each substring's bucket and its neighbours within two bits finds every candidate;
+each candidate's full distance is then checked, so results equal a brute-force scan exactly.
+Thresholds above 35 fall back to a full scan (still exact). Per table the rows are sorted by
+substring (CSR: one offset per bucket and a 3-byte row number per hash), so 10M hashes take
+320 MB of codes, 360 MB of tables, 128 MB of offsets and 80 MB of ids, all in files that every
+process maps read-only and shares through the page cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+WIDTHS = (22, 21, 21) * 4  # 12 substrings, three per 64-bit word
+SHIFTS = (42, 21, 0) * 4
+TABLES = len(WIDTHS)
+EXACT_UP_TO = 35  # two flipped bits per substring; above this, a full scan
+
+
+def _masks(width: int) -> np.ndarray:
+    singles = [1 << i for i in range(width)]
+    pairs = [(1 << i) | (1 << j) for i, j in combinations(range(width), 2)]
+    return np.asarray([0, *singles, *pairs], dtype=np.int64)
+
+
+_MASKS = [_masks(w) for w in WIDTHS]
+_BUCKET_BASE = np.concatenate([[0], np.cumsum([(1 << w) + 1 for w in WIDTHS])]).astype(np.int64)
+_PROBE_TABLE = np.concatenate([np.full(len(m), t) for t, m in enumerate(_MASKS)])
+_PROBE_MASK = np.concatenate(_MASKS)
+_PROBE_BASE = _BUCKET_BASE[:-1][_PROBE_TABLE]
+
+
+def _keys(codes: np.ndarray) -> np.ndarray:
+    """(N, 12) int64 substring keys of (N, 32) uint8 codes."""
+    words = codes.view(">u8").astype(np.uint64)  # (N, 4), byte 0 most significant
+    keys = np.empty((len(codes), TABLES), np.int64)
+    for table, (width, shift) in enumerate(zip(WIDTHS, SHIFTS, strict=True)):
+        keys[:, table] = (
+            (words[:, table // 3] >> np.uint64(shift)) & np.uint64((1 << width) - 1)
+        ).astype(np.int64)
+    return keys
+
+
+def _row_bytes(n: int) -> int:
+    return 3 if n < (1 << 24) else 4
+
+
+@dataclass
+class Snapshot:
+    """A read-only MIH snapshot: codes (N, 32), ids (N,) ascending, tables, offsets."""
+
+    codes: np.ndarray
+    ids: np.ndarray
+    tables: np.ndarray  # (TABLES, N, row bytes) uint8: row numbers, little-endian
+    offsets: np.ndarray  # every table's bucket offsets, one after another (uint32)
+    meta: dict[str, object]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def empty(cls) -> Snapshot:
+        return cls(
+            codes=np.zeros((0, 32), np.uint8),
+            ids=np.zeros(0, np.int64),
+            tables=np.zeros((TABLES, 0, 3), np.uint8),
+            offsets=np.zeros(int(_BUCKET_BASE[-1]), np.uint32),
+            meta={},
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> Snapshot:
+        """Map the files; nothing is read until a query touches it."""
+        return cls(
+            codes=np.load(directory / "codes.npy", mmap_mode="r"),
+            ids=np.load(directory / "ids.npy", mmap_mode="r"),
+            tables=np.load(directory / "tables.npy", mmap_mode="r"),
+            offsets=np.load(directory / "offsets.npy", mmap_mode="r"),
+            meta=json.loads((directory / "meta.json").read_text()),
+        )
+
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Row numbers of those ids that are in this snapshot."""
+        if not len(ids) or not self.size:
+            return np.zeros(0, np.int64)
+        where = np.searchsorted(self.ids, ids)
+        inside = where < self.size
+        where, ids = where[inside], ids[inside]
+        found: np.ndarray = where[np.asarray(self.ids[where]) == ids]
+        return found
+
+    def search(self, query: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows within `threshold` of one (32,) uint8 query, and their distances."""
+        if not self.size:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if threshold > EXACT_UP_TO:
+            return self._scan(query, threshold)
+        rows = self._candidates(query)
+        if not len(rows):
+            return rows, rows
+        mine = np.asarray(self.codes[rows]).view(np.uint64)
+        theirs = query.view(np.uint64)
+        distances = np.bitwise_count(mine ^ theirs).sum(axis=1, dtype=np.int64)
+        keep = distances <= threshold
+        rows, first = np.unique(rows[keep], return_index=True)  # a row found by two tables
+        return rows, distances[keep][first]
+
+    def _scan(self, query: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every row, a million at a time (thresholds the tables cannot answer exactly)."""
+        found, distances = [], []
+        for first in range(0, self.size, 1_000_000):
+            chunk = np.asarray(self.codes[first : first + 1_000_000]).view(np.uint64)
+            near = np.bitwise_count(chunk ^ query.view(np.uint64)).sum(axis=1, dtype=np.int64)
+            keep = np.nonzero(near <= threshold)[0]
+            found.append(keep + first)
+            distances.append(near[keep])
+        return np.concatenate(found), np.concatenate(distances)
+
+    def _candidates(self, query: np.ndarray) -> np.ndarray:
+        keys = _keys(query.reshape(1, 32))[0]
+        probes = _PROBE_BASE + (keys[_PROBE_TABLE] ^ _PROBE_MASK)
+        starts = np.asarray(self.offsets[probes]).astype(np.int64)
+        lengths = np.asarray(self.offsets[probes + 1]).astype(np.int64) - starts
+        hit = lengths > 0
+        starts, lengths, tables = starts[hit], lengths[hit], _PROBE_TABLE[hit]
+        total = int(lengths.sum())
+        if not total:
+            return np.zeros(0, np.int64)
+        # Flat positions into the (TABLES * N) row table, one run per probed bucket.
+        base = np.repeat(tables * self.size + starts - np.cumsum(lengths) + lengths, lengths)
+        positions = base + np.arange(total)
+        width = self.tables.shape[2]
+        packed = np.asarray(self.tables.reshape(-1, width)[positions])
+        if width == 4:
+            return packed.view("<u4").ravel().astype(np.int64)
+        padded = np.zeros((total, 4), np.uint8)
+        padded[:, :width] = packed
+        return padded.view("<u4").ravel().astype(np.int64)
+
+
+def build(codes: np.ndarray, ids: np.ndarray, directory: Path, meta: dict[str, object]) -> None:
+    """Write a snapshot atomically: into a temporary sibling, then renamed into place."""
+    order = np.argsort(ids, kind="stable")
+    codes = np.ascontiguousarray(codes[order])
+    ids = np.ascontiguousarray(ids[order], dtype=np.int64)
+    n = len(ids)
+    width = _row_bytes(n)
+    tables = np.empty((TABLES, n, width), np.uint8)
+    offsets = np.zeros(int(_BUCKET_BASE[-1]), np.uint32 if n < (1 << 32) else np.uint64)
+    words = codes.view(">u8").astype(np.uint64)
+    for table, (bits, shift) in enumerate(zip(WIDTHS, SHIFTS, strict=True)):
+        column = (words[:, table // 3] >> np.uint64(shift)) & np.uint64((1 << bits) - 1)
+        # Sorting key and row together in one uint64 is several times faster than argsort.
+        paired = (column.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
+        paired.sort()
+        rows = (paired & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        del paired
+        tables[table] = rows.view(np.uint8).reshape(n, 4)[:, :width]  # little-endian
+        counts = np.bincount(column.astype(np.int64), minlength=1 << bits)
+        first = int(_BUCKET_BASE[table])
+        offsets[first + 1 : first + len(counts) + 1] = np.cumsum(counts)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=directory.parent))
+    try:
+        for name, array in (
+            ("codes", codes),
+            ("ids", ids),
+            ("tables", tables),
+            ("offsets", offsets),
+        ):
+            with open(staging / f"{name}.npy", "wb") as out:
+                np.save(out, array)
+                out.flush()
+                os.fsync(out.fileno())
+        (staging / "meta.json").write_text(json.dumps({**meta, "size": n}))
+        os.replace(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
