@@ -139,7 +139,7 @@ def test_a_crash_while_writing_a_snapshot_keeps_the_previous_one(
     def disk_full(*args: Any, **kwargs: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(mih.np, "save", disk_full)
+    monkeypatch.setattr(np, "save", disk_full)
     with pytest.raises(OSError, match="No space"):
         index_compact(acme.pk)
     monkeypatch.undo()
