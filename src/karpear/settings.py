@@ -386,6 +386,9 @@ KARPEAR_HASH_FLOOD_MINUTES = env_int("KARPEAR_HASH_FLOOD_MINUTES", 60)
 # added since it a process keeps in memory before writing a new one (issue #6, item 9).
 KARPEAR_HASH_INDEX_DIR = Path(os.environ.get("KARPEAR_HASH_INDEX_DIR", DATA_DIR / "hash-index"))
 KARPEAR_HASH_INDEX_COMPACT_AT = env_int("KARPEAR_HASH_INDEX_COMPACT_AT", 100_000)
+# Hash exchanges (docs/hashes.md): NCMEC "user:password", StopNCII "fetch_key,subscription_key".
+KARPEAR_NCMEC_CREDENTIALS = env_str("KARPEAR_NCMEC_CREDENTIALS")
+KARPEAR_STOPNCII_KEYS = env_str("KARPEAR_STOPNCII_KEYS")
 # An uploaded image may be up to 20 MB.
 KARPEAR_LARGE_BODY_LIMITS["/api/v1/hashes/"] = 21 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +24,7 @@ from karpear.audit.services import audit_record
 from karpear.cases.services import case_open_for_content, case_takedown_by_notice
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.hashes.hashing import ImageHashes, image_hashes
-from karpear.hashes.index import index_for
+from karpear.hashes.index import index_compact, index_for
 from karpear.hashes.models import (
     HEX_LENGTH,
     Bank,
@@ -102,53 +105,131 @@ class ImportResult:
     bad_lines: list[tuple[int, str]]
 
 
-def parse_rows(text: str) -> tuple[list[tuple[str, str, str, str]], list[tuple[int, str]]]:
-    """CSV or TSV lines `hash_type, hash, source_id, classification`; a header line is skipped."""
-    dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
-    rows: list[tuple[str, str, str, str]] = []
-    bad: list[tuple[int, str]] = []
-    for number, fields in enumerate(csv.reader(io.StringIO(text), dialect=dialect), start=1):
-        if not fields or not "".join(fields).strip() or fields[0].lstrip().startswith("#"):
+# Column names across formats: ours (hash_type, hash, source_id, classification) and the signal
+# exports of HMA and ThreatExchange (signal_type, signal_value or signal_hash, signal_id, tags).
+_COLUMNS = {
+    "kind": ("hash_type", "type", "signal_type"),
+    "value": ("hash", "value", "signal_value", "signal_hash", "signal"),
+    "source_id": ("source_id", "signal_id", "id"),
+    "classification": ("classification", "tags", "category"),
+}
+# ThreatExchange signal type names; video_md5 is the MD5 of a video file's bytes.
+_SIGNAL_TYPES = {"video_md5": "md5", "photo_md5": "md5", "sha-256": "sha256"}
+IMPORT_CHUNK = 5000
+
+Row = tuple[str, str, str, str]
+
+
+def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) from CSV, TSV, or ThreatExchange's `signal_type signal` lines."""
+    stream = iter(lines)
+    number = 0
+    for line in stream:
+        number += 1
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+    else:
+        return
+    if "," not in line and "\t" not in line:  # ThreatExchange/HMA local file format
+        for offset, text in enumerate(itertools.chain([line], stream)):
+            if text.strip() and not text.lstrip().startswith("#"):
+                yield number + offset, text.split()
+        return
+    dialect = "excel-tab" if "\t" in line else "excel"
+    reader = csv.reader(itertools.chain([line], stream), dialect=dialect)
+    for fields in reader:
+        yield number - 1 + reader.line_num, fields  # line_num counts quoted line breaks
+
+
+def parse_rows(lines: Iterable[str]) -> Iterator[tuple[int, Row | str]]:
+    """Each line's number with its (type, hash, source id, classification), or what is wrong.
+
+    A header row names the columns (any order); without one, they are taken in our order.
+    """
+    order = {"kind": 0, "value": 1, "source_id": 2, "classification": 3}
+    for position, (number, fields) in enumerate(_records(lines)):
+        names = [f.strip().lower() for f in fields]
+        if not fields or not "".join(fields).strip() or names[0].startswith("#"):
             continue
-        if number == 1 and fields[0].strip().lower() in ("hash_type", "type", "signal_type"):
+        if position == 0 and any(n in _COLUMNS["kind"] for n in names):
+            order = {
+                key: next((names.index(n) for n in aliases if n in names), -1)
+                for key, aliases in _COLUMNS.items()
+            }
             continue
+
+        kind, value, source_id, classification = (
+            fields[order[key]].strip() if 0 <= order[key] < len(fields) else ""
+            for key in ("kind", "value", "source_id", "classification")
+        )
         try:
-            kind, value = check_hash(fields[0], fields[1] if len(fields) > 1 else "")
+            kind, value = check_hash(_SIGNAL_TYPES.get(kind.lower(), kind), value)
         except ApplicationError as exc:
-            bad.append((number, str(exc.message)))
+            yield number, str(exc.message)
             continue
-        source_id = fields[2].strip()[:200] if len(fields) > 2 else ""
-        classification = fields[3].strip()[:16] if len(fields) > 3 else ""
-        rows.append((kind, value, source_id, classification))
-    return rows, bad
+        yield number, (kind, value, source_id[:200], classification[:16])
 
 
 @transaction.atomic
-def hashes_import(*, bank: Bank, text: str, actor_label: str = "cli") -> ImportResult:
-    """Import in one transaction: all good lines or nothing; bad lines reported by number."""
-    rows, bad = parse_rows(text)
+def hashes_import(
+    *,
+    bank: Bank,
+    text: str | Iterable[str],
+    actor_label: str = "cli",
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import in one transaction: all good lines or nothing; bad lines reported by number.
+
+    Streams the lines in chunks (a 10M-line file never sits in memory as objects); duplicates,
+    in the file or already in the bank, are skipped by the unique constraint and counted.
+    `progress` is called with the number of lines read after each chunk.
+    """
+    lines = text.splitlines() if isinstance(text, str) else text
+    before = bank.hashes.count()
     now = timezone.now()
-    unique = {(k, v): (s, c) for k, v, s, c in rows}
-    existing = set(
-        BankHash.objects.filter(bank=bank, value__in=[v for _, v in unique]).values_list(
-            "kind", "value"
+    good = 0
+    bad: list[tuple[int, str]] = []
+    chunk: list[BankHash] = []
+    last = 0
+
+    def flush() -> None:
+        BankHash.objects.bulk_create(chunk, batch_size=IMPORT_CHUNK, ignore_conflicts=True)
+        chunk.clear()
+        if progress is not None:
+            progress(last)
+
+    for last, parsed in parse_rows(lines):
+        if isinstance(parsed, str):
+            bad.append((last, parsed))
+            continue
+        kind, value, source_id, classification = parsed
+        chunk.append(
+            BankHash(
+                bank=bank,
+                kind=kind,
+                value=value,
+                source_id=source_id,
+                classification=classification,
+                added_at=now,
+            )
         )
-    )
-    new = [
-        BankHash(bank=bank, kind=k, value=v, source_id=s, classification=c, added_at=now)
-        for (k, v), (s, c) in unique.items()
-        if (k, v) not in existing
-    ]
-    BankHash.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
+        good += 1
+        if len(chunk) >= IMPORT_CHUNK:
+            flush()
+    flush()
+    added = bank.hashes.count() - before
     audit_record(
         action="hash_import",
         organisation=bank.organisation,
         actor_label=actor_label,
         object_type="bank",
         object_id=bank.pk,
-        detail={"added": len(new), "bad_lines": len(bad)},
+        detail={"added": added, "bad_lines": len(bad)},
     )
-    return ImportResult(added=len(new), duplicates=len(rows) - len(new), bad_lines=bad)
+    if added >= settings.KARPEAR_HASH_INDEX_COMPACT_AT:
+        organisation_id = bank.organisation_id
+        transaction.on_commit(lambda: index_compact(organisation_id))
+    return ImportResult(added=added, duplicates=good - added, bad_lines=bad)
 
 
 def bank_export(bank: Bank, *, actor_label: str = "cli") -> str:
