@@ -11,8 +11,10 @@ PYTHON ?= python3
 .PHONY: install run test lint test-sqlite test-postgres bench system-deps test-deps clean
 
 # Debian packages. apt-get runs only when something is missing.
-APT_RUN := gettext fonts-khmeros libpango-1.0-0 libpangoft2-1.0-0
-APT_TEST := postgresql chromium fonts-khmeros wrk unbound squid python3-numpy poppler-utils
+# vpdq (video hashing) builds from source against ffmpeg's libraries: the -dev packages, cmake.
+APT_RUN := gettext fonts-khmeros libpango-1.0-0 libpangoft2-1.0-0 \
+  libavcodec-dev libavformat-dev libswscale-dev libavutil-dev libavdevice-dev pkg-config cmake g++
+APT_TEST := postgresql chromium fonts-khmeros wrk unbound squid python3-numpy poppler-utils ffmpeg
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "Installing system packages:$$missing"; \

@@ -145,3 +145,17 @@ def decide_account(
         ends_at=ends_at,
         expected_version=case.version,
     )
+
+
+def record_removal_under_law(case: Case) -> Any:
+    """The row a `content_remove` decision on the ground of law leaves (what feeds own banks)."""
+    from karpear.cases.models import Decision
+
+    return Decision.objects.create(
+        case=case,
+        organisation=case.organisation,
+        kind="content_remove",
+        ground="law",
+        clause="Criminal Code",
+        decided_at=case.opened_at,
+    )

@@ -247,9 +247,8 @@ def test_a_flooding_hash_is_quarantined_and_stops_acting(
 def test_evidence_of_content_removed_under_the_law_feeds_the_own_bank(
     acme: Organisation, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from karpear.cases.models import Decision
     from karpear.evidence.services import evidence_capture
-    from tests.cast import make_case
+    from tests.cast import make_case, record_removal_under_law
     from tests.evidence.conftest import benign_png
 
     case = make_case(acme)
@@ -264,14 +263,7 @@ def test_evidence_of_content_removed_under_the_law_feeds_the_own_bank(
         actor="t",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        Decision.objects.create(
-            case=case,
-            organisation=acme,
-            kind="content_remove",
-            ground="law",
-            clause="c",
-            decided_at=case.opened_at,
-        )
+        record_removal_under_law(case)
     own = services.get_bank(acme, "own-confirmed")
     assert own.source == "own" and own.hashes.count() == 2
     import hashlib

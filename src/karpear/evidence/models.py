@@ -18,12 +18,15 @@ class EvidenceItem(models.Model):
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
-    source = models.CharField(max_length=16)  # platform | staff
+    source = models.CharField(max_length=16)  # platform | staff | hash_check
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     # Fixed at capture, never changed (item 2).
     sha256 = models.CharField(max_length=64)
     md5 = models.CharField(max_length=32)
+    # PDQ of an image, fixed at capture (blank for other content or a PDQ too poor to match), so
+    # content confirmed illegal can be caught again after edits (issue #6, item 6).
+    pdq = models.CharField(max_length=64, blank=True)
     captured_at = models.DateTimeField()
     legal_basis = models.CharField(max_length=100, default="default")
     retention_until = models.DateTimeField(db_index=True)

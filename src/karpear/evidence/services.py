@@ -88,6 +88,17 @@ def _custody(
     )
 
 
+def _pdq(content: bytes) -> str:
+    """An image's PDQ when it is good enough to match; "" for anything else."""
+    from karpear.hashes.hashing import BadImage, image_hashes
+
+    try:
+        hashed = image_hashes(content)
+    except BadImage:
+        return ""
+    return hashed.pdq if hashed.matchable else ""
+
+
 def retention_deadline(captured_at: datetime, legal_basis: str) -> datetime:
     days = settings.KARPEAR_RETENTION_DAYS.get(
         legal_basis, settings.KARPEAR_RETENTION_DAYS["default"]
@@ -142,6 +153,7 @@ def evidence_capture(
                 size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(),
                 md5=hashlib.md5(content, usedforsecurity=False).hexdigest(),
+                pdq=_pdq(content),
                 captured_at=now,
                 legal_basis=legal_basis,
                 retention_until=retention_deadline(now, legal_basis),
@@ -494,6 +506,6 @@ def evidence_period_counts(
     }
 
 
-def evidence_fingerprints(case_id: int) -> list[tuple[str, str]]:
-    """(MD5, SHA-256) of a case's evidence items, fixed at capture: hashes only, never content."""
-    return list(EvidenceItem.objects.filter(case_id=case_id).values_list("md5", "sha256"))
+def evidence_fingerprints(case_id: int) -> list[tuple[str, str, str]]:
+    """(MD5, SHA-256, PDQ or "") of a case's evidence items, fixed at capture: never content."""
+    return list(EvidenceItem.objects.filter(case_id=case_id).values_list("md5", "sha256", "pdq"))

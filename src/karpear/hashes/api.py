@@ -40,6 +40,7 @@ class CheckOut(Schema):
     matches: list[MatchOut]
     pdq_quality: int | None = None
     pdq_matched: bool | None = None
+    vpdq_matched: bool | None = None
 
 
 @router.post(
@@ -67,6 +68,7 @@ def check(request: HttpRequest) -> dict[str, Any]:
             organisation=key.organisation,
             content_id=str(request.POST.get("content_id", "")),
             data=upload.read(MAX_UPLOAD + 1),
+            content_type=upload.content_type or "",
         )
     try:
         body = json.loads(request.body or b"{}")
@@ -78,7 +80,10 @@ def check(request: HttpRequest) -> dict[str, Any]:
     for entry in body["hashes"]:
         if not isinstance(entry, dict):
             raise ApplicationError(_("Each hash is an object with type and value."))
-        pairs.append((str(entry.get("type", "")), str(entry.get("value", ""))))
+        value = entry.get("value", "")
+        if isinstance(value, list):  # vPDQ frames may come as a JSON list rather than a string
+            value = json.dumps(value)
+        pairs.append((str(entry.get("type", "")), str(value)))
     return services.check(
         organisation=key.organisation, content_id=str(body.get("content_id", "")), hashes=pairs
     )

@@ -11,6 +11,8 @@ both work offline and are what the tests use.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,10 +25,11 @@ EXCHANGES = ("ncmec", "stopncii", "file", "sample")
 
 
 def _signal_types() -> list[Any]:
+    from threatexchange.extensions.vpdq.vpdq import VPDQSignal
     from threatexchange.signal_type.md5 import VideoMD5Signal
     from threatexchange.signal_type.pdq.signal import PdqSignal
 
-    return [PdqSignal, VideoMD5Signal]
+    return [PdqSignal, VideoMD5Signal, VPDQSignal]
 
 
 def _client(exchange: str, path: str) -> tuple[Any, Any]:
@@ -83,9 +86,18 @@ def fetch_lines(exchange: str, path: str = "") -> Iterator[str]:
     """Import lines (`signal_type,signal,source,`) for every signal the exchange holds now."""
     client, collab = _client(exchange, path)
     types = _signal_types()
-    yield "signal_type,signal_value,signal_id,tags"
+    line = io.StringIO()
+    writer = csv.writer(line, lineterminator="")  # vPDQ frames are JSON with commas: quoted
+
+    def row(*fields: str) -> str:
+        line.seek(0)
+        line.truncate()
+        writer.writerow(fields)
+        return line.getvalue()
+
+    yield row("signal_type", "signal_value", "signal_id", "tags")
     for delta in client.fetch_iter(types, None):
         converted = client.naive_convert_to_signal_type(types, collab, delta.updates)
         for signal_type, signals in converted.items():
             for signal in signals:
-                yield f"{signal_type.get_name()},{signal},{exchange},"
+                yield row(signal_type.get_name(), signal, exchange, "")

@@ -26,9 +26,12 @@ class HashType(models.TextChoices):
     PDQ = "pdq", "PDQ"
     MD5 = "md5", "MD5"
     SHA256 = "sha256", "SHA-256"
+    VPDQ = "vpdq", "vPDQ"
 
 
-HEX_LENGTH = {HashType.PDQ: 64, HashType.MD5: 32, HashType.SHA256: 64}
+# A vPDQ hash is a list of frames; its value is the SHA-256 of their canonical JSON, the frames
+# themselves are in `BankHash.frames`.
+HEX_LENGTH = {HashType.PDQ: 64, HashType.MD5: 32, HashType.SHA256: 64, HashType.VPDQ: 64}
 
 
 class Bank(models.Model):
@@ -40,6 +43,9 @@ class Bank(models.Model):
     agreement = models.CharField(max_length=300)  # licence or agreement reference
     policy = models.CharField(max_length=8, choices=BankPolicy.choices, default=BankPolicy.REVIEW)
     pdq_threshold = models.PositiveSmallIntegerField(default=31)
+    # Keep the bytes of a matching upload in the evidence vault (item 7); otherwise they are
+    # hashed in memory and dropped, and preservation goes through the platform link.
+    preserve_uploads = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -59,6 +65,8 @@ class BankHash(models.Model):
     bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="hashes")
     kind = models.CharField(max_length=8, choices=HashType.choices)
     value = models.CharField(max_length=64)  # lower-case hex
+    # vPDQ only: the frames as threatexchange serialises them (JSON list of "pdq,quality,seconds")
+    frames = models.TextField(blank=True)
     source_id = models.CharField(max_length=200, blank=True)
     classification = models.CharField(max_length=16, blank=True)  # e.g. A1, A2, B1, B2
     added_at = models.DateTimeField()

@@ -1,8 +1,9 @@
 """Content confirmed illegal in this company's cases feeds its own bank (issue #6, item 6).
 
 When the desk removes content under the law (a `content_remove` decision on the ground of law),
-the MD5 and SHA-256 of the case's preserved evidence go into the organisation's "own" bank, so a
-re-upload of the same file is caught. Only hashes and the case reference are stored.
+the MD5, SHA-256 and (for images) PDQ of the case's preserved evidence go into the organisation's
+"own" bank, so a re-upload of the same file, or of an edited copy, is caught. Only hashes and the
+case reference are stored.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def _confirmed_into_own_bank(
                 source_id=f"case-{instance.case_id}",
                 added_at=now,
             )
-            for md5, sha256 in prints
-            for kind, value in ((HashType.MD5, md5), (HashType.SHA256, sha256))
+            for md5, sha256, pdq in prints
+            for kind, value in ((HashType.MD5, md5), (HashType.SHA256, sha256), (HashType.PDQ, pdq))
+            if value
         ]
         BankHash.objects.bulk_create(rows, ignore_conflicts=True)
 

@@ -17,7 +17,9 @@ def bank_summary(organisation: Organisation) -> list[dict[str, Any]]:
         Bank.objects.filter(organisation=organisation, active=True)
         .annotate(enabled=Count("hashes", filter=Q(hashes__disabled_at=None)))
         .order_by("name")
-        .values("name", "source", "policy", "enabled")
+        .values(
+            "name", "source", "agreement", "policy", "pdq_threshold", "preserve_uploads", "enabled"
+        )
     )
 
 

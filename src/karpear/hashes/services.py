@@ -8,6 +8,7 @@ are hashed in memory and dropped; only hashes and match records are kept.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
 import re
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from karpear.audit.services import audit_record
 from karpear.cases.services import case_open_for_content, case_takedown_by_notice
 from karpear.core.errors import ApplicationError, NotFound
-from karpear.hashes.hashing import ImageHashes, image_hashes
+from karpear.evidence.services import evidence_capture
+from karpear.hashes.hashing import ImageHashes, image_hashes, is_video, video_hashes
 from karpear.hashes.index import index_compact, index_for
 from karpear.hashes.models import (
     HEX_LENGTH,
@@ -42,12 +45,17 @@ POLICY_RANK = {BankPolicy.ACT: 3, BankPolicy.REVIEW: 2, BankPolicy.RECORD: 1}
 
 
 def check_hash(kind: str, value: str) -> tuple[str, str]:
-    """A (type, lower-case hex) pair, or a clear error naming what is wrong."""
+    """A (type, lower-case hex) pair, or a clear error naming what is wrong.
+
+    For vPDQ the value is the frames (threatexchange's JSON), returned in canonical form.
+    """
     kind = kind.strip().lower()
     value = value.strip().lower()
+    if kind == HashType.VPDQ:
+        return kind, _vpdq_frames(value)
     if kind not in HashType.values:
         raise ApplicationError(
-            _("Unknown hash type %(t)s: use pdq, md5 or sha256.") % {"t": kind[:20]}
+            _("Unknown hash type %(t)s: use pdq, md5, sha256 or vpdq.") % {"t": kind[:20]}
         )
     if len(value) != HEX_LENGTH[HashType(kind)]:
         raise ApplicationError(
@@ -59,6 +67,29 @@ def check_hash(kind: str, value: str) -> tuple[str, str]:
     return kind, value
 
 
+MAX_VPDQ_FRAMES = 20_000  # five and a half hours at one frame a second
+
+
+def _vpdq_frames(text: str) -> str:
+    """Frames in threatexchange's vPDQ form, checked and serialised canonically."""
+    from threatexchange.extensions.vpdq.vpdq_util import json_to_vpdq, vpdq_to_json
+
+    try:
+        frames = json_to_vpdq(text)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ApplicationError(
+            _('A vPDQ hash is a JSON list of "pdq,quality,seconds" frames.')
+        ) from exc
+    if not frames or len(frames) > MAX_VPDQ_FRAMES:
+        raise ApplicationError(_("A vPDQ hash has between 1 and 20,000 frames."))
+    return vpdq_to_json(frames)
+
+
+def frames_digest(frames: str) -> str:
+    """The stored value of a vPDQ hash: SHA-256 of its canonical frames (for deduplication)."""
+    return hashlib.sha256(frames.encode()).hexdigest()
+
+
 def bank_create(
     *,
     organisation: Organisation,
@@ -67,6 +98,7 @@ def bank_create(
     agreement: str,
     policy: str = BankPolicy.REVIEW,
     pdq_threshold: int = 31,
+    preserve_uploads: bool = False,
     actor_label: str = "cli",
 ) -> Bank:
     if source not in BankSource.values or policy not in BankPolicy.values:
@@ -84,6 +116,7 @@ def bank_create(
                 agreement=agreement.strip(),
                 policy=policy,
                 pdq_threshold=pdq_threshold,
+                preserve_uploads=preserve_uploads,
             )
     except IntegrityError as exc:
         raise ApplicationError(_("A bank with this name exists."), status=409) from exc
@@ -117,7 +150,7 @@ _COLUMNS = {
 _SIGNAL_TYPES = {"video_md5": "md5", "photo_md5": "md5", "sha-256": "sha256"}
 IMPORT_CHUNK = 5000
 
-Row = tuple[str, str, str, str]
+Row = tuple[str, str, str, str, str]  # type, value, source id, classification, vPDQ frames
 
 
 def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
@@ -130,10 +163,12 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
             break
     else:
         return
-    if "," not in line and "\t" not in line:  # ThreatExchange/HMA local file format
+    head = line.strip().split(" ", 1)[0]
+    if " " in line.strip() and "," not in head and "\t" not in head:  # ThreatExchange lines
         for offset, text in enumerate(itertools.chain([line], stream)):
             if text.strip() and not text.lstrip().startswith("#"):
-                yield number + offset, text.split()
+                kind, _space, signal = text.strip().partition(" ")  # vPDQ JSON has spaces
+                yield number + offset, [kind, signal.strip()]
         return
     dialect = "excel-tab" if "\t" in line else "excel"
     reader = csv.reader(itertools.chain([line], stream), dialect=dialect)
@@ -167,7 +202,8 @@ def parse_rows(lines: Iterable[str]) -> Iterator[tuple[int, Row | str]]:
         except ApplicationError as exc:
             yield number, str(exc.message)
             continue
-        yield number, (kind, value, source_id[:200], classification[:16])
+        frames, value = (value, frames_digest(value)) if kind == HashType.VPDQ else ("", value)
+        yield number, (kind, value, source_id[:200], classification[:16], frames)
 
 
 @transaction.atomic
@@ -202,12 +238,13 @@ def hashes_import(
         if isinstance(parsed, str):
             bad.append((last, parsed))
             continue
-        kind, value, source_id, classification = parsed
+        kind, value, source_id, classification, frames = parsed
         chunk.append(
             BankHash(
                 bank=bank,
                 kind=kind,
                 value=value,
+                frames=frames,
                 source_id=source_id,
                 classification=classification,
                 added_at=now,
@@ -238,10 +275,10 @@ def bank_export(bank: Bank, *, actor_label: str = "cli") -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["hash_type", "hash", "source_id", "classification"])
     rows = bank.hashes.filter(disabled_at=None).order_by("kind", "value")
-    for kind, value, source_id, classification in rows.values_list(
-        "kind", "value", "source_id", "classification"
+    for kind, value, source_id, classification, frames in rows.values_list(
+        "kind", "value", "source_id", "classification", "frames"
     ).iterator(chunk_size=5000):
-        writer.writerow([kind, value, source_id, classification])
+        writer.writerow([kind, frames or value, source_id, classification])
     audit_record(
         action="hash_export",
         organisation=bank.organisation,
@@ -288,6 +325,9 @@ def find(organisation: Organisation, hashes: list[tuple[str, str]]) -> list[Foun
     for kind, value in exact:
         for row in live.filter(kind=kind, value=value):
             found[row.pk] = Found(row, 0)
+    for frames in (v for k, v in hashes if k == HashType.VPDQ):
+        for row, distance in _video_matches(live, frames):
+            found[row.pk] = Found(row, distance)
     pdqs = [v for k, v in hashes if k == HashType.PDQ]
     if pdqs:
         index = index_for(organisation.pk)
@@ -307,6 +347,36 @@ def find(organisation: Organisation, hashes: list[tuple[str, str]]) -> list[Foun
     return sorted(found.values(), key=lambda f: (f.distance, f.bank_hash.pk))
 
 
+def _video_matches(live: Any, frames: str) -> Iterator[tuple[BankHash, int]]:
+    """Bank videos that match by the library's vPDQ rule (threatexchange's compare_hash: at
+    least 80% of the query's good frames within 31 bits of the bank video's frames).
+
+    Each bank video is first screened with numpy (does any frame come within 31 bits?), so the
+    library's pure-Python rule runs only on real candidates. Returns the closest frame distance.
+    """
+    from threatexchange.extensions.vpdq.vpdq import VPDQSignal
+    from threatexchange.extensions.vpdq.vpdq_util import json_to_vpdq
+
+    from karpear.hashes.hashing import VIDEO_QUALITY_MIN
+    from karpear.hashes.index import to_bytes
+
+    def good(text: str) -> np.ndarray:
+        kept = [f.pdq_hex for f in json_to_vpdq(text) if f.quality >= VIDEO_QUALITY_MIN]
+        return to_bytes(sorted(set(kept))).view(np.uint64)
+
+    query = good(frames)
+    if not len(query):
+        return
+    for row in live.filter(kind=HashType.VPDQ).iterator(chunk_size=500):
+        theirs = good(row.frames)
+        if not len(theirs):
+            continue
+        distances = np.bitwise_count(query[:, None, :] ^ theirs[None, :, :]).sum(axis=2)
+        closest = int(distances.min())
+        if closest <= 31 and VPDQSignal.compare_hash(frames, row.frames).match:
+            yield row, closest
+
+
 @transaction.atomic
 def check(
     *,
@@ -314,8 +384,13 @@ def check(
     content_id: str,
     hashes: list[tuple[str, str]],
     caller: str = "api",
+    upload: tuple[bytes, str] | None = None,
 ) -> dict[str, Any]:
-    """Match a piece of content's hashes, record every match, and act by the strictest policy."""
+    """Match a piece of content's hashes, record every match, and act by the strictest policy.
+
+    `upload` (bytes, declared type) is kept in the evidence vault only when a matching bank asks
+    for it (`preserve_uploads`); the platform is then not asked to upload it again.
+    """
     content_id = content_id.strip()
     if not content_id or len(content_id) > 200:
         raise ApplicationError(_("Give the platform's content ID (at most 200 characters)."))
@@ -336,6 +411,7 @@ def check(
         default=None,
     )
     case_id = None
+    keep = upload is not None and any(f.bank_hash.bank.preserve_uploads for f in found)
     if action in (BankPolicy.ACT, BankPolicy.REVIEW):
         case = case_open_for_content(
             organisation=organisation,
@@ -361,7 +437,7 @@ def check(
                 f"({strictest.bank_hash.bank.get_source_display()})",
                 notice_label="hash match",
                 content={"platform_content_ids": [content_id], "urls": [], "user_ids": []},
-                preserve=True,
+                preserve=not keep,
             )
     Match.objects.bulk_create(
         [
@@ -377,6 +453,19 @@ def check(
             for f in found
         ]
     )
+    if keep and case_id is not None and upload is not None:
+        evidence_capture(
+            organisation=organisation,
+            case_id=case_id,
+            content=upload[0],
+            content_type=upload[1],
+            metadata={
+                "content_id": content_id,
+                "banks": sorted({f.bank_hash.bank.name for f in found}),
+            },
+            source="hash_check",
+            actor=f"hash check ({caller})",
+        )
     return {
         "content_id": content_id,
         "matched": bool(found),
@@ -471,16 +560,29 @@ def quarantine_release(*, bank_hash_id: int, organisation: Organisation, actor: 
     )
 
 
-def check_upload(*, organisation: Organisation, content_id: str, data: bytes) -> dict[str, Any]:
-    """Hash an uploaded image in memory and check it; a low-quality PDQ is not matched."""
-    hashed: ImageHashes = image_hashes(data)
-    hashes = [(HashType.MD5.value, hashed.md5), (HashType.SHA256.value, hashed.sha256)]
-    if hashed.matchable:
-        hashes.append((HashType.PDQ.value, hashed.pdq))
-    result = check(organisation=organisation, content_id=content_id, hashes=hashes)
-    result["pdq_quality"] = hashed.quality
-    result["pdq_matched"] = hashed.matchable
-    return result
+def check_upload(
+    *, organisation: Organisation, content_id: str, data: bytes, content_type: str = ""
+) -> dict[str, Any]:
+    """Hash an uploaded image or video in memory and check it; low-quality PDQ is not matched."""
+    extra: dict[str, Any]
+    if is_video(data):
+        video = video_hashes(data)
+        md5, sha256, similar = video.md5, video.sha256, (HashType.VPDQ.value, video.frames)
+        extra = {"vpdq_matched": video.matchable}
+    else:
+        image: ImageHashes = image_hashes(data)
+        md5, sha256, similar = image.md5, image.sha256, (HashType.PDQ.value, image.pdq)
+        extra = {"pdq_quality": image.quality, "pdq_matched": image.matchable}
+    hashes = [(HashType.MD5.value, md5), (HashType.SHA256.value, sha256)]
+    if extra.get("vpdq_matched") or extra.get("pdq_matched"):
+        hashes.append(similar)
+    result = check(
+        organisation=organisation,
+        content_id=content_id,
+        hashes=hashes,
+        upload=(data, content_type),
+    )
+    return {**result, **extra}
 
 
 def get_bank(organisation: Organisation, name: str) -> Bank:

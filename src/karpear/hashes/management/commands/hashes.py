@@ -44,6 +44,11 @@ class Command(BaseCommand):
         add.add_argument("--agreement", required=True)
         add.add_argument("--policy", default=BankPolicy.REVIEW, choices=BankPolicy.values)
         add.add_argument("--pdq-threshold", type=int, default=31)
+        add.add_argument(
+            "--preserve-uploads",
+            action="store_true",
+            help="keep matching uploads in the evidence vault (otherwise hashed and dropped)",
+        )
         bank_sub.add_parser("list")
         imp = sub.add_parser("import")
         imp.add_argument("file")
@@ -87,6 +92,7 @@ class Command(BaseCommand):
                     agreement=options["agreement"],
                     policy=options["policy"],
                     pdq_threshold=options["pdq_threshold"],
+                    preserve_uploads=options["preserve_uploads"],
                 )
                 self.stdout.write(f"bank {bank.name} ({bank.get_policy_display()})")
             else:
