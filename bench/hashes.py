@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,12 @@ def index_bench(n: int, clustered: bool) -> None:
 
 
 def hashing_bench() -> None:
+    """Images per second per core; each side warmed up, then the best of three runs each
+    (the first pass pays for imports and caches, which once made either side look slower)."""
+    import hashlib
+
     from PIL import Image
+    from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
 
     from karpear.hashes.hashing import image_hashes
 
@@ -215,25 +221,24 @@ def hashing_bench() -> None:
         out = io.BytesIO()
         image.save(out, "JPEG", quality=85)
         images.append(out.getvalue())
-    t0 = time.perf_counter()
-    for data in images:
-        image_hashes(data)
-    ours = len(images) / (time.perf_counter() - t0)
-    line = f"  hashing 1024x768 JPEG: Karpear PDQ+MD5+SHA-256 {ours:6.1f} images/s per core"
-    try:
-        import hashlib
 
-        from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_bytes
+    def theirs(data: bytes) -> None:
+        pdq_from_bytes(data)
+        hashlib.md5(data, usedforsecurity=False).hexdigest()
 
+    def rate(hash_one: Callable[[bytes], object]) -> float:
         t0 = time.perf_counter()
         for data in images:
-            pdq_from_bytes(data)
-            hashlib.md5(data, usedforsecurity=False).hexdigest()
-        theirs = len(images) / (time.perf_counter() - t0)
-        line += f"   threatexchange pdq_from_bytes+MD5 {theirs:6.1f} images/s"
-    except ImportError:
-        line += "   (threatexchange not installed)"
-    print(line)
+            hash_one(data)
+        return len(images) / (time.perf_counter() - t0)
+
+    rate(image_hashes), rate(theirs)
+    ours_best = max(rate(image_hashes) for _ in range(3))
+    theirs_best = max(rate(theirs) for _ in range(3))
+    print(
+        f"  hashing 1024x768 JPEG: Karpear PDQ+MD5+SHA-256 {ours_best:6.1f} images/s per core"
+        f"   threatexchange pdq_from_bytes+MD5 {theirs_best:6.1f} images/s"
+    )
 
 
 def api_bench(n: int) -> None:
