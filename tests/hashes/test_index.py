@@ -148,3 +148,45 @@ def test_a_crash_while_writing_a_snapshot_keeps_the_previous_one(
     forget()
     index = index_for(acme.pk)
     assert [d for _, d in index.search(first[0], 31)] == [0] and index.size == 40
+
+
+def test_processes_map_one_snapshot_instead_of_copying_it(tmp_path: Path) -> None:
+    """Item 9: a second process answers from the files through the page cache; its private
+    memory grows by far less than the snapshot it searches."""
+    import json
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(9)
+    codes = rng.integers(0, 256, (400_000, 32), dtype=np.uint8)
+    mih.build(codes, np.arange(1, len(codes) + 1), tmp_path / "v1", {})
+    probe = """
+import json, sys
+import numpy as np
+from pathlib import Path
+from karpear.hashes.mih import Snapshot
+
+def private_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+
+before = private_mb()
+snapshot = Snapshot.load(Path(sys.argv[1]))
+rng = np.random.default_rng(1)
+hits = 0
+for row in rng.integers(0, snapshot.size, 300):
+    hits += len(snapshot.search(np.asarray(snapshot.codes[row]), 31)[0])
+snapshot.search(np.asarray(snapshot.codes[0]), 48)  # a full scan touches every code
+print(json.dumps({"grew": private_mb() - before, "hits": hits}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "v1")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    copied_mb = sum((tmp_path / "v1" / f).stat().st_size for f in ("codes.npy", "tables.npy"))
+    assert measured["hits"] >= 300  # each stored hash finds itself
+    assert measured["grew"] < 0.3 * copied_mb / 2**20, measured  # what a private copy would cost
