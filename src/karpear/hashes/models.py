@@ -85,7 +85,17 @@ class BankHash(models.Model):
                 name="disabled_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["kind", "value"])]
+        indexes = [
+            models.Index(fields=["kind", "value"]),
+            # The index reads each bank's new hashes in id order, and the few disabled ones,
+            # without scanning 10M rows (issue #6, item 9).
+            models.Index(fields=["bank", "kind", "id"], name="bankhash_bank_kind_id"),
+            models.Index(
+                fields=["disabled_at"],
+                condition=Q(disabled_at__isnull=False),
+                name="bankhash_disabled",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value[:12]}"
