@@ -58,6 +58,14 @@ def _blocklist_dir(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _data_dir(settings: Any, tmp_path: Path) -> None:
+    """Vault objects, encrypted files and the demo's key files go to the test's own folder,
+    never into the developer's var/ (a test's demo key once replaced the real one there)."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+
+
+@pytest.fixture(autouse=True)
 def _hash_index(settings: Any, tmp_path: Path) -> None:
     """Each test has its own PDQ index snapshots and no cached index (they mirror its database)."""
     from karpear.hashes.index import forget

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -25,3 +26,22 @@ def test_demo_seeds_staff_reports_and_a_blocklist_once() -> None:
     from karpear.blocklist.models import ListVersion
 
     assert ListVersion.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_reference_platform_gets_a_working_key_even_if_an_old_one_is_left(
+    settings: Any,
+) -> None:
+    """A key file left from an older database is replaced, so the demo platform's hash checks
+    and uploads are not refused with 401."""
+    from karpear.apikeys.models import Scope
+    from karpear.apikeys.services import apikey_check
+
+    key_file = settings.DATA_DIR / "reference-platform.karpear-key"
+    key_file.write_text("kp_platform_stale_0000000000000000")
+    call_command("demo", "--if-empty", stdout=io.StringIO())
+    key = apikey_check(key_file.read_text().strip(), frozenset({Scope.PLATFORM}))
+    assert key.organisation.slug == "demo"
+    before = key_file.read_text()
+    call_command("demo", "--if-empty", stdout=io.StringIO())
+    assert key_file.read_text() == before  # a working key is kept

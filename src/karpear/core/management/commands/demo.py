@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -161,7 +162,7 @@ def _link_reference_platform(org: Organisation) -> None:
     path.write_text(link.secret)
     path.chmod(0o600)
     key_path = settings.DATA_DIR / "reference-platform.karpear-key"
-    if not key_path.exists():
+    if not _platform_key_works(key_path, org):  # missing, or left from an older database
         from karpear.apikeys.models import Scope
         from karpear.apikeys.services import apikey_create
 
@@ -170,6 +171,20 @@ def _link_reference_platform(org: Organisation) -> None:
         )
         key_path.write_text(token)
         key_path.chmod(0o600)
+
+
+def _platform_key_works(path: Path, org: Organisation) -> bool:
+    from karpear.apikeys.models import Scope
+    from karpear.apikeys.services import apikey_check
+    from karpear.core.errors import ApplicationError
+
+    if not path.exists():
+        return False
+    try:
+        key = apikey_check(path.read_text().strip(), frozenset({Scope.PLATFORM}))
+    except ApplicationError:
+        return False
+    return key.organisation_id == org.pk
 
 
 def _canonical(url: str) -> str:
