@@ -45,3 +45,22 @@ def test_the_reference_platform_gets_a_working_key_even_if_an_old_one_is_left(
     before = key_file.read_text()
     call_command("demo", "--if-empty", stdout=io.StringIO())
     assert key_file.read_text() == before  # a working key is kept
+
+
+@pytest.mark.django_db
+def test_a_demo_seeded_before_the_hash_bank_existed_gets_it_on_the_next_run() -> None:
+    from pathlib import Path
+
+    from karpear.hashes.models import Bank, BankHash
+
+    csv_file = Path(__file__).resolve().parents[2] / "examples" / "hashes" / "demo-bank.csv"
+    lines = [line for line in csv_file.read_text().splitlines() if line[:1] not in ("#", "h")]
+    distinct = {tuple(line.split(",")[:2]) for line in lines}  # some variants share a PDQ
+    call_command("demo", "--if-empty", stdout=io.StringIO())
+    assert BankHash.objects.filter(bank__name="demo-hotline").count() == len(distinct)
+    BankHash.objects.all().delete()
+    Bank.objects.all().delete()
+    call_command("demo", "--if-empty", stdout=io.StringIO())
+    call_command("demo", "--if-empty", stdout=io.StringIO())
+    assert Bank.objects.filter(name="demo-hotline").count() == 1
+    assert BankHash.objects.filter(bank__name="demo-hotline").count() == len(distinct)

@@ -57,6 +57,7 @@ class Command(BaseCommand):
             demo = Organisation.objects.filter(slug="demo").first()
             if demo is not None:
                 _link_reference_platform(demo)
+                _demo_hash_bank(demo)  # a demo seeded before the bank existed gets it now
                 self._print_staff(create=False)
             else:
                 self.stdout.write("Data already present; no demo data added.")
@@ -295,11 +296,13 @@ def _demo_history(org: Organisation) -> None:
 
 
 def _demo_hash_bank(org: Organisation) -> None:
-    """A bank holding the hashes of one benign reference image (Meta's PDQ test data), so an
-    upload of a blurred or resized copy of it matches and is isolated (issue #6)."""
-    from pathlib import Path
-
+    """A bank holding the hashes of Meta's benign PDQ reference images, so an upload of a
+    blurred or resized copy of one matches and is isolated (issue #6). Once only."""
+    from karpear.hashes.models import Bank
     from karpear.hashes.services import bank_create, hashes_import
+
+    if Bank.objects.filter(organisation=org, name="demo-hotline").exists():
+        return
 
     bank = bank_create(
         organisation=org,
