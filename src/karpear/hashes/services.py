@@ -321,10 +321,11 @@ def find(organisation: Organisation, hashes: list[tuple[str, str]]) -> list[Foun
     live = BankHash.objects.filter(
         bank__organisation=organisation, bank__active=True, disabled_at=None
     ).select_related("bank")
-    exact = [(k, v) for k, v in hashes if k != HashType.PDQ]
-    for kind, value in exact:
-        for row in live.filter(kind=kind, value=value):
-            found[row.pk] = Found(row, 0)
+    exact = {(k, v) for k, v in hashes if k in (HashType.MD5, HashType.SHA256)}
+    if exact:
+        for row in live.filter(value__in={v for _, v in exact}):
+            if (row.kind, row.value) in exact:
+                found[row.pk] = Found(row, 0)
     for frames in (v for k, v in hashes if k == HashType.VPDQ):
         for row, distance in _video_matches(live, frames):
             found[row.pk] = Found(row, distance)
@@ -400,16 +401,14 @@ def check(
     found = find(organisation, hashes)
     now = timezone.now()
     flooding = _flood_control(found, content_id, now)
-    action = max(
-        (
-            BankPolicy.REVIEW
-            if f.bank_hash.quarantined_at or f.bank_hash.pk in flooding
-            else f.bank_hash.bank.policy
-            for f in found
-        ),
-        key=lambda policy: POLICY_RANK[BankPolicy(policy)],
-        default=None,
-    )
+    # A quarantined or flooding hash only queues for review, whatever its bank's policy.
+    policies = [
+        BankPolicy.REVIEW
+        if f.bank_hash.quarantined_at or f.bank_hash.pk in flooding
+        else BankPolicy(f.bank_hash.bank.policy)
+        for f in found
+    ]
+    action = max(policies, key=POLICY_RANK.__getitem__, default=None)
     case_id = None
     keep = upload is not None and any(f.bank_hash.bank.preserve_uploads for f in found)
     if action in (BankPolicy.ACT, BankPolicy.REVIEW):
@@ -424,13 +423,7 @@ def check(
         )
         case_id = case.pk
         if action == BankPolicy.ACT:
-            strictest = next(
-                f
-                for f in found
-                if f.bank_hash.bank.policy == BankPolicy.ACT
-                and not f.bank_hash.quarantined_at
-                and f.bank_hash.pk not in flooding
-            )
+            strictest = found[policies.index(BankPolicy.ACT)]
             case_takedown_by_notice(
                 case=case,
                 legal_basis=f"Hash match: bank {strictest.bank_hash.bank.name} "
@@ -489,18 +482,19 @@ def _flood_control(found: list[Found], content_id: str, now: Any) -> set[int]:
     """Quarantine hashes that matched more distinct items than allowed in the window."""
     from datetime import timedelta
 
-    from django.conf import settings
+    from django.db.models import Count
 
     since = now - timedelta(minutes=settings.KARPEAR_HASH_FLOOD_MINUTES)
+    distinct_items = dict(  # one query for all the hashes found, not one each
+        Match.objects.filter(bank_hash__in=[f.bank_hash for f in found], matched_at__gte=since)
+        .exclude(content_id=content_id)
+        .values_list("bank_hash")
+        .annotate(n=Count("content_id", distinct=True))
+        .values_list("bank_hash", "n")
+    )
     flooding: set[int] = set()
     for f in found:
-        recent = (
-            Match.objects.filter(bank_hash=f.bank_hash, matched_at__gte=since)
-            .exclude(content_id=content_id)
-            .values("content_id")
-            .distinct()
-            .count()
-        )
+        recent = distinct_items.get(f.bank_hash.pk, 0)
         if recent + 1 > settings.KARPEAR_HASH_FLOOD_MAX:
             flooding.add(f.bank_hash.pk)
             if f.bank_hash.quarantined_at is None:
@@ -567,14 +561,16 @@ def check_upload(
     extra: dict[str, Any]
     if is_video(data):
         video = video_hashes(data)
-        md5, sha256, similar = video.md5, video.sha256, (HashType.VPDQ.value, video.frames)
-        extra = {"vpdq_matched": video.matchable}
+        md5, sha256, matchable = video.md5, video.sha256, video.matchable
+        similar = (HashType.VPDQ.value, video.frames)
+        extra = {"vpdq_matched": matchable}
     else:
         image: ImageHashes = image_hashes(data)
-        md5, sha256, similar = image.md5, image.sha256, (HashType.PDQ.value, image.pdq)
-        extra = {"pdq_quality": image.quality, "pdq_matched": image.matchable}
+        md5, sha256, matchable = image.md5, image.sha256, image.matchable
+        similar = (HashType.PDQ.value, image.pdq)
+        extra = {"pdq_quality": image.quality, "pdq_matched": matchable}
     hashes = [(HashType.MD5.value, md5), (HashType.SHA256.value, sha256)]
-    if extra.get("vpdq_matched") or extra.get("pdq_matched"):
+    if matchable:
         hashes.append(similar)
     result = check(
         organisation=organisation,
