@@ -95,6 +95,12 @@ class BankHash(models.Model):
                 condition=Q(disabled_at__isnull=False),
                 name="bankhash_disabled",
             ),
+            # The desk lists quarantined hashes on every visit: a handful among millions.
+            models.Index(
+                fields=["quarantined_at"],
+                condition=Q(quarantined_at__isnull=False),
+                name="bankhash_quarantined",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count
 
 from karpear.core.errors import ApplicationError
 from karpear.hashes import services
@@ -96,10 +97,11 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"bank {bank.name} ({bank.get_policy_display()})")
             else:
-                for bank in Bank.objects.filter(organisation=org).order_by("name"):
+                banks = Bank.objects.filter(organisation=org).annotate(n=Count("hashes"))
+                for bank in banks.order_by("name"):
                     self.stdout.write(
                         f"{bank.name:<20} {bank.source:<9} {bank.policy:<7} "
-                        f"t={bank.pdq_threshold} {bank.hashes.count():>9} hashes  {bank.agreement}"
+                        f"t={bank.pdq_threshold} {bank.n:>9} hashes  {bank.agreement}"
                     )
             return
         bank = services.get_bank(org, options["bank"])
