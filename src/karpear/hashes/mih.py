@@ -45,15 +45,15 @@ _PROBE_MASK = np.concatenate(_MASKS)
 _PROBE_BASE = _BUCKET_BASE[:-1][_PROBE_TABLE]
 
 
-def _keys(codes: np.ndarray) -> np.ndarray:
-    """(N, 12) int64 substring keys of (N, 32) uint8 codes."""
-    words = codes.view(">u8").astype(np.uint64)  # (N, 4), byte 0 most significant
-    keys = np.empty((len(codes), TABLES), np.int64)
-    for table, (width, shift) in enumerate(zip(WIDTHS, SHIFTS, strict=True)):
-        keys[:, table] = (
-            (words[:, table // 3] >> np.uint64(shift)) & np.uint64((1 << width) - 1)
-        ).astype(np.int64)
-    return keys
+def _words(codes: np.ndarray) -> np.ndarray:
+    """(N, 4) uint64 words of (N, 32) uint8 codes, byte 0 most significant."""
+    return codes.view(">u8").astype(np.uint64)
+
+
+def _substring(words: np.ndarray, table: int) -> np.ndarray:
+    """One table's key for every hash: its bits of the hash, as an unsigned integer."""
+    shifted = words[:, table // 3] >> np.uint64(SHIFTS[table])
+    return shifted & np.uint64((1 << WIDTHS[table]) - 1)
 
 
 def _row_bytes(n: int) -> int:
@@ -133,7 +133,8 @@ class Snapshot:
         return np.concatenate(found), np.concatenate(distances)
 
     def _candidates(self, query: np.ndarray) -> np.ndarray:
-        keys = _keys(query.reshape(1, 32))[0]
+        words = _words(query.reshape(1, 32))
+        keys = np.asarray([_substring(words, t)[0] for t in range(TABLES)], dtype=np.int64)
         probes = _PROBE_BASE + (keys[_PROBE_TABLE] ^ _PROBE_MASK)
         starts = np.asarray(self.offsets[probes]).astype(np.int64)
         lengths = np.asarray(self.offsets[probes + 1]).astype(np.int64) - starts
@@ -163,9 +164,9 @@ def build(codes: np.ndarray, ids: np.ndarray, directory: Path, meta: dict[str, o
     width = _row_bytes(n)
     tables = np.empty((TABLES, n, width), np.uint8)
     offsets = np.zeros(int(_BUCKET_BASE[-1]), np.uint32 if n < (1 << 32) else np.uint64)
-    words = codes.view(">u8").astype(np.uint64)
-    for table, (bits, shift) in enumerate(zip(WIDTHS, SHIFTS, strict=True)):
-        column = (words[:, table // 3] >> np.uint64(shift)) & np.uint64((1 << bits) - 1)
+    words = _words(codes)
+    for table, bits in enumerate(WIDTHS):
+        column = _substring(words, table)
         # Sorting key and row together in one uint64 is several times faster than argsort.
         paired = (column.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
         paired.sort()
