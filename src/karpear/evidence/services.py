@@ -88,15 +88,17 @@ def _custody(
     )
 
 
-def _pdq(content: bytes) -> str:
-    """An image's PDQ when it is good enough to match; "" for anything else."""
-    from karpear.hashes.hashing import BadImage, image_hashes
+def _pdq(content: bytes, content_type: str) -> str:
+    """An image's PDQ when it is good enough to match; "" for anything else (not decoded)."""
+    from karpear.hashes.hashing import QUALITY_MIN, BadImage, image_pdq
 
+    if not content_type.startswith("image/"):
+        return ""
     try:
-        hashed = image_hashes(content)
+        pdq, quality = image_pdq(content)
     except BadImage:
         return ""
-    return hashed.pdq if hashed.matchable else ""
+    return pdq if quality >= QUALITY_MIN else ""
 
 
 def retention_deadline(captured_at: datetime, legal_basis: str) -> datetime:
@@ -136,6 +138,8 @@ def evidence_capture(
         raise ApplicationError(
             _("The upload is larger than the vault accepts."), code="too_large", status=413
         )
+    kind = _sniff(content, content_type)
+    pdq = _pdq(content, kind)  # decoded before the write and the transaction, not inside them
     object_key = f"ev-{uuid.uuid4().hex}"
     data_key = keys.new_data_key()
     kek_id, wrapped = keys.wrap(data_key)
@@ -149,11 +153,11 @@ def evidence_capture(
                 organisation=organisation,
                 case=case,
                 source=source,
-                content_type=_sniff(content, content_type),
+                content_type=kind,
                 size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(),
                 md5=hashlib.md5(content, usedforsecurity=False).hexdigest(),
-                pdq=_pdq(content),
+                pdq=pdq,
                 captured_at=now,
                 legal_basis=legal_basis,
                 retention_until=retention_deadline(now, legal_basis),

@@ -59,6 +59,17 @@ def pdq_hex(bits: np.ndarray) -> str:
 
 def image_hashes(data: bytes) -> ImageHashes:
     """Hash an image held in memory; a clear error for anything that is not a sound image."""
+    pdq, quality = image_pdq(data)
+    return ImageHashes(
+        pdq=pdq,
+        quality=quality,
+        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def image_pdq(data: bytes) -> tuple[str, int]:
+    """An image's PDQ (hex) and quality alone, for callers that hash the bytes themselves."""
     import pdqhash  # type: ignore[import-untyped]
 
     if not data:
@@ -80,12 +91,7 @@ def image_hashes(data: bytes) -> ImageHashes:
         raise BadImage(_("This is not an image we can read, or it is damaged.")) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise BadImage(_("The image is too large to check."), status=413) from exc
-    return ImageHashes(
-        pdq=pdq_hex(bits),
-        quality=int(quality),
-        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+    return pdq_hex(bits), int(quality)
 
 
 # --- video ---------------------------------------------------------------------------------------
