@@ -190,3 +190,20 @@ print(json.dumps({"grew": private_mb() - before, "hits": hits}))
     copied_mb = sum((tmp_path / "v1" / f).stat().st_size for f in ("codes.npy", "tables.npy"))
     assert measured["hits"] >= 300  # each stored hash finds itself
     assert measured["grew"] < 0.3 * copied_mb / 2**20, measured  # what a private copy would cost
+
+
+@pytest.mark.django_db
+def test_organisations_never_see_each_others_hashes_through_the_index(
+    acme: Organisation, bayon: Organisation
+) -> None:
+    """Each organisation has its own snapshot and delta: Acme's written index, and a hash only
+    Acme holds, match nothing for Bayon; the same hash in Bayon's own bank matches Bayon's row."""
+    rng = random.Random(12)
+    shared = _random_hex(rng)
+    _bank(acme, [shared, *(_random_hex(rng) for _ in range(30))])
+    index_compact(acme.pk)
+    assert services.find(bayon, [("pdq", shared)]) == []
+    assert [f.bank_hash.bank.organisation for f in services.find(acme, [("pdq", shared)])] == [acme]
+    _bank(bayon, [shared])
+    found = services.find(bayon, [("pdq", shared)])
+    assert [(f.bank_hash.bank.organisation, f.distance) for f in found] == [(bayon, 0)]
