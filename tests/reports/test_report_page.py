@@ -49,6 +49,13 @@ def test_the_form_takes_no_files_and_says_why(client: Client) -> None:
     assert "Do not send the picture or video." in html
 
 
+def test_the_date_seen_starts_empty(client: Client, acme: Organisation) -> None:
+    html = client.get("/en/").content.decode()
+    field = re.search(r'<input[^>]*id="id_seen_on"[^>]*>', html)
+    assert field, "the page has no date field"
+    assert "value=" not in field.group(0)
+
+
 def test_a_report_is_stored_and_a_reference_shown(client: Client, acme: Organisation) -> None:
     response = client.post("/en/", valid_form(seen_at_time="14:30", seen_approximate="on"))
     assert response.status_code == 200

@@ -177,7 +177,8 @@ class ReportForm(forms.Form):
                 if isinstance(validator, ProhibitNullCharactersValidator):
                     validator.message = _UNREADABLE
         if not self.is_bound:
-            self.initial.setdefault("seen_on", timezone.localdate())
+            # No default date (issue #16, item 4): a report that skips the question must say
+            # "not given", not "seen today".
             self.initial.setdefault("submission", secrets.token_urlsafe(24))
 
     def _clean_line(self, name: str) -> str:
