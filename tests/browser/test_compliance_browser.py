@@ -91,3 +91,15 @@ def test_transparency_pages_pass_axe_wcag_22_aa(
     _sign_in(page, compliance)
     page.goto(page.base + "/en/desk/transparency/?start=2025-01-01&end=2025-12-31")
     assert axe_violations(page) == []
+    # The officer writes the narrative, checks the preview, and confirms (issue #16, item 5).
+    page.goto(page.base + "/en/desk/transparency/?start=2026-01-01&end=2026-06-30")
+    for h in ("policies", "processes", "outcomes"):
+        assert page.input_value(f"#{h}_en") == ""
+        page.fill(f"#{h}_en", f"What we did: {h}.")
+        page.fill(f"#{h}_km", f"អ្វីដែលយើងបានធ្វើ៖ {h}។")
+    page.click("text=Preview before publishing")
+    assert page.is_visible("text=Confirm and publish")
+    assert axe_violations(page) == []
+    page.click("text=Confirm and publish")
+    assert "/en/transparency/" in page.url
+    assert page.is_visible("text=What we did: outcomes.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from karpear.core.errors import ApplicationError
 from karpear.orgs.models import Organisation
 from karpear.transparency import suppression
 from karpear.transparency.figures import period_bounds
+from karpear.transparency.models import TransparencyReport
 from karpear.transparency.services import public_figures, report_publish
 from karpear.transparency.statements import problems, statements
 from tests.cast import Person, decide_account, make_case, sign_in
@@ -215,13 +217,31 @@ def test_the_validator_refuses_what_the_database_refuses(
 def test_the_officer_publishes_from_the_desk(acme: Organisation, compliance: Person) -> None:
     client = sign_in(compliance)
     page = client.get("/en/desk/transparency/?start=2025-01-01&end=2025-12-31")
-    assert page.status_code == 200 and b"Preview, as it would be published" in page.content
+    html = page.content.decode()
+    assert page.status_code == 200 and "Preview, as it would be published" in html
+    # The form starts empty: no field carries its own name, no stray error (issue #16, item 5).
+    for h in ("policies", "processes", "outcomes"):
+        for lang in ("km", "en"):
+            textarea = re.search(rf'<textarea name="{h}_{lang}"[^>]*>(.*?)</textarea>', html, re.S)
+            assert textarea and textarea.group(1) == "", f"{h}_{lang} is pre-filled"
+    assert 'class="error"' not in html
     form = {"start": "2025-01-01", "end": "2025-12-31", "threshold": "10"}
-    refused = client.post("/en/desk/transparency/", form)
-    assert refused.status_code == 400 and b"Write this section" in refused.content
+    refused = client.post("/en/desk/transparency/", form).content.decode()
+    assert "Write this section" in refused and "W r i t e" not in refused
+    assert "The report was not published." in refused
+    bad_threshold = client.post("/en/desk/transparency/", {**form, "threshold": "x1"})
+    assert bad_threshold.status_code == 400
+    assert "Choose a number between 2 and 100." in bad_threshold.content.decode()
     for h, texts in TEXT.items():
         form.update({f"{h}_en": texts["en"], f"{h}_km": texts["km"]})
-    published = client.post("/en/desk/transparency/", form)
+    preview = client.post("/en/desk/transparency/", form)
+    assert preview.status_code == 200
+    assert "Confirm and publish" in preview.content.decode()
+    assert TEXT["outcomes"]["en"] in preview.content.decode()
+    assert not TransparencyReport.objects.filter(organisation=acme).exists()  # only a preview
+    published = client.post("/en/desk/transparency/", {**form, "confirm": "1"})
     assert published.status_code == 302
+    report = TransparencyReport.objects.get(organisation=acme)
+    assert report.narrative["outcomes"]["en"] == TEXT["outcomes"]["en"]
     export = client.get("/en/desk/transparency/statements.json?start=2025-01-01&end=2025-12-31")
     assert json.loads(export.content)["invalid"] == []

@@ -32,43 +32,110 @@ def _period(request: HttpRequest) -> tuple[date | None, date | None]:
     return start, end
 
 
+def _section_label(heading: str) -> str:
+    return {
+        "policies": _("Policies and practices"),
+        "processes": _("Processes and systems"),
+        "outcomes": _("Outcomes"),
+    }[heading]
+
+
+def _sections(values: Any, errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The narrative fields as the template shows them: label, name, value and that field's own
+    errors, so nothing is ever filled with a field's name or a message spelled out letter by
+    letter (issue #16, item 5)."""
+    return [
+        {
+            "label": _section_label(heading),
+            "fields": [
+                {
+                    "name": f"{heading}_{lang}",
+                    "lang": lang,
+                    "label": _("Khmer") if lang == "km" else _("English"),
+                    "value": str(values.get(f"{heading}_{lang}", "")),
+                    "errors": errors.get(f"{heading}_{lang}", []),
+                }
+                for lang in ("km", "en")
+            ],
+        }
+        for heading in services.HEADINGS
+    ]
+
+
+def _narrative(post: Any) -> dict[str, dict[str, str]]:
+    return {
+        h: {lang: str(post.get(f"{h}_{lang}", "")) for lang in services.LANGUAGES}
+        for h in services.HEADINGS
+    }
+
+
+def _threshold(post: Any) -> int | None:
+    raw = str(post.get("threshold") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 3:
+        raise ApplicationError(
+            _("Show small numbers as 'fewer than' a threshold between 2 and 100."),
+            fields={"threshold": [str(_("Choose a number between 2 and 100."))]},
+        )
+    return int(raw)
+
+
 @desk_view(*READERS, post=(Role.COMPLIANCE,))
 def transparency(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    """GET: figures and an empty narrative. POST: check and show the preview; POST with
+    `confirm`: publish exactly what was previewed."""
     org = member.organisation
     start, end = _period(request)
+    values: Any = {}
+    errors: dict[str, list[str]] = {}
     context: dict[str, Any] = {
         "start": start,
         "end": end,
         "published": services.published(org),
         "can_write": member.role == Role.COMPLIANCE,
-        "headings": services.HEADINGS,
-        "form": {},
-        "errors": {},
+        "threshold": services.default_threshold(),
+        "change_note": "",
     }
-    if request.method == "POST":
-        narrative = {
-            h: {lang: str(request.POST.get(f"{h}_{lang}", "")) for lang in services.LANGUAGES}
-            for h in services.HEADINGS
-        }
+    if request.method == "POST" and "edit" not in request.POST:
+        values = request.POST
         try:
-            report = services.report_publish(
-                member=member,
-                start=start,
-                end=end,
-                narrative=narrative,
-                change_note=str(request.POST.get("change_note", "")),
-                threshold=int(request.POST.get("threshold") or 0) or None,
-                request=request,
-            )
-            messages.success(request, _("The report is published."))
-            return redirect("transparency_report", report_id=report.pk)
-        except (ApplicationError, ValueError) as exc:
-            context["error"] = getattr(exc, "message", _("Check the threshold."))
-            context["errors"] = getattr(exc, "fields", {})
-            context["form"] = request.POST
+            arguments: dict[str, Any] = {
+                "member": member,
+                "start": start,
+                "end": end,
+                "narrative": _narrative(request.POST),
+                "change_note": str(request.POST.get("change_note", "")),
+                "threshold": _threshold(request.POST),
+            }
+            if request.POST.get("confirm") == "1":
+                report = services.report_publish(**arguments, request=request)
+                messages.success(request, _("The report is published."))
+                return redirect("transparency_report", report_id=report.pk)
+            draft = services.publish_check(**arguments)
+            context["draft"] = draft
+            context["draft_sections"] = [
+                (_section_label(h), draft.narrative[h]) for h in services.HEADINGS
+            ]
+            context["threshold"] = draft.threshold
+        except ApplicationError as exc:
+            context["error"] = exc.message
+            errors = dict(exc.fields or {})
+            context["threshold_errors"] = errors.get("threshold", [])
+            context["change_note_errors"] = errors.get("change_note", [])
+            context["period_errors"] = errors.get("period", [])
+    elif request.method == "POST":
+        values = request.POST
+    if values:
+        context["change_note"] = str(values.get("change_note", ""))
+        context["threshold"] = values.get("threshold") or context["threshold"]
+    context["sections"] = _sections(values, errors)
     try:
         figures = services.preview(org, start, end)  # type: ignore[arg-type]
-        context["preview"] = services.public_figures(figures, services.default_threshold())
+        threshold = context["draft"].threshold if "draft" in context else None
+        context["preview"] = services.public_figures(
+            figures, threshold or services.default_threshold()
+        )
     except ApplicationError as exc:
         context["error"] = exc.message
     return render(

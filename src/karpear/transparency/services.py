@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -58,8 +59,19 @@ def preview(organisation: Organisation, start: date, end: date) -> dict[str, Any
     return compute(organisation, start, end)
 
 
-@transaction.atomic
-def report_publish(
+@dataclass(frozen=True)
+class PublishDraft:
+    """A checked publication: what the officer confirms on the preview and what is then stored."""
+
+    start: date
+    end: date
+    narrative: dict[str, dict[str, str]]
+    change_note: str
+    threshold: int
+    version: int
+
+
+def publish_check(
     *,
     member: StaffMember,
     start: date | None,
@@ -67,8 +79,9 @@ def report_publish(
     narrative: dict[str, dict[str, str]],
     change_note: str = "",
     threshold: int | None = None,
-    request: HttpRequest | None = None,
-) -> TransparencyReport:
+) -> PublishDraft:
+    """Every rule of publishing, without writing: the desk shows the preview only for a draft that
+    would publish, and report_publish runs the same check again inside its transaction."""
     if member.role != Role.COMPLIANCE:
         raise ApplicationError(
             _("Only the compliance officer can publish the report."), code="forbidden", status=403
@@ -78,7 +91,7 @@ def report_publish(
     if not 2 <= threshold <= 100:
         raise ApplicationError(
             _("Show small numbers as 'fewer than' a threshold between 2 and 100."),
-            fields={"threshold": []},
+            fields={"threshold": [str(_("Choose a number between 2 and 100."))]},
         )
     errors: dict[str, list[str]] = {}
     clean: dict[str, dict[str, str]] = {}
@@ -91,28 +104,58 @@ def report_publish(
                     str(_("Write this section (at most 20,000 characters)."))
                 ]
             clean[heading][lang] = text
-    org = member.organisation
     previous = (
-        TransparencyReport.objects.select_for_update()
-        .filter(organisation=org, period_start=start, period_end=end)
-        .aggregate(v=Max("version"))["v"]
+        TransparencyReport.objects.filter(
+            organisation=member.organisation, period_start=start, period_end=end
+        ).aggregate(v=Max("version"))["v"]
         or 0
     )
     if previous and not change_note.strip():
         errors["change_note"] = [str(_("Say what this corrected version changes."))]
     if errors:
         raise ApplicationError(_("The report was not published."), fields=errors)
+    return PublishDraft(start, end, clean, change_note.strip(), threshold, previous + 1)
+
+
+@transaction.atomic
+def report_publish(
+    *,
+    member: StaffMember,
+    start: date | None,
+    end: date | None,
+    narrative: dict[str, dict[str, str]],
+    change_note: str = "",
+    threshold: int | None = None,
+    request: HttpRequest | None = None,
+) -> TransparencyReport:
+    org = member.organisation
+    start, end = check_period(start, end)
+    # Lock the period's versions first, so the version the check computes is the one stored.
+    list(
+        TransparencyReport.objects.select_for_update()
+        .filter(organisation=org, period_start=start, period_end=end)
+        .values_list("pk", flat=True)
+    )
+    draft = publish_check(
+        member=member,
+        start=start,
+        end=end,
+        narrative=narrative,
+        change_note=change_note,
+        threshold=threshold,
+    )
+    start, end = draft.start, draft.end
     try:
         with transaction.atomic():
             report = TransparencyReport.objects.create(
                 organisation=org,
                 period_start=start,
                 period_end=end,
-                version=previous + 1,
-                threshold=threshold,
+                version=draft.version,
+                threshold=draft.threshold,
                 figures=compute(org, start, end),
-                narrative=clean,
-                change_note=change_note.strip(),
+                narrative=draft.narrative,
+                change_note=draft.change_note,
                 published_by=member.user,
                 published_at=timezone.now(),
             )
