@@ -33,6 +33,7 @@ from karpear.orgs.models import HelpContact, Organisation
 from karpear.orgs.services import help_contacts
 from karpear.reports.selectors import report_counts
 from karpear.staff.models import Role, StaffMember
+from karpear.transparency.selectors import publication_summary
 
 STATUS_LABELS = {
     "proven": _("Karpear's records show this"),
@@ -78,6 +79,9 @@ FIGURE_LABELS: dict[str, Any] = {
     "policy_takedown": _("Adopted notice-and-takedown procedure (version)"),
     "policy_referral": _("Adopted referral process (version)"),
     "notices": _("Notices received"),
+    "report_periods": _("Transparency reports published (periods)"),
+    "report_latest": _("Newest published period"),
+    "report_version": _("Its latest version"),
     "retention_days": _("Evidence retention (days)"),
     "held": _("Evidence items held"),
     "destroyed": _("Evidence items destroyed"),
@@ -274,7 +278,27 @@ def hash_matching(org: Organisation, now: datetime) -> Live:
 
 
 def transparency_report(org: Organisation, now: datetime) -> Live:
-    return Live("transparency_report", "not_built", None)
+    """Guidelines 2 and 3 ask for an annual report: proven when the newest published period
+    ended within the last 15 months (a year and the time to write it), partial when older."""
+    summary = publication_summary(org)
+    latest = summary["latest"]
+    if latest is None:
+        return Live("transparency_report", "missing", "no", {"report_periods": 0}, _DESK_REPORT)
+    current = latest["period_end"] >= (now - timedelta(days=456)).date()
+    return Live(
+        "transparency_report",
+        "proven" if current else "partial",
+        "yes" if current else "partially",
+        {
+            "report_periods": summary["periods"],
+            "report_latest": f"{latest['period_start']} to {latest['period_end']}",
+            "report_version": latest["version"],
+        },
+        _DESK_REPORT,
+    )
+
+
+_DESK_REPORT = "desk:transparency"
 
 
 def url_blocking_sources(org: Organisation, now: datetime) -> Live:
