@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from karpear.cases import services as case_services
 from karpear.cases.models import Authority, DecisionKind, Ground, SlaPolicy, State, VictimReferral
 from karpear.cases.selectors import QueueFilter, case_channels, case_queue, desk_figures
+from karpear.cases.timeline import timeline
 from karpear.cases.workflow import TRANSITIONS
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import (
@@ -91,7 +92,7 @@ def _case_context(request: HttpRequest, member: StaffMember, case: Any) -> dict[
     return {
         "case": case,
         "reports": case_services.case_reports(case),
-        "events": case.events.select_related("actor"),
+        "events": timeline(list(case.events.select_related("actor"))),
         "decisions": case.decisions.select_related("decided_by"),
         "referrals": case.authority_referrals.all(),
         "victim_referrals": case.victim_referrals.select_related("service"),

@@ -1,0 +1,110 @@
+"""The case timeline in sentences (issue #16, item 7): each stored event code becomes a sentence
+in the reader's language, so the desk never shows "victim_referral" or "decision:"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from karpear.cases.models import CaseEvent, DecisionKind, Ground, State, VictimReferral
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str  # the username, or "" for the system
+    sentence: str
+    reason: str  # free text written by a person, shown as such
+
+
+def _label(choices: type[State] | type[DecisionKind] | type[Ground], code: str) -> str:
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return code
+
+
+def _decision(event: CaseEvent) -> str:
+    detail = event.detail or {}
+    what = _label(DecisionKind, str(detail.get("decision", "")))
+    ground = str(detail.get("ground", ""))
+    account = str(detail.get("account") or "")
+    if ground == Ground.LAW:
+        sentence = _("Decision: %(what)s, under the law.") % {"what": what}
+    elif ground == Ground.TERMS:
+        sentence = _("Decision: %(what)s, under the terms of service.") % {"what": what}
+    else:
+        sentence = _("Decision: %(what)s.") % {"what": what}
+    if account:
+        sentence += " " + _("Account: %(account)s.") % {"account": account}
+    return sentence
+
+
+def _victim_referral(event: CaseEvent) -> str:
+    detail = event.detail or {}
+    service = detail.get("service")
+    consent = str(detail.get("consent_by", ""))
+    if consent == VictimReferral.ConsentBy.NONE or not service:
+        return _("Help information given to the child; no referral made.")
+    consent_label = _label_consent(consent)
+    return _("Child referred to %(service)s, with consent given by %(who)s.") % {
+        "service": service,
+        "who": consent_label,
+    }
+
+
+def _label_consent(code: str) -> str:
+    try:
+        return str(VictimReferral.ConsentBy(code).label).lower()
+    except ValueError:
+        return code
+
+
+def _transition(event: CaseEvent) -> str:
+    to_state = _label(State, event.to_state)
+    if event.from_state:
+        return _("Moved from “%(from)s” to “%(to)s”.") % {
+            "from": _label(State, event.from_state),
+            "to": to_state,
+        }
+    return _("Moved to “%(to)s”.") % {"to": to_state}
+
+
+def _assign(event: CaseEvent) -> str:
+    assignee = (event.detail or {}).get("assignee")
+    if assignee:
+        return _("Assigned to %(name)s.") % {"name": assignee}
+    return _("No longer assigned to anyone.")
+
+
+SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
+    "opened": lambda event: _("Case opened."),
+    "transition": _transition,
+    "assign": _assign,
+    "decision": _decision,
+    "victim_referral": _victim_referral,
+    "note": lambda event: _("Note added."),
+}
+
+
+def sentence(event: CaseEvent) -> str:
+    """One event as a sentence. Unknown kinds (from a newer version) read as a plain record."""
+    describe = SENTENCES.get(event.kind)
+    if describe is None:
+        return _("Recorded: %(kind)s.") % {"kind": event.kind.replace("_", " ")}
+    return describe(event)
+
+
+def timeline(events: list[CaseEvent]) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            at=e.at,
+            actor=e.actor.get_username() if e.actor else "",
+            sentence=sentence(e),
+            reason=e.reason,
+        )
+        for e in events
+    ]
