@@ -24,8 +24,19 @@ def _sign_in(page: Any, person: Person) -> None:
     page.click("main button[type=submit]")
 
 
-def _step(page: Any, to_state: str, reason: str) -> None:
+def _minutes_ago(minutes: int) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.localtime() - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _step(page: Any, to_state: str, reason: str, ground: str = "", clause: str = "") -> None:
     page.select_option("#id_to_state", to_state)
+    if ground:
+        page.select_option("#id_step_ground", ground)
+        page.fill("#id_step_clause", clause)
     page.fill("#id_reason", reason)
     page.click("text=Save the step")
 
@@ -41,11 +52,14 @@ def test_an_analyst_works_a_case_from_received_to_closed(
     assert "hxxps://social[.]example/p/404" in page.inner_text("main")
 
     _step(page, "in_review", "first look")
-    _step(page, "isolated", "isolated until assessed (2.6)")
+    _step(page, "isolated", "isolated until assessed (2.6)")  # no ground chosen: refused
+    assert "Choose the ground" in page.inner_text("main")
+    _step(page, "isolated", "isolated until assessed (2.6)", "terms", "Terms 3.1")
     page.check("#auth_acu")
     page.fill("#ref_acu", "ACU-77")
     _step(page, "referred", "sent to the Anti-Cybercrime Unit")
-    _step(page, "confirmed_illegal", "confirmed by ACU")
+    _step(page, "confirmed_illegal", "confirmed by ACU", "law", "Criminal Code art. 41")
+    page.select_option("#id_ground", "terms")
     page.fill("#id_account_id", "user:9001")
     page.fill("#id_clause", "Terms 3.1: no sexual content involving children")
     page.click("text=Record the decision")
@@ -68,9 +82,19 @@ def test_the_lead_records_a_victim_referral_with_consent(
     page.check("#consent_child")
     page.select_option("#id_service", label="Child Helpline Cambodia (1280)")
     page.fill("#id_service_reference", "CHC-2026-1")
+    page.check("#method_phone")  # the report is anonymous: nobody to phone
+    page.fill("#id_consent_at", _minutes_ago(2))
+    page.click("text=Record the referral")
+    assert "cannot have been given by phone or message" in page.inner_text("main")
+    page.check("#consent_child")
+    page.select_option("#id_service", label="Child Helpline Cambodia (1280)")
+    page.fill("#id_service_reference", "CHC-2026-1")
+    page.check("#method_helpline")
+    page.fill("#id_consent_at", _minutes_ago(2))
     page.click("text=Record the referral")
     assert "CHC-2026-1" in page.inner_text("main")
-    assert Case.objects.get(pk=case.pk).victim_referrals.count() == 1
+    referral = Case.objects.get(pk=case.pk).victim_referrals.get()
+    assert referral.consent_method == "helpline" and referral.consent_obtained_by == lead.username
 
 
 def test_desk_pages_pass_axe_wcag_22_aa(page: Any, acme: Organisation, lead: Person) -> None:

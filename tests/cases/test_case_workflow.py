@@ -74,7 +74,14 @@ def test_a_case_is_worked_from_received_to_closed(acme: Organisation, analyst: P
     case = make_case(acme)
     case = _move(case, analyst, State.IN_REVIEW)
     assert case.first_reviewed_at is not None and case.first_action_at is None
-    case = _move(case, analyst, State.ISOLATED, reason="isolated until assessed (2.6)")
+    case = _move(
+        case,
+        analyst,
+        State.ISOLATED,
+        reason="isolated until assessed (2.6)",
+        ground=Ground.TERMS,
+        clause="Terms 3.1",
+    )
     assert case.first_action_at is not None
     case = _move(
         case,
@@ -82,12 +89,22 @@ def test_a_case_is_worked_from_received_to_closed(acme: Organisation, analyst: P
         State.REFERRED,
         referrals=[(Authority.ACU, "ACU-2026-118"), (Authority.HOTLINE, "IHC-55")],
     )
-    case = _move(case, analyst, State.CONFIRMED_ILLEGAL, reason="Criminal Code art. 41")
+    case = _move(
+        case,
+        analyst,
+        State.CONFIRMED_ILLEGAL,
+        reason="ACU confirmed",
+        ground=Ground.LAW,
+        clause="Criminal Code art. 41",
+    )
     case = _move(case, analyst, State.CLOSED)
     assert case.closed_at is not None
     kinds = list(Decision.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds == [DecisionKind.CONTENT_ISOLATE, DecisionKind.CONTENT_REMOVE]
-    assert Decision.objects.get(kind=DecisionKind.CONTENT_REMOVE).ground == Ground.LAW
+    removal = Decision.objects.get(kind=DecisionKind.CONTENT_REMOVE)
+    assert (removal.ground, removal.clause) == (Ground.LAW, "Criminal Code art. 41")
+    isolation = Decision.objects.get(kind=DecisionKind.CONTENT_ISOLATE)
+    assert (isolation.ground, isolation.clause) == (Ground.TERMS, "Terms 3.1")
     assert sorted(case.authority_referrals.values_list("reference", flat=True)) == [
         "ACU-2026-118",
         "IHC-55",
@@ -105,18 +122,39 @@ def test_the_public_status_follows_the_case(acme: Organisation, analyst: Person)
     case = _move(case, analyst, State.IN_REVIEW)
     assert Report.objects.get(id=report_id).status == "checking"
     case = _move(case, analyst, State.REFERRED, referrals=[(Authority.ACU, "1")])
-    case = _move(case, analyst, State.CONFIRMED_ILLEGAL)
+    case = _move(case, analyst, State.CONFIRMED_ILLEGAL, ground=Ground.LAW, clause="art. 41")
     assert Report.objects.get(id=report_id).status == "action_taken"
 
 
 def test_restoring_isolated_content_is_recorded(acme: Organisation, analyst: Person) -> None:
     case = make_case(acme)
-    for state in [State.IN_REVIEW, State.ISOLATED, State.NOT_ILLEGAL]:
-        case = _move(case, analyst, state)
-    assert list(case.decisions.values_list("kind", flat=True)) == [
-        DecisionKind.CONTENT_ISOLATE,
-        DecisionKind.CONTENT_RESTORE,
+    case = _move(case, analyst, State.IN_REVIEW)
+    case = _move(case, analyst, State.ISOLATED, ground=Ground.LAW, clause="Criminal Code art. 41")
+    case = _move(case, analyst, State.NOT_ILLEGAL, reason="an adult, not illegal")
+    assert list(case.decisions.values_list("kind", "ground", "clause")) == [
+        (DecisionKind.CONTENT_ISOLATE, Ground.LAW, "Criminal Code art. 41"),
+        (DecisionKind.CONTENT_RESTORE, Ground.LAW, "an adult, not illegal"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("ground", "clause", "missing"),
+    [
+        (None, "Terms 3.1", {"ground"}),
+        (Ground.TERMS, " ", {"clause"}),
+        (None, "", {"ground", "clause"}),
+    ],
+)
+def test_isolating_or_removing_needs_a_chosen_ground_and_clause(
+    acme: Organisation, analyst: Person, ground: Ground | None, clause: str, missing: set[str]
+) -> None:
+    """Nothing defaults the legal ground (issue #16, item 3): the analyst names it each time."""
+    case = _move(make_case(acme), analyst, State.IN_REVIEW)
+    with pytest.raises(ApplicationError) as refused:
+        _move(case, analyst, State.ISOLATED, ground=ground, clause=clause)
+    assert set(refused.value.fields) == missing
+    case.refresh_from_db()
+    assert case.state == State.IN_REVIEW and not case.decisions.exists()
 
 
 @pytest.mark.parametrize("target", [State.CLOSED, State.CONFIRMED_ILLEGAL, State.REFERRED])
@@ -249,6 +287,9 @@ def test_victim_referral_needs_consent_and_the_lead(
         consent_by="child",
         service_id=helpline.pk,
         service_reference="CHC-1",
+        consent_method="helpline",
+        consent_at=timezone.now() - timedelta(minutes=1),
+        consent_obtained_by="Child Helpline Cambodia, counsellor Dara",
         expected_version=case.version,
     )
     case.refresh_from_db()
@@ -264,6 +305,64 @@ def test_victim_referral_needs_consent_and_the_lead(
     assert with_consent.service == helpline and with_consent.service_reference == "CHC-1"
     assert without.service is None and without.service_reference == ""
     assert helpline.phone == "1280"
+    assert with_consent.consent_method == "helpline" and with_consent.consent_at
+    assert with_consent.consent_obtained_by == "Child Helpline Cambodia, counsellor Dara"
+
+
+def _consent(case: Case, lead: Person, **kw: Any) -> VictimReferral:
+    helpline = services.referral_services(case.organisation)[0]
+    arguments: dict[str, Any] = {
+        "consent_by": "child",
+        "service_reference": "",
+        "consent_method": "phone",
+        "consent_at": timezone.now() - timedelta(minutes=1),
+        "consent_obtained_by": "vanna",
+    }
+    arguments.update(kw)
+    return services.victim_referral_record(
+        case=case,
+        member=lead.member,
+        service_id=helpline.pk,
+        expected_version=case.version,
+        **arguments,
+    )
+
+
+def test_consent_by_phone_needs_a_contact_to_call(acme: Organisation, lead: Person) -> None:
+    """An anonymous report leaves nobody to ask: consent "by the child" on the phone could not
+    have been obtained (issue #16, item 8)."""
+    anonymous = make_case(acme)
+    for method in ("phone", "message"):
+        with pytest.raises(ApplicationError) as refused:
+            _consent(anonymous, lead, consent_method=method)
+        assert "consent_method" in refused.value.fields
+    assert not VictimReferral.objects.exists()
+    with_contact = make_case(acme, url="https://x.example/contact", contact=True)
+    referral = _consent(with_contact, lead, consent_method="phone")
+    assert referral.consent_method == "phone" and referral.consent_obtained_by == "vanna"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"consent_method": ""}, "consent_method"),
+        ({"consent_method": "telepathy"}, "consent_method"),
+        ({"consent_method": "helpline", "service_reference": " "}, "service_reference"),
+        ({"consent_at": None}, "consent_at"),
+        ({"consent_at": timezone.now() + timedelta(days=1)}, "consent_at"),
+        ({"consent_at": timezone.now() - timedelta(days=400)}, "consent_at"),
+        ({"consent_obtained_by": "  "}, "consent_obtained_by"),
+    ],
+)
+def test_consent_without_how_when_or_who_is_refused(
+    acme: Organisation, lead: Person, change: dict[str, Any], field: str
+) -> None:
+    case = make_case(acme, url="https://x.example/c", contact=True)
+    with pytest.raises(ApplicationError) as refused:
+        _consent(case, lead, **change)
+    assert field in refused.value.fields
+    case.refresh_from_db()
+    assert case.version == 0 and not VictimReferral.objects.exists()
 
 
 def test_sla_deadlines_come_from_the_category_policy(acme: Organisation) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from karpear.cases import services as case_services
 from karpear.cases.models import AuthorityReferral, Decision, DecisionKind, Ground, State
+from karpear.cases.preservation import case_preserved
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import EventStatus, PlatformLink, WebhookEvent
 from karpear.platformlink.services import (
@@ -22,8 +23,14 @@ from tests.cast import Person, decide_account, make_case
 from tests.platform_fixture import RefPlatform
 
 
-def _isolate(acme: Organisation, analyst: Person, post: int = 3) -> Decision:
+def _isolate(
+    acme: Organisation, analyst: Person, post: int = 3, *, preserved: bool = True
+) -> Decision:
+    """Isolate a post. With `preserved`, its content is already in the vault, so the isolation is
+    the only event (these tests are about delivering one event)."""
     case = make_case(acme, url=f"https://social.example/p/{post}")
+    if preserved:
+        case_preserved(case_id=case.pk, at=timezone.now())
     case = case_services.case_transition(
         case=case,
         member=analyst.member,
@@ -37,6 +44,8 @@ def _isolate(acme: Organisation, analyst: Person, post: int = 3) -> Decision:
         to_state=State.ISOLATED,
         reason="isolate until assessed",
         expected_version=case.version,
+        ground=Ground.TERMS,
+        clause="Terms 3.1",
     )
     return Decision.objects.get(case=case, kind=DecisionKind.CONTENT_ISOLATE)
 
@@ -44,11 +53,15 @@ def _isolate(acme: Organisation, analyst: Person, post: int = 3) -> Decision:
 def test_a_desk_decision_reaches_the_platform_and_is_confirmed(
     acme: Organisation, analyst: Person, ref_platform: RefPlatform
 ) -> None:
-    decision = _isolate(acme, analyst)
-    assert deliver_due() == 1
-    assert ref_platform.state()["posts"]["post:3"]["state"] == "hidden"
+    decision = _isolate(acme, analyst, preserved=False)
+    assert (decision.ground, decision.clause) == ("terms", "Terms 3.1")
+    assert deliver_due() == 2  # the isolation, and the request to preserve (#16 item 1)
+    post = ref_platform.state()["posts"]["post:3"]
+    assert post["state"] == "hidden" and post["preserved"] == 1
     decision.refresh_from_db()
     assert decision.platform_confirmed_at is not None
+    decision.case.refresh_from_db()
+    assert decision.case.preserve_requested_at is not None
 
 
 def test_account_decisions_reach_the_platform(

@@ -55,5 +55,8 @@ def test_last_years_and_this_years_reports_on_the_demo() -> None:
             assert removals >= report.threshold and published == removals
         else:
             assert published in (removals, f"<{report.threshold}")
+        if report.period_start.year < this_year:  # every removed item was preserved (#16 #1)
+            preserved = doc["figures"]["evidence"]["preserved"]
+            assert isinstance(preserved, int) and preserved >= removals
         rows = list(statements(org, since, until))
         assert rows and all(problems(r["dsa"]) == [] for r in rows if r["dsa"])

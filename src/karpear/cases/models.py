@@ -28,6 +28,33 @@ class State(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class LegalAssessment(models.TextChoices):
+    """The analyst's legal assessment, after INHOPE's ICCAM classification (issue #16, item 9)."""
+
+    BASELINE = "baseline", _("Baseline: illegal internationally (INTERPOL baseline CSAM)")
+    NATIONAL = "national", _("Illegal under Cambodian law")
+    NOT_ILLEGAL = "not_illegal", _("Not illegal")
+
+
+class ContentType(models.TextChoices):
+    IMAGE = "image", _("Image")
+    VIDEO = "video", _("Video")
+    LIVE_STREAM = "live_stream", _("Live stream")
+    GROOMING = "grooming", _("Text or grooming")
+    SEXTORTION = "sextortion", _("Sextortion")
+
+
+class AgeBand(models.TextChoices):
+    """The apparent age of the child, in the guidelines' Appendix 1 bands."""
+
+    UNDER_6 = "0-5", _("0-5 years")
+    AGE_6_9 = "6-9", _("6-9 years")
+    AGE_10_12 = "10-12", _("10-12 years")
+    AGE_13_15 = "13-15", _("13-15 years")
+    AGE_16_17 = "16-17", _("16-17 years")
+    UNKNOWN = "unknown", _("Cannot tell")
+
+
 class Case(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
@@ -51,6 +78,19 @@ class Case(models.Model):
     report_count = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)  # optimistic locking
     contacts_erased_at = models.DateTimeField(null=True, blank=True)
+    # Preservation (guidelines 2.6, box on agency roles: preserve the material along with any
+    # user data): when the platform was asked, and when the vault first received the content.
+    preserve_requested_at = models.DateTimeField(null=True, blank=True)
+    preserved_at = models.DateTimeField(null=True, blank=True)
+    # The analyst's classification (issue #16, item 9). The reporter's category stays as
+    # reported in `category`; figures count these where they are set.
+    legal_assessment = models.CharField(max_length=16, choices=LegalAssessment.choices, blank=True)
+    content_type = models.CharField(max_length=16, choices=ContentType.choices, blank=True)
+    age_band = models.CharField(max_length=8, choices=AgeBand.choices, blank=True)
+    classified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    classified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -183,12 +223,23 @@ class VictimReferral(models.Model):
         CARER = "carer", _("A parent or carer")
         NONE = "none", _("No consent: help information given only")
 
+    class ConsentMethod(models.TextChoices):
+        """How consent was obtained (issue #16, item 8): it must have been possible to ask."""
+
+        PHONE = "phone", _("By phone, on the contact the reporter gave")
+        MESSAGE = "message", _("By message or email, on the contact the reporter gave")
+        IN_PERSON = "in_person", _("In person")
+        HELPLINE = "helpline", _("Through the helpline, which spoke with the child")
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="victim_referrals")
     consent_by = models.CharField(max_length=8, choices=ConsentBy.choices)
     service = models.ForeignKey(
         ReferralService, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     service_reference = models.CharField(max_length=100, blank=True)
+    consent_method = models.CharField(max_length=12, choices=ConsentMethod.choices, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_obtained_by = models.CharField(max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -32,6 +32,7 @@ from karpear.cases.models import (
     State,
     VictimReferral,
 )
+from karpear.cases.preservation import preservation_request
 from karpear.cases.workflow import ACTION_STATES, IMPLIED_DECISION, PUBLIC_STATUS, allowed
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
@@ -222,6 +223,25 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
+def _require_ground(ground: Ground | None, clause: str) -> tuple[Ground, str]:
+    """A content decision names its ground: the law with its article, or the terms with their
+    clause (statements of reasons need both; issue #16, item 3)."""
+    errors: dict[str, list[str]] = {}
+    if ground not in Ground.values:
+        errors["ground"] = [
+            str(_("Choose the ground: the law (with its article) or your terms (with the clause)."))
+        ]
+    if not clause.strip():
+        errors["clause"] = [str(_("Name the article of the law or the clause of the terms."))]
+    if errors or ground is None:
+        raise ApplicationError(
+            _("Say on what ground the content is isolated or removed."),
+            code="ground_required",
+            fields=errors,
+        )
+    return Ground(ground), clause.strip()[:200]
+
+
 def _audit(
     member: StaffMember, action: str, case: Case, request: HttpRequest | None, **detail: Any
 ) -> None:
@@ -249,13 +269,16 @@ def case_transition(
     expected_version: int,
     referrals: list[tuple[Authority, str]] | None = None,
     content_ref: str = "",
+    ground: Ground | None = None,
+    clause: str = "",
     request: HttpRequest | None = None,
 ) -> Case:
     """Move a case to `to_state`, with the decisions and referrals the move implies.
 
     1. Check: the move is allowed from the current state; reopening needs the
        safeguarding lead; a reason is given; "referred" names at least one
-       authority.
+       authority; isolating or removing names its legal ground and the article
+       or clause, chosen by the analyst (nothing defaults: issue #16, item 3).
     2. Do: bump the version (fails if stale), set SLA timestamps, record implied
        content decisions and referrals, the timeline event, the reporters'
        public status and the audit entry.
@@ -278,6 +301,14 @@ def case_transition(
             code="referral_required",
             fields={"authority": [str(_("Choose at least one."))]},
         )
+    implied = IMPLIED_DECISION.get(to_state)
+    if to_state == State.NOT_ILLEGAL:
+        isolation = case.decisions.filter(kind=DecisionKind.CONTENT_ISOLATE).last()
+        if isolation is not None:
+            # Restoring reverses the isolation, on the ground it was taken under.
+            implied, ground, clause = DecisionKind.CONTENT_RESTORE, Ground(isolation.ground), reason
+    if implied is not None:
+        ground, clause = _require_ground(ground, clause)
     now = timezone.now().replace(microsecond=0)
     changes: dict[str, Any] = {"state": to_state}
     if case.first_reviewed_at is None and to_state != State.RECEIVED:
@@ -299,19 +330,13 @@ def case_transition(
         actor=member.user,
         at=now,
     )
-    implied = IMPLIED_DECISION.get(to_state)
-    if (
-        to_state == State.NOT_ILLEGAL
-        and case.decisions.filter(kind=DecisionKind.CONTENT_ISOLATE).exists()
-    ):
-        implied = DecisionKind.CONTENT_RESTORE
-    if implied is not None:
+    if implied is not None and ground is not None:
         _decision(
             case=case,
             member=member,
             kind=implied,
-            ground=Ground.LAW if to_state == State.CONFIRMED_ILLEGAL else Ground.TERMS,
-            clause=reason,
+            ground=ground,
+            clause=clause,
             content_ref=content_ref,
             at=now,
             request=request,
@@ -408,6 +433,10 @@ def case_content(case: Case) -> dict[str, list[str]]:
     return {"platform_content_ids": ids, "urls": urls}
 
 
+# Content decisions on the company's own content that preserve it first (issue #16, item 1).
+PRESERVING_DECISIONS = frozenset({DecisionKind.CONTENT_ISOLATE, DecisionKind.CONTENT_REMOVE})
+
+
 def _decision(
     *,
     case: Case,
@@ -421,8 +450,10 @@ def _decision(
     ends_at: datetime | None = None,
     request: HttpRequest | None,
     content: dict[str, list[str]] | None = None,
+    preserve: bool = True,
 ) -> Decision:
-    """Record a decision and queue the webhook that carries it out, in one transaction."""
+    """Record a decision and queue the webhook that carries it out, in one transaction; isolating
+    or removing content first asks for its preservation (once per case)."""
     user = member.user if member else None
     decision = Decision.objects.create(
         case=case,
@@ -454,6 +485,8 @@ def _decision(
         data.update(account_id=account_id, ends_at=ends_at.isoformat() if ends_at else None)
     else:
         data["content"] = content or case_content(case)
+    if preserve and kind in PRESERVING_DECISIONS:
+        preservation_request(case=case, content=data["content"], reason=clause)
     event_enqueue(
         organisation_id=case.organisation_id,
         event_type=EVENT_FOR_DECISION[kind],
@@ -615,6 +648,9 @@ def victim_referral_record(
     service_id: int | None,
     service_reference: str,
     expected_version: int,
+    consent_method: str = "",
+    consent_at: datetime | None = None,
+    consent_obtained_by: str = "",
     request: HttpRequest | None = None,
 ) -> VictimReferral:
     """Refer a child to help, only with the child's or carer's consent (2.6).
@@ -641,6 +677,13 @@ def victim_referral_record(
                 _("Choose the service the child is referred to."),
                 fields={"service": [str(_("Choose one."))]},
             )
+        consent_at = _check_consent(
+            case,
+            method=consent_method,
+            at=consent_at,
+            obtained_by=consent_obtained_by,
+            service_reference=service_reference,
+        )
     _bump(case, expected_version)
     now = timezone.now().replace(microsecond=0)
     referral = VictimReferral.objects.create(
@@ -648,6 +691,9 @@ def victim_referral_record(
         consent_by=consent_by,
         service=service,
         service_reference=service_reference.strip()[:100] if service else "",
+        consent_method=consent_method if service else "",
+        consent_at=consent_at if service else None,
+        consent_obtained_by=consent_obtained_by.strip()[:200] if service else "",
         recorded_by=member.user,
         recorded_at=now,
     )
@@ -656,7 +702,11 @@ def victim_referral_record(
         kind="victim_referral",
         actor=member.user,
         at=now,
-        detail={"consent_by": consent_by, "service": service.name_en if service else None},
+        detail={
+            "consent_by": consent_by,
+            "service": service.name_en if service else None,
+            "consent_method": consent_method if service else "",
+        },
     )
     _audit(
         member,
@@ -665,8 +715,54 @@ def victim_referral_record(
         request,
         consent_by=consent_by,
         service=service.name_en if service else None,
+        consent_method=consent_method if service else "",
+        consent_at=consent_at if service else None,
+        consent_obtained_by=consent_obtained_by.strip()[:200] if service else "",
     )
     return referral
+
+
+def _check_consent(
+    case: Case, *, method: str, at: datetime | None, obtained_by: str, service_reference: str
+) -> datetime:
+    """Consent is recorded with how, when and by whom it was obtained, and only where it could
+    have been obtained (issue #16, item 8; guidelines 2.6: referral with the child's consent).
+
+    Phone or message consent needs a contact the reporter gave (an anonymous report has none to
+    call back); consent through the helpline needs the helpline's own reference; it cannot
+    predate the case or lie in the future.
+    """
+    Method = VictimReferral.ConsentMethod
+    errors: dict[str, list[str]] = {}
+    if method not in Method.values:
+        errors["consent_method"] = [str(_("Say how consent was obtained."))]
+    elif method in (Method.PHONE, Method.MESSAGE) and not any(
+        not r.is_anonymous for r in case_reports(case)
+    ):
+        errors["consent_method"] = [
+            str(
+                _(
+                    "Nobody on this case left a contact, so consent cannot have been given by "
+                    "phone or message."
+                )
+            )
+        ]
+    elif method == Method.HELPLINE and not service_reference.strip():
+        errors["service_reference"] = [str(_("Give the helpline's reference for the call."))]
+    now = timezone.now()
+    if at is None:
+        errors["consent_at"] = [str(_("Say when consent was given."))]
+    elif at > now + timedelta(minutes=5) or at < case.opened_at - timedelta(minutes=5):
+        errors["consent_at"] = [
+            str(_("Consent must be given after the case was opened, and not in the future."))
+        ]
+    if not obtained_by.strip():
+        errors["consent_obtained_by"] = [str(_("Say who obtained consent."))]
+    if errors or at is None:
+        raise ApplicationError(
+            _("The consent cannot be recorded as it is."), code="consent_invalid", fields=errors
+        )
+    return at.replace(microsecond=0)
 
 
 @transaction.atomic
@@ -801,14 +897,19 @@ def case_takedown_by_notice(
     legal_basis: str,
     notice_label: str,
     content: dict[str, list[str]],
-    preserve: bool,
+    preserve: bool = True,
+    preserved_by_caller: bool = False,
 ) -> Decision:
     """Isolate content at once on an authenticated notice, without waiting for a human.
+
+    Every takedown asks the platform to preserve the content (the box on agency roles says so
+    whatever the notice asks: `preserve` is accepted and no longer needed), unless the caller
+    keeps the content in the vault itself (`preserved_by_caller`, a hash check's upload).
 
     Box on agency roles (2.6): "act immediately on any Takedown Notice …
     effect the takedown of the material, and preserve the material along with
     any user data". The case moves to "content isolated" (system actor), the
-    isolate decision and, if asked, a preserve request are queued for the
+    isolate decision and the preserve request are queued for the
     platform, and the case goes to the top of the queue.
     """
     now = timezone.now().replace(microsecond=0)
@@ -839,15 +940,8 @@ def case_takedown_by_notice(
         at=now,
         request=None,
         content=content,
+        preserve=not preserved_by_caller,
     )
-    if preserve:
-        event_enqueue(
-            organisation_id=case.organisation_id,
-            event_type="content.preserve",
-            data={"case_id": case.pk, "content": content, "reason": notice_label},
-            subject_type="case",
-            subject_id=case.pk,
-        )
     return decision
 
 

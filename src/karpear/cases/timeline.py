@@ -87,6 +87,10 @@ SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
     "decision": _decision,
     "victim_referral": _victim_referral,
     "note": lambda event: _("Note added."),
+    "preserve_requested": lambda event: _(
+        "The platform was asked to preserve the content and its user data."
+    ),
+    "preserved": lambda event: _("The content was preserved in the evidence vault."),
 }
 
 

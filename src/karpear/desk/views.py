@@ -98,6 +98,7 @@ def _case_context(request: HttpRequest, member: StaffMember, case: Any) -> dict[
         "victim_referrals": case.victim_referrals.select_related("service"),
         "next_states": [(s.value, s.label) for s in State if s in TRANSITIONS[State(case.state)]],
         "authorities": Authority.choices,
+        "consent_methods": VictimReferral.ConsentMethod.choices,
         "account_kinds": [
             (k.value, k.label)
             for k in (
@@ -160,6 +161,7 @@ def case_transition(request: HttpRequest, member: StaffMember, case_id: int) -> 
             for a in request.POST.getlist("authority")
             if a in Authority.values
         ]
+        ground = str(request.POST.get("ground", ""))
         return case_services.case_transition(
             case=case,
             member=member,
@@ -167,6 +169,8 @@ def case_transition(request: HttpRequest, member: StaffMember, case_id: int) -> 
             reason=str(request.POST.get("reason", "")),
             expected_version=version,
             referrals=referrals,
+            ground=Ground(ground) if ground in Ground.values else None,
+            clause=str(request.POST.get("clause", "")),
             request=request,
         )
 
@@ -202,10 +206,7 @@ def case_account_decision(request: HttpRequest, member: StaffMember, case_id: in
         ground = request.POST.get("ground", "")
         if kind not in DecisionKind.values or ground not in Ground.values:
             raise ApplicationError(_("Choose the decision and its ground."))
-        ends_raw = str(request.POST.get("ends_at", ""))
-        ends_at: datetime | None = parse_datetime(ends_raw) if ends_raw else None
-        if ends_at is not None and timezone.is_naive(ends_at):
-            ends_at = timezone.make_aware(ends_at)
+        ends_at = _local_datetime(str(request.POST.get("ends_at", "")))
         return case_services.decision_account(
             case=case,
             member=member,
@@ -221,6 +222,17 @@ def case_account_decision(request: HttpRequest, member: StaffMember, case_id: in
     return _act(request, member, case_id, action)
 
 
+def _local_datetime(raw: str) -> datetime | None:
+    """A datetime-local field in Phnom Penh time; None when empty or impossible."""
+    try:
+        value = parse_datetime(raw) if raw else None
+    except ValueError:
+        return None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
 @require_POST
 @desk_view(*LEAD_ONLY)
 def case_victim_referral(request: HttpRequest, member: StaffMember, case_id: int) -> HttpResponse:
@@ -231,6 +243,9 @@ def case_victim_referral(request: HttpRequest, member: StaffMember, case_id: int
             consent_by=str(request.POST.get("consent_by", "")),
             service_id=int_or_none(request.POST.get("service")),
             service_reference=str(request.POST.get("service_reference", "")),
+            consent_method=str(request.POST.get("consent_method", "")),
+            consent_at=_local_datetime(str(request.POST.get("consent_at", ""))),
+            consent_obtained_by=str(request.POST.get("consent_obtained_by", "")),
             expected_version=version,
             request=request,
         )

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.cases.models import Case
+from karpear.cases.preservation import case_preserved
 from karpear.core.crypto import encrypt_text
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.evidence import keys, storage
@@ -170,6 +171,7 @@ def evidence_capture(
                 else "",
             )
             _custody(item, "capture", actor, f"preserved from {source}", sha256=item.sha256)
+            case_preserved(case_id=case.pk, at=now)
     except Exception:
         store.delete(object_key)
         raise

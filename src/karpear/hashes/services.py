@@ -430,7 +430,7 @@ def check(
                 f"({strictest.bank_hash.bank.get_source_display()})",
                 notice_label="hash match",
                 content={"platform_content_ids": [content_id], "urls": [], "user_ids": []},
-                preserve=not keep,
+                preserved_by_caller=keep,
             )
     Match.objects.bulk_create(
         [

@@ -269,6 +269,7 @@ def _demo_history(org: Organisation) -> None:
                         decided_by=analyst.user,
                         decided_at=when,
                     )
+                _demo_preserved(org, case, first)
                 if csam or n % 5 == 0:
                     AuthorityReferral.objects.create(
                         case=case, authority="acu", reference=f"ACU-{year}-{n}", referred_at=first
@@ -293,6 +294,35 @@ def _demo_history(org: Organisation) -> None:
         }
         end = date(year, 12, 31) if year < today.year else today
         report_publish(member=officer, start=date(year, 1, 1), end=end, narrative=narrative)
+
+
+def _demo_preserved(org: Organisation, case: Any, at: datetime) -> None:
+    """The content of a past case, preserved when it was isolated (issue #16, item 1): a small
+    benign picture stands in for it, so the published reports count preservation truthfully."""
+    import io
+
+    from PIL import Image
+
+    from karpear.cases.models import Case
+    from karpear.evidence.models import EvidenceItem
+    from karpear.evidence.services import evidence_capture, retention_deadline
+
+    picture = io.BytesIO()
+    Image.new("RGB", (16, 16), (case.pk * 40 % 256, 120, 200)).save(picture, "PNG")
+    item = evidence_capture(
+        organisation=org,
+        case_id=case.pk,
+        content=picture.getvalue(),
+        content_type="image/png",
+        metadata={"demo": True, "content": f"case {case.pk}"},
+        source="platform",
+        actor="demo platform",
+    )
+    captured = at + timedelta(minutes=2)
+    EvidenceItem.objects.filter(pk=item.pk).update(
+        captured_at=captured, retention_until=retention_deadline(captured, item.legal_basis)
+    )
+    Case.objects.filter(pk=case.pk).update(preserve_requested_at=at, preserved_at=captured)
 
 
 def _demo_hash_bank(org: Organisation) -> None:

@@ -1,0 +1,51 @@
+"""Preservation on every content decision (guidelines 2.6, box on agency roles: "preserve the
+material along with any user data"; issue #16, item 1).
+
+Isolating or removing the company's own content asks the platform, once per case, to upload the
+content and its user data to the vault (`content.preserve`); the vault tells the case when the
+first item arrives. Neither changes the case's version: they are background facts, not edits an
+analyst could overwrite.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from karpear.cases.models import Case, CaseEvent
+from karpear.platformlink.services import event_enqueue
+
+
+@transaction.atomic(savepoint=False)
+def preservation_request(*, case: Case, content: dict[str, list[str]], reason: str) -> bool:
+    """Queue `content.preserve` unless the case's content was already asked for or preserved.
+
+    The conditional UPDATE claims the request, so two decisions at once send it once.
+    """
+    now = timezone.now().replace(microsecond=0)
+    claimed = Case.objects.filter(
+        pk=case.pk, preserve_requested_at__isnull=True, preserved_at__isnull=True
+    ).update(preserve_requested_at=now)
+    if not claimed:
+        return False
+    case.preserve_requested_at = now
+    event_enqueue(
+        organisation_id=case.organisation_id,
+        event_type="content.preserve",
+        data={"case_id": case.pk, "content": content, "reason": reason[:200]},
+        subject_type="case",
+        subject_id=case.pk,
+    )
+    CaseEvent.objects.create(case=case, kind="preserve_requested", actor=None, at=now)
+    return True
+
+
+@transaction.atomic(savepoint=False)
+def case_preserved(*, case_id: int, at: datetime) -> None:
+    """The vault stored content for the case (called by evidence capture, in its transaction)."""
+    if Case.objects.filter(pk=case_id, preserved_at__isnull=True).update(preserved_at=at):
+        CaseEvent.objects.create(
+            case_id=case_id, kind="preserved", actor=None, at=at.replace(microsecond=0)
+        )
