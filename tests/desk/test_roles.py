@@ -19,6 +19,7 @@ MATRIX = [
     ("POST", "/en/desk/cases/{case}/account/", {A, L}),
     ("POST", "/en/desk/cases/{case}/victim-referral/", {L}),
     ("POST", "/en/desk/cases/{case}/note/", {A, L}),
+    ("POST", "/en/desk/cases/{case}/classify/", {A, L}),
     ("POST", "/en/desk/cases/{case}/reveal/", {A, L}),
     ("GET", "/en/desk/audit/", {L, D}),
     ("GET", "/en/desk/audit/?format=csv", {L, D}),

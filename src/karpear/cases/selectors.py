@@ -7,17 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from karpear.cases.models import (
+    AgeBand,
     Authority,
     AuthorityReferral,
     Case,
     CaseReport,
+    ContentType,
     Decision,
     DecisionKind,
     Ground,
+    LegalAssessment,
     ReferralService,
     State,
     VictimReferral,
@@ -178,6 +182,7 @@ def period_cases(organisation: Organisation, since: datetime, until: datetime) -
             "total": sum(opened.values()),
             "by_source": {s: opened.get(s, 0) for s in ("report", "notice", "hash_match")},
         },
+        "classification": _classification(organisation, since, until),
         "content_actions": by_ground(CONTENT_KINDS),
         "account_actions": by_ground(ACCOUNT_KINDS),
         "referrals": {a: referred.get(a, 0) for a in Authority.values},
@@ -185,6 +190,29 @@ def period_cases(organisation: Organisation, since: datetime, until: datetime) -
             "referred_with_consent": victims.get("child", 0) + victims.get("carer", 0),
             "help_information_only": victims.get("none", 0),
         },
+    }
+
+
+def _classification(organisation: Organisation, since: datetime, until: datetime) -> dict[str, Any]:
+    """Cases opened in the period by the desk's classification (issue #16, item 9): one grouped
+    query; cases not classified yet are counted as such, never guessed from the reporter's
+    category."""
+    rows = list(
+        Case.objects.filter(organisation=organisation, opened_at__gte=since, opened_at__lt=until)
+        .values_list("legal_assessment", "content_type", "age_band")
+        .annotate(n=Count("id"))
+        .values_list("legal_assessment", "content_type", "age_band", "n")
+    )
+
+    def count(position: int, choices: type[models.TextChoices]) -> dict[str, int]:
+        return {value: sum(r[3] for r in rows if r[position] == value) for value in choices.values}
+
+    return {
+        "classified": sum(r[3] for r in rows if r[0]),
+        "not_classified": sum(r[3] for r in rows if not r[0]),
+        "legal_assessment": count(0, LegalAssessment),
+        "content_type": count(1, ContentType),
+        "age_band": count(2, AgeBand),
     }
 
 

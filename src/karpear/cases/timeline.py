@@ -7,9 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import models
 from django.utils.translation import gettext as _
 
-from karpear.cases.models import CaseEvent, DecisionKind, Ground, State, VictimReferral
+from karpear.cases.models import (
+    AgeBand,
+    CaseEvent,
+    ContentType,
+    DecisionKind,
+    Ground,
+    LegalAssessment,
+    State,
+    VictimReferral,
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,24 @@ def _assign(event: CaseEvent) -> str:
     return _("No longer assigned to anyone.")
 
 
+def _classified(event: CaseEvent) -> str:
+    detail = event.detail or {}
+    return _("Classified: %(legal)s; %(type)s; apparent age %(age)s.") % {
+        "legal": _choice(LegalAssessment, detail.get("legal_assessment")),
+        "type": _choice(ContentType, detail.get("content_type")),
+        "age": _choice(AgeBand, detail.get("age_band")),
+    }
+
+
+def _choice(choices: type[models.TextChoices], code: object) -> str:
+    try:
+        return str(choices(str(code)).label)
+    except ValueError:
+        return str(code)
+
+
 SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
+    "classified": _classified,
     "opened": lambda event: _("Case opened."),
     "transition": _transition,
     "assign": _assign,

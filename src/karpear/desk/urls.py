@@ -29,6 +29,7 @@ urlpatterns = [
         name="case_victim_referral",
     ),
     path("cases/<int:case_id>/note/", views.case_note, name="case_note"),
+    path("cases/<int:case_id>/classify/", views.case_classify, name="case_classify"),
     path("cases/<int:case_id>/reveal/", views.case_reveal, name="case_reveal"),
     path("audit/", audit_views.audit_log, name="audit"),
     path("figures/", views.figures, name="figures"),

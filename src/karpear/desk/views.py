@@ -14,8 +14,19 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from karpear.cases import classification
 from karpear.cases import services as case_services
-from karpear.cases.models import Authority, DecisionKind, Ground, SlaPolicy, State, VictimReferral
+from karpear.cases.models import (
+    AgeBand,
+    Authority,
+    ContentType,
+    DecisionKind,
+    Ground,
+    LegalAssessment,
+    SlaPolicy,
+    State,
+    VictimReferral,
+)
 from karpear.cases.selectors import QueueFilter, case_channels, case_queue, desk_figures
 from karpear.cases.timeline import timeline
 from karpear.cases.workflow import TRANSITIONS
@@ -99,6 +110,9 @@ def _case_context(request: HttpRequest, member: StaffMember, case: Any) -> dict[
         "next_states": [(s.value, s.label) for s in State if s in TRANSITIONS[State(case.state)]],
         "authorities": Authority.choices,
         "consent_methods": VictimReferral.ConsentMethod.choices,
+        "legal_assessments": LegalAssessment.choices,
+        "content_types": ContentType.choices,
+        "age_bands": AgeBand.choices,
         "account_kinds": [
             (k.value, k.label)
             for k in (
@@ -171,6 +185,23 @@ def case_transition(request: HttpRequest, member: StaffMember, case_id: int) -> 
             referrals=referrals,
             ground=Ground(ground) if ground in Ground.values else None,
             clause=str(request.POST.get("clause", "")),
+            request=request,
+        )
+
+    return _act(request, member, case_id, action)
+
+
+@require_POST
+@desk_view(*CASE_WORK)
+def case_classify(request: HttpRequest, member: StaffMember, case_id: int) -> HttpResponse:
+    def action(case: Any, version: int) -> Any:
+        return classification.case_classify(
+            case=case,
+            member=member,
+            legal_assessment=str(request.POST.get("legal_assessment", "")),
+            content_type=str(request.POST.get("content_type", "")),
+            age_band=str(request.POST.get("age_band", "")),
+            expected_version=version,
             request=request,
         )
 

@@ -245,6 +245,7 @@ def public_figures(figures: dict[str, Any], threshold: int) -> dict[str, Any]:
                 figures["cases_opened"]["by_source"], threshold, figures["cases_opened"]["total"]
             ),
         },
+        "classification": _classification(figures.get("classification"), threshold),
         "content_actions": actions(figures["content_actions"]),
         "account_actions": actions(figures["account_actions"]),
         "referrals": b(figures["referrals"], threshold),
@@ -253,6 +254,22 @@ def public_figures(figures: dict[str, Any], threshold: int) -> dict[str, Any]:
         "blocklist": figures["blocklist"],  # addresses, not people: not suppressed
         "evidence": b(figures["evidence"], threshold),
         "self_assessment": figures["self_assessment"],
+    }
+
+
+def _classification(figures: dict[str, Any] | None, threshold: int) -> dict[str, Any] | None:
+    """The desk's classification of the cases opened (issue #16, item 9); None in reports
+    published before the desk classified cases."""
+    if figures is None:
+        return None
+    total = figures["classified"]
+    return {
+        "classified": suppression.hide(total, threshold),
+        "not_classified": suppression.hide(figures["not_classified"], threshold),
+        **{
+            dim: suppression.breakdown(figures[dim], threshold, total)
+            for dim in ("legal_assessment", "content_type", "age_band")
+        },
     }
 
 
@@ -341,6 +358,11 @@ CSV_MAP: list[tuple[str, str, str]] = [
         "Karpear: referrals of children to child-protection services",
     ),
     ("cases_opened.*", "karpear", "Karpear: cases opened"),
+    (
+        "classification.*",
+        "karpear",
+        "Karpear: cases opened, by the desk's classification (legal assessment, type, age)",
+    ),
     ("blocklist.*", "karpear", "Karpear: URL blocklist size and changes"),
     ("evidence.*", "karpear", "Karpear: evidence preserved, disclosed, destroyed"),
     ("reports.items", "karpear", "Karpear: items (links) reported"),

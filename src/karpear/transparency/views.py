@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from karpear.cases.models import AgeBand, ContentType, LegalAssessment
 from karpear.compliance.reports import CSS_PATH
 from karpear.core.errors import ApplicationError
 from karpear.orgs.services import current_organisation
@@ -38,6 +39,21 @@ def _report(request: HttpRequest, report_id: int) -> TransparencyReport:
         return services.get_report(current_organisation(request), report_id)
     except ApplicationError as exc:
         raise Http404(str(exc.message)) from exc
+
+
+def _classification_rows(figures: dict[str, Any] | None) -> list[tuple[str, list[Any]]]:
+    """The desk's classification as labelled rows per dimension (issue #16, item 9)."""
+    if not figures:
+        return []
+    dimensions = (
+        (_("Legal assessment"), "legal_assessment", LegalAssessment),
+        (_("Type of content"), "content_type", ContentType),
+        (_("Apparent age of the child"), "age_band", AgeBand),
+    )
+    return [
+        (str(title), [(str(choices(k).label), v) for k, v in figures[key].items()])
+        for title, key, choices in dimensions
+    ]
 
 
 def report_context(report: TransparencyReport, *, pdf: bool = False) -> dict[str, Any]:
@@ -69,6 +85,7 @@ def report_context(report: TransparencyReport, *, pdf: bool = False) -> dict[str
             "all": _("All"),
         },
         "category_labels": {**category_labels, "all": _("All")},
+        "classification": _classification_rows(f.get("classification")),
         "older_versions": [
             r
             for r in services.published(report.organisation)
