@@ -22,7 +22,14 @@ pytestmark = pytest.mark.django_db
 
 def _classify(case: Case, person: Person, **kw: str) -> Case:
     values = {"legal_assessment": "baseline", "content_type": "video", "age_band": "6-9", **kw}
-    return case_classify(case=case, member=person.member, expected_version=case.version, **values)
+    return case_classify(
+        case=case,
+        member=person.member,
+        expected_version=case.version,
+        legal_assessment=values["legal_assessment"],
+        content_type=values["content_type"],
+        age_band=values["age_band"],
+    )
 
 
 def test_the_analyst_classifies_and_the_reporters_category_stays(
