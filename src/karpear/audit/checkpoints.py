@@ -1,0 +1,159 @@
+"""Signed checkpoints of the audit chain, kept outside the database (issue #15, item 9).
+
+A checkpoint names the newest entry, its MAC and the number of entries, signed with the
+deployment's Ed25519 key (core/signing.py, the key `karpear blocklist public-key` prints). They
+are appended, one JSON line each, to a file per month in KARPEAR_AUDIT_CHECKPOINT_DIR (default
+DATA_DIR/audit-checkpoints; files 0600, directory 0700). Someone who can rewrite the whole
+audit table, AuditHead included, still cannot make `karpear audit verify` agree with a
+checkpoint copied to another host or a WORM bucket (docs/operations.md, "The audit log").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from karpear.audit.models import AuditEntry, AuditHead
+from karpear.core import signing
+
+KIND = "karpear.audit.checkpoint"
+PATTERN = "audit-checkpoints-*.jsonl"
+
+
+class CheckpointError(Exception):
+    """A checkpoint file holds a line that is not a valid checkpoint of this deployment."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    entry_id: int
+    entry_hash: str
+    count: int
+    key_id: str
+    time: str
+    source: str = ""  # "file:line", for messages
+
+
+def checkpoint_dir() -> Path:
+    configured = settings.KARPEAR_AUDIT_CHECKPOINT_DIR
+    return Path(configured) if configured else Path(settings.DATA_DIR) / "audit-checkpoints"
+
+
+def _last_line(directory: Path) -> str:
+    files = sorted(directory.glob(PATTERN))
+    if not files:
+        return ""
+    lines = files[-1].read_text(encoding="utf-8").splitlines()
+    return lines[-1] if lines else ""
+
+
+def _append(path: Path, line: str) -> None:
+    """Append one line (O_APPEND: concurrent writers never interleave a short line) and fsync."""
+    created = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def checkpoint_write(*, directory: Path | None = None, force: bool = False) -> Checkpoint | None:
+    """Sign the chain's head and append it to this month's file.
+
+    Returns None when the log is empty, or (unless `force`) when the newest checkpoint already
+    names the newest entry, so an idle deployment does not grow the files every hour. Lock:
+    the AuditHead row FOR UPDATE for the two reads only, so the entry and the count agree.
+    """
+    target = directory or checkpoint_dir()
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+        last = AuditEntry.objects.order_by("-id").first()
+    if last is None:
+        return None
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not force:
+        try:
+            previous = json.loads(_last_line(target) or "{}").get("payload", {})
+        except (ValueError, AttributeError):
+            previous = {}
+        if previous.get("entry_id") == last.id and previous.get("entry_hash") == last.entry_hash:
+            return None
+    now = timezone.now()
+    when = now.isoformat(timespec="seconds")
+    payload = {
+        "kind": KIND,
+        "v": 1,
+        "deployment": signing.key_id(signing.public_key_b64()),
+        "entry_id": last.id,
+        "entry_hash": last.entry_hash,
+        "count": head.count,
+        "key_id": last.key_id,
+        "time": when,
+    }
+    envelope = signing.sign(payload)
+    path = target / f"audit-checkpoints-{now:%Y-%m}.jsonl"
+    _append(path, json.dumps(envelope, sort_keys=True, separators=(",", ":")) + "\n")
+    return Checkpoint(last.id, last.entry_hash, head.count, last.key_id, when, path.name)
+
+
+def _parse(line: str, where: str, public_keys: Sequence[str]) -> Checkpoint:
+    try:
+        envelope = json.loads(line)
+    except ValueError as exc:
+        raise CheckpointError(f"checkpoint {where} is not JSON") from exc
+    for public_key in public_keys:
+        try:
+            payload = signing.verify(envelope, public_key)
+            break
+        except signing.BadSignature:
+            continue
+    else:
+        raise CheckpointError(
+            f"checkpoint {where} is not signed by this deployment's key "
+            "(forged, or signed by an older key: pass it with --public-key)"
+        )
+    try:
+        if payload["kind"] != KIND:
+            raise CheckpointError(f"checkpoint {where} is not an audit checkpoint")
+        return Checkpoint(
+            entry_id=int(payload["entry_id"]),
+            entry_hash=str(payload["entry_hash"]),
+            count=int(payload["count"]),
+            key_id=str(payload.get("key_id", "")),
+            time=str(payload["time"]),
+            source=where,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {where} lacks a field: {exc}") from exc
+
+
+def checkpoints_read(
+    *, directory: Path | None = None, public_keys: Sequence[str] = ()
+) -> list[Checkpoint]:
+    """Every checkpoint in the directory, oldest first; CheckpointError on any bad line.
+
+    Signatures are checked against the deployment's current key and any `public_keys` given
+    (older keys after a rotation, or the key as recorded elsewhere).
+    """
+    source = directory or checkpoint_dir()
+    keys = [signing.public_key_b64(), *public_keys]
+    found: list[Checkpoint] = []
+    for path in sorted(source.glob(PATTERN)) if source.is_dir() else []:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                found.append(_parse(line, f"{path.name}:{number}", keys))
+    return found
