@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from karpear.audit.chain import GENESIS, plain_hash, seal
 from karpear.audit.checkpoints import Checkpoint, CheckpointError, checkpoints_read
-from karpear.audit.keys import known_keys
+from karpear.audit.keys import AuditKey, known_keys
 from karpear.audit.models import AuditEntry, AuditHead
 
 
@@ -38,13 +38,14 @@ class _Walk:
     first_keyed_id: int | None = None
     matched: int = 0
     last_checkpoint_id: int | None = None
+    keys: dict[str, AuditKey] = field(default_factory=known_keys)
 
 
 def _check_entry(entry: AuditEntry, prev: str, walk: _Walk) -> None:
     if entry.prev_hash != prev:
         raise _Bad(entry.id, "does not follow the entry before it (one was deleted or edited)")
     if entry.key_id:
-        key = known_keys().get(entry.key_id)
+        key = walk.keys.get(entry.key_id)
         if key is None:
             raise _Bad(
                 entry.id,
