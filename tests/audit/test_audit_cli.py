@@ -95,3 +95,22 @@ def test_nested_subcommands_are_named(acme: Organisation) -> None:
 def test_outside_a_command_entries_keep_their_labels(acme: Organisation, settings: Any) -> None:
     assert audit_record(action="x", organisation=acme).actor_label == "system"
     assert audit_record(action="x", organisation=acme, actor_label="cli").actor_label == "cli"
+
+
+def test_creating_a_superuser_or_changing_a_password_at_the_console_is_recorded(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-console-password-1")
+    call_command(
+        "createsuperuser",
+        "--username",
+        "root2",
+        "--email",
+        "root2@example.org",
+        "--noinput",
+        stdout=StringIO(),
+    )
+    (entry,) = _commands()
+    assert entry.object_id == "createsuperuser" and entry.actor_label == "cli:sokha"
+    assert entry.detail["options"]["username"] == "root2"
+    assert "a-long-console-password-1" not in str(entry.detail)

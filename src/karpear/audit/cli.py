@@ -119,6 +119,7 @@ def cli_audited(*changing: str) -> Callable[[_Handle], _Handle]:
             _record(command, options, label, "done")
             return result
 
+        wrapper.audited = True  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
