@@ -46,7 +46,7 @@ def test_a_checkpoint_is_signed_private_and_appended(acme: Organisation, setting
     _entries(acme, 1)
     assert checkpoint_write() is not None
     assert len(path.read_text().splitlines()) == 2
-    assert [c.entry_id for c in checkpoints_read()] == [entries[-1].id, entries[-1].id + 1]
+    assert [c.entry_id for c in checkpoints_read().points] == [entries[-1].id, entries[-1].id + 1]
 
 
 def test_an_empty_log_has_nothing_to_checkpoint(db: None) -> None:
@@ -142,8 +142,30 @@ def test_the_checkpoint_command_and_the_worker_write_checkpoints(
     call_command("worker", "--once")
     last = AuditEntry.objects.order_by("-id").first()
     assert last is not None
-    (point,) = checkpoints_read(directory=tmp_path / "worker-cp")
+    (point,) = checkpoints_read(directory=tmp_path / "worker-cp").points
     assert point.entry_id == last.id
     out = StringIO()
     call_command("audit", "verify", stdout=out)
     assert "1 signed checkpoints match" in out.getvalue()
+
+
+def test_a_line_torn_by_a_crash_is_skipped_and_reported(acme: Organisation) -> None:
+    _entries(acme, 2)
+    checkpoint_write()
+    (path,) = _files(checkpoint_dir())
+    with path.open("a") as handle:
+        handle.write('{"payload": {"entry_id"')  # power lost mid-write
+    _entries(acme, 1)
+    checkpoint_write()  # starts on a line of its own
+    assert len(path.read_text().splitlines()) == 3
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert f"{path.name}:2" in out.getvalue() and "2 signed checkpoints match" in out.getvalue()
+
+
+def test_a_missing_checkpoint_directory_given_by_hand_is_an_error(
+    acme: Organisation, tmp_path: Path
+) -> None:
+    _entries(acme, 1)
+    with pytest.raises(CommandError, match="No such checkpoint directory"):
+        call_command("audit", "verify", "--checkpoints", str(tmp_path / "nowhere"))

@@ -57,6 +57,11 @@ def _last_line(directory: Path) -> str:
 def _append(path: Path, line: str) -> None:
     """Append one line (O_APPEND: concurrent writers never interleave a short line) and fsync."""
     created = not path.exists()
+    if not created and path.stat().st_size:
+        with path.open("rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":  # a write torn by a crash: start on a line of its own
+                line = "\n" + line
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, line.encode("ascii"))
@@ -110,11 +115,18 @@ def checkpoint_write(*, directory: Path | None = None, force: bool = False) -> C
     return Checkpoint(last.id, last.entry_hash, head.count, last.key_id, when, path.name)
 
 
-def _parse(line: str, where: str, public_keys: Sequence[str]) -> Checkpoint:
+@dataclass(frozen=True)
+class CheckpointFiles:
+    points: list[Checkpoint]
+    torn: list[str]  # "file:line" of lines that are not JSON at all (a crash mid-write)
+
+
+def _parse(line: str, where: str, public_keys: Sequence[str]) -> Checkpoint | None:
     try:
         envelope = json.loads(line)
-    except ValueError as exc:
-        raise CheckpointError(f"checkpoint {where} is not JSON") from exc
+    except ValueError:
+        # Skipping is safe: an unreadable line proves nothing either way, like a missing one.
+        return None
     for public_key in public_keys:
         try:
             payload = signing.verify(envelope, public_key)
@@ -143,17 +155,23 @@ def _parse(line: str, where: str, public_keys: Sequence[str]) -> Checkpoint:
 
 def checkpoints_read(
     *, directory: Path | None = None, public_keys: Sequence[str] = ()
-) -> list[Checkpoint]:
-    """Every checkpoint in the directory, oldest first; CheckpointError on any bad line.
+) -> CheckpointFiles:
+    """Every checkpoint in the directory, oldest first; CheckpointError on any line that is
+    JSON but not a valid signed checkpoint. Lines that are not JSON are listed as torn.
 
     Signatures are checked against the deployment's current key and any `public_keys` given
     (older keys after a rotation, or the key as recorded elsewhere).
     """
     source = directory or checkpoint_dir()
     keys = [signing.public_key_b64(), *public_keys]
-    found: list[Checkpoint] = []
+    found = CheckpointFiles([], [])
     for path in sorted(source.glob(PATTERN)) if source.is_dir() else []:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.strip():
-                found.append(_parse(line, f"{path.name}:{number}", keys))
+                where = f"{path.name}:{number}"
+                point = _parse(line, where, keys)
+                if point is None:
+                    found.torn.append(where)
+                else:
+                    found.points.append(point)
     return found

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from karpear.audit.chain import GENESIS, plain_hash, seal
-from karpear.audit.checkpoints import Checkpoint, CheckpointError, checkpoints_read
+from karpear.audit.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    CheckpointFiles,
+    checkpoints_read,
+)
 from karpear.audit.keys import AuditKey, known_keys
 from karpear.audit.models import AuditEntry, AuditHead
 
@@ -22,6 +27,7 @@ class VerifyResult:
     first_keyed_id: int | None = None
     checkpoints: int = 0  # exported checkpoints the chain was held against
     last_checkpoint_id: int | None = None
+    torn_checkpoint_lines: tuple[str, ...] = ()  # "file:line" not readable as JSON (skipped)
 
 
 class _Bad(Exception):
@@ -115,17 +121,15 @@ def audit_verify(
     """Recompute the whole chain with the audit keys, hold it against the exported
     checkpoints (KARPEAR_AUDIT_CHECKPOINT_DIR unless `checkpoint_dir`), and report the first
     entry that does not fit."""
+    files = CheckpointFiles([], [])
     try:
-        checkpoints = (
-            checkpoints_read(directory=checkpoint_dir, public_keys=public_keys)
-            if use_checkpoints
-            else []
-        )
+        if use_checkpoints:
+            files = checkpoints_read(directory=checkpoint_dir, public_keys=public_keys)
     except CheckpointError as exc:
         return VerifyResult(False, 0, None, str(exc))
     walk = _Walk()
     try:
-        _walk(checkpoints, walk)
+        _walk(files.points, walk)
     except _Bad as bad:
         return VerifyResult(False, walk.checked, bad.entry_id, bad.problem)
     return VerifyResult(
@@ -135,4 +139,5 @@ def audit_verify(
         first_keyed_id=walk.first_keyed_id,
         checkpoints=walk.matched,
         last_checkpoint_id=walk.last_checkpoint_id,
+        torn_checkpoint_lines=tuple(files.torn),
     )

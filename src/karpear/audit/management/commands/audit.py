@@ -60,6 +60,8 @@ class Command(BaseCommand):
             )
 
     def verify(self, options: dict[str, Any]) -> None:
+        if options["checkpoints"] and not options["checkpoints"].is_dir():
+            raise CommandError(f"No such checkpoint directory: {options['checkpoints']}")
         result = audit_verify(
             checkpoint_dir=options["checkpoints"],
             use_checkpoints=not options["no_checkpoints"],
@@ -81,6 +83,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"The first {result.legacy} entries carry plain SHA-256 hashes from before the "
                 f"keyed chain; they are {anchor}."
+            )
+        if result.torn_checkpoint_lines:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Skipped checkpoint lines that are not JSON (a write torn by a crash?): "
+                    + ", ".join(result.torn_checkpoint_lines)
+                )
             )
         if result.checkpoints:
             self.stdout.write(
