@@ -408,3 +408,7 @@ KARPEAR_AUDIT_KEYS = [k.strip() for k in env_str("KARPEAR_AUDIT_KEYS").split(","
 # WORM bucket (docs/operations.md, "The audit log").
 KARPEAR_AUDIT_CHECKPOINT_DIR = os.environ.get("KARPEAR_AUDIT_CHECKPOINT_DIR", "")
 KARPEAR_AUDIT_CHECKPOINT_SECONDS = env_int("KARPEAR_AUDIT_CHECKPOINT_SECONDS", 3600)
+# Also put each checkpoint into this S3 bucket (the vault's endpoint and credentials), locked for
+# RETAIN_DAYS in COMPLIANCE mode when > 0 (the bucket must have Object Lock enabled).
+KARPEAR_AUDIT_CHECKPOINT_S3_BUCKET = os.environ.get("KARPEAR_AUDIT_CHECKPOINT_S3_BUCKET", "")
+KARPEAR_AUDIT_CHECKPOINT_S3_RETAIN_DAYS = env_int("KARPEAR_AUDIT_CHECKPOINT_S3_RETAIN_DAYS", 0)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from karpear.audit.checkpoint_s3 import s3_enabled, s3_lines, s3_put
 from karpear.audit.models import AuditEntry, AuditHead
 from karpear.core import signing
 
@@ -109,9 +110,11 @@ def checkpoint_write(*, directory: Path | None = None, force: bool = False) -> C
         "key_id": last.key_id,
         "time": when,
     }
-    envelope = signing.sign(payload)
+    line = json.dumps(signing.sign(payload), sort_keys=True, separators=(",", ":")) + "\n"
+    if s3_enabled():  # first: if the bucket refuses, no local line says it was done
+        s3_put(line, entry_id=last.id, when=now)
     path = target / f"audit-checkpoints-{now:%Y-%m}.jsonl"
-    _append(path, json.dumps(envelope, sort_keys=True, separators=(",", ":")) + "\n")
+    _append(path, line)
     return Checkpoint(last.id, last.entry_hash, head.count, last.key_id, when, path.name)
 
 
@@ -160,18 +163,26 @@ def checkpoints_read(
     JSON but not a valid signed checkpoint. Lines that are not JSON are listed as torn.
 
     Signatures are checked against the deployment's current key and any `public_keys` given
-    (older keys after a rotation, or the key as recorded elsewhere).
+    (older keys after a rotation, or the key as recorded elsewhere). Without `directory`, the
+    configured directory and, if set, the checkpoint bucket are both read.
     """
     source = directory or checkpoint_dir()
     keys = [signing.public_key_b64(), *public_keys]
-    found = CheckpointFiles([], [])
+    lines: list[tuple[str, str]] = []
     for path in sorted(source.glob(PATTERN)) if source.is_dir() else []:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip():
-                where = f"{path.name}:{number}"
-                point = _parse(line, where, keys)
-                if point is None:
-                    found.torn.append(where)
-                else:
-                    found.points.append(point)
+            lines.append((f"{path.name}:{number}", line))
+    if directory is None and s3_enabled():
+        lines.extend(s3_lines())
+    found = CheckpointFiles([], [])
+    seen: set[tuple[int, str, str]] = set()
+    for where, line in lines:
+        if not line.strip():
+            continue
+        point = _parse(line, where, keys)
+        if point is None:
+            found.torn.append(where)
+        elif (point.entry_id, point.entry_hash, point.time) not in seen:  # local and S3 copy
+            seen.add((point.entry_id, point.entry_hash, point.time))
+            found.points.append(point)
     return found
