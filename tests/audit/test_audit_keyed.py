@@ -6,7 +6,11 @@ tests play that attacker with raw SQL and check `karpear audit verify` names the
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +143,19 @@ def test_entries_from_before_the_upgrade_keep_their_plain_hash_and_are_reported(
     result = audit_verify()
     assert not result.ok and result.first_bad_id == keyed[0].id
     assert "MAC" in result.problem
+
+
+def test_the_audit_keys_can_come_from_a_file(tmp_path: Path) -> None:
+    """KARPEAR_AUDIT_KEYS_FILE, as Docker/Kubernetes secrets are given."""
+    keys = tmp_path / "audit-keys"
+    keys.write_text("new-audit-secret, old-audit-secret\n")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KARPEAR_AUDIT")}
+    environment.update({"KARPEAR_DATA_DIR": str(tmp_path), "KARPEAR_AUDIT_KEYS_FILE": str(keys)})
+    result = subprocess.run(
+        [sys.executable, "-c", "import karpear.settings as s; print(s.KARPEAR_AUDIT_KEYS)"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "['new-audit-secret', 'old-audit-secret']", result.stderr
