@@ -399,3 +399,16 @@ KARPEAR_NOTIFY_ACCOUNT_HOLDERS = env_bool("KARPEAR_NOTIFY_ACCOUNT_HOLDERS", True
 KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION = env_bool(
     "KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION", False
 )
+# The audit chain (issue #15, item 9). Entries are sealed with an HMAC under keys that never enter
+# the database: KARPEAR_AUDIT_KEYS (or _FILE), comma-separated, newest first (older ones still
+# verify their entries); empty means derived from SECRET_KEY (+ SECRET_KEY_FALLBACKS) with HKDF.
+KARPEAR_AUDIT_KEYS = [k.strip() for k in env_str("KARPEAR_AUDIT_KEYS").split(",") if k.strip()]
+# Signed checkpoints of the chain's head, written by the worker (and `karpear audit checkpoint`)
+# outside the database; empty means DATA_DIR/audit-checkpoints. Copy them to another host or a
+# WORM bucket (docs/operations.md, "The audit log").
+KARPEAR_AUDIT_CHECKPOINT_DIR = os.environ.get("KARPEAR_AUDIT_CHECKPOINT_DIR", "")
+KARPEAR_AUDIT_CHECKPOINT_SECONDS = env_int("KARPEAR_AUDIT_CHECKPOINT_SECONDS", 3600)
+# Also put each checkpoint into this S3 bucket (the vault's endpoint and credentials), locked for
+# RETAIN_DAYS in COMPLIANCE mode when > 0 (the bucket must have Object Lock enabled).
+KARPEAR_AUDIT_CHECKPOINT_S3_BUCKET = os.environ.get("KARPEAR_AUDIT_CHECKPOINT_S3_BUCKET", "")
+KARPEAR_AUDIT_CHECKPOINT_S3_RETAIN_DAYS = env_int("KARPEAR_AUDIT_CHECKPOINT_S3_RETAIN_DAYS", 0)

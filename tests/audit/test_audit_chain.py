@@ -73,7 +73,8 @@ def test_deleting_the_newest_rows_is_detected(acme: Organisation) -> None:
 
 def test_a_rehashed_forgery_is_still_caught(acme: Organisation) -> None:
     entries = _entries(acme)
-    # An attacker edits a row and recomputes its own hash: the next row's link breaks.
+    # An attacker edits a row and recomputes its plain hash: without the audit key the MAC of
+    # the edited row itself no longer matches (issue #15, item 9).
     from karpear.audit.services import _digest
 
     forged = AuditEntry.objects.get(id=entries[1].id)
@@ -82,4 +83,4 @@ def test_a_rehashed_forgery_is_still_caught(acme: Organisation) -> None:
         "UPDATE audit_auditentry SET actor_label = %s, entry_hash = %s WHERE id = %s",
         ["mallory", _digest(forged), forged.id],
     )
-    assert audit_verify().first_bad_id == entries[2].id
+    assert audit_verify().first_bad_id == entries[1].id

@@ -5,3 +5,16 @@ class AuditConfig(AppConfig):
     name = "karpear.audit"
     label = "audit"
     verbose_name = "Audit log"
+
+    def ready(self) -> None:
+        """Django's own account commands reach the log too (issue #15, item 9): creating a
+        superuser hands out every power, so who did it from which console must be recorded.
+        Their modules are wrapped in place because django.contrib.auth, listed first in
+        INSTALLED_APPS, owns the command names."""
+        from django.contrib.auth.management.commands import changepassword, createsuperuser
+
+        from karpear.audit.cli import cli_audited
+
+        for module in (createsuperuser, changepassword):
+            if not getattr(module.Command.handle, "audited", False):
+                module.Command.handle = cli_audited()(module.Command.handle)

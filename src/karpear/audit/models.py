@@ -1,8 +1,14 @@
 """The append-only, tamper-evident audit log (PRODUCT: everything is accountable).
 
-Each entry stores the SHA-256 of its own content and of the entry before it, so
-editing or deleting any entry breaks the chain; `AuditHead` remembers the last
-hash and the count, so deleting the newest entries is caught too.
+Each entry stores a MAC of its own content and of the entry before it, keyed with
+a secret that lives outside the database (audit/keys.py), so editing, deleting or
+re-chaining entries breaks the chain and cannot be repaired with database access
+alone. `AuditHead` remembers the last MAC and the count, so deleting the newest
+entries is caught too, and signed checkpoints exported outside the database
+(audit/checkpoints.py) catch a rewrite of the whole table, head included.
+
+Entries written before the keyed chain (issue #15) have an empty `key_id` and a
+plain SHA-256 `entry_hash`; the first keyed entry seals the last of them.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ class AuditEntry(models.Model):
     session = models.CharField(max_length=16, blank=True)  # short hash of the session key
     created_at = models.DateTimeField(db_index=True)
     prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)  # HMAC-SHA256 (or SHA-256 when key_id is "")
+    # Which audit key sealed the entry (audit/keys.py); "" for entries from before the keyed chain.
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "created_at"])]

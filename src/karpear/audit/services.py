@@ -4,39 +4,36 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from karpear.audit.chain import GENESIS, plain_hash, seal
+from karpear.audit.keys import current_key
 from karpear.audit.models import AuditEntry, AuditHead
+from karpear.audit.verify import VerifyResult, audit_verify
 from karpear.orgs.models import Organisation
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "VerifyResult", "audit_record", "audit_verify", "session_tag"]
+
+# "cli:<os user>" while a state-changing management command runs (audit/cli.py): entries its
+# services write with no user and a generic label name the person at the console instead.
+default_actor_label: ContextVar[str] = ContextVar("audit_default_actor", default="")
+_GENERIC_LABELS = frozenset({"", "system", "cli", "command line"})
+
+
+def _label(user: Any, actor_label: str) -> str:
+    if user is None and default_actor_label.get() and actor_label in _GENERIC_LABELS:
+        return default_actor_label.get()
+    return actor_label or (user.get_username() if user else "system")
 
 
 def _digest(entry: AuditEntry) -> str:
-    payload = json.dumps(
-        [
-            entry.prev_hash,
-            entry.created_at.isoformat(),
-            entry.organisation_id,
-            entry.actor_id,
-            entry.actor_label,
-            entry.action,
-            entry.object_type,
-            entry.object_id,
-            entry.detail,
-            entry.session,
-        ],
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """The plain SHA-256 of entries from before the keyed chain (chain.plain_hash)."""
+    return plain_hash(entry)
 
 
 def session_tag(request: HttpRequest | None) -> str:
@@ -69,7 +66,7 @@ def audit_record(
         entry = AuditEntry(
             organisation=organisation,
             actor=user,
-            actor_label=actor_label or (user.get_username() if user else "system"),
+            actor_label=_label(user, actor_label),
             action=action,
             object_type=object_type,
             object_id=str(object_id),
@@ -78,45 +75,11 @@ def audit_record(
             created_at=timezone.now().replace(microsecond=0),
             prev_hash=head.last_hash,
         )
-        entry.entry_hash = _digest(entry)
+        key = current_key()
+        entry.key_id = key.key_id
+        entry.entry_hash = seal(entry, key)
         entry.save()
         head.last_hash = entry.entry_hash
         head.count += 1
         head.save(update_fields=["last_hash", "count"])
     return entry
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    checked: int
-    first_bad_id: int | None = None
-    problem: str = ""
-
-
-def audit_verify() -> VerifyResult:
-    """Recompute the whole chain; report the first entry that does not fit."""
-    prev = GENESIS
-    checked = 0
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != prev:
-            return VerifyResult(
-                False,
-                checked,
-                entry.id,
-                "does not follow the entry before it (one was deleted or edited)",
-            )
-        if _digest(entry) != entry.entry_hash:
-            return VerifyResult(False, checked, entry.id, "its content was altered")
-        prev = entry.entry_hash
-        checked += 1
-    head = AuditHead.objects.filter(id=1).first()
-    expected_count, expected_hash = (head.count, head.last_hash) if head else (0, GENESIS)
-    if checked != expected_count or prev != expected_hash:
-        return VerifyResult(
-            False,
-            checked,
-            None,
-            f"the chain ends early: {expected_count - checked} newest entries are missing",
-        )
-    return VerifyResult(True, checked)

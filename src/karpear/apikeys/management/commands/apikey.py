@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from karpear.apikeys.models import ApiKey, Scope
 from karpear.apikeys.services import apikey_create, apikey_revoke
+from karpear.audit.cli import cli_audited
 from karpear.orgs.services import organisation_for_command
 
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke")
         revoke.add_argument("prefix")
 
+    @cli_audited("create", "revoke")
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "create":
             key, token = apikey_create(

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from karpear.audit.cli import cli_audited
 from karpear.blocklist import services
 from karpear.blocklist.lists import parse_list
 from karpear.blocklist.models import SourceKind, Subscription
@@ -88,6 +89,7 @@ class Command(BaseCommand):
         export.add_argument("--splash-aaaa", default="")
         export.add_argument("--appeal-url", default="", help="public address of /blocked/")
 
+    @cli_audited("source add", "import", "add", "remove", "compile", "subscribe", "pull")
     def handle(self, *args: Any, **options: Any) -> None:
         org = organisation_for_command(options["org"])
         action = options["action"].replace("-", "_")

@@ -16,9 +16,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
+from karpear.audit.checkpoints import checkpoint_write
 from karpear.audit.services import audit_record
 from karpear.blocklist.services import forward_appeals
 from karpear.cases.services import erase_expired_contacts
@@ -47,6 +49,11 @@ def check_evidence() -> int:
     return len(problems)
 
 
+def checkpoint_audit() -> int:
+    """Sign the audit chain's head into the checkpoint files outside the database (#15, 9)."""
+    return 1 if checkpoint_write() else 0
+
+
 log = logging.getLogger("karpear.worker")
 
 # (name, job, seconds between runs). Webhooks run often: a takedown notice
@@ -57,6 +64,7 @@ JOBS: list[tuple[str, Callable[[], int], float]] = [
     ("purge_expired_evidence", purge_evidence, 300.0),
     ("evidence_integrity_check", check_evidence, 24 * 3600.0),
     ("forward_blocklist_appeals", forward_appeals, 30.0),
+    ("audit_checkpoint", checkpoint_audit, float(settings.KARPEAR_AUDIT_CHECKPOINT_SECONDS)),
 ]
 
 

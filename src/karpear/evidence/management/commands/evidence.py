@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from karpear.audit.cli import cli_audited
 from karpear.evidence.disclosure import package_verify
 from karpear.evidence.services import (
     certificates_csv,
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         verify.add_argument("file")
         verify.add_argument("--key", required=True)
 
+    @cli_audited("purge-expired", "rotate-key")
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "purge-expired":

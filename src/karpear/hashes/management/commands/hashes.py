@@ -22,6 +22,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
+from karpear.audit.cli import cli_audited
 from karpear.core.errors import ApplicationError
 from karpear.hashes import services
 from karpear.hashes.exchanges import EXCHANGES, fetch_lines
@@ -64,6 +65,7 @@ class Command(BaseCommand):
         fetch.add_argument("--file", default="", help="for --exchange file")
         sub.add_parser("index")
 
+    @cli_audited("bank add", "import", "fetch", "index")
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             self._handle(options)

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
+from karpear.audit.cli import cli_audited
 from karpear.orgs.models import Organisation
 from karpear.orgs.services import organisation_create
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         create.add_argument("--response-hours", type=int, default=24)
         sub.add_parser("list", help="List organisations.")
 
+    @cli_audited("create")
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
             for org in Organisation.objects.order_by("slug"):

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Count
 
+from karpear.audit.cli import cli_audited
 from karpear.orgs.services import organisation_for_command
 from karpear.platformlink.models import WebhookEvent
 from karpear.platformlink.services import deliver_due, link_configure, link_rotate_secret
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         sub.add_parser("deliver", help="Deliver due webhooks once (the worker does this).")
         sub.add_parser("status", help="Count webhook events by status.")
 
+    @cli_audited("configure", "rotate-secret")
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "configure":
