@@ -12,6 +12,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from karpear.core.visible import plain_link, reveal
+
 register = template.Library()
 
 
@@ -52,6 +54,24 @@ def defang(url: str) -> str:
         return text.replace(".", "[.]", 1)
     host, slash, path = rest.partition("/")
     return f"{head}://{host.replace('.', '[.]')}{slash}{path}"
+
+
+@register.filter
+def visible(text: object) -> SafeString:
+    """Reporter and platform text with invisible and bidi characters shown (core.visible)."""
+    return reveal(text)
+
+
+@register.filter
+def visible_strict(text: object) -> SafeString:
+    """Links, account names and identifiers: every hidden character shown (core.visible)."""
+    return reveal(text, strict=True)
+
+
+@register.filter
+def copyable(url: str) -> str:
+    """A link to copy: hidden characters percent-encoded, so it is what it looks like."""
+    return plain_link(url)
 
 
 @register.simple_tag
