@@ -91,6 +91,10 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     classified_at = models.DateTimeField(null=True, blank=True)
+    # Closed as a duplicate of another case (bulk join or close, issue #16 item 11).
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
 
     class Meta:
         indexes = [

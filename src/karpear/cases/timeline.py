@@ -106,7 +106,23 @@ def _choice(choices: type[models.TextChoices], code: object) -> str:
         return str(code)
 
 
+def _duplicate(event: CaseEvent) -> str:
+    detail = event.detail or {}
+    if detail.get("reports_moved"):
+        return _("Joined into case #%(n)s: its reports moved there, and this case closed.") % {
+            "n": detail.get("target")
+        }
+    return _("Closed as a duplicate of case #%(n)s.") % {"n": detail.get("target")}
+
+
+def _joined(event: CaseEvent) -> str:
+    cases = ", ".join(f"#{n}" for n in (event.detail or {}).get("cases", []))
+    return _("Cases %(cases)s were joined into this one.") % {"cases": cases}
+
+
 SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
+    "duplicate": _duplicate,
+    "joined": _joined,
     "classified": _classified,
     "opened": lambda event: _("Case opened."),
     "transition": _transition,

@@ -8,6 +8,7 @@ from karpear.desk import (
     evidence_views,
     hash_views,
     notice_views,
+    search_views,
     transparency_views,
     views,
 )
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("queue/", views.queue, name="queue"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("search/", search_views.search, name="search"),
+    path("bulk/", search_views.bulk, name="bulk"),
     path("cases/<int:case_id>/transition/", views.case_transition, name="case_transition"),
     path("cases/<int:case_id>/assign/", views.case_assign, name="case_assign"),
     path("cases/<int:case_id>/account/", views.case_account_decision, name="case_account"),

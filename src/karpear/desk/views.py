@@ -40,6 +40,7 @@ from karpear.desk.access import (
     int_or_none,
 )
 from karpear.desk.evidence_views import case_evidence
+from karpear.desk.search_views import bulk_context
 from karpear.reports.models import Category, Channel
 from karpear.staff.models import Role, StaffMember
 
@@ -85,6 +86,7 @@ def queue(request: HttpRequest, member: StaffMember) -> HttpResponse:
             "channel_choices": Channel.choices,
             "next_cursor": next_cursor,
             "analysts": _case_staff(member),
+            **bulk_context(member),
         },
     )
 

@@ -56,3 +56,16 @@ def quarantined(organisation: Organisation) -> list[Any]:
         .select_related("bank")
         .order_by("-quarantined_at")[:100]
     )
+
+
+def cases_matching(organisation: Organisation, value: str) -> tuple[int, ...]:
+    """Cases opened or joined by a match on this bank hash value, or on this content ID (the
+    desk's case search, issue #16 item 10)."""
+    value = value.strip()
+    ids = (
+        Match.objects.filter(organisation=organisation, case_id__isnull=False)
+        .filter(Q(bank_hash__value=value.lower()) | Q(content_id=value))
+        .values_list("case_id", flat=True)
+        .distinct()[:1000]
+    )
+    return tuple(int(i) for i in ids if i is not None)
