@@ -130,7 +130,7 @@ class _Cached:
     max_id: int = 0
     disabled_seen: datetime | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
-    corrupt: bool = False  # the snapshot failed its manifest: rebuild, never search it
+    unusable: bool = False  # damaged, or of another database: rebuild it, never search it
 
 
 _CACHE: dict[int, _Cached] = {}
@@ -194,15 +194,17 @@ def _load(organisation_id: int, version: str) -> _Cached:
             log.error(
                 "PDQ index snapshot %s refused, rebuilding from the database: %s", directory, exc
             )
-            return _Cached(PdqIndex(), corrupt=True)
+            return _Cached(PdqIndex(), unusable=True)
         max_id = int(str(snapshot.meta.get("max_id", 0)))
         last = _pdq_rows(organisation_id).filter(pk=max_id).values_list("value", flat=True)
-        if not max_id or list(last) == [snapshot.meta.get("max_value")]:
-            return _Cached(
-                PdqIndex(snapshot=snapshot, version=version),
-                max_id=max_id,
-                disabled_seen=datetime.fromisoformat(str(snapshot.meta["built_at"])),
-            )
+        if max_id and list(last) != [snapshot.meta.get("max_value")]:
+            log.warning("PDQ index snapshot %s describes another database, rebuilding", directory)
+            return _Cached(PdqIndex(), unusable=True)
+        return _Cached(
+            PdqIndex(snapshot=snapshot, version=version),
+            max_id=max_id,
+            disabled_seen=datetime.fromisoformat(str(snapshot.meta["built_at"])),
+        )
     return _Cached(PdqIndex())
 
 
@@ -247,11 +249,10 @@ def index_for(organisation_id: int) -> PdqIndex:
         version = _current(organisation_id)
         if version != cached.index.version:
             loaded = _load(organisation_id, version)
-            if loaded.corrupt:  # write a sound one from the database and map that instead
+            if loaded.unusable:  # write a sound one from the database and map that instead
                 loaded = _rebuilt(organisation_id, discard=version) or loaded
-                loaded.index.version = (
-                    loaded.index.version or version
-                )  # checked once, not per search
+                # Not rebuilt: remember the bad version, so it is checked once, not per search.
+                loaded.index.version = loaded.index.version or version
             _adopt(cached, loaded)
         if not _catch_up(cached, organisation_id, settings.KARPEAR_HASH_INDEX_COMPACT_AT):
             rebuilt = _rebuilt(organisation_id)
@@ -337,7 +338,7 @@ def index_compact(organisation_id: int, *, discard: str = "") -> dict[str, float
             out.flush()
             os.fsync(out.fileno())
         os.replace(pointer, root / "current")
-        mih._fsync_directory(root)
+        mih.fsync_directory(root)
         for stale in root.iterdir():  # mapped files stay readable to whoever still maps them
             if stale.is_dir() and stale.name != version:
                 shutil.rmtree(stale, ignore_errors=True)

@@ -105,7 +105,7 @@ class _Hashing:
         return {"size": self.size, "sha256": self.hash.hexdigest()}
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """A rename is durable only once its directory is synced."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -271,9 +271,9 @@ def build(codes: np.ndarray, ids: np.ndarray, directory: Path, meta: dict[str, o
             json.dump({"files": files}, out)
             out.flush()
             os.fsync(out.fileno())
-        _fsync_directory(staging)
+        fsync_directory(staging)
         os.replace(staging, directory)
-        _fsync_directory(directory.parent)
+        fsync_directory(directory.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
