@@ -6,8 +6,15 @@ in memory at 32 bytes per listed page plus 2 for its source.
 
 File layout (written by `write_compiled`, replaced atomically by rename):
 
-    b"KBL1\\n" | header length (8 bytes, little endian) | header JSON | padding to 8
+    b"KBL2\\n" | header length (8 bytes, little endian) | header JSON | padding to 8
     | N sorted SHA-256 digests (32 bytes each) | N source indexes (uint16, little endian)
+    | SHA-256 of everything before it (32 bytes)
+
+The trailing checksum is verified on every load (issue #15, item 8): a truncated, flipped or
+half-copied file is refused as a whole, never used in part, so a corrupt file cannot quietly
+answer "not listed". A plain SHA-256, not a MAC: it guards against damage, not against someone
+who can already write the data directory (and the helper has no deployment secret to key it).
+KBL1 files (no checksum) are refused too; `karpear blocklist compile` rewrites them.
 
 The header holds the serial, the sources and the whole-domain entries (few,
 and DNS needs them in clear anyway). The file is read into private memory, not
@@ -31,7 +38,8 @@ import numpy as np
 
 from karpear.links.canonical import CanonicalURL, MalformedURL, canonicalize, lookup_expressions
 
-MAGIC = b"KBL1\n"
+MAGIC = b"KBL2\n"
+CHECKSUM = 32  # trailing SHA-256
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,8 @@ def url_digest_hex(canonical: CanonicalURL) -> str:
     return expression_digest(lookup_expressions(canonical)[0]).hex()
 
 
-def write_compiled(path: Path, compiled: CompiledList) -> None:
-    """Write the file beside its final name and rename it into place (never half-written)."""
+def encode_compiled(compiled: CompiledList) -> bytes:
+    """The file's bytes, checksum included."""
     compiled.digests.sort()
     header = json.dumps(
         {
@@ -79,15 +87,31 @@ def write_compiled(path: Path, compiled: CompiledList) -> None:
         ensure_ascii=True,
     ).encode("ascii")
     padding = (-(len(MAGIC) + 8 + len(header))) % 8
+    body = b"".join(
+        [
+            MAGIC + struct.pack("<Q", len(header)) + header + b"\0" * padding,
+            b"".join(d for d, _ in compiled.digests),
+            np.array([i for _, i in compiled.digests], dtype="<u2").tobytes(),
+        ]
+    )
+    return body + hashlib.sha256(body).digest()
+
+
+def write_compiled(path: Path, compiled: CompiledList) -> None:
+    """Write the file beside its final name and rename it into place (never half-written)."""
+    data = encode_compiled(compiled)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as out:
-        out.write(MAGIC + struct.pack("<Q", len(header)) + header + b"\0" * padding)
-        out.write(b"".join(d for d, _ in compiled.digests))
-        out.write(np.array([i for _, i in compiled.digests], dtype="<u2").tobytes())
+        out.write(data)
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(directory)  # the rename survives a power cut
+    finally:
+        os.close(directory)
 
 
 def read_header(path: Path) -> dict[str, Any]:
@@ -99,8 +123,50 @@ def read_header(path: Path) -> dict[str, Any]:
     return header
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    serial: int
+    sources: list[SourceInfo]
+    domains: dict[str, int]
+    digests: np.ndarray[Any, Any]
+    source_of: np.ndarray[Any, Any]
+
+
+def _parse(data: bytes, name: str) -> _Loaded:
+    """A verified list from a file's bytes; ValueError saying why when it is not one."""
+    broken = f"{name} is not a compiled Karpear blocklist"
+    if data[: len(MAGIC)] != MAGIC or len(data) < len(MAGIC) + 8 + CHECKSUM:
+        raise ValueError(broken)
+    body, checksum = data[:-CHECKSUM], data[-CHECKSUM:]
+    if hashlib.sha256(body).digest() != checksum:
+        raise ValueError(f"{broken} (checksum mismatch: truncated or damaged)")
+    (length,) = struct.unpack("<Q", body[len(MAGIC) : len(MAGIC) + 8])
+    start = len(MAGIC) + 8
+    offset = start + length
+    offset += (-offset) % 8
+    try:
+        header = json.loads(body[start : start + length])
+        count = int(header["count"])
+        if len(body) != offset + 34 * count:
+            raise ValueError("wrong length")
+        return _Loaded(
+            serial=int(header["serial"]),
+            sources=[SourceInfo(**s) for s in header["sources"]],
+            domains={str(k): int(v) for k, v in header["domains"].items()},
+            digests=np.frombuffer(body, dtype="S32", count=count, offset=offset),
+            source_of=np.frombuffer(body, dtype="<u2", count=count, offset=offset + 32 * count),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{broken} ({exc})") from exc
+
+
 class Matcher:
-    """Looks URLs up in a compiled list; `refresh()` picks up a newer file cheaply."""
+    """Looks URLs up in a compiled list; `refresh()` picks up a newer file cheaply.
+
+    A matcher always holds a verified list: the constructor raises FileNotFoundError or
+    ValueError rather than start empty, and a later broken or missing file leaves the last
+    good list in place. An empty list therefore only ever means "nothing is listed".
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -111,10 +177,23 @@ class Matcher:
         self.domains: dict[str, int] = {}
         self._digests: np.ndarray[Any, Any] = np.empty(0, dtype="S32")
         self._source_of: np.ndarray[Any, Any] = np.empty(0, dtype="<u2")
-        self.refresh()
+        if not self.refresh():
+            raise FileNotFoundError(f"{self.path}: no compiled Karpear blocklist there")
+
+    @classmethod
+    def from_compiled(cls, compiled: CompiledList) -> Matcher:
+        """A matcher over a list built in memory (the web's fallback when the file is bad)."""
+        matcher = cls.__new__(cls)
+        matcher.path, matcher._stamp, matcher._failed = Path(), None, None
+        matcher._adopt(_parse(encode_compiled(compiled), "the list built from the database"))
+        return matcher
 
     def __len__(self) -> int:
         return len(self._digests) + len(self.domains)
+
+    def _adopt(self, loaded: _Loaded) -> None:
+        self._digests, self._source_of = loaded.digests, loaded.source_of
+        self.serial, self.sources, self.domains = loaded.serial, loaded.sources, loaded.domains
 
     def refresh(self) -> bool:
         """Reload if the file changed since the last load; keep the old list if it is broken."""
@@ -126,27 +205,7 @@ class Matcher:
         if stamp in (self._stamp, self._failed):
             return False
         self._failed = stamp  # until it loads: a broken file is reported once, not every second
-        data = self.path.read_bytes()
-        if data[: len(MAGIC)] != MAGIC or len(data) < len(MAGIC) + 8:
-            raise ValueError(f"{self.path} is not a compiled Karpear blocklist")
-        (length,) = struct.unpack("<Q", data[len(MAGIC) : len(MAGIC) + 8])
-        start = len(MAGIC) + 8
-        offset = start + length
-        offset += (-offset) % 8
-        try:
-            header = json.loads(data[start : start + length])
-            count = int(header["count"])
-            if len(data) != offset + 34 * count:
-                raise ValueError("wrong length")
-            digests = np.frombuffer(data, dtype="S32", count=count, offset=offset)
-            source_of = np.frombuffer(data, dtype="<u2", count=count, offset=offset + 32 * count)
-            sources = [SourceInfo(**s) for s in header["sources"]]
-            domains = {str(k): int(v) for k, v in header["domains"].items()}
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{self.path} is not a compiled Karpear blocklist ({exc})") from exc
-        self._digests, self._source_of = digests, source_of
-        self.serial = int(header["serial"])
-        self.sources, self.domains = sources, domains
+        self._adopt(_parse(self.path.read_bytes(), str(self.path)))
         self._stamp, self._failed = stamp, None
         return True
 
@@ -209,6 +268,7 @@ __all__ = [
     "Matcher",
     "SourceInfo",
     "compile_from",
+    "encode_compiled",
     "expression_digest",
     "read_header",
     "url_digest_hex",

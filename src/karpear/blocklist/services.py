@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.audit.services import audit_record
 from karpear.blocklist.lists import Parsed, Row, row_for
 from karpear.blocklist.matcher import (
+    CompiledList,
     Hit,
     Matcher,
     SourceInfo,
@@ -725,6 +726,23 @@ def compiled_path(organisation: Organisation) -> Path:
     return Path(settings.KARPEAR_BLOCKLIST_DIR) / f"{organisation.slug}.kbl"
 
 
+def _compiled_from_database(organisation: Organisation, previous: int = 0) -> CompiledList:
+    """What this instance enforces (own list and every subscription), read from the database."""
+    sources = list(Source.objects.filter(organisation=organisation).order_by("pk"))
+    index = {s.pk: i for i, s in enumerate(sources)}
+    rows = (
+        (kind, value, index[source_id])
+        for kind, value, source_id in Entry.objects.filter(
+            organisation=organisation, removed_in=None
+        ).values_list("kind", "value", "source_id")
+    )
+    return compile_from(
+        serial=max(previous + 1, int(time.time())),
+        sources=[SourceInfo(s.code, s.name, s.appeals_email, s.pk) for s in sources],
+        entries=rows,
+    )
+
+
 def compile_enforcement(organisation: Organisation) -> Path:
     """Write what this instance enforces (own list and every subscription) for fast lookup."""
     path = compiled_path(organisation)
@@ -734,20 +752,7 @@ def compile_enforcement(organisation: Organisation) -> Path:
             previous = int(read_header(path)["serial"])
         except (ValueError, KeyError, OSError):
             previous = 0
-    sources = list(Source.objects.filter(organisation=organisation).order_by("pk"))
-    index = {s.pk: i for i, s in enumerate(sources)}
-    rows = (
-        (kind, value, index[source_id])
-        for kind, value, source_id in Entry.objects.filter(
-            organisation=organisation, removed_in=None
-        ).values_list("kind", "value", "source_id")
-    )
-    compiled = compile_from(
-        serial=max(previous + 1, int(time.time())),
-        sources=[SourceInfo(s.code, s.name, s.appeals_email, s.pk) for s in sources],
-        entries=rows,
-    )
-    write_compiled(path, compiled)
+    write_compiled(path, _compiled_from_database(organisation, previous))
     return path
 
 
@@ -755,15 +760,35 @@ _matchers: dict[str, Matcher] = {}
 
 
 def matcher_for(organisation: Organisation) -> Matcher:
-    """This process's matcher for the organisation, refreshed when the file changed."""
+    """This process's matcher for the organisation, refreshed when the file changed.
+
+    A damaged compiled file is never used (issue #15, item 8): the error is logged, the file
+    rebuilt from the database and loaded; if even that fails, the answer comes from a list
+    built in memory from the database. A check never says "not listed" for want of a file.
+    """
     path = compiled_path(organisation)
-    if not path.exists():
-        compile_enforcement(organisation)
     matcher = _matchers.get(organisation.slug)
-    if matcher is None or matcher.path != path:
+    try:
+        if matcher is None or matcher.path != path:
+            if not path.exists():
+                compile_enforcement(organisation)
+            matcher = _matchers[organisation.slug] = Matcher(path)
+        elif not path.exists():
+            raise FileNotFoundError(f"{path} disappeared")
+        else:
+            matcher.refresh()
+        return matcher
+    except (OSError, ValueError) as exc:
+        log.error("compiled blocklist %s unusable, rebuilding it from the database: %s", path, exc)
+    try:
+        compile_enforcement(organisation)
         matcher = _matchers[organisation.slug] = Matcher(path)
-    else:
-        matcher.refresh()
+    except (OSError, ValueError) as exc:
+        _matchers.pop(organisation.slug, None)
+        log.error(
+            "compiled blocklist %s cannot be rebuilt, answering from the database: %s", path, exc
+        )
+        return Matcher.from_compiled(_compiled_from_database(organisation))
     return matcher
 
 

@@ -10,6 +10,13 @@ The list file is re-read when it changes (checked at most once a second), so a
 `karpear blocklist pull` reaches the proxy without restarting Squid. Anything
 that cannot be read as a URL is answered ERR (not listed): a malformed request
 can never block a page that is not on the list, nor crash the helper.
+
+Without a list the helper has no answer, so it never gives one (issue #15, item 8):
+it refuses to start without a valid, checksummed list (exit status 2 and the reason
+on stderr, which Squid writes to cache.log); a file later replaced by a damaged or
+missing one leaves the last good list in memory; and a lookup that fails for any
+other reason is answered `BH` (helper broken, Squid's word for "no verdict"), never
+ERR, which would let a listed page through.
 """
 
 from __future__ import annotations
@@ -37,6 +44,9 @@ def answer(matcher: Matcher, line: str, channels: bool | None) -> str:
         hit = matcher.lookup(url)
     except MalformedURL:
         return f"{channel}ERR"
+    except Exception as exc:  # no verdict beats a wrong "not listed"
+        print(f"karpear-squid-helper: lookup failed: {exc!r}", file=sys.stderr)
+        return f"{channel}BH message=lookup%20failed"
     if hit is None:
         return f"{channel}ERR"
     return f"{channel}OK message={quote(hit.source.code, safe='')}"
@@ -63,7 +73,15 @@ def main(argv: list[str] | None = None) -> None:
     group.add_argument("--channels", dest="channels", action="store_true", default=None)
     group.add_argument("--no-channels", dest="channels", action="store_false")
     args = parser.parse_args(argv)
-    matcher = Matcher(args.list)
+    try:
+        matcher = Matcher(args.list)
+    except (OSError, ValueError) as exc:
+        print(
+            f"karpear-squid-helper: refusing to start without a valid list: {exc}. "
+            "Write one with 'karpear blocklist compile' and check that Squid's user can read it.",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     with contextlib.suppress(KeyboardInterrupt):
         serve(matcher, sys.stdin, sys.stdout, args.channels)
 

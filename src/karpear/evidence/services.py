@@ -272,6 +272,16 @@ def hold_place(
         )
     if not requester.strip() or not reason.strip():
         raise ApplicationError(_("Name who asked for the hold and why."))
+    # Lock the item row: a purge erasing its key holds the same lock, so either the hold
+    # commits first (and the purge, re-checking under the lock, skips the item) or the
+    # erasure does (and the hold is refused here instead of guarding nothing).
+    locked = EvidenceItem.objects.select_for_update().filter(pk=item.pk).first()
+    if locked is None or locked.destroyed_at is not None or not locked.wrapped_key:
+        raise ApplicationError(
+            _("This item was already destroyed; a legal hold cannot bring it back."),
+            code="destroyed",
+            status=409,
+        )
     hold = LegalHold.objects.create(
         item=item,
         requester=requester[:200],
@@ -294,15 +304,33 @@ def hold_release(*, hold: LegalHold, member: StaffMember, reason: str) -> None:
     _custody(hold.item, "hold_release", member.user, reason)
 
 
+def _expired(moment: datetime) -> Any:
+    """Items past retention with no active legal hold, not yet destroyed."""
+    active_hold = LegalHold.objects.filter(item=OuterRef("pk"), released_at__isnull=True)
+    return EvidenceItem.objects.filter(
+        retention_until__lte=moment, destroyed_at__isnull=True
+    ).exclude(Exists(active_hold))
+
+
 def expired_items(*, now: datetime | None = None) -> list[EvidenceItem]:
     """Items past retention with no active legal hold, not yet destroyed."""
-    moment = now or timezone.now()
-    active_hold = LegalHold.objects.filter(item=OuterRef("pk"), released_at__isnull=True)
-    return list(
-        EvidenceItem.objects.filter(retention_until__lte=moment, destroyed_at__isnull=True)
-        .exclude(Exists(active_hold))
-        .order_by("retention_until", "id")
-    )
+    return list(_expired(now or timezone.now()).order_by("retention_until", "id"))
+
+
+def _erase_keys(batch: list[EvidenceItem], moment: datetime) -> list[EvidenceItem]:
+    """Erase the data keys of those items of `batch` that are still due; return them.
+
+    A legal hold placed after the batch was selected always wins (issue #15, item 17): in
+    one transaction the rows are locked (`hold_place` takes the same row lock) and the
+    holds re-read under the lock, so a hold committed before this point is seen and one
+    placed after it finds the item's key already gone and is refused.
+    """
+    ids = [item.pk for item in batch]
+    with transaction.atomic():
+        list(EvidenceItem.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+        due = set(_expired(moment).filter(pk__in=ids).values_list("pk", flat=True))
+        EvidenceItem.objects.filter(pk__in=due).update(wrapped_key="", kek_id="")
+    return [item for item in batch if item.pk in due]
 
 
 @dataclass(frozen=True)
@@ -317,8 +345,9 @@ def purge_expired(
     """Destroy expired items: data keys first (crypto-erasure), then bytes, then certificates.
 
     Works in batches, each in three durable steps:
-    1. one UPDATE empties the batch's wrapped keys and commits: from here the
-       bytes are noise, so no item is ever "destroyed" while readable;
+    1. one transaction locks the batch's rows, re-checks legal holds under the lock
+       and empties the wrapped keys of the items still due, and commits: from here
+       the bytes are noise, so no item is ever "destroyed" while readable;
     2. the objects are deleted from their backend;
     3. one transaction writes the certificates, the destroyed marks, a custody
        entry per item and one audit entry for the batch.
@@ -332,9 +361,10 @@ def purge_expired(
         return PurgeResult(run_id, [item.pk for item in due])
     done: list[int] = []
     for start in range(0, len(due), batch_size):
-        batch = due[start : start + batch_size]
         erased_at = timezone.now()
-        EvidenceItem.objects.filter(pk__in=[i.pk for i in batch]).update(wrapped_key="", kek_id="")
+        batch = _erase_keys(due[start : start + batch_size], moment)
+        if not batch:
+            continue
         _finish_destruction(batch, run_id=run_id, erased_at=erased_at, reason="retention ended")
         done.extend(i.pk for i in batch)
     return PurgeResult(run_id, done)

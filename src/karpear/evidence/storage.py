@@ -46,6 +46,7 @@ class LocalBackend:
                 handle.flush()
                 os.fsync(handle.fileno())
             temporary.replace(target)  # all or nothing
+            _fsync_directory(self.root)  # the rename itself survives a power cut
         except OSError as exc:
             temporary.unlink(missing_ok=True)
             raise StorageError(f"could not store the item: {exc.strerror or exc}") from exc
@@ -58,9 +59,20 @@ class LocalBackend:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+        _fsync_directory(self.root)  # a destroyed item's file does not come back after a crash
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename or unlink in `directory` durable: fsync of the file alone does not
+    persist its directory entry (POSIX; ext4 and XFS lose renames without it)."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class S3Backend:

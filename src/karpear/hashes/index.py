@@ -14,11 +14,16 @@ disabled ones masked), never a full rebuild. When the delta would pass
 file lock, atomically: a new version directory, then the `current` pointer is replaced); the others
 map it on their next search. Imports and `karpear hashes index` do the same. Results always equal
 a brute-force scan at the same threshold.
+
+A snapshot is verified against its manifest before it is mapped (`mih.Snapshot.load`, issue #15,
+item 8). A damaged one is never searched: the error is logged, the snapshot rebuilt from the
+database under the file lock, and until then the process answers from the database alone.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 import threading
@@ -36,6 +41,8 @@ from karpear.hashes import mih
 
 BITS = 256
 BATCH = 50_000
+
+log = logging.getLogger("karpear.hashes")
 
 
 def to_bytes(hex_values: list[str]) -> np.ndarray:
@@ -123,6 +130,7 @@ class _Cached:
     max_id: int = 0
     disabled_seen: datetime | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    unusable: bool = False  # damaged, or of another database: rebuild it, never search it
 
 
 _CACHE: dict[int, _Cached] = {}
@@ -174,20 +182,29 @@ def _fresh(organisation_id: int, after: int) -> Iterator[list[tuple[int, str]]]:
 
 
 def _load(organisation_id: int, version: str) -> _Cached:
-    """Map a snapshot if it still describes this database (a restored backup may not)."""
+    """Map a snapshot if it is intact and still describes this database (a restored backup
+    may not). Anything else gives an empty snapshot, so every hash comes from the database."""
     if version:
+        directory = _root(organisation_id) / version
         try:
-            snapshot = mih.Snapshot.load(_root(organisation_id) / version)
-        except (FileNotFoundError, ValueError):
-            return _Cached(PdqIndex())
+            snapshot = mih.Snapshot.load(directory)
+        except (OSError, ValueError) as exc:
+            if not directory.exists() and _current(organisation_id) != version:
+                return _Cached(PdqIndex())  # replaced by a newer snapshot meanwhile: no fault
+            log.error(
+                "PDQ index snapshot %s refused, rebuilding from the database: %s", directory, exc
+            )
+            return _Cached(PdqIndex(), unusable=True)
         max_id = int(str(snapshot.meta.get("max_id", 0)))
         last = _pdq_rows(organisation_id).filter(pk=max_id).values_list("value", flat=True)
-        if not max_id or list(last) == [snapshot.meta.get("max_value")]:
-            return _Cached(
-                PdqIndex(snapshot=snapshot, version=version),
-                max_id=max_id,
-                disabled_seen=datetime.fromisoformat(str(snapshot.meta["built_at"])),
-            )
+        if max_id and list(last) != [snapshot.meta.get("max_value")]:
+            log.warning("PDQ index snapshot %s describes another database, rebuilding", directory)
+            return _Cached(PdqIndex(), unusable=True)
+        return _Cached(
+            PdqIndex(snapshot=snapshot, version=version),
+            max_id=max_id,
+            disabled_seen=datetime.fromisoformat(str(snapshot.meta["built_at"])),
+        )
     return _Cached(PdqIndex())
 
 
@@ -231,12 +248,29 @@ def index_for(organisation_id: int) -> PdqIndex:
     with cached.lock:
         version = _current(organisation_id)
         if version != cached.index.version:
-            _adopt(cached, _load(organisation_id, version))
+            loaded = _load(organisation_id, version)
+            if loaded.unusable:  # write a sound one from the database and map that instead
+                loaded = _rebuilt(organisation_id, discard=version) or loaded
+                # Not rebuilt: remember the bad version, so it is checked once, not per search.
+                loaded.index.version = loaded.index.version or version
+            _adopt(cached, loaded)
         if not _catch_up(cached, organisation_id, settings.KARPEAR_HASH_INDEX_COMPACT_AT):
-            index_compact(organisation_id)
-            _adopt(cached, _load(organisation_id, _current(organisation_id)))
+            rebuilt = _rebuilt(organisation_id)
+            if rebuilt is not None:
+                _adopt(cached, rebuilt)
             _catch_up(cached, organisation_id, limit=2**62)
         return cached.index
+
+
+def _rebuilt(organisation_id: int, discard: str = "") -> _Cached | None:
+    """A new snapshot written and mapped; None (logged) when it cannot be written, in which
+    case the caller's index holds every hash in memory, read from the database."""
+    try:
+        index_compact(organisation_id, discard=discard)
+    except OSError as exc:
+        log.error("PDQ index snapshot cannot be written, answering from the database: %s", exc)
+        return None
+    return _load(organisation_id, _current(organisation_id))
 
 
 def _adopt(cached: _Cached, loaded: _Cached) -> None:
@@ -259,17 +293,20 @@ def _exclusive(organisation_id: int) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def index_compact(organisation_id: int) -> dict[str, float]:
+def index_compact(organisation_id: int, *, discard: str = "") -> dict[str, float]:
     """Write a new snapshot: the current one's live rows plus every hash added since.
 
     Reads only what the snapshot lacks from the database. Holds a file lock so two processes
-    never build at once; a crash mid-way leaves the previous snapshot in place.
+    never build at once; a crash mid-way leaves the previous snapshot in place. `discard` names
+    a snapshot found damaged: if it is still current, everything is read from the database
+    (another process may have replaced it already, in which case its sound one is used).
     """
     from django.utils import timezone
 
     started = time.perf_counter()
     with _exclusive(organisation_id):
-        old = _load(organisation_id, _current(organisation_id))
+        current = _current(organisation_id)
+        old = _load(organisation_id, current) if current != discard else _Cached(PdqIndex())
         snapshot, max_id = old.index.snapshot, old.max_id
         built_at = timezone.now()  # before reading: later changes are caught up incrementally
         pdq = _pdq_rows(organisation_id)
@@ -296,8 +333,12 @@ def index_compact(organisation_id: int) -> dict[str, float]:
             {"max_id": max_id, "max_value": last_value, "built_at": built_at.isoformat()},
         )
         pointer = root / ".current.tmp"
-        pointer.write_text(version)
+        with open(pointer, "w", encoding="ascii") as out:
+            out.write(version)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(pointer, root / "current")
+        mih.fsync_directory(root)
         for stale in root.iterdir():  # mapped files stay readable to whoever still maps them
             if stale.is_dir() and stale.name != version:
                 shutil.rmtree(stale, ignore_errors=True)

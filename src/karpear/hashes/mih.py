@@ -12,10 +12,19 @@ Thresholds above 35 fall back to a full scan (still exact). Per table the rows a
 substring (CSR: one offset per bucket and a 3-byte row number per hash), so 10M hashes take
 320 MB of codes, 360 MB of tables, 128 MB of offsets and 80 MB of ids, all in files that every
 process maps read-only and shares through the page cache.
+
+Each snapshot carries `manifest.json`: the size and SHA-256 of every file, written with them and
+renamed into place with them (issue #15, item 8). `Snapshot.load` checks it before mapping
+anything, so a truncated, damaged or incomplete snapshot is refused as a whole (`CorruptSnapshot`)
+and never searched: a bad file must never turn a match into "no match". The sizes are checked
+first (a truncation costs one stat); the hashes are read once per process per snapshot, at its
+first map (`bench/hashes.py` reports the cost as part of the load time). SHA-256, not a MAC: it
+guards against damage; whoever can write the data directory can also write the database.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,6 +32,7 @@ import tempfile
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -43,6 +53,65 @@ _BUCKET_BASE = np.concatenate([[0], np.cumsum([(1 << w) + 1 for w in WIDTHS])]).
 _PROBE_TABLE = np.concatenate([np.full(len(m), t) for t, m in enumerate(_MASKS)])
 _PROBE_MASK = np.concatenate(_MASKS)
 _PROBE_BASE = _BUCKET_BASE[:-1][_PROBE_TABLE]
+
+
+ARRAYS = ("codes", "ids", "tables", "offsets")
+FILES = (*(f"{name}.npy" for name in ARRAYS), "meta.json")
+MANIFEST = "manifest.json"
+
+
+class CorruptSnapshot(ValueError):
+    """A snapshot whose files do not match its manifest (or that has none)."""
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def verify(directory: Path) -> None:
+    """Raise CorruptSnapshot unless every file has the size and SHA-256 its manifest says."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+        expected = {name: manifest["files"][name] for name in FILES}
+    except FileNotFoundError as exc:
+        raise CorruptSnapshot(f"{directory}: no manifest") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CorruptSnapshot(f"{directory}: unreadable manifest ({exc!r})") from exc
+    for name, entry in expected.items():  # every size first: a truncation costs no reading
+        try:
+            size = (directory / name).stat().st_size
+        except FileNotFoundError as exc:
+            raise CorruptSnapshot(f"{directory}: {name} is missing") from exc
+        if size != entry["size"]:
+            raise CorruptSnapshot(f"{directory}: {name} has {size} bytes, not {entry['size']}")
+    for name, entry in expected.items():
+        if _sha256(directory / name) != entry["sha256"]:
+            raise CorruptSnapshot(f"{directory}: {name} does not match its SHA-256")
+
+
+class _Hashing:
+    """A write-only file that hashes what passes through it (np.save writes into it)."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.hash, self.size = out, hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        self.size += len(data)
+        return self.out.write(data)
+
+    def entry(self) -> dict[str, object]:
+        return {"size": self.size, "sha256": self.hash.hexdigest()}
+
+
+def fsync_directory(directory: Path) -> None:
+    """A rename is durable only once its directory is synced."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _words(codes: np.ndarray) -> np.ndarray:
@@ -86,7 +155,12 @@ class Snapshot:
 
     @classmethod
     def load(cls, directory: Path) -> Snapshot:
-        """Map the files; nothing is read until a query touches it."""
+        """Verify the files against the manifest, then map them (CorruptSnapshot if they differ).
+
+        The files are read once here to check their hashes; afterwards a query touches only
+        the pages it needs.
+        """
+        verify(directory)
         return cls(
             codes=np.load(directory / "codes.npy", mmap_mode="r"),
             ids=np.load(directory / "ids.npy", mmap_mode="r"),
@@ -179,18 +253,27 @@ def build(codes: np.ndarray, ids: np.ndarray, directory: Path, meta: dict[str, o
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=directory.parent))
     try:
-        for name, array in (
-            ("codes", codes),
-            ("ids", ids),
-            ("tables", tables),
-            ("offsets", offsets),
-        ):
+        files: dict[str, dict[str, object]] = {}
+        for name, array in zip(ARRAYS, (codes, ids, tables, offsets), strict=True):
             with open(staging / f"{name}.npy", "wb") as out:
-                np.save(out, array)
+                hashing = _Hashing(out)
+                np.save(hashing, array)
                 out.flush()
                 os.fsync(out.fileno())
-        (staging / "meta.json").write_text(json.dumps({**meta, "size": n}))
+            files[f"{name}.npy"] = hashing.entry()
+        meta_bytes = json.dumps({**meta, "size": n}).encode()
+        (staging / "meta.json").write_bytes(meta_bytes)
+        files["meta.json"] = {
+            "size": len(meta_bytes),
+            "sha256": hashlib.sha256(meta_bytes).hexdigest(),
+        }
+        with open(staging / MANIFEST, "w", encoding="ascii") as out:
+            json.dump({"files": files}, out)
+            out.flush()
+            os.fsync(out.fileno())
+        fsync_directory(staging)
         os.replace(staging, directory)
+        fsync_directory(directory.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
