@@ -170,3 +170,14 @@ def test_two_simultaneous_requests_with_one_key_write_exactly_one_report(
     created = [r for r in results if isinstance(r, tuple) and r[1]]
     assert len(created) == 1
     assert len(results) == 4
+
+
+def test_the_body_fingerprint_is_keyed_so_contact_details_cannot_be_guessed_from_it(
+    client: Client, settings: Any
+) -> None:
+    body = valid_json(contact={"phone": "012 345 678"})
+    post(client, body, key="one")
+    settings.SECRET_KEY = "another secret key for this deployment"
+    post(client, body, key="two")
+    first, second = Report.objects.order_by("id").values_list("submission_fingerprint", flat=True)
+    assert first and second and first != second

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from datetime import date, time
@@ -11,6 +10,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
@@ -160,12 +160,19 @@ def _idempotency_key(request: HttpRequest) -> str:
 
 
 def _fingerprint(payload: ReportIn) -> str:
-    """SHA-256 of the canonical body: the parsed fields with defaults filled in, as JSON
-    with sorted keys, so key order, spacing and omitted defaults do not count as a change."""
+    """HMAC-SHA256 of the canonical body: the parsed fields with defaults filled in, as JSON
+    with sorted keys, so key order, spacing and omitted defaults do not count as a change.
+
+    Keyed (SECRET_KEY), not a bare SHA-256: the body holds the reporter's contact details,
+    which are stored encrypted, and a bare hash of a short body would let someone holding a
+    copy of the database test guesses of a phone number against it.
+    """
     canonical = json.dumps(
         payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return salted_hmac(
+        "karpear.reports.idempotency-body", canonical, algorithm="sha256"
+    ).hexdigest()
 
 
 def _caller(request: HttpRequest) -> tuple[Organisation, str]:

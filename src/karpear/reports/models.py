@@ -61,9 +61,10 @@ class Report(models.Model):
     # hash rather than stored, so nothing here links an anonymous reporter's
     # reports together (guidelines 2.6: anonymous reporting).
     submission_key = models.CharField(max_length=64, blank=True)
-    # SHA-256 of the canonical API request body sent with that key: the same
-    # key with another body is a conflict (409), never the first report
-    # (IETF Idempotency-Key draft). Empty for the portal and older rows.
+    # HMAC-SHA256 (keyed: the body holds contact details) of the canonical API
+    # request body sent with that key: the same key with another body is a
+    # conflict (409), never the first report (IETF Idempotency-Key draft).
+    # Empty for the portal and older rows.
     submission_fingerprint = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField(db_index=True)
     status = models.CharField(
