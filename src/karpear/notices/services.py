@@ -129,10 +129,12 @@ def _same_or_conflict(
     """The notice already recorded, if this one asks for exactly the same; else NoticeConflict.
 
     Items are compared as a set (order and repeats do not matter), actions
-    too; the legal basis and deadline must be equal.
+    too; the legal basis and deadline must be equal. Only the items the notice
+    came with count: a late retry of the first request, arriving after an
+    amendment, is still the same request.
     """
     sent = {item.identity() for item in items}
-    known = {_row_identity(row) for row in existing.items.all()}
+    known = {_row_identity(row) for row in existing.items.all() if row.added_at is None}
     changed = [
         name
         for name, differs in (
