@@ -233,3 +233,48 @@ def test_the_desk_list_shows_the_amendment(
     amend(client, acu_token, notice_id, {"items": [{"platform_content_id": "post:1"}]})
     page = sign_in(analyst).get("/en/desk/notices/").content.decode()
     assert "1 item added by amendment, last" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_amendments_with_the_same_item_add_it_once(acme: Organisation) -> None:
+    """The notice row lock serialises amendments: the second sees the first's item."""
+    import threading
+
+    from django.db import connection
+
+    from karpear.notices.models import Action
+    from karpear.notices.services import ItemIn, issuers, notice_amend, notice_receive
+
+    if connection.vendor == "sqlite":
+        pytest.skip("needs a server database: SQLite serialises writers before the race")
+    acu = next(i for i in issuers(acme) if i.kind == "acu")
+    notice, _created = notice_receive(
+        issuer=acu,
+        issuer_reference="ACU/RACE/1",
+        legal_basis="Order 41",
+        items=[ItemIn(platform_content_id="post:1")],
+        actions=[Action.TAKEDOWN],
+        deadline=None,
+    )
+    start = threading.Barrier(3)
+    added: list[int] = []
+
+    def amend_once() -> None:
+        try:
+            start.wait()
+            added.append(
+                notice_amend(
+                    issuer=acu, notice_id=notice.pk, items=[ItemIn(platform_content_id="post:2")]
+                )[1]
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=amend_once) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(added) == [0, 0, 1]
+    assert NoticeItem.objects.filter(notice=notice).count() == 2
+    assert AuditEntry.objects.filter(action="notice_amended").count() == 1
