@@ -65,7 +65,7 @@ def report_submit(
 
     `caller` says who sent `submission_token` ("key:<id>" for an API key,
     "client:<keyed hash>" for an anonymous app, "portal" for the form's own
-    one-time token); `fingerprint` is the SHA-256 of the canonical request body.
+    one-time token); `fingerprint` is a keyed hash of the canonical request body.
 
     1. If this caller sent this token before for this organisation with the
        same fingerprint, return that report unchanged (a double tap or a
