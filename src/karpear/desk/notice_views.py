@@ -34,24 +34,29 @@ def notices(request: HttpRequest, member: StaffMember) -> HttpResponse:
 @desk_view(*CASE_WORK)
 def notice_new(request: HttpRequest, member: StaffMember) -> HttpResponse:
     """Enter a notice that came by letter or e-mail; acted on exactly as an API notice."""
-    from karpear.notices.services import issuers, notice_receive
+    from karpear.notices.services import NoticeConflict, issuers, notice_receive
 
     issuers(member.organisation)
     form = ManualNoticeForm(
         request.POST or None, request.FILES or None, organisation=member.organisation
     )
     if request.method == "POST" and form.is_valid():
-        _notice, created = notice_receive(
-            issuer=form.cleaned_data["issuer"],
-            issuer_reference=form.cleaned_data["issuer_reference"],
-            legal_basis=form.cleaned_data["legal_basis"],
-            items=form.cleaned_data["items"],
-            actions=[Action(a) for a in form.cleaned_data["actions"]],
-            deadline=None,
-            channel="desk",
-            scan=form.cleaned_data["scan"],
-            entered_by=member.user,
-        )
+        try:
+            _notice, created = notice_receive(
+                issuer=form.cleaned_data["issuer"],
+                issuer_reference=form.cleaned_data["issuer_reference"],
+                legal_basis=form.cleaned_data["legal_basis"],
+                items=form.cleaned_data["items"],
+                actions=[Action(a) for a in form.cleaned_data["actions"]],
+                deadline=None,
+                channel="desk",
+                scan=form.cleaned_data["scan"],
+                entered_by=member.user,
+            )
+        except NoticeConflict as exc:
+            # Same reference, other items or terms: nothing was done (issue #15, item 5).
+            form.add_error("issuer_reference", str(exc.message))
+            return render(request, "desk/notice_new.html", {"form": form}, status=409)
         messages.success(
             request,
             _("Notice recorded and acted on.")

@@ -1,4 +1,7 @@
-"""`POST /api/v1/notices`, `GET /api/v1/notices/{id}`: for authorised issuers (issue #4)."""
+"""`POST /api/v1/notices`, `POST /api/v1/notices/{id}/items`, `GET /api/v1/notices/{id}`.
+
+For authorised issuers (issue #4); conflicts and amendments: issue #15, item 5.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,13 @@ from karpear.apikeys.services import ScopedKey
 from karpear.core.errors import ApplicationError
 from karpear.links.canonical import MalformedURL, canonicalize_site
 from karpear.notices.models import Action, ItemStatus, Notice
-from karpear.notices.services import ItemIn, access_notice, issuer_for_key, notice_receive
+from karpear.notices.services import (
+    ItemIn,
+    access_notice,
+    issuer_for_key,
+    notice_amend,
+    notice_receive,
+)
 
 router = Router(tags=["notices"], auth=ScopedKey(Scope.ISSUER))
 
@@ -54,6 +63,49 @@ class NoticeIn(Schema):
     deadline: datetime | None = None
 
 
+class NoticeItemsIn(Schema):
+    """Items to add to a notice already sent (an amendment)."""
+
+    model_config = ConfigDict(extra="forbid")
+    items: Annotated[list[NoticeItemIn], Field(min_length=1)]
+
+
+class NoticeErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
+class NoticeErrorOut(Schema):
+    error: NoticeErrorBody
+
+
+class NoticeDifferences(Schema):
+    items_added: list[dict[str, str]]
+    items_missing: list[dict[str, str]]
+    changed: list[str]
+
+
+class NoticeConflictBody(Schema):
+    code: str
+    message: str
+    notice_id: int
+    differences: NoticeDifferences
+
+
+class NoticeConflictOut(Schema):
+    error: NoticeConflictBody
+
+
+ERRORS: dict[int, type[Schema]] = {
+    400: NoticeErrorOut,
+    401: NoticeErrorOut,
+    403: NoticeErrorOut,
+    404: NoticeErrorOut,
+    413: NoticeErrorOut,
+}
+
+
 class NoticeItemOut(Schema):
     position: int
     url: str
@@ -62,6 +114,7 @@ class NoticeItemOut(Schema):
     case_id: int | None
     acted_at: datetime | None
     platform_confirmed_at: datetime | None
+    added_at: datetime | None
 
 
 class NoticeOut(Schema):
@@ -93,43 +146,80 @@ def _out(notice: Notice) -> NoticeOut:
                 case_id=i.case_id,
                 acted_at=i.acted_at,
                 platform_confirmed_at=i.platform_confirmed_at,
+                added_at=i.added_at,
             )
             for i in notice.items.all()
         ],
     )
 
 
-@router.post(
-    "/notices",
-    response={201: NoticeOut, 200: NoticeOut},
-    summary="Send a takedown notice; acted on at once",
-    description="The same issuer_reference sent again returns the first result (200) "
-    "and acts only once.",
-)
-def create_notice(request: HttpRequest, payload: NoticeIn) -> tuple[int, NoticeOut]:
-    key: ApiKey = request.auth  # type: ignore[attr-defined]
-    if len(payload.items) > settings.KARPEAR_NOTICE_MAX_ITEMS:
+def _check_size(items: list[NoticeItemIn]) -> None:
+    if len(items) > settings.KARPEAR_NOTICE_MAX_ITEMS:
         raise ApplicationError(
             f"A notice may list at most {settings.KARPEAR_NOTICE_MAX_ITEMS} items; "
             "send several notices.",
             code="too_many_items",
             status=413,
         )
+
+
+def _items(items: list[NoticeItemIn]) -> list[ItemIn]:
+    return [
+        ItemIn(url=i.url, platform_content_id=i.platform_content_id, user_id=i.user_id)
+        for i in items
+    ]
+
+
+@router.post(
+    "/notices",
+    response={201: NoticeOut, 200: NoticeOut, 409: NoticeConflictOut, **ERRORS},
+    summary="Send a takedown notice; acted on at once",
+    description="The same issuer_reference sent again with the same items, actions, legal "
+    "basis and deadline returns the first result (200) and acts only once. With anything "
+    "different it answers 409 `notice_reference_conflict` with the existing `notice_id` and "
+    "what differs, and does nothing: add items with `POST /notices/{id}/items`, or use a new "
+    "issuer_reference.",
+)
+def create_notice(request: HttpRequest, payload: NoticeIn) -> tuple[int, NoticeOut]:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    _check_size(payload.items)
     notice, created = notice_receive(
         issuer=issuer_for_key(key),
         issuer_reference=payload.issuer_reference,
         legal_basis=payload.legal_basis,
-        items=[
-            ItemIn(url=i.url, platform_content_id=i.platform_content_id, user_id=i.user_id)
-            for i in payload.items
-        ],
+        items=_items(payload.items),
         actions=list(payload.actions),
         deadline=payload.deadline,
     )
     return (201 if created else 200), _out(notice)
 
 
-@router.get("/notices/{notice_id}", response=NoticeOut, summary="The state of each item")
+@router.post(
+    "/notices/{notice_id}/items",
+    response={201: NoticeOut, 200: NoticeOut, **ERRORS},
+    summary="Amend a notice: add items, acted on at once",
+    description="Adds items to one of your own notices and acts on them at once, exactly like "
+    "the notice's first items (same actions and legal basis). Items the notice already has "
+    "(same canonical URL, content ID and user) are left alone, so a retried amendment acts "
+    "once: 201 when items were added, 200 when there was nothing new. Another issuer's "
+    "notice is 404.",
+)
+def amend_notice(
+    request: HttpRequest, notice_id: int, payload: NoticeItemsIn
+) -> tuple[int, NoticeOut]:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    _check_size(payload.items)
+    notice, added = notice_amend(
+        issuer=issuer_for_key(key), notice_id=notice_id, items=_items(payload.items)
+    )
+    return (201 if added else 200), _out(notice)
+
+
+@router.get(
+    "/notices/{notice_id}",
+    response={200: NoticeOut, **ERRORS},
+    summary="The state of each item",
+)
 def get_notice(request: HttpRequest, notice_id: int) -> NoticeOut:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     return _out(access_notice(issuer=issuer_for_key(key), notice_id=notice_id))

@@ -93,6 +93,9 @@ class NoticeItem(models.Model):
     decision_id = models.PositiveBigIntegerField(null=True, blank=True)
     acted_at = models.DateTimeField(null=True, blank=True)
     platform_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When an amendment added this item (issue #15, item 5); null for the
+    # items the notice came with.
+    added_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
 
 from karpear.core.percentiles import db_datetime, grouped_percentiles, hours_between
 from karpear.notices.models import Issuer, IssuerKind, ItemStatus, Notice, NoticeItem
@@ -20,6 +20,9 @@ class NoticeRow:
     isolated: int
     confirmed: int
     first_confirmed: datetime | None
+    # Items added later by amendments (issue #15, item 5), and the last one's time.
+    amended_items: int = 0
+    last_amended: datetime | None = None
 
     @property
     def seconds_to_act(self) -> float | None:
@@ -43,10 +46,23 @@ def recent_notices(organisation: Organisation, limit: int = 100) -> list[NoticeR
             n_isolated=Count("items", filter=Q(items__status=ItemStatus.ISOLATED)),
             n_confirmed=Count("items", filter=Q(items__platform_confirmed_at__isnull=False)),
             first_confirmed=Min("items__platform_confirmed_at"),
+            n_amended=Count("items", filter=Q(items__added_at__isnull=False)),
+            last_amended=Max("items__added_at"),
         )
         .order_by("-received_at")[:limit]
     )
-    return [NoticeRow(n, n.n_items, n.n_isolated, n.n_confirmed, n.first_confirmed) for n in rows]
+    return [
+        NoticeRow(
+            n,
+            n.n_items,
+            n.n_isolated,
+            n.n_confirmed,
+            n.first_confirmed,
+            n.n_amended,
+            n.last_amended,
+        )
+        for n in rows
+    ]
 
 
 def issuer_counts(organisation: Organisation) -> dict[str, int]:

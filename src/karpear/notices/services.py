@@ -59,6 +59,100 @@ class ItemIn:
     platform_content_id: str = ""
     user_id: str = ""
 
+    def identity(self) -> ItemKey:
+        """What makes two items the same: the canonical URL, content ID and user."""
+        return (
+            canonical_string(self.url) if self.url else "",
+            self.platform_content_id,
+            self.user_id,
+        )
+
+
+# (canonical URL, platform content ID, user ID)
+ItemKey = tuple[str, str, str]
+
+
+def _row_identity(row: NoticeItem) -> ItemKey:
+    return (row.normalised_url, row.platform_content_id, row.user_id)
+
+
+def _shown(key: ItemKey) -> dict[str, str]:
+    names = ("url", "platform_content_id", "user_id")
+    return {name: value for name, value in zip(names, key, strict=True) if value}
+
+
+class NoticeConflict(ApplicationError):
+    """An issuer reference sent again with other items or terms (issue #15, item 5).
+
+    Nothing is done and nothing is silently ignored: the answer names the
+    notice already recorded under this reference and what differs, so the
+    issuer can amend it (`notice_amend`) or use a new reference.
+    """
+
+    status = 409
+    code = "notice_reference_conflict"
+
+    def __init__(
+        self, *, notice: Notice, added: list[ItemKey], missing: list[ItemKey], changed: list[str]
+    ) -> None:
+        super().__init__(
+            _(
+                "This reference was already used for notice %(id)s, which differs from this "
+                "one. Nothing was done. To add items to notice %(id)s, send them to "
+                "/api/v1/notices/%(id)s/items; for a new order, use a new reference."
+            )
+            % {"id": notice.pk}
+        )
+        self.notice_id = notice.pk
+        self.added = [_shown(k) for k in added]
+        self.missing = [_shown(k) for k in missing]
+        self.changed = changed
+
+    def as_dict(self) -> dict[str, Any]:
+        body = super().as_dict()
+        body["error"]["notice_id"] = self.notice_id
+        body["error"]["differences"] = {
+            "items_added": self.added,
+            "items_missing": self.missing,
+            "changed": self.changed,
+        }
+        return body
+
+
+def _same_or_conflict(
+    existing: Notice,
+    legal_basis: str,
+    items: list[ItemIn],
+    actions: list[Action],
+    deadline: datetime | None,
+) -> Notice:
+    """The notice already recorded, if this one asks for exactly the same; else NoticeConflict.
+
+    Items are compared as a set (order and repeats do not matter), actions
+    too; the legal basis and deadline must be equal. Only the items the notice
+    came with count: a late retry of the first request, arriving after an
+    amendment, is still the same request.
+    """
+    sent = {item.identity() for item in items}
+    known = {_row_identity(row) for row in existing.items.all() if row.added_at is None}
+    changed = [
+        name
+        for name, differs in (
+            ("legal_basis", existing.legal_basis != legal_basis),
+            ("actions", set(existing.actions) != {str(a) for a in actions}),
+            ("deadline", existing.deadline != deadline),
+        )
+        if differs
+    ]
+    if sent != known or changed:
+        raise NoticeConflict(
+            notice=existing,
+            added=sorted(sent - known),
+            missing=sorted(known - sent),
+            changed=changed,
+        )
+    return existing
+
 
 def _group_keys(item: ItemIn, normalised: str) -> list[str]:
     keys = []
@@ -83,8 +177,10 @@ def notice_receive(
 ) -> tuple[Notice, bool]:
     """Store a notice and act on every item in one transaction; (notice, created).
 
-    1. The same issuer reference again returns the first notice untouched
-       (idempotent: a retried request acts once).
+    1. The same issuer reference again with the same items, actions, legal
+       basis and deadline returns the first notice untouched (idempotent: a
+       retried request acts once); with anything different it raises
+       NoticeConflict (409) and does nothing (issue #15, item 5).
     2. Each item on this company's service (a platform content ID, or a link
        to a hosted domain) is joined to a case at the top of the queue and
        isolated at once, with a preserve request when asked; other items are
@@ -95,7 +191,7 @@ def notice_receive(
     """
     existing = Notice.objects.filter(issuer=issuer, issuer_reference=issuer_reference).first()
     if existing is not None:
-        return existing, False
+        return _same_or_conflict(existing, legal_basis, items, actions, deadline), False
     try:
         with transaction.atomic():
             notice = _receive(
@@ -112,7 +208,7 @@ def notice_receive(
         found = Notice.objects.filter(issuer=issuer, issuer_reference=issuer_reference).first()
         if found is None:
             raise
-        return found, False
+        return _same_or_conflict(found, legal_basis, items, actions, deadline), False
 
 
 def _receive(  # noqa: PLR0917 - private, called once with every field
@@ -124,10 +220,9 @@ def _receive(  # noqa: PLR0917 - private, called once with every field
     deadline: datetime | None,
     channel: str,
 ) -> Notice:
-    org = issuer.organisation
     now = timezone.now().replace(microsecond=0)
     notice = Notice.objects.create(
-        organisation=org,
+        organisation=issuer.organisation,
         issuer=issuer,
         issuer_reference=reference,
         legal_basis=legal_basis,
@@ -136,9 +231,42 @@ def _receive(  # noqa: PLR0917 - private, called once with every field
         channel=channel,
         received_at=now,
     )
-    label = f"{issuer.name} notice {reference}"
+    rows = _act_on_items(notice, items, start=0, now=now, added_at=None)
+    audit_record(
+        action="notice_received",
+        organisation=issuer.organisation,
+        actor_label=issuer.name,
+        object_type="notice",
+        object_id=notice.pk,
+        detail={
+            "reference": reference,
+            "items": len(rows),
+            "isolated": sum(r.status == ItemStatus.ISOLATED for r in rows),
+        },
+    )
+    return notice
+
+
+def _act_on_items(
+    notice: Notice,
+    items: list[ItemIn],
+    *,
+    start: int,
+    now: datetime,
+    added_at: datetime | None,
+) -> list[NoticeItem]:
+    """Write a notice's items from position `start` and act on each at once.
+
+    The one place a notice's items are acted on, whether they came with the
+    notice or in an amendment. Runs inside the caller's transaction, so the
+    items, their cases and the webhooks that carry out the takedown commit
+    together (outbox).
+    """
+    org = notice.organisation
+    actions = {Action(a) for a in notice.actions}
+    label = f"{notice.issuer.name} notice {notice.issuer_reference}"
     rows = []
-    for position, item in enumerate(items):
+    for position, item in enumerate(items, start=start):
         normalised = canonical_string(item.url) if item.url else ""
         hosted = bool(item.platform_content_id) or is_hosted(organisation=org, url=item.url)
         row = NoticeItem(
@@ -149,6 +277,7 @@ def _receive(  # noqa: PLR0917 - private, called once with every field
             platform_content_id=item.platform_content_id,
             user_id=item.user_id,
             status=ItemStatus.NOT_HOSTED,
+            added_at=added_at,
         )
         if hosted and Action.TAKEDOWN in actions:
             case = case_open_for_content(
@@ -169,7 +298,7 @@ def _receive(  # noqa: PLR0917 - private, called once with every field
             }
             decision = case_takedown_by_notice(
                 case=case,
-                legal_basis=legal_basis,
+                legal_basis=notice.legal_basis,
                 notice_label=label,
                 content=content,
                 preserve=Action.PRESERVE in actions,
@@ -182,22 +311,62 @@ def _receive(  # noqa: PLR0917 - private, called once with every field
             )
         rows.append(row)
     NoticeItem.objects.bulk_create(rows)
-    if any(r.status == ItemStatus.ISOLATED for r in rows):
+    if notice.acted_at is None and any(r.status == ItemStatus.ISOLATED for r in rows):
         Notice.objects.filter(pk=notice.pk).update(acted_at=now)
         notice.acted_at = now
-    audit_record(
-        action="notice_received",
-        organisation=org,
-        actor_label=issuer.name,
-        object_type="notice",
-        object_id=notice.pk,
-        detail={
-            "reference": reference,
-            "items": len(rows),
-            "isolated": sum(r.status == ItemStatus.ISOLATED for r in rows),
-        },
-    )
-    return notice
+    return rows
+
+
+def notice_amend(*, issuer: Issuer, notice_id: int, items: list[ItemIn]) -> tuple[Notice, int]:
+    """Add items to one of the issuer's own notices and act on the new ones at once.
+
+    Returns (notice, number of items added). Issue #15, item 5: an explicit
+    amendment, acted on exactly like the notice's first items.
+
+    1. Lock the notice row (SELECT … FOR UPDATE on PostgreSQL; SQLite's
+       BEGIN IMMEDIATE holds the write lock) so two amendments at once cannot
+       both add the same item. Another issuer's notice is "not found".
+    2. Items the notice already has (same canonical URL, content ID and user),
+       and repeats within the request, are left alone: a retried amendment acts
+       once.
+    3. The new items are acted on by `_act_on_items` with the notice's own
+       actions and legal basis, and the amendment is audited.
+    """
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update()
+            .select_related("issuer", "organisation")
+            .filter(pk=notice_id, issuer=issuer)
+            .first()
+        )
+        if notice is None:
+            raise NotFound(_("There is no such notice."))
+        rows = list(notice.items.all())
+        known = {_row_identity(row) for row in rows}
+        new: list[ItemIn] = []
+        for item in items:
+            key = item.identity()
+            if key not in known:
+                known.add(key)
+                new.append(item)
+        if not new:
+            return notice, 0
+        now = timezone.now().replace(microsecond=0)
+        start = max((row.position for row in rows), default=-1) + 1
+        added = _act_on_items(notice, new, start=start, now=now, added_at=now)
+        audit_record(
+            action="notice_amended",
+            organisation=notice.organisation,
+            actor_label=issuer.name,
+            object_type="notice",
+            object_id=notice.pk,
+            detail={
+                "reference": notice.issuer_reference,
+                "items_added": len(added),
+                "isolated": sum(r.status == ItemStatus.ISOLATED for r in added),
+            },
+        )
+        return notice, len(added)
 
 
 def access_notice(*, issuer: Issuer, notice_id: int) -> Notice:

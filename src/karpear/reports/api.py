@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, time
 from typing import Annotated
@@ -9,12 +10,14 @@ from typing import Annotated
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from karpear.apikeys.models import Scope
 from karpear.apikeys.services import KeyRefused, apikey_check
+from karpear.core.clients import client_key
 from karpear.core.errors import ApplicationError
 from karpear.core.ratelimit import enforce
 from karpear.orgs.models import Organisation
@@ -92,16 +95,31 @@ def _form_data(payload: ReportIn) -> dict[str, object]:
     }
 
 
+IDEMPOTENCY_KEY_MAX = 200
+
+
 @router.post(
     "/reports",
-    response={201: ReportCreated, 200: ReportCreated, 400: ErrorOut, 413: ErrorOut, 429: ErrorOut},
+    response={
+        201: ReportCreated,
+        200: ReportCreated,
+        400: ErrorOut,
+        401: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        429: ErrorOut,
+    },
     summary="Send a report from the company's app",
-    description="Send an `Idempotency-Key` header to make retries safe: the same key "
-    "returns the first report (200) instead of creating another.",
+    description="Send an `Idempotency-Key` header (at most 200 characters) to make retries "
+    "safe: the same key from the same caller with the same body returns the first report "
+    "(200) instead of creating another; the same key with a different body is refused with "
+    "409 `idempotency_key_reused`. A key is bound to its caller (the API key, or for an app "
+    "without one the client's address) and never returns another caller's report.",
 )
 def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportCreated]:
-    org = _organisation(request)
+    org, caller = _caller(request)
     enforce(request, "report", settings.KARPEAR_RATE_REPORTS)
+    token = _idempotency_key(request)
     form = ReportForm(_form_data(payload))
     if not form.is_valid():
         raise ApplicationError(
@@ -114,7 +132,9 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
         organisation=org,
         channel=Channel.IN_APP,
         data=data,
-        submission_token=request.headers.get("Idempotency-Key", "")[:200],
+        submission_token=token,
+        caller=caller,
+        fingerprint=_fingerprint(payload),
     )
     path = reverse("api-1:report_status", kwargs={"reference": report.reference})
     return (201 if created else 200), ReportCreated(
@@ -126,18 +146,51 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
     )
 
 
-def _organisation(request: HttpRequest) -> Organisation:
-    """A platform key, when sent, decides the organisation; otherwise the host does.
+def _idempotency_key(request: HttpRequest) -> str:
+    """The Idempotency-Key header; a longer one is refused, not cut (two keys cut to one
+    would collide and answer 409 to an honest retry)."""
+    token = request.headers.get("Idempotency-Key", "").strip()
+    if len(token) > IDEMPOTENCY_KEY_MAX:
+        raise ApplicationError(
+            _("Some answers need to be checked."),
+            code="invalid",
+            fields={"Idempotency-Key": [_("At most 200 characters.")]},
+        )
+    return token
 
-    A key that is sent but not valid is refused, never silently ignored.
+
+def _fingerprint(payload: ReportIn) -> str:
+    """HMAC-SHA256 of the canonical body: the parsed fields with defaults filled in, as JSON
+    with sorted keys, so key order, spacing and omitted defaults do not count as a change.
+
+    Keyed (SECRET_KEY), not a bare SHA-256: the body holds the reporter's contact details,
+    which are stored encrypted, and a bare hash of a short body would let someone holding a
+    copy of the database test guesses of a phone number against it.
+    """
+    canonical = json.dumps(
+        payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return salted_hmac(
+        "karpear.reports.idempotency-body", canonical, algorithm="sha256"
+    ).hexdigest()
+
+
+def _caller(request: HttpRequest) -> tuple[Organisation, str]:
+    """The organisation and who is calling, for binding an Idempotency-Key to its caller.
+
+    A platform key, when sent, decides the organisation and is the caller;
+    otherwise the host decides the organisation and the caller is the keyed
+    client hash the rate limiter uses (never the raw address). A key that is
+    sent but not valid is refused, never silently ignored.
     """
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer":
             raise KeyRefused(_("A valid API key is needed."))
-        return apikey_check(token.strip(), frozenset({Scope.PLATFORM})).organisation
-    return current_organisation(request)
+        key = apikey_check(token.strip(), frozenset({Scope.PLATFORM}))
+        return key.organisation, f"key:{key.pk}"
+    return current_organisation(request), f"client:{client_key(request)}"
 
 
 @router.get(

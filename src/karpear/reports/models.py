@@ -54,9 +54,18 @@ class Report(models.Model):
     language = models.CharField(max_length=8)
     # Platform content ID sent by the company's app, for grouping duplicates.
     platform_content_id = models.CharField(max_length=200, blank=True)
-    # Hash of the form's one-time submission token or the API Idempotency-Key:
-    # a double tap on a slow connection returns the same receipt, not a copy.
+    # SHA-256 of (caller, the form's one-time submission token or the API
+    # Idempotency-Key): a double tap on a slow connection returns the same
+    # receipt, not a copy, and only to the caller that sent it. The caller (API
+    # key, or the keyed client hash of an anonymous app) is folded into the
+    # hash rather than stored, so nothing here links an anonymous reporter's
+    # reports together (guidelines 2.6: anonymous reporting).
     submission_key = models.CharField(max_length=64, blank=True)
+    # HMAC-SHA256 (keyed: the body holds contact details) of the canonical API
+    # request body sent with that key: the same key with another body is a
+    # conflict (409), never the first report (IETF Idempotency-Key draft).
+    # Empty for the portal and older rows.
+    submission_fingerprint = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField(db_index=True)
     status = models.CharField(
         max_length=16, choices=PublicStatus.choices, default=PublicStatus.RECEIVED

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core.crypto import decrypt_text, encrypt_text
-from karpear.core.errors import NotFound
+from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
 from karpear.reports.forms import ReportData
 from karpear.reports.models import Channel, PublicStatus, Report, ReportedItem
@@ -20,8 +20,35 @@ from karpear.reports.references import new_reference, parse_reference
 from karpear.reports.signals import report_received
 
 
-def _submission_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest() if token else ""
+class IdempotencyKeyReused(ApplicationError):
+    """The same caller sent the same key with a different body (IETF Idempotency-Key draft).
+
+    The message never names the first report: a key is not a way to learn
+    another request's reference.
+    """
+
+    status = 409
+    code = "idempotency_key_reused"
+
+
+def _submission_hash(caller: str, token: str) -> str:
+    """The stored key: the caller and its token hashed together (see Report.submission_key)."""
+    if not token:
+        return ""
+    return hashlib.sha256(f"{caller}\n{token}".encode()).hexdigest()
+
+
+def _earlier(organisation: Organisation, key: str, fingerprint: str) -> Report | None:
+    """The report this caller already sent under this key, if any; 409 if its body differed."""
+    existing = Report.objects.filter(organisation=organisation, submission_key=key).first()
+    if existing is not None and existing.submission_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            _(
+                "This Idempotency-Key was already used for a different report. "
+                "Send each new report with a new key."
+            )
+        )
+    return existing
 
 
 def report_submit(
@@ -30,20 +57,30 @@ def report_submit(
     channel: Channel,
     data: ReportData,
     submission_token: str = "",
+    caller: str = "",
+    fingerprint: str = "",
     received_at: datetime | None = None,
 ) -> tuple[Report, bool]:
     """Store a report durably and return (report, created).
 
-    1. If this submission token was seen before for this organisation, return
-       that report unchanged (a double tap or a retried API call).
+    `caller` says who sent `submission_token` ("key:<id>" for an API key,
+    "client:<keyed hash>" for an anonymous app, "portal" for the form's own
+    one-time token); `fingerprint` is a keyed hash of the canonical request body.
+
+    1. If this caller sent this token before for this organisation with the
+       same fingerprint, return that report unchanged (a double tap or a
+       retried API call); with another fingerprint, raise IdempotencyKeyReused
+       (409). Another caller's token never matches.
     2. Otherwise write the report and its items in one transaction. The caller
        shows the reference only after this returns, i.e. after COMMIT, so a
        reference a person was given always exists (PRODUCT: nothing
-       acknowledged is ever lost).
+       acknowledged is ever lost). Two simultaneous requests with one key meet
+       at the unique constraint `report_submission_once`: exactly one report
+       is written and the other request answers with it (or 409).
     """
-    key = _submission_hash(submission_token)
+    key = _submission_hash(caller, submission_token)
     if key:
-        existing = Report.objects.filter(organisation=organisation, submission_key=key).first()
+        existing = _earlier(organisation, key, fingerprint)
         if existing is not None:
             return existing, False
     contact = ""
@@ -76,6 +113,7 @@ def report_submit(
                     language=get_language() or "km",
                     platform_content_id=data.platform_content_id,
                     submission_key=key,
+                    submission_fingerprint=fingerprint if key else "",
                     received_at=when,
                 )
                 items = ReportedItem.objects.bulk_create(
@@ -100,9 +138,7 @@ def report_submit(
             # Either the same submission raced in from a second request, or
             # (once in ~10^16) the random reference collided: look, then retry.
             if key:
-                existing = Report.objects.filter(
-                    organisation=organisation, submission_key=key
-                ).first()
+                existing = _earlier(organisation, key, fingerprint)
                 if existing is not None:
                     return existing, False
     raise RuntimeError("could not allocate a unique report reference")

@@ -37,6 +37,7 @@ def report(request: HttpRequest) -> HttpResponse:
         channel=Channel.WEB,
         data=form.to_data(),
         submission_token=form.cleaned_data["submission"],
+        caller="portal",  # the form's own unguessable one-time token, unbound to a client
     )
     return render(request, "reports/receipt.html", {"report": submitted, "organisation": org})
 
