@@ -399,3 +399,8 @@ KARPEAR_NOTIFY_ACCOUNT_HOLDERS = env_bool("KARPEAR_NOTIFY_ACCOUNT_HOLDERS", True
 KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION = env_bool(
     "KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION", False
 )
+
+# Separation of duties (issue #15): the Django admin is deployment-wide, so it is mounted only
+# when asked for (on by default with DEBUG for development, off in production unless
+# KARPEAR_DJANGO_ADMIN=1). Per-organisation administration happens on the desk.
+KARPEAR_DJANGO_ADMIN = env_bool("KARPEAR_DJANGO_ADMIN", DEBUG)
