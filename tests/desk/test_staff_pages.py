@@ -4,6 +4,7 @@ administrator, never for their own account, every change audited with before and
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -141,3 +142,46 @@ def test_a_bad_staff_id_or_change_is_refused(admin: Person, analyst: Person) -> 
     assert client.post("/en/desk/staff/999999/", {"change": "totp"}).status_code == 404
     client.post(f"/en/desk/staff/{analyst.member.pk}/", {"change": "role", "role": "god\x00"})
     assert StaffMember.objects.get(pk=analyst.member.pk).role == "analyst"
+
+
+def test_whoever_adds_an_account_cannot_also_clear_its_screening(
+    admin: Person, lead: Person
+) -> None:
+    """Otherwise one administrator could add a lead, sign in with its first password and
+    reach evidence alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from karpear.evidence.models import PersonnelRecord
+    from karpear.staff.administration import staff_add
+
+    puppet, _password = staff_add(actor=admin.member, username="puppet", role="lead")
+    today = timezone.localdate()
+    form = {
+        "staff": puppet.pk,
+        "screening_result": "clear",
+        "screened_on": str(today),
+        "screening_expires_on": str(today + timedelta(days=300)),
+    }
+    assert sign_in(admin).post("/en/desk/personnel/save/", form).status_code == 403
+    assert not PersonnelRecord.objects.filter(staff=puppet).exists()
+    assert sign_in(lead).post("/en/desk/personnel/save/", form).status_code == 302
+    assert PersonnelRecord.objects.get(staff=puppet).screening_result == "clear"
+
+
+def test_an_administrator_unlocks_someone_else(
+    admin: Person, analyst: Person, settings: Any
+) -> None:
+    for _ in range(settings.KARPEAR_LOCKOUT_AFTER):
+        Client().post("/en/desk/login/", {"username": analyst.username, "password": "x"})
+    assert StaffMember.objects.get(pk=analyst.member.pk).locked_until is not None
+    client = sign_in(admin)
+    assert "Unlock sign-in" in client.get("/en/desk/staff/").content.decode()
+    client.post(f"/en/desk/staff/{analyst.member.pk}/", {"change": "unlock"})
+    assert StaffMember.objects.get(pk=analyst.member.pk).locked_until is None
+    assert AuditEntry.objects.filter(action="staff_unlock").count() == 1
+    sign_in(analyst)  # can sign in again
+    assert (
+        client.post(f"/en/desk/staff/{admin.member.pk}/", {"change": "unlock"}).status_code == 403
+    )

@@ -70,6 +70,8 @@ def staff_change(request: HttpRequest, member: StaffMember, staff_id: int) -> Ht
         )
     elif change == "totp":
         administration.staff_totp_reset(actor=member, target=target, request=request)
+    elif change == "unlock":
+        administration.staff_unlock(actor=member, target=target, request=request)
     elif change in ("deactivate", "activate"):
         administration.staff_active_set(
             actor=member, target=target, active=change == "activate", request=request

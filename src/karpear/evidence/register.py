@@ -27,7 +27,8 @@ def personnel_record_set(
     """Record someone's screening, training and support on the register (2.6 b).
 
     Nobody changes their own entry (PRODUCT "no one alone": nobody clears their own
-    screening); the audit entry carries the fields before and after.
+    screening), nor clears someone whose account they added; the audit entry carries the
+    fields before and after.
     """
     if staff.organisation_id != actor.organisation_id:
         raise NotFound(_("There is no such staff member."))
@@ -43,6 +44,14 @@ def personnel_record_set(
         raise ApplicationError(
             _("Nobody changes their own entry on the personnel register; ask a colleague."),
             code="own_entry",
+            status=403,
+        )
+    if staff.created_by_id == actor.pk and result == Screening.CLEAR:
+        # The person who added an account knows its first password: clearing it as well
+        # would let one person make a screened account alone.
+        raise ApplicationError(
+            _("You added this person, so someone else records their screening as clear."),
+            code="own_account_created",
             status=403,
         )
     with transaction.atomic():

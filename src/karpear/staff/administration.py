@@ -117,6 +117,8 @@ def staff_add(
             role=Role(role),
             email=email,
         )
+        member.created_by = actor
+        member.save(update_fields=["created_by"])
         _audit(actor, member, "staff_add", request, role=role)
     return member, password
 
@@ -154,6 +156,26 @@ def staff_totp_reset(
         removed, _detail = TOTPDevice.objects.filter(user=target.user).delete()
         StaffMember.objects.filter(pk=target.pk).update(session_epoch=F("session_epoch") + 1)
         _audit(actor, target, "staff_totp_reset", request, devices=removed)
+
+
+def staff_unlock(
+    *, actor: StaffMember, target: StaffMember, request: HttpRequest | None = None
+) -> None:
+    """End a sign-in lockout early (the lockout message says to ask an administrator)."""
+    _require_admin(actor)
+    if target.organisation_id != actor.organisation_id:
+        raise NotFound(_("There is no such staff member."))
+    _not_yourself(actor, target, "unlock")
+    with transaction.atomic():
+        StaffMember.objects.filter(pk=target.pk).update(failed_sign_ins=0, locked_until=None)
+        _audit(
+            actor,
+            target,
+            "staff_unlock",
+            request,
+            locked_until=target.locked_until,
+            failed_sign_ins=target.failed_sign_ins,
+        )
 
 
 def staff_active_set(
