@@ -156,3 +156,24 @@ def test_a_session_ended_everywhere_loses_the_admin(admin_on: None, superuser: P
     assert client.get("/admin/").status_code == 200
     StaffMember.objects.filter(pk=superuser.member.pk).update(session_epoch=99)
     assert client.get("/admin/").status_code != 200
+
+
+def test_an_organisations_first_administrator_comes_from_the_command_line(
+    acme: Organisation, capsys: pytest.CaptureFixture[str]
+) -> None:
+    call_command("staff", "add", "--organisation", "acme", "--username", "boss", "--role", "admin")
+    printed = capsys.readouterr().out
+    password = printed.split("First password (shown once): ")[1].strip()
+    member = StaffMember.objects.get(user__username="boss")
+    assert member.role == "admin" and member.organisation == acme
+    assert member.user.check_password(password) and not member.user.is_superuser
+    entry = AuditEntry.objects.get(action="staff_add")
+    assert entry.actor_label.startswith("command line") and password not in str(entry.detail)
+    with pytest.raises(CommandError):
+        call_command(
+            "staff", "add", "--organisation", "nowhere", "--username", "x", "--role", "admin"
+        )
+    with pytest.raises(CommandError):
+        call_command(
+            "staff", "add", "--organisation", "acme", "--username", "boss", "--role", "admin"
+        )

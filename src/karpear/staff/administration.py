@@ -195,6 +195,38 @@ def staff_active_set(
         _audit(actor, target, "staff_active", request, before=before, after=active)
 
 
+def staff_add_from_command_line(
+    *, organisation_slug: str, username: str, role: str, operator: str
+) -> tuple[StaffMember, str]:
+    """`karpear staff add`: the first administrator of an organisation (and anyone else the
+    operator adds), with a first password printed once. Audited like the desk's staff_add."""
+    from karpear.orgs.models import Organisation
+    from karpear.staff.services import staff_create
+
+    organisation = Organisation.objects.filter(slug=organisation_slug).first()
+    if organisation is None:
+        raise NotFound(_("There is no such organisation."))
+    username = _clean(username, 150)
+    if not username or role not in Role.values:
+        raise ApplicationError(_("Give a username and a role."))
+    if get_user_model().objects.filter(username=username).exists():
+        raise ApplicationError(_("That username is taken."), code="taken", status=409)
+    password = secrets.token_urlsafe(15)
+    with transaction.atomic():
+        member = staff_create(
+            organisation=organisation, username=username, password=password, role=Role(role)
+        )
+        audit_record(
+            action="staff_add",
+            organisation=organisation,
+            actor_label=f"command line ({operator})"[:150],
+            object_type="staff",
+            object_id=member.pk,
+            detail={"staff": username, "role": role},
+        )
+    return member, password
+
+
 @transaction.atomic
 def superuser_set(*, username: str, on: bool, operator: str) -> StaffMember:
     """Grant or revoke deployment-wide Django-admin rights (`karpear superuser`, command line
