@@ -177,3 +177,16 @@ def test_an_organisations_first_administrator_comes_from_the_command_line(
         call_command(
             "staff", "add", "--organisation", "acme", "--username", "boss", "--role", "admin"
         )
+
+
+def test_a_superuser_made_outside_karpear_cannot_sign_in(
+    admin_on: None, acme: Organisation
+) -> None:
+    """Django's own createsuperuser makes no desk account, so the desk sign-in (the admin's
+    only way in) refuses it."""
+    get_user_model().objects.create_superuser("root", "", PASSWORD)
+    client = Client()
+    refused = client.post("/en/desk/login/", {"username": "root", "password": PASSWORD})
+    assert refused.status_code == 403
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    assert AuditEntry.objects.filter(action="sign_in_failed", actor_label="root").exists()
