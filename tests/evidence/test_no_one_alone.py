@@ -199,3 +199,41 @@ def test_another_organisations_recipient_is_not_found(
     assert "Officer Sok" not in client.get("/en/desk/recipients/").content.decode()
     recipient.refresh_from_db()
     assert recipient.active
+
+
+def test_two_leads_approving_at_once_make_one_decision_and_one_package(  # noqa: PLR0917
+    item: EvidenceItem,
+    case: Case,
+    analyst: Person,
+    lead: Person,
+    recipient: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second lead's approval lands while the first is building its package (the
+    interleaving is forced by running it from inside the first one's read of the item)."""
+    import karpear.evidence.disclosure as disclosure_module
+    from karpear.evidence.disclosure import package_path
+
+    second = _person(case.organisation, "second-lead", "lead")  # type: ignore[arg-type]
+    screen(lead)
+    screen(second)
+    pending = _request(analyst, case, item, recipient)
+    from karpear.evidence.services import read_plain as real_read
+
+    interleaved: list[Person] = []
+
+    def read_then_let_the_other_lead_in(target: EvidenceItem) -> bytes:
+        if not interleaved:
+            interleaved.append(second)
+            disclosure_approve(member=second.member, disclosure_id=pending.pk)
+        return real_read(target)
+
+    monkeypatch.setattr(disclosure_module, "read_plain", read_then_let_the_other_lead_in)
+    with pytest.raises(ApplicationError) as late:
+        disclosure_approve(member=lead.member, disclosure_id=pending.pk)
+    assert late.value.code == "decided"
+    pending.refresh_from_db()
+    assert pending.decided_by == second.member.user
+    packages = list(package_path(pending).parent.glob(f"disclosure-{pending.pk}-*.kpd"))
+    assert packages == [package_path(pending)]
+    assert AuditEntry.objects.filter(action="disclosure_approve").count() == 1

@@ -166,14 +166,22 @@ def disclosure_approve(*, member: StaffMember, disclosure_id: int) -> tuple[Disc
         MAGIC + nonce + AESGCM(key).encrypt(nonce, archive.getvalue(), MAGIC)
     )
     with transaction.atomic():
-        disclosure.status = DisclosureStatus.APPROVED
-        disclosure.decided_by = member.user
-        disclosure.decided_at = timezone.now()
-        disclosure.package_file = name
-        disclosure.manifest = manifest
-        disclosure.save(
-            update_fields=["status", "decided_by", "decided_at", "package_file", "manifest"]
+        # Conditional update: of two leads approving at once, one wins; the other's package
+        # is removed and they are told it was decided (one decision, one package).
+        decided_at = timezone.now()
+        won = Disclosure.objects.filter(pk=disclosure.pk, status=DisclosureStatus.REQUESTED).update(
+            status=DisclosureStatus.APPROVED,
+            decided_by=member.user,
+            decided_at=decided_at,
+            package_file=name,
+            manifest=manifest,
         )
+        if won != 1:
+            (_directory() / name).unlink(missing_ok=True)
+            raise ApplicationError(
+                _("This disclosure was already decided."), code="decided", status=409
+            )
+        disclosure.refresh_from_db()
         audit_record(
             action="disclosure_approve",
             organisation=member.organisation,
