@@ -237,3 +237,16 @@ def test_two_leads_approving_at_once_make_one_decision_and_one_package(  # noqa:
     packages = list(package_path(pending).parent.glob(f"disclosure-{pending.pk}-*.kpd"))
     assert packages == [package_path(pending)]
     assert AuditEntry.objects.filter(action="disclosure_approve").count() == 1
+
+
+def test_a_nul_byte_in_the_legal_basis_is_refused(
+    item: EvidenceItem, case: Case, analyst: Person, recipient: Any
+) -> None:
+    screen(analyst)
+    Case.objects.filter(pk=case.pk).update(assignee=analyst.member.user)
+    response = sign_in(analyst).post(
+        f"/en/desk/evidence/{item.pk}/disclose/",
+        {"registered_recipient": recipient.pk, "legal_basis": "order\x00 77"},
+    )
+    assert response.status_code == 400
+    assert not Disclosure.objects.exists()
