@@ -412,3 +412,9 @@ KARPEAR_AUDIT_CHECKPOINT_SECONDS = env_int("KARPEAR_AUDIT_CHECKPOINT_SECONDS", 3
 # RETAIN_DAYS in COMPLIANCE mode when > 0 (the bucket must have Object Lock enabled).
 KARPEAR_AUDIT_CHECKPOINT_S3_BUCKET = os.environ.get("KARPEAR_AUDIT_CHECKPOINT_S3_BUCKET", "")
 KARPEAR_AUDIT_CHECKPOINT_S3_RETAIN_DAYS = env_int("KARPEAR_AUDIT_CHECKPOINT_S3_RETAIN_DAYS", 0)
+
+
+# Separation of duties (issue #15): the Django admin is deployment-wide, so it is mounted only
+# when asked for (on by default with DEBUG for development, off in production unless
+# KARPEAR_DJANGO_ADMIN=1). Per-organisation administration happens on the desk.
+KARPEAR_DJANGO_ADMIN = env_bool("KARPEAR_DJANGO_ADMIN", DEBUG)

@@ -44,8 +44,16 @@ def _step(page: Any, to_state: str, reason: str, ground: str = "", clause: str =
 def test_an_analyst_works_a_case_from_received_to_closed(
     nojs_page: Any, acme: Organisation, analyst: Person, lead: Person
 ) -> None:
+    from karpear.cases.services import case_assign
+    from tests.evidence.conftest import screen
+
     page = nojs_page
     case = make_case(acme, url="https://social.example/p/404")
+    # The exact link is shown only to a screened person working the case (issue #15).
+    screen(analyst)
+    case = case_assign(
+        case=case, member=lead.member, assignee=analyst.member, expected_version=case.version
+    )
     _sign_in(page, analyst)
     assert page.url.endswith("/en/desk/queue/")
     page.click(f"text=#{case.pk}")
@@ -141,6 +149,8 @@ def test_vault_pages_pass_axe_and_blur_by_default(
         "/en/desk/personnel/",
         "/en/desk/certificates/",
         "/en/desk/disclosures/",
+        "/en/desk/recipients/",
+        "/desk/recipients/",
         f"/desk/evidence/{item.pk}/",
     ]:
         page.goto(page.base + path)
@@ -149,3 +159,12 @@ def test_vault_pages_pass_axe_and_blur_by_default(
     page.goto(page.base + f"/en/desk/evidence/{item.pk}/")
     image_filter = page.evaluate("getComputedStyle(document.querySelector('.viewer img')).filter")
     assert "blur" in image_filter and "grayscale" in image_filter
+
+
+def test_staff_administration_pages_pass_axe(page: Any, acme: Organisation, admin: Person) -> None:
+    _sign_in(page, admin)
+    failures = {}
+    for path in ["/en/desk/staff/", "/desk/staff/", "/en/desk/recipients/"]:
+        page.goto(page.base + path)
+        failures[path] = axe_violations(page)
+    assert {k: v for k, v in failures.items() if v} == {}

@@ -8,6 +8,7 @@ from karpear.cases import services as case_services
 from karpear.cases.models import State
 from karpear.orgs.models import Organisation
 from tests.cast import Person, decide_account, make_case, sign_in
+from tests.evidence.conftest import screen
 
 # How the old timeline showed events: the bare code after the actor, "decision: clause".
 RAW_CODES = (
@@ -21,6 +22,7 @@ RAW_CODES = (
 
 
 def _worked_case(acme: Organisation, lead: Person) -> int:
+    screen(lead)  # a CSAM case goes only to screened staff (#15 item 3)
     case = make_case(acme)
     case = case_services.case_assign(
         case=case, member=lead.member, assignee=lead.member, expected_version=case.version

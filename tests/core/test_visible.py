@@ -12,6 +12,7 @@ from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Channel
 from karpear.reports.services import report_submit
 from tests.cast import Person, sign_in
+from tests.evidence.conftest import screen
 
 RLO, PDF, ZWSP, BOM, LRI = "\u202e", "\u202c", "\u200b", "\ufeff", "\u2066"
 
@@ -67,6 +68,9 @@ def test_the_case_page_shows_hidden_characters(acme: Organisation, analyst: Pers
     from karpear.cases.models import CaseReport
 
     case = CaseReport.objects.get(report=report).case
+    # The exact link is shown only to the screened analyst working the case (#15 item 3).
+    screen(analyst)
+    type(case).objects.filter(pk=case.pk).update(assignee=analyst.member.user)
     client = sign_in(analyst)
     page = client.get(f"/en/desk/cases/{case.pk}/").content.decode()
     assert RLO not in page and BOM not in page

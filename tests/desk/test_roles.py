@@ -40,6 +40,12 @@ MATRIX = [
     ("GET", "/en/desk/certificates/?format=csv", {L, C, D}),
     ("POST", "/en/desk/disclosures/{disclosure}/approve/", {L}),
     ("GET", "/en/desk/disclosures/{disclosure}/package/", {L}),
+    ("GET", "/en/desk/staff/", {D}),
+    ("POST", "/en/desk/staff/add/", {D}),
+    ("POST", "/en/desk/staff/{staff}/", {D}),
+    ("GET", "/en/desk/recipients/", {L, D}),
+    ("POST", "/en/desk/recipients/", {L, D}),
+    ("POST", "/en/desk/recipients/{recipient}/", {L, D}),
     ("GET", "/en/desk/personnel/", {L, D}),
     ("POST", "/en/desk/personnel/save/", {L, D}),
     ("GET", "/en/desk/webhooks/", {L, D}),
@@ -124,7 +130,14 @@ def test_every_role_gets_what_it_is_allowed(
         content_type="text/plain",
         data=b"Named safety lead: Ms Chenda",
     )
+    from karpear.evidence.recipients import recipient_add
+
+    recipient = recipient_add(
+        member=cast[L].member, name="Officer Sok", agency="ACU", kind="law_enforcement"
+    )
     url = path.format(
+        staff=cast[A].member.pk,
+        recipient=recipient.pk,
         case=case.pk,
         item=item.pk,
         disclosure=disclosure.pk,
@@ -157,6 +170,8 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{ref}": "<str:ref>",
         "{file}": "<int:file_id>",
         "{match}": "<int:match_id>",
+        "{staff}": "<int:staff_id>",
+        "{recipient}": "<int:recipient_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

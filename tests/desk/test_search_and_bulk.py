@@ -14,6 +14,7 @@ from karpear.orgs.models import Organisation
 from karpear.reports.models import Report
 from tests.cast import Person, make_case, sign_in
 from tests.conftest import Client
+from tests.evidence.conftest import screen
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +168,7 @@ def test_refer_together_records_each_case(acme: Organisation, analyst: Person) -
 def test_bulk_needs_a_reason_and_the_lead_to_assign(
     acme: Organisation, analyst: Person, lead: Person
 ) -> None:
+    screen(lead)  # a CSAM case goes only to screened staff (#15 item 3)
     case = make_case(acme)
     assert (
         _bulk(

@@ -54,3 +54,17 @@ def item(acme: Organisation, case: Case) -> EvidenceItem:
         source="platform",
         actor="test platform",
     )
+
+
+@pytest.fixture
+def recipient(lead: Person) -> Any:
+    """The Anti-Cybercrime Unit on Acme's register, added by the lead through the service."""
+    from karpear.evidence.recipients import recipient_add
+
+    return recipient_add(
+        member=lead.member,
+        name="Cyber desk, Officer Sok",
+        agency="Anti-Cybercrime Unit",
+        kind="law_enforcement",
+        contact="+855 23 000 000",
+    )

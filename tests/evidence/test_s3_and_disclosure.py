@@ -74,13 +74,12 @@ def test_the_s3_backend_stores_encrypted_and_destroys(
 
 
 def test_a_disclosure_is_approved_by_the_lead_and_verifies(
-    item: EvidenceItem, case: Case, analyst: Person, lead: Person
+    item: EvidenceItem, case: Case, analyst: Person, lead: Person, recipient: Any
 ) -> None:
     request = disclosure_request(
         member=analyst.member,
         case=case,
-        recipient="Officer Sok, Anti-Cybercrime Unit",
-        agency="ACU",
+        recipient_id=recipient.pk,
         legal_basis="Court order 77/2026",
         item_ids=[item.pk],
     )
@@ -99,14 +98,13 @@ def test_a_disclosure_is_approved_by_the_lead_and_verifies(
 
 
 def test_a_package_with_the_wrong_key_or_altered_bytes_fails(
-    item: EvidenceItem, case: Case, analyst: Person, lead: Person
+    item: EvidenceItem, case: Case, analyst: Person, lead: Person, recipient: Any
 ) -> None:
     screen(lead)
     request = disclosure_request(
         member=analyst.member,
         case=case,
-        recipient="Officer",
-        agency="ACU",
+        recipient_id=recipient.pk,
         legal_basis="order",
         item_ids=[item.pk],
     )
@@ -122,22 +120,35 @@ def test_a_package_with_the_wrong_key_or_altered_bytes_fails(
         call_command("evidence", "verify-package", str(altered), "--key", key)
 
 
-def test_a_disclosure_needs_a_recipient_and_a_legal_basis(
-    item: EvidenceItem, case: Case, analyst: Person
+def test_a_disclosure_needs_a_registered_recipient_and_a_legal_basis(
+    item: EvidenceItem, case: Case, analyst: Person, recipient: Any
 ) -> None:
+    with pytest.raises(ApplicationError) as no_recipient:
+        disclosure_request(
+            member=analyst.member,
+            case=case,
+            recipient_id=None,
+            legal_basis="Court order 77/2026",
+            item_ids=[item.pk],
+        )
+    assert no_recipient.value.code == "recipient_required"
     with pytest.raises(ApplicationError):
         disclosure_request(
             member=analyst.member,
             case=case,
-            recipient="",
-            agency="ACU",
-            legal_basis="",
+            recipient_id=recipient.pk,
+            legal_basis=" ",
             item_ids=[item.pk],
         )
 
 
-def test_the_desk_flow_from_request_to_verified_package(
-    item: EvidenceItem, case: Case, analyst: Person, lead: Person, tmp_path: Path
+def test_the_desk_flow_from_request_to_verified_package(  # noqa: PLR0917 - fixtures
+    item: EvidenceItem,
+    case: Case,
+    analyst: Person,
+    lead: Person,
+    tmp_path: Path,
+    recipient: Any,
 ) -> None:
     import re
 
@@ -148,11 +159,7 @@ def test_the_desk_flow_from_request_to_verified_package(
     Case.objects.filter(pk=case.pk).update(assignee=analyst.member.user)
     sign_in(analyst).post(
         f"/en/desk/evidence/{item.pk}/disclose/",
-        {
-            "recipient": "Officer Sok",
-            "agency": "Anti-Cybercrime Unit",
-            "legal_basis": "Court order 77/2026",
-        },
+        {"registered_recipient": recipient.pk, "legal_basis": "Court order 77/2026"},
     )
     desk = sign_in(lead)
     listing = desk.get("/en/desk/disclosures/").content.decode()
@@ -168,31 +175,31 @@ def test_the_desk_flow_from_request_to_verified_package(
 
 
 def test_a_registered_recipient_fills_the_request(
-    item: EvidenceItem, case: Case, analyst: Person, acme: Organisation
+    item: EvidenceItem, case: Case, analyst: Person, lead: Person, acme: Organisation
 ) -> None:
-    from karpear.evidence.models import Recipient
+    from karpear.evidence.recipients import recipient_add, recipient_set_active
 
-    acu = Recipient.objects.create(
-        organisation=acme, name="Cyber desk, Officer Sok", agency="Anti-Cybercrime Unit"
+    acu = recipient_add(
+        member=lead.member,
+        name="Cyber desk, Officer Sok",
+        agency="Anti-Cybercrime Unit",
+        kind="law_enforcement",
     )
     request = disclosure_request(
         member=analyst.member,
         case=case,
-        recipient="",
-        agency="",
+        recipient_id=acu.pk,
         legal_basis="Order 5",
         item_ids=[item.pk],
-        recipient_id=acu.pk,
     )
     assert request.registered_recipient == acu and request.agency == "Anti-Cybercrime Unit"
-    other = Recipient.objects.create(organisation=acme, name="Old", agency="X", active=False)
+    old = recipient_add(member=lead.member, name="Old", agency="X", kind="court")
+    recipient_set_active(member=lead.member, recipient_id=old.pk, active=False)
     with pytest.raises(ApplicationError):
         disclosure_request(
             member=analyst.member,
             case=case,
-            recipient="",
-            agency="",
+            recipient_id=old.pk,
             legal_basis="Order 5",
             item_ids=[item.pk],
-            recipient_id=other.pk,
         )

@@ -378,6 +378,19 @@ def case_assign(
         raise NotFound(_("There is no such staff member."))
     if assignee is not None and not assignee.can_see_cases:
         raise ApplicationError(_("Cases can only be assigned to analysts or the lead."))
+    if assignee is not None and case.category in CSAM_CATEGORIES and not screening_clear(assignee):
+        # Guidelines 2.6 b: only listed and screened personnel handle CSAM (the categories
+        # whose cases hold child sexual abuse material itself, CSAM_CATEGORIES below).
+        raise ApplicationError(
+            _(
+                "This case may hold child sexual abuse material, and %(name)s has no clear "
+                "screening in date on the personnel register. Ask the safeguarding lead to "
+                "update the register, or give the case to someone screened."
+            )
+            % {"name": assignee.user.get_username()},
+            code="not_screened",
+            status=403,
+        )
     taking_free_case = (
         assignee is not None and assignee.pk == member.pk and case.assignee_id is None
     )
@@ -786,10 +799,39 @@ def case_reports(case: Case) -> list[Report]:
     return list(Report.objects.filter(id__in=ids).prefetch_related("items").order_by("received_at"))
 
 
+def screening_clear(member: StaffMember) -> bool:
+    """On the personnel register with a clear screening that is in date (2.6 b)."""
+    from karpear.evidence.services import personnel_cleared
+
+    return personnel_cleared(member)
+
+
+def may_see_identity(*, case: Case, member: StaffMember) -> bool:
+    """Whether this member may see a reporter's contact details and the exact reported links.
+
+    Only someone working the case (its assignee) whose screening is clear and in date
+    (guidelines 2.6 b: screened personnel; PRODUCT "no one alone", privacy by default).
+    """
+    return case.assignee_id == member.user_id and screening_clear(member)
+
+
+def require_identity_access(*, case: Case, member: StaffMember) -> None:
+    if not may_see_identity(case=case, member=member):
+        raise ApplicationError(
+            _(
+                "Only the person working this case, with a clear screening in date on the "
+                "personnel register, may see the reporter's contact details or the exact link."
+            ),
+            code="not_working_case",
+            status=403,
+        )
+
+
 def contact_reveal(
     *, case: Case, member: StaffMember, report_id: int, request: HttpRequest | None = None
 ) -> dict[str, str] | None:
-    """Show a reporter's contact details: analyst and lead only, on a click, audited."""
+    """Show a reporter's contact details: the screened assignee only, on a click, audited."""
+    require_identity_access(case=case, member=member)
     report = Report.objects.filter(
         pk=report_id, id__in=case.case_reports.values("report_id")
     ).first()
@@ -803,6 +845,7 @@ def link_copy(
     *, case: Case, member: StaffMember, item_id: int, request: HttpRequest | None = None
 ) -> str:
     """The exact reported link, for a deliberate copy (audited). Never fetched."""
+    require_identity_access(case=case, member=member)
     item = ReportedItem.objects.filter(
         pk=item_id, report_id__in=case.case_reports.values("report_id")
     ).first()

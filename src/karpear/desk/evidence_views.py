@@ -145,11 +145,9 @@ def disclosure_new(request: HttpRequest, member: StaffMember, item_id: int) -> H
     disclosure_request(
         member=member,
         case=item.case,
-        recipient=str(request.POST.get("recipient", "")),
-        agency=str(request.POST.get("agency", "")),
+        recipient_id=int_or_none(request.POST.get("registered_recipient")),
         legal_basis=str(request.POST.get("legal_basis", "")),
         item_ids=[item.pk],
-        recipient_id=int_or_none(request.POST.get("registered_recipient")),
     )
     messages.success(request, _("Disclosure requested; the safeguarding lead decides."))
     return redirect("desk:evidence", item_id=item.pk)

@@ -9,6 +9,7 @@ from karpear.desk import (
     hash_views,
     notice_views,
     search_views,
+    staff_views,
     transparency_views,
     views,
 )
@@ -55,6 +56,15 @@ urlpatterns = [
     ),
     path("personnel/", evidence_views.personnel, name="personnel"),
     path("personnel/save/", evidence_views.personnel_save, name="personnel_save"),
+    path("staff/", staff_views.staff, name="staff"),
+    path("staff/add/", staff_views.staff_add, name="staff_add"),
+    path("staff/<int:staff_id>/", staff_views.staff_change, name="staff_change"),
+    path("recipients/", staff_views.recipients, name="recipients"),
+    path(
+        "recipients/<int:recipient_id>/",
+        staff_views.recipient_active,
+        name="recipient_active",
+    ),
     path("notices/", notice_views.notices, name="notices"),
     path("notices/new/", notice_views.notice_new, name="notice_new"),
     path("webhooks/", notice_views.webhooks, name="webhooks"),

@@ -128,6 +128,8 @@ def _case_context(request: HttpRequest, member: StaffMember, case: Any) -> dict[
         "services": case_services.referral_services(member.organisation),
         "staff": _case_staff(member),
         "is_lead": member.role == Role.LEAD,
+        # Reporter contact and exact links: the screened assignee only (guidelines 2.6 b).
+        "may_see_identity": case_services.may_see_identity(case=case, member=member),
         "evidence": case_evidence(case.pk),
         "now": timezone.now(),
     }

@@ -28,6 +28,7 @@ from karpear.audit.services import audit_record
 from karpear.cases.models import Case
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.evidence.models import Disclosure, DisclosureStatus, EvidenceItem, Recipient
+from karpear.evidence.recipients import clean_text
 from karpear.evidence.services import _custody, read_plain, require_cleared
 from karpear.staff.models import Role, StaffMember
 
@@ -45,32 +46,32 @@ def disclosure_request(
     *,
     member: StaffMember,
     case: Case,
-    recipient: str,
-    agency: str,
+    recipient_id: int | None,
     legal_basis: str,
     item_ids: list[int],
-    recipient_id: int | None = None,
 ) -> Disclosure:
-    """Ask to release items (2.6 b: only to law enforcement or for a legal process).
+    """Ask to release items to a recipient on the organisation's register.
 
-    The recipient is a registered law-enforcement recipient, or, for a legal
-    process (a court order to someone else), named with that process as the
-    legal basis.
+    Guidelines 2.6 b: disclose only to law enforcement or for a legal process, so the
+    recipient is always one the lead or administrator registered (no free-text
+    recipient); the legal basis names the order or request.
     """
     if not member.can_see_cases:
         raise ApplicationError(
             _("Your role cannot request a disclosure."), code="forbidden", status=403
         )
-    registered = None
-    if recipient_id:
-        registered = Recipient.objects.filter(
-            pk=recipient_id, active=True, organisation=case.organisation
-        ).first()
-        if registered is None:
-            raise ApplicationError(_("Choose a registered recipient."))
-        recipient, agency = registered.name, registered.agency
-    if not (recipient.strip() and agency.strip() and legal_basis.strip()):
-        raise ApplicationError(_("Name the recipient, their agency and the legal basis."))
+    registered = Recipient.objects.filter(
+        pk=recipient_id or 0, active=True, organisation=case.organisation
+    ).first()
+    if registered is None:
+        raise ApplicationError(
+            _("Choose a recipient from the register."),
+            code="recipient_required",
+            fields={"registered_recipient": [str(_("Choose a recipient from the register."))]},
+        )
+    legal_basis = clean_text(legal_basis, 500)
+    if not legal_basis:
+        raise ApplicationError(_("Name the legal basis (the order or request)."))
     items = list(EvidenceItem.objects.filter(pk__in=item_ids, case=case, destroyed_at__isnull=True))
     if not items or len(items) != len(set(item_ids)):
         raise ApplicationError(_("Choose items of this case that still exist."))
@@ -78,9 +79,9 @@ def disclosure_request(
         organisation=case.organisation,
         case=case,
         registered_recipient=registered,
-        recipient=recipient[:200],
-        agency=agency[:200],
-        legal_basis=legal_basis[:500],
+        recipient=registered.name,
+        agency=registered.agency,
+        legal_basis=legal_basis,
         requested_by=member.user,
         requested_at=timezone.now(),
     )
@@ -91,7 +92,7 @@ def disclosure_request(
         actor=member.user,
         object_type="disclosure",
         object_id=disclosure.pk,
-        detail={"agency": agency, "registered": bool(registered), "items": item_ids},
+        detail={"recipient": registered.pk, "agency": registered.agency, "items": item_ids},
     )
     return disclosure
 
@@ -111,6 +112,27 @@ def disclosure_approve(*, member: StaffMember, disclosure_id: int) -> tuple[Disc
     if disclosure.status != DisclosureStatus.REQUESTED:
         raise ApplicationError(
             _("This disclosure was already decided."), code="decided", status=409
+        )
+    if disclosure.requested_by_id == member.user_id:
+        # No one alone (guidelines 2.6 b; PRODUCT): the approver is never the requester.
+        audit_record(
+            action="disclosure_own_refused",
+            organisation=member.organisation,
+            actor=member.user,
+            object_type="disclosure",
+            object_id=disclosure.pk,
+        )
+        raise ApplicationError(
+            _("You asked for this disclosure, so someone else must approve it."),
+            code="own_request",
+            status=403,
+        )
+    recipient = disclosure.registered_recipient
+    if recipient is None or not recipient.active:
+        raise ApplicationError(
+            _("The recipient is no longer on the register; ask for a new disclosure."),
+            code="recipient_inactive",
+            status=409,
         )
     files: dict[str, Any] = {}
     archive = io.BytesIO()
@@ -144,12 +166,33 @@ def disclosure_approve(*, member: StaffMember, disclosure_id: int) -> tuple[Disc
         MAGIC + nonce + AESGCM(key).encrypt(nonce, archive.getvalue(), MAGIC)
     )
     with transaction.atomic():
-        disclosure.status = DisclosureStatus.APPROVED
-        disclosure.decided_by = member.user
-        disclosure.decided_at = timezone.now()
-        disclosure.package_file = name
-        disclosure.manifest = manifest
-        disclosure.save()
+        # Conditional update: of two leads approving at once, one wins; the other's package
+        # is removed and they are told it was decided (one decision, one package).
+        decided_at = timezone.now()
+        won = Disclosure.objects.filter(pk=disclosure.pk, status=DisclosureStatus.REQUESTED).update(
+            status=DisclosureStatus.APPROVED,
+            decided_by=member.user,
+            decided_at=decided_at,
+            package_file=name,
+            manifest=manifest,
+        )
+        if won != 1:
+            (_directory() / name).unlink(missing_ok=True)
+            raise ApplicationError(
+                _("This disclosure was already decided."), code="decided", status=409
+            )
+        disclosure.refresh_from_db()
+        audit_record(
+            action="disclosure_approve",
+            organisation=member.organisation,
+            actor=member.user,
+            object_type="disclosure",
+            object_id=disclosure.pk,
+            detail={
+                "requested_by": disclosure.requested_by.get_username(),
+                "recipient": recipient.pk,
+            },
+        )
         for item in disclosure.items.all():
             _custody(
                 item,

@@ -162,14 +162,25 @@ class Disclosure(models.Model):
         return f"disclosure {self.pk} to {self.agency}"
 
 
+class RecipientKind(models.TextChoices):
+    """Who may receive evidence (2.6 b: law enforcement or a legal process)."""
+
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement (e.g. Anti-Cybercrime Unit)")
+    COURT = "court", _("Court or prosecutor (legal process)")
+    HOTLINE = "hotline", _("Recognised hotline (e.g. Internet Hotline Cambodia)")
+
+
 class Recipient(models.Model):
-    """A registered law-enforcement recipient of disclosures (2.6 b)."""
+    """A registered recipient of disclosures (2.6 b), kept on the desk by the lead or admin."""
 
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.CASCADE, related_name="+"
     )
     name = models.CharField(max_length=200)  # officer or desk
     agency = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=16, choices=RecipientKind.choices, default=RecipientKind.LAW_ENFORCEMENT
+    )
     contact = models.CharField(max_length=300, blank=True)
     active = models.BooleanField(default=True)
 

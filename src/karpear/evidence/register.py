@@ -7,13 +7,14 @@ from datetime import date
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
+from karpear.core.errors import ApplicationError, NotFound
 from karpear.evidence.models import PersonnelRecord, Screening, ViewerPreference
 from karpear.staff.models import StaffMember
 
 
-@transaction.atomic
 def personnel_record_set(
     *,
     staff: StaffMember,
@@ -23,9 +24,61 @@ def personnel_record_set(
     viewer_default: str = "",
     request: HttpRequest | None = None,
 ) -> PersonnelRecord:
-    record, _created = PersonnelRecord.objects.get_or_create(staff=staff)
+    """Record someone's screening, training and support on the register (2.6 b).
+
+    Nobody changes their own entry (PRODUCT "no one alone": nobody clears their own
+    screening), nor clears someone whose account they added; the audit entry carries the
+    fields before and after.
+    """
+    if staff.organisation_id != actor.organisation_id:
+        raise NotFound(_("There is no such staff member."))
+    if staff.pk == actor.pk:
+        audit_record(
+            action="personnel_own_refused",
+            organisation=actor.organisation,
+            actor=actor.user,
+            object_type="staff",
+            object_id=staff.pk,
+            request=request,
+        )
+        raise ApplicationError(
+            _("Nobody changes their own entry on the personnel register; ask a colleague."),
+            code="own_entry",
+            status=403,
+        )
+    if staff.created_by_id == actor.pk and result == Screening.CLEAR:
+        # The person who added an account knows its first password: clearing it as well
+        # would let one person make a screened account alone.
+        raise ApplicationError(
+            _("You added this person, so someone else records their screening as clear."),
+            code="own_account_created",
+            status=403,
+        )
+    with transaction.atomic():
+        return _record_set(
+            staff=staff,
+            actor=actor,
+            values=values,
+            result=result,
+            viewer_default=viewer_default,
+            request=request,
+        )
+
+
+def _record_set(
+    *,
+    staff: StaffMember,
+    actor: StaffMember,
+    values: dict[str, date | None],
+    result: str,
+    viewer_default: str,
+    request: HttpRequest | None,
+) -> PersonnelRecord:
+    record, _created = PersonnelRecord.objects.select_for_update().get_or_create(staff=staff)
+    before = _snapshot(record)
     for name, value in values.items():
-        setattr(record, name, value)
+        if name in DATE_FIELDS:
+            setattr(record, name, value)
     record.screening_result = result if result in Screening.values else ""
     if viewer_default in ViewerPreference.values:
         record.viewer_default = viewer_default
@@ -37,10 +90,19 @@ def personnel_record_set(
         actor=actor.user,
         object_type="staff",
         object_id=staff.pk,
-        detail={"result": record.screening_result, "expires": record.screening_expires_on},
+        detail={"staff": staff.user.get_username(), "before": before, "after": _snapshot(record)},
         request=request,
     )
     return record
+
+
+DATE_FIELDS = ("screened_on", "screening_expires_on", "trained_on", "wellness_support_offered_on")
+
+
+def _snapshot(record: PersonnelRecord) -> dict[str, str]:
+    """The register fields as text, for the audit's before/after."""
+    fields = (*DATE_FIELDS, "screening_result", "verified_by", "viewer_default")
+    return {name: str(getattr(record, name) or "") for name in fields}
 
 
 def register_statistics(organisation_id: int) -> dict[str, int]:

@@ -31,6 +31,11 @@ class StaffMember(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
     # Bumped by "sign out everywhere": sessions carrying an older value end.
     session_epoch = models.PositiveIntegerField(default=0)
+    # Who added this account on the desk (empty: the command line). They saw its first
+    # password, so they never also clear its screening (issue #15: no one alone).
+    created_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.role})"

@@ -74,6 +74,14 @@ def copyable(url: str) -> str:
     return plain_link(url)
 
 
+@register.filter
+def link_host(url: str) -> str:
+    """Only the inert host of a reported link, for staff who may not see the exact link."""
+    rest = url.partition("://")[2] or url
+    host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+    return f"{host.replace('.', '[.]')}/…"
+
+
 @register.simple_tag
 def due(deadline: datetime, now: datetime) -> dict[str, object]:
     """Time left until a deadline, or how long it is overdue, for the queue."""

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -112,10 +111,8 @@ class Command(BaseCommand):
                 member = staff_create(
                     organisation=org, username=username, password=DEMO_PASSWORD, role=role
                 )
-                if role == Role.ADMIN:
-                    get_user_model().objects.filter(pk=member.user_id).update(
-                        is_staff=True, is_superuser=True
-                    )
+                # The desk administrator is not a Django superuser (issue #15): staff are
+                # managed on the desk; `karpear superuser grant` opens the Django admin.
             if create and username in DEMO_SCREENED:
                 _screen(member)
             device = totp_device(member.user, confirmed=True) or TOTPDevice.objects.create(

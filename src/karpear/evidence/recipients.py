@@ -1,0 +1,100 @@
+"""The register of disclosure recipients (guidelines 2.6 b: disclose only to law
+enforcement or for a legal process). Kept on the desk by the safeguarding lead or the
+administrator of the organisation; every change is audited."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from karpear.audit.services import audit_record
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.evidence.models import Recipient, RecipientKind
+from karpear.staff.models import Role, StaffMember
+
+KEEPERS = frozenset({Role.LEAD, Role.ADMIN})
+
+
+def clean_text(value: str, limit: int) -> str:
+    """A single form value, stripped; control characters (NUL first: PostgreSQL refuses it
+    in text) are refused rather than stored."""
+    value = value.strip()
+    if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+        raise ApplicationError(
+            _("The text contains characters that are not allowed."), code="bad_characters"
+        )
+    return value[:limit]
+
+
+def _require_keeper(member: StaffMember) -> None:
+    if member.role not in KEEPERS:
+        raise ApplicationError(
+            _("Only the safeguarding lead or an administrator keeps the recipient register."),
+            code="forbidden",
+            status=403,
+        )
+
+
+@transaction.atomic
+def recipient_add(
+    *,
+    member: StaffMember,
+    name: str,
+    agency: str,
+    kind: str,
+    contact: str = "",
+    request: HttpRequest | None = None,
+) -> Recipient:
+    _require_keeper(member)
+    name, agency, contact = clean_text(name, 200), clean_text(agency, 200), clean_text(contact, 300)
+    if not (name and agency) or kind not in RecipientKind.values:
+        raise ApplicationError(_("Give the recipient's name, agency and kind."))
+    recipient = Recipient.objects.create(
+        organisation=member.organisation, name=name, agency=agency, kind=kind, contact=contact
+    )
+    audit_record(
+        action="recipient_add",
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="recipient",
+        object_id=recipient.pk,
+        detail={"name": name, "agency": agency, "kind": kind},
+        request=request,
+    )
+    return recipient
+
+
+@transaction.atomic
+def recipient_set_active(
+    *, member: StaffMember, recipient_id: int, active: bool, request: HttpRequest | None = None
+) -> Recipient:
+    """Take a recipient off the register (or back on). Pending disclosures to a recipient
+    taken off can no longer be approved."""
+    _require_keeper(member)
+    recipient = (
+        Recipient.objects.select_for_update()
+        .filter(pk=recipient_id, organisation=member.organisation)
+        .first()
+    )
+    if recipient is None:
+        raise NotFound(_("There is no such recipient."))
+    before = recipient.active
+    recipient.active = active
+    recipient.save(update_fields=["active"])
+    audit_record(
+        action="recipient_active",
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="recipient",
+        object_id=recipient.pk,
+        detail={"before": before, "after": active},
+        request=request,
+    )
+    return recipient
+
+
+def recipient_choices(member: StaffMember) -> list[Recipient]:
+    return list(
+        Recipient.objects.filter(organisation=member.organisation, active=True).order_by("name")
+    )
