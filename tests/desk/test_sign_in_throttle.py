@@ -225,3 +225,37 @@ def test_the_pause_message_is_in_khmer(analyst: Person) -> None:
     assert response.status_code == 429
     assert PAUSED_ACCOUNT not in response.content.decode()
     assert "ព្យាយាម" in response.content.decode()
+
+
+def admin_sign_in(client: Client, password: str, device: Any) -> Any:
+    from django_otp.oath import totp
+
+    return client.post(
+        "/admin/login/",
+        {
+            "username": "root",
+            "password": password,
+            "otp_device": device.persistent_id,
+            "otp_token": f"{totp(device.bin_key):06d}",
+        },
+    )
+
+
+def test_the_admin_password_form_spends_the_same_budget(
+    acme: Any, django_user_model: Any, settings: Any
+) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    root = django_user_model.objects.create_superuser("root", "", PASSWORD)
+    device = TOTPDevice.objects.create(user=root, name="phone", confirmed=True)
+    assert admin_sign_in(stranger(1), PASSWORD, device).status_code == 302  # works at all
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    hasher = use_counting_hasher(settings)
+    for n in range(3):
+        assert admin_sign_in(stranger(n), "wrong", device).status_code == 200
+    assert guess(stranger(8), "root", PASSWORD).status_code == 429  # the desk shares it
+    response = admin_sign_in(stranger(9), PASSWORD, device)
+    assert response.status_code == 200  # the form again: not signed in
+    assert hasher.runs == 3
+    steps = AuditEntry.objects.filter(action="sign_in_failed").values_list("detail", flat=True)
+    assert [d["step"] for d in steps] == ["password"] * 3 + ["paused_account"] * 2

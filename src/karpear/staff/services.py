@@ -118,27 +118,35 @@ def _member(username: str) -> StaffMember | None:
     )
 
 
-def check_password_step(*, request: HttpRequest, username: str, password: str) -> Any:
+def check_password_step(
+    *, request: HttpRequest, username: str, password: str, staff_only: bool = True
+) -> Any:
     """Step 1: the password. Returns the user, who still needs a one-time code.
 
     1. Take a try from the budgets (before checking: the atomic count decides).
-    2. Check the password; for an unknown, inactive or non-staff username the
-       hasher still runs once against nothing, so the answer and its time are
-       the same as for a wrong password.
+    2. Check the password; for an unknown or inactive username (or, on the
+       desk, one with no staff record) the hasher still runs once against
+       nothing, so the answer and its time are the same as for a wrong password.
     3. On success give the try back: only failures count.
+
+    `staff_only=False` serves the admin's sign-in (ThrottledModelBackend),
+    where a superuser need not be a desk member.
     """
     member = _member(username)
+    user = member.user if member is not None else None
+    if user is None and not staff_only:
+        user = get_user_model()._default_manager.filter(username=username).first()
     budgets = _spend_or_refuse(request, username, member)
-    if member is None or not member.user.is_active:
+    if user is None or not user.is_active:
         make_password(password)  # the default hasher runs once, as a real check would
         ok = False
     else:
-        ok = member.user.check_password(password)
-    if not ok or member is None:
+        ok = user.check_password(password)
+    if not ok or user is None:
         _fail(member, request, username, "password")
         raise ApplicationError(_WRONG, code="wrong_credentials", status=403)
     give_back(budgets)
-    return member.user
+    return user
 
 
 def _code_just_used(device: TOTPDevice, code: str) -> bool:
