@@ -177,3 +177,13 @@ def test_codes_sent_too_fast_are_told_to_wait(analyst: Person, settings: Any) ->
 def totp_step(person: Person) -> int:
     device = person.device
     return int(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t())
+
+
+def test_malformed_codes_are_just_wrong(analyst: Person, settings: Any) -> None:
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # each code below is judged, not paused
+    sign_in(analyst)  # a code was just used: the "just used" comparison runs too
+    client = Client()
+    client.post("/en/desk/login/", {"username": "dara", "password": PASSWORD})
+    for code in ["١٢٣٤٥٦", "12\x003456", "", "9" * 12, "-12345"]:
+        page = client.post("/en/desk/code/", {"code": code}).content.decode()
+        assert "The username, password or code is not right." in page, code

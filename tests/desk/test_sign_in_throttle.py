@@ -264,3 +264,18 @@ def test_the_admin_password_form_spends_the_same_budget(
     assert hasher.runs == 3
     steps = AuditEntry.objects.filter(action="sign_in_failed").values_list("detail", flat=True)
     assert [d["step"] for d in steps] == ["password"] * 3 + ["paused_account"] * 2
+
+
+@pytest.mark.parametrize(
+    "username", ["da\x00ra", "x" * 5000, "ដារ៉ា", "", "dara' OR '1'='1"], ids=repr
+)
+def test_malformed_usernames_are_just_wrong(analyst: Person, username: str) -> None:
+    response = guess(stranger(1), username)
+    assert response.status_code == 403
+    assert "The username, password or code is not right." in response.content.decode()
+
+
+def test_a_malformed_username_spends_a_budget_too(analyst: Person) -> None:
+    for n in range(3):
+        guess(stranger(n), "nul\x00name")
+    assert guess(stranger(9), "nul\x00name").status_code == 429

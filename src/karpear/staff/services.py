@@ -85,7 +85,8 @@ def _audit_failure(
         action="sign_in_failed",
         organisation=member.organisation if member else None,
         actor=member.user if member else None,
-        actor_label=username[:150],
+        # As typed, but PostgreSQL text cannot hold NUL.
+        actor_label=username[:150].replace("\x00", "\ufffd"),
         detail={"step": step},
         request=request,
     )
@@ -111,6 +112,8 @@ def _spend_or_refuse(
 
 
 def _member(username: str) -> StaffMember | None:
+    if "\x00" in username:  # no such username, and PostgreSQL refuses NUL in a query
+        return None
     return (
         StaffMember.objects.select_related("user", "organisation")
         .filter(user__username=username)
@@ -134,7 +137,7 @@ def check_password_step(
     """
     member = _member(username)
     user = member.user if member is not None else None
-    if user is None and not staff_only:
+    if user is None and not staff_only and "\x00" not in username:
         user = get_user_model()._default_manager.filter(username=username).first()
     budgets = _spend_or_refuse(request, username, member)
     if user is None or not user.is_active:
@@ -151,7 +154,7 @@ def check_password_step(
 
 def _code_just_used(device: TOTPDevice, code: str) -> bool:
     """Whether `code` is the one this device accepted last, still in its time window."""
-    if device.last_t < 0 or not code.isdigit():
+    if device.last_t < 0 or not (code.isascii() and code.isdigit()):
         return False
     clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     clock.time = time.time()
@@ -179,7 +182,7 @@ def check_code_step(*, request: HttpRequest, user: Any, code: str, enrolling: bo
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=found.pk)
         allowed, _why = device.verify_is_allowed()
-        ok = allowed and code.isdigit() and device.verify_token(code)
+        ok = allowed and code.isascii() and code.isdigit() and device.verify_token(code)
         if ok and enrolling:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
