@@ -7,7 +7,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import audit, blocklist, desk_queue, evidence, hashes, intake, notices, transparency
+from bench import (
+    audit,
+    blocklist,
+    desk_queue,
+    evidence,
+    hashes,
+    intake,
+    notices,
+    sign_in,
+    transparency,
+)
 
 BENCHES = [
     intake.main,
@@ -18,6 +28,7 @@ BENCHES = [
     transparency.main,
     hashes.main,
     audit.main,
+    sign_in.main,
 ]
 
 if __name__ == "__main__":

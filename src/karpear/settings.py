@@ -287,10 +287,18 @@ LOGGING = {
 }
 CSRF_FAILURE_VIEW = "karpear.core.views.csrf_failure"
 
-# Staff sign-in (issue #3, item 1): lockout after repeated failures, session
+# Staff sign-in (issue #3, item 1; issue #15, item 12): failure budgets per
+# username (from unknown devices), per client address and per trusted device,
+# paused with a capped doubling back-off when spent (staff/throttle.py); session
 # expiry after inactivity (every request pushes the expiry forward).
-KARPEAR_LOCKOUT_AFTER = env_int("KARPEAR_LOCKOUT_AFTER", 5)
-KARPEAR_LOCKOUT_MINUTES = env_int("KARPEAR_LOCKOUT_MINUTES", 15)
+KARPEAR_SIGNIN_ACCOUNT_FAILURES = env_int("KARPEAR_SIGNIN_ACCOUNT_FAILURES", 5)
+KARPEAR_SIGNIN_CLIENT_FAILURES = env_int("KARPEAR_SIGNIN_CLIENT_FAILURES", 20)
+KARPEAR_SIGNIN_DEVICE_FAILURES = env_int("KARPEAR_SIGNIN_DEVICE_FAILURES", 10)
+KARPEAR_SIGNIN_WINDOW_SECONDS = env_int("KARPEAR_SIGNIN_WINDOW_SECONDS", 900)
+KARPEAR_SIGNIN_PAUSE_CAP_SECONDS = env_int("KARPEAR_SIGNIN_PAUSE_CAP_SECONDS", 3600)
+KARPEAR_SIGNIN_DEVICE_DAYS = env_int("KARPEAR_SIGNIN_DEVICE_DAYS", 90)
+# The admin's password form spends the same budgets as the desk's.
+AUTHENTICATION_BACKENDS = ["karpear.staff.backends.ThrottledModelBackend"]
 SESSION_COOKIE_AGE = env_int("KARPEAR_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

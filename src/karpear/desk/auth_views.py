@@ -11,8 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from karpear.core.errors import ApplicationError
-from karpear.core.ratelimit import enforce
+from karpear.core.errors import ApplicationError, RateLimited
 from karpear.staff.services import (
     check_code_step,
     check_password_step,
@@ -22,8 +21,19 @@ from karpear.staff.services import (
     totp_enrolment_device,
     totp_secret,
 )
+from karpear.staff.throttle import remember_device
 
 PENDING_USER = "karpear_pending_user"
+
+
+def _refused(
+    request: HttpRequest, template: str, context: dict[str, object], exc: ApplicationError
+) -> HttpResponse:
+    context["error"] = exc.message
+    response = render(request, template, context, status=exc.status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _next(request: HttpRequest) -> str:
@@ -41,15 +51,13 @@ def login(request: HttpRequest) -> HttpResponse:
         username = str(request.POST.get("username", ""))[:150]
         context["username"] = username
         try:
-            enforce(request, "sign_in", "20/300")
             user = check_password_step(
                 request=request,
                 username=username,
                 password=str(request.POST.get("password", ""))[:1000],
             )
         except ApplicationError as exc:
-            context["error"] = exc.message
-            return render(request, "desk/login.html", context, status=exc.status)
+            return _refused(request, "desk/login.html", context, exc)
         request.session.cycle_key()
         request.session[PENDING_USER] = user.pk
         return redirect(f"{reverse('desk:code')}?next={context['next']}")
@@ -78,11 +86,13 @@ def code(request: HttpRequest) -> HttpResponse:
                 enrolling=enrolling,
             )
         except ApplicationError as exc:
-            context["error"] = exc.message
-            return render(request, "desk/code.html", context, status=exc.status)
+            return _refused(request, "desk/code.html", context, exc)
         del request.session[PENDING_USER]
         complete_sign_in(request=request, user=user, device=device)
-        return redirect(_next(request))
+        response = redirect(_next(request))
+        # This phone or computer now has its own failure budget (staff/throttle.py).
+        remember_device(response, username=user.get_username())
+        return response
     return render(request, "desk/code.html", context)
 
 

@@ -11,7 +11,7 @@ class StaffMemberAdmin(admin.ModelAdmin[StaffMember]):
     """Read-only: roles are changed on the desk, by another administrator of the same
     organisation, audited with before and after (issue #15)."""
 
-    list_display = ["user", "organisation", "role", "failed_sign_ins", "locked_until"]
+    list_display = ["user", "organisation", "role", "failed_sign_ins"]
     list_filter = ["organisation", "role"]
     readonly_fields = ["user", "organisation", "role", "session_epoch"]
 

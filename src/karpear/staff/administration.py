@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from karpear.audit.services import audit_record
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.staff.models import Role, StaffMember
+from karpear.staff.throttle import account_release
 
 ADMINISTRATORS = frozenset({Role.ADMIN})
 
@@ -167,13 +168,14 @@ def staff_unlock(
         raise NotFound(_("There is no such staff member."))
     _not_yourself(actor, target, "unlock")
     with transaction.atomic():
-        StaffMember.objects.filter(pk=target.pk).update(failed_sign_ins=0, locked_until=None)
+        StaffMember.objects.filter(pk=target.pk).update(failed_sign_ins=0)
+        released = account_release(target.user.get_username())
         _audit(
             actor,
             target,
             "staff_unlock",
             request,
-            locked_until=target.locked_until,
+            paused=bool(released),
             failed_sign_ins=target.failed_sign_ins,
         )
 

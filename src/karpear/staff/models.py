@@ -27,8 +27,11 @@ class StaffMember(models.Model):
         "orgs.Organisation", on_delete=models.PROTECT, related_name="staff"
     )
     role = models.CharField(max_length=16, choices=Role.choices)
-    failed_sign_ins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    # Failed sign-ins since the last successful one, shown to administrators;
+    # raised with one UPDATE … SET failed_sign_ins = failed_sign_ins + 1. It
+    # decides nothing: throttling lives in SignInThrottle (a hard lock here let
+    # strangers lock staff out at will).
+    failed_sign_ins = models.PositiveIntegerField(default=0)
     # Bumped by "sign out everywhere": sessions carrying an older value end.
     session_epoch = models.PositiveIntegerField(default=0)
     # Who added this account on the desk (empty: the command line). They saw its first
@@ -43,3 +46,24 @@ class StaffMember(models.Model):
     @property
     def can_see_cases(self) -> bool:
         return self.role in CASE_ROLES
+
+
+class SignInThrottle(models.Model):
+    """Sign-in failure budget of one account, client address or trusted device.
+
+    `key` is an HMAC of the scope and its value (staff/throttle.py): neither the
+    typed username nor the client's address is stored. Times are epoch seconds
+    so one portable `INSERT … ON CONFLICT … RETURNING` updates the row on both
+    SQLite and PostgreSQL.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    tries = models.PositiveIntegerField(default=0)
+    # Tries count until this moment; past it a new window starts. When the
+    # budget is spent the window is stretched (back-off), refusing until then.
+    window_ends = models.BigIntegerField(db_index=True)
+    # How many times the budget was spent recently: each doubles the next pause.
+    strikes = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.tries}"

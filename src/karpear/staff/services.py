@@ -1,4 +1,4 @@
-"""Staff accounts, sign-in with a one-time code, lockout, and role checks.
+"""Staff accounts, sign-in with a one-time code and throttling, and role checks.
 
 Every desk view, API endpoint and command checks access through
 `access_staff`; the role sets are declared beside each view.
@@ -7,23 +7,26 @@ Every desk view, API endpoint and command checks access through
 from __future__ import annotations
 
 import base64
+import hmac
+import time
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from karpear.audit.services import audit_record
-from karpear.core.errors import ApplicationError
+from karpear.core.errors import ApplicationError, RateLimited
 from karpear.orgs.models import Organisation
 from karpear.staff.models import Role, StaffMember
+from karpear.staff.throttle import Budget, budgets_for, give_back, spend
 
 SESSION_EPOCH_KEY = "karpear_epoch"
 
@@ -59,73 +62,144 @@ def totp_secret(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
 
 
-def _locked(member: StaffMember) -> bool:
-    return member.locked_until is not None and member.locked_until > timezone.now()
-
-
-_LOCKED = _(
-    "Too many wrong tries. This account is locked for a while; ask an administrator "
-    "if you need it sooner."
-)
 _WRONG = _("The username, password or code is not right.")
+_PAUSED = {
+    # One message for a known and an unknown username alike (the budget is kept
+    # for any typed username), and it tells the member what still works.
+    "account": _(
+        "Too many wrong tries for this username. Sign-in from new phones and computers "
+        "is paused for a while; one you have signed in on before still works."
+    ),
+    "client": _("Too many tries from this phone or computer. Please try again later."),
+    "device": _("Too many tries from this phone or computer. Please try again later."),
+}
+_CODE_USED = _("That code was just used. Wait for the next code.")
+_CODE_WAIT = _("Please wait a few seconds before trying a code again.")
 
 
-def _fail(member: StaffMember | None, request: HttpRequest, username: str, step: str) -> None:
-    if member is not None:
-        member.failed_sign_ins += 1
-        fields = ["failed_sign_ins"]
-        if member.failed_sign_ins >= settings.KARPEAR_LOCKOUT_AFTER:
-            member.locked_until = timezone.now() + timedelta(
-                minutes=settings.KARPEAR_LOCKOUT_MINUTES
-            )
-            fields.append("locked_until")
-        member.save(update_fields=fields)
+def _audit_failure(
+    member: StaffMember | None, request: HttpRequest, username: str, step: str
+) -> None:
+    """Audit a failed or refused attempt: the step only, never the password or code."""
     audit_record(
         action="sign_in_failed",
         organisation=member.organisation if member else None,
         actor=member.user if member else None,
-        actor_label=username[:150],
+        # As typed, but PostgreSQL text cannot hold NUL.
+        actor_label=username[:150].replace("\x00", "\ufffd"),
         detail={"step": step},
         request=request,
     )
 
 
-def check_password_step(*, request: HttpRequest, username: str, password: str) -> Any:
-    """Step 1: the password. Returns the user, who still needs a one-time code."""
-    from django.contrib.auth import authenticate
+def _fail(member: StaffMember | None, request: HttpRequest, username: str, step: str) -> None:
+    if member is not None:
+        # One UPDATE … SET n = n + 1: concurrent failures are all counted.
+        StaffMember.objects.filter(pk=member.pk).update(failed_sign_ins=F("failed_sign_ins") + 1)
+    _audit_failure(member, request, username, step)
 
-    member = (
+
+def _spend_or_refuse(
+    request: HttpRequest, username: str, member: StaffMember | None
+) -> list[Budget]:
+    """Take this attempt's tries (throttle.py); RateLimited, audited, when one is spent."""
+    budgets = budgets_for(request, username)
+    refusal = spend(budgets)
+    if refusal is not None:
+        _audit_failure(member, request, username, f"paused_{refusal.scope}")
+        raise RateLimited(_PAUSED[refusal.scope], retry_after=refusal.retry_after)
+    return budgets
+
+
+def _member(username: str) -> StaffMember | None:
+    if "\x00" in username:  # no such username, and PostgreSQL refuses NUL in a query
+        return None
+    return (
         StaffMember.objects.select_related("user", "organisation")
         .filter(user__username=username)
         .first()
     )
-    if member is not None and _locked(member):
-        _fail(member, request, username, "locked")
-        raise ApplicationError(_LOCKED, code="locked", status=403)
-    user = authenticate(request, username=username, password=password)
-    if user is None or member is None or not user.is_active:
+
+
+def check_password_step(
+    *, request: HttpRequest, username: str, password: str, staff_only: bool = True
+) -> Any:
+    """Step 1: the password. Returns the user, who still needs a one-time code.
+
+    1. Take a try from the budgets (before checking: the atomic count decides).
+    2. Check the password; for an unknown or inactive username (or, on the
+       desk, one with no staff record) the hasher still runs once against
+       nothing, so the answer and its time are the same as for a wrong password.
+    3. On success give the try back: only failures count.
+
+    `staff_only=False` serves the admin's sign-in (ThrottledModelBackend),
+    where a superuser need not be a desk member.
+    """
+    member = _member(username)
+    user = member.user if member is not None else None
+    if user is None and not staff_only and "\x00" not in username:
+        user = get_user_model()._default_manager.filter(username=username).first()
+    budgets = _spend_or_refuse(request, username, member)
+    if user is None or not user.is_active:
+        make_password(password)  # the default hasher runs once, as a real check would
+        ok = False
+    else:
+        ok = user.check_password(password)
+    if not ok or user is None:
         _fail(member, request, username, "password")
         raise ApplicationError(_WRONG, code="wrong_credentials", status=403)
+    give_back(budgets)
     return user
 
 
+def _code_just_used(device: TOTPDevice, code: str) -> bool:
+    """Whether `code` is the one this device accepted last, still in its time window."""
+    if device.last_t < 0 or not (code.isascii() and code.isdigit()):
+        return False
+    clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    clock.time = time.time()
+    if device.last_t < clock.t() - device.tolerance:
+        return False
+    used = f"{hotp(device.bin_key, device.last_t, device.digits):0{device.digits}d}"
+    return hmac.compare_digest(used, code.zfill(device.digits))
+
+
 def check_code_step(*, request: HttpRequest, user: Any, code: str, enrolling: bool) -> TOTPDevice:
-    """Step 2: the one-time code (or the first code of a new authenticator)."""
+    """Step 2: the one-time code (or the first code of a new authenticator).
+
+    Reached only with the right password, so it may say what went wrong with
+    the code: just used (wait for the next one), or tried too fast. Lock: the
+    device row FOR UPDATE, so two sessions cannot both spend one code.
+    """
     member: StaffMember = user.staff
-    if _locked(member):
-        raise ApplicationError(_LOCKED, code="locked", status=403)
-    device = totp_enrolment_device(user) if enrolling else totp_device(user, confirmed=True)
-    if device is None or not code.strip().isdigit() or not device.verify_token(code.strip()):
-        _fail(member, request, user.get_username(), "code")
+    username = user.get_username()
+    code = code.strip()
+    budgets = _spend_or_refuse(request, username, member)
+    found = totp_enrolment_device(user) if enrolling else totp_device(user, confirmed=True)
+    if found is None:
+        _fail(member, request, username, "code")
         raise ApplicationError(_WRONG, code="wrong_code", status=403)
     with transaction.atomic():
-        if enrolling:
+        device = TOTPDevice.objects.select_for_update().get(pk=found.pk)
+        allowed, _why = device.verify_is_allowed()
+        ok = allowed and code.isascii() and code.isdigit() and device.verify_token(code)
+        if ok and enrolling:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        member.failed_sign_ins = 0
-        member.locked_until = None
-        member.save(update_fields=["failed_sign_ins", "locked_until"])
+    if not ok:
+        if not allowed or _code_just_used(device, code):
+            # Not a guess: the member's own code, too soon. Costs no budget.
+            give_back(budgets)
+            step = "code_too_fast" if not allowed else "code_reused"
+            _audit_failure(member, request, username, step)
+            if not allowed:
+                raise ApplicationError(_CODE_WAIT, code="code_too_fast", status=429)
+            raise ApplicationError(_CODE_USED, code="code_used", status=403)
+        _fail(member, request, username, "code")
+        raise ApplicationError(_WRONG, code="wrong_code", status=403)
+    give_back(budgets)
+    StaffMember.objects.filter(pk=member.pk).update(failed_sign_ins=0)
     return device
 
 
