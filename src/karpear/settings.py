@@ -313,6 +313,8 @@ KARPEAR_LOCKOUT_AFTER = env_int("KARPEAR_LOCKOUT_AFTER", 5)
 KARPEAR_LOCKOUT_MINUTES = env_int("KARPEAR_LOCKOUT_MINUTES", 15)
 SESSION_COOKIE_AGE = env_int("KARPEAR_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Session rows hold a hash of the key, not the key (issue #15, item 11).
+SESSION_ENGINE = "karpear.core.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "desk:login"
 OTP_TOTP_ISSUER = "Karpear"
