@@ -192,9 +192,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # mode; SQLite gives its -wal and -shm files the database file's mode.
     _db_name = str(DATABASES["default"]["NAME"])
     if _db_name and _db_name != ":memory:" and not _db_name.startswith("file:"):
-        # A missing directory is left for SQLite to report.
-        with contextlib.suppress(FileNotFoundError):
+        # A missing directory is left for SQLite to report; a database created before
+        # this rule is tightened too (unless another user owns it).
+        with contextlib.suppress(FileNotFoundError, PermissionError):
             os.close(os.open(_db_name, os.O_WRONLY | os.O_CREAT, 0o600))
+            if os.stat(_db_name).st_mode & 0o077:
+                os.chmod(_db_name, 0o600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -52,6 +52,18 @@ def test_a_new_data_directory_and_sqlite_database_are_owner_only(tmp_path: Path)
     assert all(mode(p) == 0o600 for p in data.iterdir() if p.is_file())  # generated keys too
 
 
+def test_an_existing_world_readable_database_is_tightened(tmp_path: Path) -> None:
+    data = tmp_path / "old"
+    data.mkdir(mode=0o755, exist_ok=True)
+    database = data / "karpear.sqlite3"
+    database.touch()
+    database.chmod(0o644)
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "KARPEAR_ENV"}}
+    environment["KARPEAR_DATA_DIR"] = str(data)
+    subprocess.run([sys.executable, "-c", "import karpear.settings"], env=environment, check=True)
+    assert mode(database) == 0o600
+
+
 def test_vault_objects_are_owner_only(tmp_path: Path, loose_umask: None) -> None:
     vault = LocalBackend(tmp_path / "vault")
     vault.put("item-1", b"sealed bytes")
