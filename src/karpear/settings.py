@@ -9,6 +9,7 @@ missing secrets are an error instead of being generated.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import secrets
@@ -51,13 +52,25 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    """NAME or NAME_FILE, split on commas and new lines (a file may hold one item a line).
+
+    List-valued secrets (KARPEAR_FIELD_KEYS, KARPEAR_EVIDENCE_KEKS) read their
+    file like any other secret (issue #15, item 10).
+    """
+    raw = env_str(name, default)
+    return [item.strip() for item in raw.replace("\n", ",").split(",") if item.strip()]
 
 
 PRODUCTION = os.environ.get("KARPEAR_ENV", "development") == "production"
 
 DATA_DIR = Path(os.environ.get("KARPEAR_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+try:
+    DATA_DIR.mkdir(parents=True, mode=0o700)
+except FileExistsError:
+    pass
+else:
+    # Created private (issue #15, item 11): mkdir's mode is cut by the umask, so set it.
+    DATA_DIR.chmod(0o700)
 
 
 def _secret_from_data_dir(name: str, env_name: str) -> str:
@@ -175,6 +188,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # Created owner-only (issue #15, item 11) before SQLite creates it with the umask's
+    # mode; SQLite gives its -wal and -shm files the database file's mode.
+    _db_name = str(DATABASES["default"]["NAME"])
+    if _db_name and _db_name != ":memory:" and not _db_name.startswith("file:"):
+        # A missing directory is left for SQLite to report; a database created before
+        # this rule is tightened too (unless another user owns it).
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            os.close(os.open(_db_name, os.O_WRONLY | os.O_CREAT, 0o600))
+            if os.stat(_db_name).st_mode & 0o077:
+                os.chmod(_db_name, 0o600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -301,6 +324,8 @@ KARPEAR_SIGNIN_DEVICE_DAYS = env_int("KARPEAR_SIGNIN_DEVICE_DAYS", 90)
 AUTHENTICATION_BACKENDS = ["karpear.staff.backends.ThrottledModelBackend"]
 SESSION_COOKIE_AGE = env_int("KARPEAR_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Session rows hold a hash of the key, not the key (issue #15, item 11).
+SESSION_ENGINE = "karpear.core.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "desk:login"
 OTP_TOTP_ISSUER = "Karpear"
@@ -336,6 +361,51 @@ def _default_kek() -> str:
 
 
 KARPEAR_EVIDENCE_KEKS = env_list("KARPEAR_EVIDENCE_KEKS") or [_default_kek()]
+
+
+# Production start-up checks (issue #15, item 10; rules in karpear/core/secret_rules.py).
+# Messages name variables, never values: this error is printed and logged.
+TEXT_SECRETS = [
+    "SECRET_KEY",
+    "KARPEAR_FIELD_KEYS",
+    "KARPEAR_FIELD_KEY",
+    "KARPEAR_CLIENT_HASH_KEY",
+    "KARPEAR_SIGNING_KEY",
+    "KARPEAR_EVIDENCE_KEK",
+]
+LIST_SECRETS = {"KARPEAR_FIELD_KEYS", "KARPEAR_EVIDENCE_KEKS"}
+
+
+def _production_problems() -> list[str]:
+    from karpear.core.secret_rules import kek_weakness, text_secret_weakness
+
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG is on")
+    for name in TEXT_SECRETS:
+        values = env_list(name) if name in LIST_SECRETS else [env_str(name)]
+        for position, value in enumerate(v for v in values if v):
+            weakness = text_secret_weakness(value)
+            if weakness:
+                label = f"{name} (item {position + 1})" if name in LIST_SECRETS else name
+                problems.append(f"{label} {weakness}")
+    for position, entry in enumerate(env_list("KARPEAR_EVIDENCE_KEKS")):
+        weakness = kek_weakness(entry)
+        if weakness:
+            problems.append(f"KARPEAR_EVIDENCE_KEKS (item {position + 1}) {weakness}")
+    # A key kept beside the data it protects protects nothing: a copy of the data
+    # directory (database file, vault) would carry its own key (docs/operations.md).
+    for name in [*TEXT_SECRETS, "KARPEAR_EVIDENCE_KEKS"]:
+        file_name = os.environ.get(f"{name}_FILE")
+        if file_name and Path(file_name).resolve().is_relative_to(DATA_DIR):
+            problems.append(f"{name}_FILE is inside the data directory KARPEAR_DATA_DIR")
+    return problems
+
+
+if PRODUCTION and (_problems := _production_problems()):
+    raise ImproperlyConfigured(
+        "Karpear refuses to start in production: " + "; ".join(_problems) + "."
+    )
 KARPEAR_EVIDENCE_BACKEND = os.environ.get("KARPEAR_EVIDENCE_BACKEND", "local")  # local | s3
 KARPEAR_EVIDENCE_S3_BUCKET = os.environ.get("KARPEAR_EVIDENCE_S3_BUCKET", "karpear-evidence")
 KARPEAR_EVIDENCE_S3_ENDPOINT = os.environ.get("KARPEAR_EVIDENCE_S3_ENDPOINT", "")

@@ -41,7 +41,9 @@ def store_encrypted(kind: str, data: bytes) -> str:
     name = f"{uuid.uuid4().hex}.bin"
     target = _directory(kind) / name
     temporary = target.with_suffix(".tmp")
-    with open(temporary, "wb") as handle:
+    # Owner-only from the first byte (issue #15, item 11), whatever the umask.
+    private = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(private, "wb") as handle:
         handle.write(blob)
         handle.flush()
         os.fsync(handle.fileno())

@@ -41,7 +41,9 @@ class LocalBackend:
         target = self._path(key)
         temporary = target.with_suffix(".partial")
         try:
-            with open(temporary, "wb") as handle:
+            # Owner-only from the first byte (issue #15, item 11), whatever the umask.
+            private = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(private, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())

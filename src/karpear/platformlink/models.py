@@ -12,14 +12,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from karpear.core.fields import EncryptedTextField
+
 
 class PlatformLink(models.Model):
     organisation = models.OneToOneField(
         "orgs.Organisation", on_delete=models.CASCADE, related_name="+"
     )
     webhook_url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=100)  # whsec_… (signs)
-    previous_secret = models.CharField(max_length=100, blank=True)  # also signs while rotating
+    # Encrypted with the field keys (issue #15, item 11): a database copy cannot sign webhooks.
+    secret = EncryptedTextField()  # whsec_… (signs)
+    previous_secret = EncryptedTextField(blank=True)  # also signs while rotating
     previous_until = models.DateTimeField(null=True, blank=True)
     # Host names whose content lives on this company's service; notice items
     # elsewhere are answered "not hosted here".

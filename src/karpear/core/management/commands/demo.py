@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -50,6 +51,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            # Demo users have a published password (issue #15, item 10).
+            raise CommandError("karpear demo does not run in production (KARPEAR_ENV=production).")
         if Organisation.objects.exists() and options["if_empty"]:
             # Never create demo users (with a known password) in a real install:
             # only remind how to sign in when this is the demo.
