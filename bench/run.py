@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import blocklist, desk_queue, evidence, hashes, intake, notices, transparency
+from bench import blocklist, decode, desk_queue, evidence, hashes, intake, notices, transparency
 
 BENCHES = [
     intake.main,
@@ -17,6 +17,7 @@ BENCHES = [
     blocklist.main,
     transparency.main,
     hashes.main,
+    decode.main,
 ]
 
 if __name__ == "__main__":

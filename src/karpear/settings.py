@@ -413,3 +413,7 @@ KARPEAR_DECODE_MAX_VIDEO_DECODED_MB = env_int("KARPEAR_DECODE_MAX_VIDEO_DECODED_
 KARPEAR_DECODE_MEMORY_MB = env_int("KARPEAR_DECODE_MEMORY_MB", 1024)
 # Below gunicorn's --timeout (30 s by default), so the decode is stopped before the worker is.
 KARPEAR_DECODE_SECONDS = env_int("KARPEAR_DECODE_SECONDS", 20)
+# No upload is ever spooled to a named temporary file, which a killed worker would leave behind
+# (item 7): uploads are held in memory only (the body limits above keep them small); one larger
+# than FILE_UPLOAD_MAX_MEMORY_SIZE is dropped, never written.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,3 +131,21 @@ def test_a_worker_killed_mid_decode_leaves_nothing_readable(
     assert not _alive(helpers), "a decoder outlived the killed worker, holding the upload"
     assert not list(scratch.iterdir())
     assert not {name for name in _shm() - before if name.startswith("karpear")}
+
+
+@pytest.mark.django_db
+def test_an_upload_is_never_spooled_to_a_temporary_file(
+    acme: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django writes uploads over FILE_UPLOAD_MAX_MEMORY_SIZE to a named file by default."""
+    import tempfile
+
+    from tests.hashes.test_decode_budget import _check, _jpeg
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("an upload was written to a temporary file")
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refuse)  # Django's temporary uploads
+    response = _check(acme, _jpeg(300, 300))
+    assert response.status_code == 400  # dropped: "Attach the image as the field 'file'."

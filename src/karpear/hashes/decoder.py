@@ -77,10 +77,14 @@ def _harden(budget: dict[str, int]) -> None:
 
 
 def _vm_size() -> int:
+    return _status_kb("VmSize") * 1024
+
+
+def _status_kb(field: str) -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
     return 0
 
 
@@ -266,51 +270,62 @@ def run_job(kind: str, data: bytes, budget: dict[str, int], parent: int) -> dict
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_end)
-        code = 0
-        try:
-            answer = _child(kind, data, budget)
-        except BaseException as exc:  # anything else is a failed decode
-            answer = {"error": "unreadable", "detail": type(exc).__name__}
-            code = 1
-        try:
-            with open(write_end, "wb") as out:
-                out.write(json.dumps(answer).encode())
-        finally:
-            os._exit(code)
+        _answer_and_exit(kind, data, budget, write_end)
     os.close(write_end)
-    deadline = time.monotonic() + max(1, int(budget["seconds"]))
-    chunks: list[bytes] = []
-    timed_out = False
     try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([read_end, sys.stdin.fileno()], [], [], min(left, 1.0))
-            if os.getppid() != parent or sys.stdin.fileno() in ready:
-                # Our parent is gone (or broke the protocol): nobody will read the answer.
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                raise SystemExit(0)
-            if read_end in ready:
-                chunk = os.read(read_end, 65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
+        raw = _collect(pid, read_end, time.monotonic() + max(1, int(budget["seconds"])), parent)
     finally:
         os.close(read_end)
-    if timed_out:
+    if raw is None:  # past the deadline
         os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)
-    if timed_out or killed:
-        return {"error": "timeout", "detail": f"over {budget['seconds']} seconds"}
+    answer: dict[str, Any]
+    if raw is None or killed:
+        answer = {"error": "timeout", "detail": f"over {budget['seconds']} seconds"}
+    else:
+        try:
+            answer = dict(json.loads(raw))
+        except ValueError:
+            detail = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else "no answer"
+            answer = {"error": "crashed", "detail": detail}
+    # Peak resident memory of the job's child and of this process, for bench/decode.py.
+    answer["memory_kb"] = {"job": usage.ru_maxrss, "decoder": _status_kb("VmHWM")}
+    return answer
+
+
+def _answer_and_exit(kind: str, data: bytes, budget: dict[str, int], write_end: int) -> None:
+    code = 0
     try:
-        return dict(json.loads(b"".join(chunks)))
-    except ValueError:
-        detail = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else "no answer"
-        return {"error": "crashed", "detail": detail}
+        answer = _child(kind, data, budget)
+    except BaseException as exc:  # anything else is a failed decode
+        answer = {"error": "unreadable", "detail": type(exc).__name__}
+        code = 1
+    try:
+        with open(write_end, "wb") as out:
+            out.write(json.dumps(answer).encode())
+    finally:
+        os._exit(code)
+
+
+def _collect(pid: int, read_end: int, deadline: float, parent: int) -> bytes | None:
+    """The child's answer; None past the deadline. Exits if our parent goes meanwhile."""
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([read_end, sys.stdin.fileno()], [], [], min(left, 1.0))
+        if os.getppid() != parent or sys.stdin.fileno() in ready:
+            # Our parent is gone (or broke the protocol): nobody will read the answer.
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise SystemExit(0)
+        if read_end in ready:
+            chunk = os.read(read_end, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
 
 
 def _read_exact(stream: Any, size: int) -> bytes | None:

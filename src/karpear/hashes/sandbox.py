@@ -30,10 +30,13 @@ _START_SECONDS = 60  # loading numpy, Pillow and libav on a busy host
 class DecodeFailed(Exception):
     """`code`: too_large, timeout, unmeasurable, unreadable, crashed or no_decoder."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(
+        self, code: str, detail: str = "", memory_kb: dict[str, int] | None = None
+    ) -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
+        self.memory_kb = memory_kb or {}  # peaks of the decode, as in a successful answer
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,9 @@ def decode(kind: str, data: bytes, budget: Budget | None = None) -> dict[str, An
     """Hash an image ("image") or video ("video") in the decoder; DecodeFailed if it cannot."""
     answer = _decoder.run(kind, data, budget or Budget.from_settings())
     if "error" in answer:
-        raise DecodeFailed(str(answer["error"]), str(answer.get("detail", "")))
+        raise DecodeFailed(
+            str(answer["error"]), str(answer.get("detail", "")), answer.get("memory_kb")
+        )
     return answer
 
 
