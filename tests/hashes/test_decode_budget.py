@@ -184,3 +184,27 @@ def test_a_video_that_does_not_say_how_long_it_is_is_not_decoded() -> None:
     with pytest.raises(decoder.Refused) as refused:
         decoder._check_video(probe, budget)
     assert refused.value.code == "unmeasurable"
+
+
+@pytest.mark.django_db
+def test_evidence_over_the_budget_is_preserved_all_the_same_without_a_pdq(
+    acme: Organisation, settings: Any
+) -> None:
+    """Guidelines 2.6: material is preserved; a refused decode only costs the similarity hash."""
+    from karpear.evidence.services import evidence_capture
+    from tests.cast import make_case
+
+    case = make_case(acme)
+    data = _jpeg(400, 300)
+    settings.KARPEAR_DECODE_MAX_PIXELS = 1000
+    over = evidence_capture(
+        organisation=acme, case_id=case.pk, content=data, content_type="image/jpeg",
+        metadata={}, source="staff", actor="t",
+    )  # fmt: skip
+    settings.KARPEAR_DECODE_MAX_PIXELS = 25_000_000
+    within = evidence_capture(
+        organisation=acme, case_id=case.pk, content=data, content_type="image/jpeg",
+        metadata={}, source="staff", actor="t",
+    )  # fmt: skip
+    assert over.pk and over.sha256 == within.sha256
+    assert over.pdq == "" and within.pdq == image_hashes(data).pdq
