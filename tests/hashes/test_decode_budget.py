@@ -208,3 +208,14 @@ def test_evidence_over_the_budget_is_preserved_all_the_same_without_a_pdq(
     )  # fmt: skip
     assert over.pk and over.sha256 == within.sha256
     assert over.pdq == "" and within.pdq == image_hashes(data).pdq
+
+
+def test_decodes_from_several_threads_each_get_their_own_answer() -> None:
+    """A threaded server shares one decoder: jobs wait their turn and never mix answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    images = [_jpeg(120 + 10 * i, 90) for i in range(6)]
+    alone = [image_hashes(data).pdq for data in images]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(lambda data: image_hashes(data).pdq, images))
+    assert together == alone and len(set(alone)) == len(alone)
