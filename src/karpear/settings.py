@@ -405,10 +405,11 @@ KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION = env_bool(
 # child limited to DECODE_MEMORY_MB more address space and DECODE_SECONDS of CPU and wall-clock
 # time, after the headers were checked: over budget answers 413, too slow 422.
 KARPEAR_DECODE_MAX_PIXELS = env_int("KARPEAR_DECODE_MAX_PIXELS", 25_000_000)  # Pillow's bomb limit
-KARPEAR_DECODE_MAX_FRAME_PIXELS = env_int("KARPEAR_DECODE_MAX_FRAME_PIXELS", 3840 * 2160)
-KARPEAR_DECODE_MAX_VIDEO_SECONDS = env_int("KARPEAR_DECODE_MAX_VIDEO_SECONDS", 120)
-# Frames x width x height x 1.5 bytes (YUV 4:2:0): 6 GB is about 100 s of 1080p at 30 frames a
-# second; it bounds the decoding work, as frames are decoded one at a time.
+# Video: what one core hashes (a PDQ a second) within DECODE_SECONDS: 1080p, a minute.
+KARPEAR_DECODE_MAX_FRAME_PIXELS = env_int("KARPEAR_DECODE_MAX_FRAME_PIXELS", 1920 * 1080)
+KARPEAR_DECODE_MAX_VIDEO_SECONDS = env_int("KARPEAR_DECODE_MAX_VIDEO_SECONDS", 60)
+# Frames x width x height x 1.5 bytes (YUV 4:2:0): 6 GB is about 66 s of 1080p at 30 frames a
+# second (33 s at 60); it bounds the decoding work, as frames are decoded one at a time.
 KARPEAR_DECODE_MAX_VIDEO_DECODED_MB = env_int("KARPEAR_DECODE_MAX_VIDEO_DECODED_MB", 6144)
 KARPEAR_DECODE_MEMORY_MB = env_int("KARPEAR_DECODE_MEMORY_MB", 1024)
 # Below gunicorn's --timeout (30 s by default), so the decode is stopped before the worker is.

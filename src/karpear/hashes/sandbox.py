@@ -44,8 +44,8 @@ class Budget:
     """What one decode may take; the defaults and their reasons are in docs/operations.md."""
 
     max_pixels: int = 25_000_000
-    max_frame_pixels: int = 3840 * 2160
-    max_video_seconds: int = 120
+    max_frame_pixels: int = 1920 * 1080
+    max_video_seconds: int = 60
     max_video_decoded_mb: int = 6144
     memory_mb: int = 1024
     seconds: int = 20
