@@ -219,3 +219,26 @@ def test_decodes_from_several_threads_each_get_their_own_answer() -> None:
     with ThreadPoolExecutor(max_workers=3) as pool:
         together = list(pool.map(lambda data: image_hashes(data).pdq, images))
     assert together == alone and len(set(alone)) == len(alone)
+
+
+def test_a_forked_process_starts_its_own_decoder_and_leaves_its_parent_s_alone() -> None:
+    """A process forked after a decode (a pre-forking server) must not talk to the parent's."""
+    data = _jpeg(160, 120)
+    expected = image_hashes(data).pdq
+    parents = sandbox.decoder_pid()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        ok = b"0"
+        try:
+            fine = image_hashes(data).pdq == expected
+            ok = b"1" if fine and sandbox.decoder_pid() not in (None, parents) else b"0"
+        finally:
+            os.write(write_end, ok)
+            os._exit(0)
+    os.close(write_end)
+    answer = os.read(read_end, 1)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    assert answer == b"1"
+    assert image_hashes(data).pdq == expected and sandbox.decoder_pid() == parents

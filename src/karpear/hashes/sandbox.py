@@ -100,7 +100,12 @@ class _Decoder:
         if self.proc is not None and (self.owner != os.getpid() or self.proc.poll() is not None):
             if self.owner == os.getpid():
                 self.stop()
-            self.proc = None  # inherited through a fork: the parent's, not ours to stop
+            else:  # inherited through a fork: the parent's decoder, not ours to stop; our copies
+                # of its pipes are closed so that it still sees its parent go
+                for stream in (self.proc.stdin, self.proc.stdout):
+                    if stream is not None:
+                        stream.close()
+            self.proc = None
         if self.proc is None:
             self.buffer = b""
             self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
