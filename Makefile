@@ -12,8 +12,10 @@ PYTHON ?= python3
 
 # Debian packages. apt-get runs only when something is missing.
 # vpdq (video hashing) builds from source against ffmpeg's libraries: the -dev packages, cmake.
+# ffmpeg: its ffprobe reads a video's size and duration before it is decoded (issue #15).
 APT_RUN := gettext fonts-khmeros libpango-1.0-0 libpangoft2-1.0-0 \
-  libavcodec-dev libavformat-dev libswscale-dev libavutil-dev libavdevice-dev pkg-config cmake g++
+  libavcodec-dev libavformat-dev libswscale-dev libavutil-dev libavdevice-dev pkg-config cmake g++ \
+  ffmpeg
 APT_TEST := postgresql chromium fonts-khmeros wrk unbound squid python3-numpy poppler-utils ffmpeg
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import (
     audit,
     blocklist,
+    decode,
     desk_queue,
     evidence,
     hashes,
@@ -29,6 +30,7 @@ BENCHES = [
     hashes.main,
     audit.main,
     sign_in.main,
+    decode.main,
 ]
 
 if __name__ == "__main__":

@@ -496,3 +496,23 @@ KARPEAR_AUDIT_CHECKPOINT_S3_RETAIN_DAYS = env_int("KARPEAR_AUDIT_CHECKPOINT_S3_R
 # when asked for (on by default with DEBUG for development, off in production unless
 # KARPEAR_DJANGO_ADMIN=1). Per-organisation administration happens on the desk.
 KARPEAR_DJANGO_ADMIN = env_bool("KARPEAR_DJANGO_ADMIN", DEBUG)
+
+
+# Decoding budget (issue #15, item 6; docs/operations.md "Decoding budget"). Images and videos are
+# decoded only in a decoder process of their own (karpear.hashes.sandbox), each job in a fresh
+# child limited to DECODE_MEMORY_MB more address space and DECODE_SECONDS of CPU and wall-clock
+# time, after the headers were checked: over budget answers 413, too slow 422.
+KARPEAR_DECODE_MAX_PIXELS = env_int("KARPEAR_DECODE_MAX_PIXELS", 25_000_000)  # Pillow's bomb limit
+# Video: what one core hashes (a PDQ a second) within DECODE_SECONDS: 1080p, a minute.
+KARPEAR_DECODE_MAX_FRAME_PIXELS = env_int("KARPEAR_DECODE_MAX_FRAME_PIXELS", 1920 * 1080)
+KARPEAR_DECODE_MAX_VIDEO_SECONDS = env_int("KARPEAR_DECODE_MAX_VIDEO_SECONDS", 60)
+# Frames x width x height x 1.5 bytes (YUV 4:2:0): 6 GB is about 66 s of 1080p at 30 frames a
+# second (33 s at 60); it bounds the decoding work, as frames are decoded one at a time.
+KARPEAR_DECODE_MAX_VIDEO_DECODED_MB = env_int("KARPEAR_DECODE_MAX_VIDEO_DECODED_MB", 6144)
+KARPEAR_DECODE_MEMORY_MB = env_int("KARPEAR_DECODE_MEMORY_MB", 1024)
+# Below gunicorn's --timeout (30 s by default), so the decode is stopped before the worker is.
+KARPEAR_DECODE_SECONDS = env_int("KARPEAR_DECODE_SECONDS", 20)
+# No upload is ever spooled to a named temporary file, which a killed worker would leave behind
+# (item 7): uploads are held in memory only (the body limits above keep them small); one larger
+# than FILE_UPLOAD_MAX_MEMORY_SIZE is dropped, never written.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]

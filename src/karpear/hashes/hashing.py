@@ -1,31 +1,37 @@
-"""Image hashing: PDQ, MD5 and SHA-256 of the bytes (issue #6, items 1, 2 and 12).
+"""Image and video hashing: PDQ, vPDQ, MD5 and SHA-256 (issue #6, items 1, 2 and 12; issue #15).
 
 PDQ comes from the `pdqhash` package (Meta's reference C++ implementation). The pixels are handed
 to it as the reference test data was made: the image's own channels, without colour conversion
 (grey and palette images as one channel repeated; CMYK and alpha images by their first three
 channels). `tests/hashes/test_hashing.py` proves distance 0 and equal quality on every image of
-the shared reference manifest. Bytes are hashed in memory and never written anywhere.
+the shared reference manifest.
+
+Images and videos are decoded only in the decoder process (`sandbox`, `decoder`), within the
+budget of the KARPEAR_DECODE_* settings: over budget is a 413, too slow to decode a 422, not an
+image or video a 400. MD5 and SHA-256 are taken here, in memory; the bytes are never written to a
+named file anywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import warnings
 from dataclasses import dataclass
 
-import numpy as np
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
 from karpear.core.errors import ApplicationError
+from karpear.hashes import sandbox
 
 QUALITY_MIN = 50  # PDQ: hashes of lower quality are too unreliable to match
-MAX_PIXELS = 50_000_000  # larger images are refused as possible decompression bombs
 
 
 class BadImage(ApplicationError):
     code = "bad_image"
+
+
+class BadVideo(ApplicationError):
+    code = "bad_video"
 
 
 @dataclass(frozen=True)
@@ -40,21 +46,32 @@ class ImageHashes:
         return self.quality >= QUALITY_MIN
 
 
-def _pixels(image: Image.Image) -> np.ndarray:
-    array = np.asarray(image)
-    if array.dtype == bool:
-        array = array.astype(np.uint8)
-    if array.ndim == 2:
-        array = np.stack([array] * 3, axis=-1)
-    elif array.shape[2] == 2:  # grey with alpha
-        array = np.stack([array[..., 0]] * 3, axis=-1)
-    elif array.shape[2] > 3:
-        array = array[..., :3]
-    return np.ascontiguousarray(array, dtype=np.uint8)
-
-
-def pdq_hex(bits: np.ndarray) -> str:
-    return np.packbits(bits.astype(np.uint8)).tobytes().hex()
+def _refusal(failed: sandbox.DecodeFailed, error: type[ApplicationError]) -> ApplicationError:
+    """The API's answer to a decode that did not happen: 413 over budget, 422 too slow."""
+    image = error is BadImage
+    message: str | Promise
+    if failed.code == "too_large":
+        message = (
+            _("The image is too large to check. Send a smaller copy (fewer pixels).")
+            if image
+            else _("The video is too large to check. Send a shorter or smaller copy.")
+        )
+        return error(message, code="too_large", status=413)
+    if failed.code in ("timeout", "unmeasurable"):
+        message = (
+            _("The file took too long to decode, so it was not checked.")
+            if failed.code == "timeout"
+            else _("We cannot tell how long this video is, so it was not checked.")
+        )
+        return error(message, code="undecodable", status=422)
+    if failed.code == "no_decoder":
+        return error(_("This server cannot decode such files."), code="undecodable", status=422)
+    message = (
+        _("This is not an image we can read, or it is damaged.")
+        if image
+        else _("This is not a video we can read, or it is damaged.")
+    )
+    return error(message)
 
 
 def image_hashes(data: bytes) -> ImageHashes:
@@ -70,35 +87,16 @@ def image_hashes(data: bytes) -> ImageHashes:
 
 def image_pdq(data: bytes) -> tuple[str, int]:
     """An image's PDQ (hex) and quality alone, for callers that hash the bytes themselves."""
-    import pdqhash  # type: ignore[import-untyped]
-
     if not data:
         raise BadImage(_("The file is empty."))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                width, height = probe.size
-                if width * height > MAX_PIXELS:
-                    raise BadImage(_("The image is too large to check."), status=413)
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                bits, quality = pdqhash.compute(_pixels(image))
-    except BadImage:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise BadImage(_("This is not an image we can read, or it is damaged.")) from exc
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise BadImage(_("The image is too large to check."), status=413) from exc
-    return pdq_hex(bits), int(quality)
+        answer = sandbox.decode("image", data)
+    except sandbox.DecodeFailed as failed:
+        raise _refusal(failed, BadImage) from failed
+    return str(answer["pdq"]), int(answer["quality"])
 
 
 # --- video ---------------------------------------------------------------------------------------
-
-
-class BadVideo(ApplicationError):
-    code = "bad_video"
 
 
 VIDEO_QUALITY_MIN = 50  # vPDQ frames below this are not compared (the library's rule)
@@ -121,37 +119,26 @@ class VideoHashes:
     matchable: bool  # at least one frame good enough to compare
 
 
-def _scratch_dir() -> str | None:
-    """Where the decoder reads the upload from: memory (/dev/shm) when the host has it."""
-    import os
-
-    shm = "/dev/shm"  # noqa: S108 - NamedTemporaryFile: a fresh 0600 file, O_EXCL, deleted after
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-
-
 def video_hashes(data: bytes) -> VideoHashes:
     """vPDQ (one frame a second), MD5 and SHA-256 of a video held in memory.
 
-    The decoder (ffmpeg, through `vpdq`) needs a file: the bytes are written to a private
-    temporary file, in memory where possible, and deleted as soon as the frames are hashed.
+    The decoder reads the bytes from an anonymous memory file (no name on any file system) in a
+    process of its own, within the budget (ffprobe checks the headers first).
     """
-    import tempfile
-
-    import vpdq  # type: ignore[import-not-found]
     from threatexchange.extensions.vpdq.vpdq_util import VpdqCompactFeature, vpdq_to_json
 
     if not data:
         raise BadVideo(_("The file is empty."))
-    with tempfile.NamedTemporaryFile(prefix="karpear-", dir=_scratch_dir()) as scratch:
-        scratch.write(data)
-        scratch.flush()
-        try:
-            features = vpdq.computeHash(scratch.name, seconds_per_hash=1)
-        except Exception as exc:  # the decoder's errors are not typed
-            raise BadVideo(_("This is not a video we can read, or it is damaged.")) from exc
-    if not features:
+    try:
+        answer = sandbox.decode("video", data)
+    except sandbox.DecodeFailed as failed:
+        raise _refusal(failed, BadVideo) from failed
+    compact = [
+        VpdqCompactFeature(str(pdq), int(quality), float(seconds))
+        for pdq, quality, seconds in answer["frames"]
+    ]
+    if not compact:
         raise BadVideo(_("This is not a video we can read, or it is damaged."))
-    compact = [VpdqCompactFeature.from_vpdq_feature(f) for f in features]
     return VideoHashes(
         frames=vpdq_to_json(compact),
         md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
