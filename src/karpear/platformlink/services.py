@@ -72,7 +72,8 @@ def link_rotate_secret(*, organisation: Organisation, overlap_hours: int = 24) -
     link = PlatformLink.objects.select_for_update().get(organisation=organisation)
     link.previous_secret = link.secret
     link.previous_until = timezone.now() + timedelta(hours=overlap_hours)
-    link.secret = _new_secret()
+    secret = _new_secret()
+    link.secret = secret
     link.save(update_fields=["secret", "previous_secret", "previous_until"])
     audit_record(
         action="secret_rotate",
@@ -81,7 +82,7 @@ def link_rotate_secret(*, organisation: Organisation, overlap_hours: int = 24) -
         object_type="platform_link",
         object_id=link.pk,
     )
-    return link.secret
+    return secret
 
 
 def is_hosted(*, organisation: Organisation, url: str) -> bool:
