@@ -4,6 +4,7 @@ is never given to someone unscreened (issue #15, item 3; guidelines 2.6 b)."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from karpear.audit.models import AuditEntry
 from karpear.cases.models import Case
@@ -26,7 +27,7 @@ def test_a_csam_case_is_not_given_to_someone_unscreened(
     acme: Organisation, lead: Person, analyst: Person
 ) -> None:
     case = make_case(acme, category="sexual_image")
-    with pytest.raises(ApplicationError) as refused:
+    with pytest.raises(ApplicationError) as refused, translation.override("en"):
         _assign(case, lead, analyst)
     assert refused.value.code == "not_screened" and "dara" in str(refused.value.message)
     assert "screening" in str(refused.value.message)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.cases import services
+from karpear.cases.common import bump, require_reason
 from karpear.cases.models import Authority, Case, CaseEvent, CaseReport, State
 from karpear.cases.workflow import PUBLIC_STATUS, allowed
 from karpear.core.errors import ApplicationError
@@ -78,7 +79,7 @@ def cases_bulk(
     *, member: StaffMember, request: BulkRequest, http: HttpRequest | None = None
 ) -> list[Case]:
     """Apply one action to every selected case; see the module docstring."""
-    reason = services._require_reason(request.reason)
+    reason = require_reason(request.reason)
     cases = _cases(member, request.case_ids)
     if request.action == BulkAction.ASSIGN:
         if member.role != Role.LEAD:
@@ -164,7 +165,7 @@ def _duplicates(
         if joining:
             moved = CaseReport.objects.filter(case=duplicate).update(case=target)
             Case.objects.filter(pk=target.pk).update(report_count=F("report_count") + moved)
-        case = services._bump(
+        case = bump(
             duplicate,
             duplicate.version,
             state=State.CLOSED,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
+from karpear.cases.common import bump, check_version
 from karpear.cases.models import AgeBand, Case, CaseEvent, ContentType, LegalAssessment
 from karpear.core.errors import ApplicationError
 from karpear.staff.models import CASE_ROLES, StaffMember
@@ -31,8 +32,6 @@ def case_classify(
     request: HttpRequest | None = None,
 ) -> Case:
     """Record (or correct) the classification; every field is chosen, none defaults."""
-    from karpear.cases.services import _bump, check_version
-
     check_version(case, expected_version)
     if member.role not in CASE_ROLES:
         raise ApplicationError(_("Only case staff classify cases."), code="forbidden", status=403)
@@ -56,7 +55,7 @@ def case_classify(
         "age_band": age_band,
     }
     now = timezone.now().replace(microsecond=0)
-    case = _bump(case, expected_version, **after, classified_by=member.user, classified_at=now)
+    case = bump(case, expected_version, **after, classified_by=member.user, classified_at=now)
     CaseEvent.objects.create(case=case, kind="classified", actor=member.user, at=now, detail=after)
     audit_record(
         action="case_classify",

@@ -1,0 +1,310 @@
+"""Content and account decisions, each carried out by a webhook to the platform (guidelines
+2.6 and the box on agency roles), and takedown at once on an authenticated notice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from karpear.audit.services import audit_record
+from karpear.cases.common import bump
+from karpear.cases.models import (
+    Case,
+    CaseEvent,
+    Decision,
+    DecisionKind,
+    Ground,
+    State,
+)
+from karpear.cases.preservation import preservation_request
+from karpear.cases.workflow import PUBLIC_STATUS
+from karpear.core.errors import ApplicationError
+from karpear.platformlink.services import event_enqueue
+from karpear.reports.models import Report, ReportedItem
+from karpear.reports.services import (
+    report_set_status,
+)
+from karpear.staff.models import StaffMember
+
+# ---------------------------------------------------------------- decisions
+
+
+EVENT_FOR_DECISION = {
+    DecisionKind.CONTENT_ISOLATE: "content.isolate",
+    DecisionKind.CONTENT_REMOVE: "content.remove",
+    DecisionKind.CONTENT_RESTORE: "content.restore",
+    DecisionKind.ACCOUNT_WARNING: "account.warn",
+    DecisionKind.ACCOUNT_SUSPENSION: "account.suspend",
+    DecisionKind.ACCOUNT_BAN: "account.ban",
+}
+
+
+def case_content(case: Case) -> dict[str, list[str]]:
+    """What the platform needs to find the content: its IDs and the reported links."""
+    reports = Report.objects.filter(id__in=case.case_reports.values("report_id"))
+    ids = sorted({r.platform_content_id for r in reports if r.platform_content_id})
+    urls = sorted(
+        set(
+            ReportedItem.objects.filter(report__in=reports)
+            .exclude(url="")
+            .values_list("url", flat=True)
+        )
+    )
+    kind, _sep, value = case.group_key.partition(":")
+    if kind == "content" and value not in ids:
+        ids.append(value)
+    return {"platform_content_ids": ids, "urls": urls}
+
+
+# Content decisions on the company's own content that preserve it first (issue #16, item 1).
+PRESERVING_DECISIONS = frozenset({DecisionKind.CONTENT_ISOLATE, DecisionKind.CONTENT_REMOVE})
+
+
+def decision_record(
+    *,
+    case: Case,
+    member: StaffMember | None,
+    kind: DecisionKind,
+    ground: Ground,
+    clause: str,
+    at: datetime,
+    account_id: str = "",
+    content_ref: str = "",
+    ends_at: datetime | None = None,
+    request: HttpRequest | None,
+    content: dict[str, list[str]] | None = None,
+    preserve: bool = True,
+) -> Decision:
+    """Record a decision and queue the webhook that carries it out, in one transaction; isolating
+    or removing content first asks for its preservation (once per case)."""
+    user = member.user if member else None
+    decision = Decision.objects.create(
+        case=case,
+        organisation_id=case.organisation_id,
+        kind=kind,
+        ground=ground,
+        clause=clause[:200],
+        account_id=account_id[:200],
+        content_ref=content_ref[:300],
+        ends_at=ends_at,
+        decided_by=user,
+        decided_at=at,
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind="decision",
+        actor=user,
+        at=at,
+        reason=clause,
+        detail={"decision": kind, "ground": ground, "account": account_id},
+    )
+    data: dict[str, Any] = {
+        "decision_id": decision.pk,
+        "case_id": case.pk,
+        "ground": ground,
+        "clause": clause[:200],
+    }
+    if kind.startswith("account_"):
+        data.update(account_id=account_id, ends_at=ends_at.isoformat() if ends_at else None)
+    else:
+        data["content"] = content or case_content(case)
+    if preserve and kind in PRESERVING_DECISIONS:
+        preservation_request(case=case, content=data["content"], reason=clause)
+    event_enqueue(
+        organisation_id=case.organisation_id,
+        event_type=EVENT_FOR_DECISION[kind],
+        data=data,
+        subject_type="decision",
+        subject_id=decision.pk,
+    )
+    audit_record(
+        action="decision",
+        organisation=case.organisation,
+        actor=user,
+        actor_label="" if user else "system",
+        object_type="case",
+        object_id=case.pk,
+        detail={
+            "kind": kind,
+            "ground": ground,
+            "clause": clause,
+            "account": account_id,
+            "ends_at": ends_at,
+        },
+        request=request,
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_account(
+    *,
+    case: Case,
+    member: StaffMember,
+    kind: DecisionKind,
+    ground: Ground,
+    clause: str,
+    account_id: str,
+    expected_version: int,
+    ends_at: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Decision:
+    """Record a warning, temporary suspension (with end) or permanent suspension.
+
+    The platform link (notice-and-takedown issue) will carry these out; here
+    they are recorded, counted and audited.
+    """
+    if kind not in {
+        DecisionKind.ACCOUNT_WARNING,
+        DecisionKind.ACCOUNT_SUSPENSION,
+        DecisionKind.ACCOUNT_BAN,
+    }:
+        raise ApplicationError(_("This is not an account decision."))
+    errors: dict[str, list[str]] = {}
+    if not account_id.strip():
+        errors["account_id"] = [str(_("Which account?"))]
+    if not clause.strip():
+        errors["clause"] = [str(_("Name the law or the rule, with its clause."))]
+    now = timezone.now().replace(microsecond=0)
+    if kind == DecisionKind.ACCOUNT_SUSPENSION and (ends_at is None or ends_at <= now):
+        errors["ends_at"] = [str(_("A temporary suspension needs an end date in the future."))]
+    if errors:
+        raise ApplicationError(_("Some answers need to be checked."), fields=errors)
+    bump(case, expected_version)
+    decision = decision_record(
+        case=case,
+        member=member,
+        kind=kind,
+        ground=ground,
+        clause=clause.strip(),
+        account_id=account_id.strip(),
+        ends_at=ends_at,
+        at=now,
+        request=request,
+    )
+    _account_notice(case, decision)
+    return decision
+
+
+CSAM_CATEGORIES = ("sexual_image", "live_stream")
+
+
+def _may_tell_account_holder(case: Case) -> bool:
+    """Never while content confirmed as CSAM is under investigation, unless configured: telling
+    the account holder could warn a suspect (guidelines 2.6: preserve and refer)."""
+    if not settings.KARPEAR_NOTIFY_ACCOUNT_HOLDERS:
+        return False
+    investigating = case.category in CSAM_CATEGORIES and (
+        case.state in (State.REFERRED, State.CONFIRMED_ILLEGAL) or case.authority_referrals.exists()
+    )
+    return not investigating or settings.KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION
+
+
+def _account_notice(case: Case, decision: Decision) -> None:
+    """The statement of reasons in plain words, for the platform to show the account holder."""
+    if not _may_tell_account_holder(case):
+        return
+    texts: dict[str, dict[str, str]] = {}
+    for lang in ("km", "en"):
+        with translation.override(lang):
+            until = (
+                timezone.localtime(decision.ends_at).strftime("%Y-%m-%d")
+                if decision.ends_at
+                else ""
+            )
+            what = {
+                DecisionKind.ACCOUNT_WARNING: _("This is a warning about your account."),
+                DecisionKind.ACCOUNT_SUSPENSION: _("Your account is suspended until %(day)s.")
+                % {"day": until},
+                DecisionKind.ACCOUNT_BAN: _("Your account is closed permanently."),
+            }[DecisionKind(decision.kind)]
+            why = (
+                _("It broke the law: %(rule)s.")
+                if decision.ground == Ground.LAW
+                else _("It broke our rules: %(rule)s.")
+            ) % {"rule": decision.clause}
+            texts[lang] = {
+                "message": f"{what} {why}",
+                "appeal": str(
+                    _(
+                        "If you think this is wrong, you can ask us to look again. "
+                        "Reply to this message within 30 days and say why."
+                    )
+                ),
+            }
+    event_enqueue(
+        organisation_id=case.organisation_id,
+        event_type="account.notice",
+        data={
+            "account_id": decision.account_id,
+            "decision_id": decision.pk,
+            "kind": decision.kind,
+            "ends_at": decision.ends_at.isoformat() if decision.ends_at else None,
+            "statement_puid": f"karpear-{case.organisation.slug}-decision-{decision.pk}",
+            "text": texts,
+        },
+        subject_type="decision",
+        subject_id=decision.pk,
+    )
+
+
+@transaction.atomic
+def case_takedown_by_notice(
+    *,
+    case: Case,
+    legal_basis: str,
+    notice_label: str,
+    content: dict[str, list[str]],
+    preserve: bool = True,
+    preserved_by_caller: bool = False,
+) -> Decision:
+    """Isolate content at once on an authenticated notice, without waiting for a human.
+
+    Every takedown asks the platform to preserve the content (the box on agency roles says so
+    whatever the notice asks: `preserve` is accepted and no longer needed), unless the caller
+    keeps the content in the vault itself (`preserved_by_caller`, a hash check's upload).
+
+    Box on agency roles (2.6): "act immediately on any Takedown Notice …
+    effect the takedown of the material, and preserve the material along with
+    any user data". The case moves to "content isolated" (system actor), the
+    isolate decision and the preserve request are queued for the
+    platform, and the case goes to the top of the queue.
+    """
+    now = timezone.now().replace(microsecond=0)
+    from_state = State(case.state)
+    changes: dict[str, Any] = {"priority": max(case.priority, 1)}
+    if from_state in (State.RECEIVED, State.IN_REVIEW):
+        changes.update(state=State.ISOLATED, first_action_at=case.first_action_at or now)
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1, **changes)
+    case.refresh_from_db()
+    if case.state != from_state:
+        CaseEvent.objects.create(
+            case=case,
+            kind="transition",
+            from_state=from_state,
+            to_state=case.state,
+            reason=notice_label,
+            actor=None,
+            at=now,
+        )
+        report_ids = list(case.case_reports.values_list("report_id", flat=True))
+        report_set_status(report_ids=report_ids, status=PUBLIC_STATUS[State(case.state)])
+    decision = decision_record(
+        case=case,
+        member=None,
+        kind=DecisionKind.CONTENT_ISOLATE,
+        ground=Ground.LAW,
+        clause=legal_basis or notice_label,
+        at=now,
+        request=None,
+        content=content,
+        preserve=not preserved_by_caller,
+    )
+    return decision

@@ -1,0 +1,211 @@
+"""Moving a case through its states (cases.workflow), assigning it, adding notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.cases.common import (
+    InvalidTransition,
+    audit_case,
+    bump,
+    check_version,
+    require_ground,
+    require_reason,
+)
+from karpear.cases.decisions import CSAM_CATEGORIES, decision_record
+from karpear.cases.identity import screening_clear
+from karpear.cases.models import (
+    Authority,
+    AuthorityReferral,
+    Case,
+    CaseEvent,
+    DecisionKind,
+    Ground,
+    State,
+)
+from karpear.cases.workflow import ACTION_STATES, IMPLIED_DECISION, PUBLIC_STATUS, allowed
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.reports.services import (
+    report_set_status,
+)
+from karpear.staff.models import Role, StaffMember
+
+# ---------------------------------------------------------------- workflow
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: Case,
+    member: StaffMember,
+    to_state: State,
+    reason: str,
+    expected_version: int,
+    referrals: list[tuple[Authority, str]] | None = None,
+    content_ref: str = "",
+    ground: Ground | None = None,
+    clause: str = "",
+    request: HttpRequest | None = None,
+) -> Case:
+    """Move a case to `to_state`, with the decisions and referrals the move implies.
+
+    1. Check: the move is allowed from the current state; reopening needs the
+       safeguarding lead; a reason is given; "referred" names at least one
+       authority; isolating or removing names its legal ground and the article
+       or clause, chosen by the analyst (nothing defaults: issue #16, item 3).
+    2. Do: bump the version (fails if stale), set SLA timestamps, record implied
+       content decisions and referrals, the timeline event, the reporters'
+       public status and the audit entry.
+    """
+    check_version(case, expected_version)
+    from_state = State(case.state)
+    if not allowed(from_state, to_state):
+        raise InvalidTransition(
+            _("A case cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": from_state.label, "to": to_state.label}
+        )
+    if from_state == State.CLOSED and member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead can reopen a case."), code="forbidden", status=403
+        )
+    reason = require_reason(reason)
+    if to_state == State.REFERRED and not referrals:
+        raise ApplicationError(
+            _("Name the authority the case is referred to."),
+            code="referral_required",
+            fields={"authority": [str(_("Choose at least one."))]},
+        )
+    implied = IMPLIED_DECISION.get(to_state)
+    if to_state == State.NOT_ILLEGAL:
+        isolation = case.decisions.filter(kind=DecisionKind.CONTENT_ISOLATE).last()
+        if isolation is not None:
+            # Restoring reverses the isolation, on the ground it was taken under.
+            implied, ground, clause = DecisionKind.CONTENT_RESTORE, Ground(isolation.ground), reason
+    if implied is not None:
+        ground, clause = require_ground(ground, clause)
+    now = timezone.now().replace(microsecond=0)
+    changes: dict[str, Any] = {"state": to_state}
+    if case.first_reviewed_at is None and to_state != State.RECEIVED:
+        changes["first_reviewed_at"] = now
+        changes["next_due_at"] = case.action_due_at
+    if case.first_action_at is None and to_state in ACTION_STATES:
+        changes["first_action_at"] = now
+    if to_state == State.CLOSED:
+        changes["closed_at"] = now
+    if from_state == State.CLOSED:
+        changes["closed_at"] = None
+    case = bump(case, expected_version, **changes)
+    CaseEvent.objects.create(
+        case=case,
+        kind="transition",
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        actor=member.user,
+        at=now,
+    )
+    if implied is not None and ground is not None:
+        decision_record(
+            case=case,
+            member=member,
+            kind=implied,
+            ground=ground,
+            clause=clause,
+            content_ref=content_ref,
+            at=now,
+            request=request,
+        )
+    for authority, reference in referrals or []:
+        AuthorityReferral.objects.create(
+            case=case,
+            authority=authority,
+            reference=reference.strip()[:100],
+            referred_by=member.user,
+            referred_at=now,
+        )
+    report_ids = list(case.case_reports.values_list("report_id", flat=True))
+    report_set_status(report_ids=report_ids, status=PUBLIC_STATUS[to_state])
+    audit_case(
+        member,
+        "case_transition",
+        case,
+        request,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        referrals=[[a, r] for a, r in referrals or []],
+    )
+    return case
+
+
+@transaction.atomic
+def case_assign(
+    *,
+    case: Case,
+    member: StaffMember,
+    assignee: StaffMember | None,
+    expected_version: int,
+    request: HttpRequest | None = None,
+) -> Case:
+    """Assign a case (safeguarding lead; analysts may take an unassigned case themselves)."""
+    if assignee is not None and assignee.organisation_id != case.organisation_id:
+        raise NotFound(_("There is no such staff member."))
+    if assignee is not None and not assignee.can_see_cases:
+        raise ApplicationError(_("Cases can only be assigned to analysts or the lead."))
+    if assignee is not None and case.category in CSAM_CATEGORIES and not screening_clear(assignee):
+        # Guidelines 2.6 b: only listed and screened personnel handle CSAM (the categories
+        # whose cases hold child sexual abuse material itself, decisions.CSAM_CATEGORIES).
+        raise ApplicationError(
+            _(
+                "This case may hold child sexual abuse material, and %(name)s has no clear "
+                "screening in date on the personnel register. Ask the safeguarding lead to "
+                "update the register, or give the case to someone screened."
+            )
+            % {"name": assignee.user.get_username()},
+            code="not_screened",
+            status=403,
+        )
+    taking_free_case = (
+        assignee is not None and assignee.pk == member.pk and case.assignee_id is None
+    )
+    if member.role != Role.LEAD and not taking_free_case:
+        raise ApplicationError(
+            _("Only the safeguarding lead can assign cases."), code="forbidden", status=403
+        )
+    case = bump(case, expected_version, assignee=assignee.user if assignee else None)
+    CaseEvent.objects.create(
+        case=case,
+        kind="assign",
+        actor=member.user,
+        at=timezone.now().replace(microsecond=0),
+        detail={"assignee": assignee.user.get_username() if assignee else None},
+    )
+    audit_case(
+        member,
+        "case_assign",
+        case,
+        request,
+        assignee=assignee.user.get_username() if assignee else None,
+    )
+    return case
+
+
+@transaction.atomic
+def case_note_add(
+    *, case: Case, member: StaffMember, text: str, request: HttpRequest | None = None
+) -> CaseEvent:
+    text = require_reason(text)[:4000]
+    event = CaseEvent.objects.create(
+        case=case,
+        kind="note",
+        actor=member.user,
+        at=timezone.now().replace(microsecond=0),
+        reason=text,
+    )
+    audit_case(member, "case_note", case, request)
+    return event
