@@ -6,7 +6,7 @@ interactive docs page is off: it would load scripts from a third party.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -74,6 +74,12 @@ def on_no_organisation(request: HttpRequest, exc: NoOrganisation) -> HttpRespons
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "unauthenticated", _("A valid API key is needed."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """Ninja's own 404 body is `{"detail": ...}`; keep the one error format."""
+    return _error(request, 404, "not_found", _("We could not find this."))
 
 
 @api.exception_handler(HttpError)

@@ -126,7 +126,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "karpear.core.guards.NoStoreMiddleware",  # desk and admin: Cache-Control no-store
     "karpear.core.middleware.RequestGuardMiddleware",
+    "karpear.core.guards.InputGuardMiddleware",  # NUL and deep JSON, before sessions read
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "karpear.core.middleware.ApiLanguageMiddleware",

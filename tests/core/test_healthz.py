@@ -13,7 +13,7 @@ from tests.conftest import Client
 def test_it_is_healthy_when_the_database_answers(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "writes": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
