@@ -22,6 +22,7 @@ from django.db import close_old_connections, connection
 from karpear.audit.services import audit_record
 from karpear.blocklist.services import forward_appeals
 from karpear.cases.services import erase_expired_contacts
+from karpear.core.ratelimit import ratelimit_purge
 from karpear.evidence.services import integrity_check, purge_expired, purge_resume
 from karpear.platformlink.services import deliver_due
 
@@ -57,6 +58,8 @@ JOBS: list[tuple[str, Callable[[], int], float]] = [
     ("purge_expired_evidence", purge_evidence, 300.0),
     ("evidence_integrity_check", check_evidence, 24 * 3600.0),
     ("forward_blocklist_appeals", forward_appeals, 30.0),
+    # Ended rate-limit windows: nothing links a client over time (issue #15, item 16).
+    ("purge_rate_limit_windows", ratelimit_purge, 300.0),
 ]
 
 
