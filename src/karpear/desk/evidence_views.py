@@ -14,11 +14,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from karpear.core.dates import parse_day
 from karpear.core.errors import ApplicationError
 from karpear.core.sniff import raster_image_type
 from karpear.desk.access import CASE_WORK, desk_view, int_or_none
@@ -155,7 +155,7 @@ def personnel_save(request: HttpRequest, member: StaffMember) -> HttpResponse:
         staff=target,
         actor=member,
         values={
-            name: parse_date(str(request.POST.get(name, "")))
+            name: parse_day(request.POST.get(name, ""))  # 2026-02-30 is None, not a 500
             for name in (
                 "screened_on",
                 "screening_expires_on",

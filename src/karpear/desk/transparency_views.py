@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from karpear.core.dates import parse_day
 from karpear.core.errors import ApplicationError
-from karpear.desk.access import desk_view
+from karpear.desk.access import desk_view, int_or_none
 from karpear.staff.models import Role, StaffMember
 from karpear.transparency import services
 from karpear.transparency.figures import period_bounds
@@ -57,7 +57,7 @@ def transparency(request: HttpRequest, member: StaffMember) -> HttpResponse:
                 end=end,
                 narrative=narrative,
                 change_note=str(request.POST.get("change_note", "")),
-                threshold=int(request.POST.get("threshold") or 0) or None,
+                threshold=int_or_none(request.POST.get("threshold")) or None,
                 request=request,
             )
             messages.success(request, _("The report is published."))

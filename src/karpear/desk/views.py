@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +17,7 @@ from karpear.cases import services as case_services
 from karpear.cases.models import Authority, DecisionKind, Ground, SlaPolicy, State, VictimReferral
 from karpear.cases.selectors import QueueFilter, case_channels, case_queue, desk_figures
 from karpear.cases.workflow import TRANSITIONS
+from karpear.core.dates import parse_moment
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import (
     CASE_WORK,
@@ -53,7 +53,7 @@ def queue(request: HttpRequest, member: StaffMember) -> HttpResponse:
     )
     after = None
     cursor = request.GET.get("after", "").split("_")
-    if len(cursor) == 3 and (due := parse_datetime(cursor[1])) is not None:
+    if len(cursor) == 3 and (due := parse_moment(cursor[1])) is not None:
         after = (int_or_none(cursor[0]) or 0, due, int_or_none(cursor[2]) or 0)
     cases = case_queue(organisation=member.organisation, filters=filters, after=after)
     next_cursor = ""
@@ -202,7 +202,7 @@ def case_account_decision(request: HttpRequest, member: StaffMember, case_id: in
         if kind not in DecisionKind.values or ground not in Ground.values:
             raise ApplicationError(_("Choose the decision and its ground."))
         ends_raw = str(request.POST.get("ends_at", ""))
-        ends_at: datetime | None = parse_datetime(ends_raw) if ends_raw else None
+        ends_at: datetime | None = parse_moment(ends_raw)
         if ends_at is not None and timezone.is_naive(ends_at):
             ends_at = timezone.make_aware(ends_at)
         return case_services.decision_account(
