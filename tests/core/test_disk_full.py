@@ -15,6 +15,7 @@ from typing import Any
 from django.db import OperationalError, connection
 
 from karpear.reports.models import Report
+from tests.cast import Person, sign_in
 from tests.conftest import Client, valid_form, valid_json
 
 
@@ -81,3 +82,13 @@ def test_other_operational_errors_are_not_mistaken_for_a_full_disk() -> None:
 
     assert not is_disk_full(OperationalError("database is locked"))
     assert is_disk_full(OSError(28, "No space left on device"))
+
+
+def test_a_desk_page_whose_session_cannot_be_saved_is_503_not_500(lead: Person) -> None:
+    desk = sign_in(lead)
+    desk.raise_request_exception = False  # let the server's own error handling answer
+    with disk_full():
+        response = desk.get("/en/desk/")
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "no-store" in response["Cache-Control"]

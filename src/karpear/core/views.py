@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 
 from django.db import DatabaseError, connection, transaction
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from karpear.core.dbfailures import RETRY_AFTER_SECONDS, is_disk_full
+from karpear.core.dbfailures import RETRY_AFTER_SECONDS, is_bad_value, is_disk_full
 from karpear.core.models import RateCounter
 
 
@@ -70,13 +71,40 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     )
 
 
+def _disk_full(request: HttpRequest) -> HttpResponse:
+    response = _api_or_page(
+        request,
+        503,
+        "unavailable",
+        _("We cannot save anything right now. Please try again in a few minutes."),
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    """500, unless the error escaped a middleware and is really a full disk or a bad value.
+
+    A view's errors are sorted by ApplicationErrorMiddleware; this catches
+    those raised after the view, such as the desk's session save on a full disk.
+    """
+    exception = sys.exc_info()[1]
+    if exception is not None and is_disk_full(exception):
+        return _disk_full(request)
+    if exception is not None and is_bad_value(exception):
+        return _api_or_page(
+            request, 400, "invalid", _("We could not read what was sent. Please try again.")
+        )
     return _api_or_page(
         request, 500, "server_error", _("Something went wrong on our side. Please try again soon.")
     )
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Django turns a session that cannot be saved into SessionInterrupted (400);
+    # when the cause is a full disk, it is an outage: 503.
+    if exception is not None and is_disk_full(exception):
+        return _disk_full(request)
     return _api_or_page(
         request, 400, "invalid", _("We could not read what was sent. Please try again.")
     )
