@@ -7,7 +7,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import blocklist, desk_queue, evidence, hashes, intake, notices, transparency
+from bench import (
+    blocklist,
+    desk_queue,
+    evidence,
+    hashes,
+    input_guard,
+    intake,
+    notices,
+    transparency,
+)
 
 BENCHES = [
     intake.main,
@@ -17,6 +26,7 @@ BENCHES = [
     blocklist.main,
     transparency.main,
     hashes.main,
+    input_guard.main,
 ]
 
 if __name__ == "__main__":

