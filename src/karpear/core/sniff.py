@@ -6,6 +6,8 @@ SVG (which can carry script), HTML and everything else is a download.
 
 from __future__ import annotations
 
+RASTER_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
 
 def raster_image_type(data: bytes) -> str | None:
     """The MIME type of a JPEG, PNG, GIF or WebP picture by its magic number, or None."""

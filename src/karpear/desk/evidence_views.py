@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from karpear.core.dates import parse_day
 from karpear.core.errors import ApplicationError
-from karpear.core.sniff import raster_image_type
+from karpear.core.sniff import RASTER_TYPES, raster_image_type
 from karpear.desk.access import CASE_WORK, desk_view, int_or_none
 from karpear.evidence.models import (
     EvidenceItem,
@@ -49,12 +49,16 @@ def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpRespo
     if revealed:
         request.session[REVEALS] = int(request.session.get(REVEALS, 0)) + 1
     reveals = int(request.session.get(REVEALS, 0))
-    grant = _grant(request, item, reason if revealed else "view") if item.is_image else ""
+    # Only a declared raster picture gets an <img> (an SVG never does); the
+    # bytes still decide at serving time, whatever was declared.
+    picture = item.content_type in RASTER_TYPES
+    grant = _grant(request, item, reason if revealed else "view") if picture else ""
     return render(
         request,
         "desk/evidence.html",
         {
             "item": item,
+            "picture": picture,
             "revealed": revealed,
             "grant": grant,
             "take_a_break": reveals and reveals % settings.KARPEAR_REVEALS_BEFORE_BREAK == 0,
