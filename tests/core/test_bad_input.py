@@ -143,3 +143,9 @@ def test_integers_beyond_64_bits_are_4xx(acme: Organisation, lead: Person) -> No
 
 def test_the_api_404_uses_the_one_error_format(acme: Organisation) -> None:
     _api_error(Client().get("/api/v1/no-such-thing"), 404)
+
+
+def test_a_wrong_method_is_405_in_the_one_error_format(acme: Organisation) -> None:
+    response = Client().delete("/api/v1/reports")
+    assert _api_error(response, 405)["code"] == "method_not_allowed"
+    assert "POST" in response["Allow"]

@@ -180,3 +180,27 @@ class NoStoreMiddleware:
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
+
+
+class ApiMethodNotAllowedMiddleware:
+    """Ninja answers a wrong method with a bare text 405; the API keeps one error format."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            allowed = response.get("Allow", "")
+            response = error_response(
+                request,
+                status=405,
+                code="method_not_allowed",
+                message=_("This address does not take this kind of request."),
+            )
+            response["Allow"] = allowed
+        return response
