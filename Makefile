@@ -51,6 +51,7 @@ run: install
 	trap 'kill $$worker $$platform 2>/dev/null' EXIT INT TERM; \
 	KARPEAR_STATIC_MANIFEST=1 $(BIN)/gunicorn karpear.wsgi:application \
 	  --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - \
+	  --logger-class karpear.core.accesslog.RedactingAccessLogger \
 	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss'
 
 test-deps: install

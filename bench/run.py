@@ -14,6 +14,7 @@ from bench import (
     desk_queue,
     evidence,
     hashes,
+    input_guard,
     intake,
     notices,
     sign_in,
@@ -31,6 +32,7 @@ BENCHES = [
     audit.main,
     sign_in.main,
     decode.main,
+    input_guard.main,
 ]
 
 if __name__ == "__main__":

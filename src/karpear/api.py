@@ -6,7 +6,9 @@ interactive docs page is off: it would load scripts from a third party.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -20,7 +22,64 @@ from karpear.notices.api import router as notices_router
 from karpear.orgs.services import NoOrganisation
 from karpear.reports.api import router as reports_router
 
-api = NinjaAPI(
+# Answers any operation can give besides its own, and why (issue #15, item 14):
+# the OpenAPI document lists them so clients and the fuzzer know the contract.
+_COMMON_ERRORS: dict[str, str] = {
+    "400": "Malformed input: invalid fields, a NUL character, JSON nested too deeply.",
+    "404": "Not found, or no organisation is served at this host name.",
+    "429": "Too many requests from this client; see Retry-After.",
+    "503": "The database cannot write (disk full); retry after Retry-After seconds.",
+}
+_AUTH_ERRORS = {
+    "401": "No valid API key.",
+    "403": "The key's scope or organisation does not allow this.",
+}
+_BODY_ERRORS = {
+    "413": "The body is larger than this operation accepts.",
+    "415": "Files are refused here (only the upload operations take them).",
+}
+_ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+
+
+class KarpearAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document declares every operation's error answers."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for methods in schema.get("paths", {}).values():
+            for method, operation in methods.items():
+                errors = dict(_COMMON_ERRORS)
+                if operation.get("security"):
+                    errors.update(_AUTH_ERRORS)
+                if method in ("post", "put", "patch"):
+                    errors.update(_BODY_ERRORS)
+                responses = operation.setdefault("responses", {})
+                for status, description in errors.items():
+                    responses.setdefault(status, {"description": description, "content": error})
+        return schema
+
+
+api = KarpearAPI(
     title="Karpear API",
     version="1",
     description="Child online protection platform: reports, notices, hash checks, blocklists.",
@@ -74,6 +133,12 @@ def on_no_organisation(request: HttpRequest, exc: NoOrganisation) -> HttpRespons
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "unauthenticated", _("A valid API key is needed."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """Ninja's own 404 body is `{"detail": ...}`; keep the one error format."""
+    return _error(request, 404, "not_found", _("We could not find this."))
 
 
 @api.exception_handler(HttpError)

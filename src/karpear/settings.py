@@ -139,7 +139,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "karpear.core.guards.NoStoreMiddleware",  # desk and admin: Cache-Control no-store
     "karpear.core.middleware.RequestGuardMiddleware",
+    "karpear.core.guards.InputGuardMiddleware",  # NUL and deep JSON, before sessions read
+    "karpear.core.guards.ApiMethodNotAllowedMiddleware",  # 405 in the API's error format
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "karpear.core.middleware.ApiLanguageMiddleware",

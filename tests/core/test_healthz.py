@@ -13,7 +13,7 @@ from tests.conftest import Client
 def test_it_is_healthy_when_the_database_answers(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "writes": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -33,3 +33,17 @@ def test_it_answers_503_when_the_database_does_not(
 
 def test_it_needs_no_organisation(db: None) -> None:
     assert Client().get("/healthz").status_code == 200
+
+
+def test_a_busy_database_is_not_reported_as_failing(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("INSERT"):
+            raise OperationalError("database is locked")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(locked):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["writes"] == "busy"

@@ -32,7 +32,7 @@ MATRIX = [
     ("GET", "/en/desk/notices/", {A, L}),
     ("GET", "/en/desk/notices/new/", {A, L}),
     ("GET", "/en/desk/evidence/{item}/", {A, L}),
-    ("GET", "/en/desk/evidence/{item}/content/", {A, L}),
+    ("POST", "/en/desk/evidence/{item}/content/", {A, L}),
     ("POST", "/en/desk/evidence/{item}/disclose/", {A, L}),
     ("GET", "/en/desk/disclosures/", {L}),
     ("POST", "/en/desk/evidence/{item}/hold/", {L}),

@@ -184,6 +184,8 @@ def test_malformed_codes_are_just_wrong(analyst: Person, settings: Any) -> None:
     sign_in(analyst)  # a code was just used: the "just used" comparison runs too
     client = Client()
     client.post("/en/desk/login/", {"username": "dara", "password": PASSWORD})
-    for code in ["١٢٣٤٥٦", "12\x003456", "", "9" * 12, "-12345"]:
+    for code in ["١٢٣٤٥٦", "", "9" * 12, "-12345"]:
         page = client.post("/en/desk/code/", {"code": code}).content.decode()
         assert "The username, password or code is not right." in page, code
+    # NUL never reaches the view: the input guard refuses it in one place (#15 item 13).
+    assert client.post("/en/desk/code/", {"code": "12\x003456"}).status_code == 400

@@ -139,7 +139,7 @@ def test_contact_details_are_encrypted_at_rest(client: Client) -> None:
         ({"seen_at_time": "25:99"}, "seen_at_time", "Please write the time like"),
         ({"description": "x" * 2001}, "description", "at most 2000"),
         ({"description": "bell\x07"}, "description", "could not be read"),
-        ({"app_name": "bad\x00name", "links": ""}, "app_name", "could not be read"),
+        ({"app_name": "bad\x01name", "links": ""}, "app_name", "could not be read"),
         ({"contact_choice": "contact"}, "contact_phone", "phone number or an email"),
         (
             {"contact_choice": "contact", "contact_phone": "call me"},

@@ -1,17 +1,25 @@
 """Identify a client for rate limiting without keeping its IP address.
 
 Principle "no raw IP addresses kept": the address is turned into a keyed
-hash (HMAC-SHA256 with a secret from the data directory) the moment it is
-read, and only the hash is used or stored.
+hash the moment it is read, and only the hash is used or stored.
+
+The key rotates every UTC day (issue #15, item 16): it is
+HMAC(secret from the data directory, the day), so the same address gives
+unrelated hashes on different days and the rate-limit table cannot link one
+client's visits over days, even before its rows expire. A window that spans
+midnight starts afresh for everyone: a limit is at most twice as lenient for
+one window a day.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 
 def client_address(request: HttpRequest) -> str:
@@ -26,9 +34,20 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "")
 
 
-def client_key(request: HttpRequest) -> str:
-    digest = hmac.new(
+def day_key(day: date) -> bytes:
+    """The day's key: HMAC(secret, "client-key|YYYY-MM-DD")."""
+    return hmac.new(
         settings.KARPEAR_CLIENT_HASH_KEY.encode("utf-8"),
+        f"client-key|{day.isoformat()}".encode(),
+        hashlib.sha256,
+    ).digest()
+
+
+def client_key(request: HttpRequest, *, now: datetime | None = None) -> str:
+    """The client's address under the day's key (UTC day of `now`)."""
+    moment = now or timezone.now()
+    digest = hmac.new(
+        day_key(moment.astimezone(UTC).date()),
         client_address(request).encode("utf-8"),
         hashlib.sha256,
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from django.utils.dateparse import parse_date
+from django.utils.dateparse import parse_date, parse_datetime
 
 
 def parse_day(text: object) -> date | None:
@@ -12,5 +12,14 @@ def parse_day(text: object) -> date | None:
     value = str(text or "").strip()
     try:
         return parse_date(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_moment(text: object) -> datetime | None:
+    """An ISO date and time, or None for anything else, including impossible ones (02-30)."""
+    value = str(text or "").strip()
+    try:
+        return parse_datetime(value) if value else None
     except ValueError:
         return None

@@ -12,6 +12,11 @@ import re
 _PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
     (re.compile(r"(?i)(token|secret|password|key)=([^&\s]+)"), r"\1=[redacted]"),
+    # A report reference is the reporter's only credential: whatever a client
+    # put in the path or query where one belongs, it never reaches a log.
+    (re.compile(r"(/api/v1/reports/)[^/?#\s\"]+"), r"\1[reference]"),
+    (re.compile(r"(/status/)[^/?#\s\"]+"), r"\1[reference]"),
+    (re.compile(r"(?i)\b(reference|ref)=([^&\s\"]+)"), r"\1=[reference]"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
     (
         re.compile(r"(?<![\w-])[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -10,7 +11,11 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from karpear.core.dbfailures import RETRY_AFTER_SECONDS, is_bad_value, is_disk_full
 from karpear.core.errors import ApplicationError
+from karpear.core.guards import error_response
+
+logger = logging.getLogger(__name__)
 
 
 class RequestGuardMiddleware:
@@ -111,5 +116,22 @@ class ApplicationErrorMiddleware:
             template = "desk/error.html" if "/desk/" in request.path else "core/error.html"
             return render(
                 request, template, {"message": exception.message}, status=exception.status
+            )
+        # Pages and the API alike (the API re-raises what it has no handler for).
+        if is_disk_full(exception):
+            logger.error("database write failed for lack of space: %s", type(exception).__name__)
+            return error_response(
+                request,
+                status=503,
+                code="unavailable",
+                message=_("We cannot save anything right now. Please try again in a few minutes."),
+                retry_after=RETRY_AFTER_SECONDS,
+            )
+        if is_bad_value(exception):
+            return error_response(
+                request,
+                status=400,
+                code="invalid",
+                message=_("We could not read what was sent. Please try again."),
             )
         return None

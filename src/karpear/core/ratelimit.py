@@ -10,8 +10,8 @@ several server processes share one limit without a race.
 from __future__ import annotations
 
 import hashlib
-import random
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -29,10 +29,10 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(seconds)
 
 
-def hit(action: str, client: str, rate: str) -> tuple[int, int]:
+def hit(action: str, client: str, rate: str, *, now: datetime | None = None) -> tuple[int, int]:
     """Count one hit; return (hits in this window, seconds until it ends)."""
     limit_window = parse_rate(rate)[1]
-    now = timezone.now()
+    now = now or timezone.now()
     epoch = int(now.timestamp())
     window_start = epoch - epoch % limit_window
     retry_after = window_start + limit_window - epoch
@@ -46,9 +46,26 @@ def hit(action: str, client: str, rate: str) -> tuple[int, int]:
             [bucket, expires],
         )
         row = cursor.fetchone()
-    if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
-        RateCounter.objects.filter(expires_at__lt=now).delete()
+    if time.monotonic() >= _next_purge[0]:
+        _next_purge[0] = time.monotonic() + PURGE_EVERY_SECONDS
+        ratelimit_purge(now=now)
     return (int(row[0]) if row else 1), retry_after
+
+
+# On write, ended windows are deleted at most this often per process; the
+# worker deletes them too, so an idle server keeps no old rows either.
+PURGE_EVERY_SECONDS = 60
+_next_purge = [0.0]
+
+
+def ratelimit_purge(*, now: datetime | None = None) -> int:
+    """Delete every window that has ended: a counter outlives its window by nothing.
+
+    Together with the daily key (core/clients.py) this keeps the table from
+    linking a client's requests over time (issue #15, item 16).
+    """
+    deleted, _per_model = RateCounter.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 def enforce(request: HttpRequest, action: str, rate: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.dateparse import parse_date
 
 from karpear.audit.selectors import AuditFilter, audit_csv, audit_entries
 from karpear.audit.services import audit_record
+from karpear.core.dates import parse_day
 from karpear.desk.access import AUDIT_READERS, desk_view
 from karpear.staff.models import StaffMember
 
@@ -18,10 +18,8 @@ def audit_log(request: HttpRequest, member: StaffMember) -> HttpResponseBase:
         action=request.GET.get("action", "")[:64],
         actor=request.GET.get("actor", "")[:150],
         object_id=request.GET.get("object", "")[:64],
-        since=parse_date(request.GET.get("since", "") or "1900-01-01")
-        if request.GET.get("since")
-        else None,
-        until=parse_date(request.GET.get("until", "")) if request.GET.get("until") else None,
+        since=parse_day(request.GET.get("since")),  # an impossible day is no filter, not a 500
+        until=parse_day(request.GET.get("until")),
     )
     entries = audit_entries(organisation=member.organisation, filters=filters)
     if request.GET.get("format") == "csv":

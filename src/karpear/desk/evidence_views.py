@@ -7,16 +7,20 @@ no thumbnails, a break reminder).
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from karpear.core.dates import parse_day
+from karpear.core.errors import ApplicationError
+from karpear.core.sniff import RASTER_TYPES, raster_image_type
 from karpear.desk.access import CASE_WORK, desk_view, int_or_none
 from karpear.evidence.models import (
     EvidenceItem,
@@ -33,18 +37,30 @@ REVEALS = "karpear_reveals"
 
 @desk_view(*CASE_WORK)
 def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
+    """The item's page. Showing it clearly takes a reason sent by POST (CSRF-checked).
+
+    The page hands its <img> a one-time grant bound to the session and to the
+    reason (the blurred view's reason is "view"); the bytes are served only
+    against that grant, so no link or cross-site <img> can open evidence.
+    """
     item = access_evidence(member=member, item_id=item_id)
-    revealed = request.method == "POST" and request.POST.get("reveal") == "1"
+    reason = str(request.POST.get("reason", "")).strip()[:200]
+    revealed = request.method == "POST" and request.POST.get("reveal") == "1" and bool(reason)
     if revealed:
         request.session[REVEALS] = int(request.session.get(REVEALS, 0)) + 1
     reveals = int(request.session.get(REVEALS, 0))
+    # Only a declared raster picture gets an <img> (an SVG never does); the
+    # bytes still decide at serving time, whatever was declared.
+    picture = item.content_type in RASTER_TYPES
+    grant = _grant(request, item, reason if revealed else "view") if picture else ""
     return render(
         request,
         "desk/evidence.html",
         {
             "item": item,
+            "picture": picture,
             "revealed": revealed,
-            "reason": str(request.POST.get("reason", ""))[:200],
+            "grant": grant,
             "take_a_break": reveals and reveals % settings.KARPEAR_REVEALS_BEFORE_BREAK == 0,
             "custody": item.custody.all()[:50],
             "holds": item.holds.filter(released_at__isnull=True),
@@ -56,24 +72,52 @@ def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpRespo
     )
 
 
+GRANTS = "karpear_evidence_grants"
+_MAX_GRANTS = 8
+
+
+def _grant(request: HttpRequest, item: EvidenceItem, reason: str) -> str:
+    """A one-time token for this item and reason, kept in the session (newest few only)."""
+    token = secrets.token_urlsafe(16)
+    grants = dict(request.session.get(GRANTS, {}))
+    grants[token] = [item.pk, reason]
+    request.session[GRANTS] = dict(list(grants.items())[-_MAX_GRANTS:])
+    return token
+
+
 @never_cache
 @desk_view(*CASE_WORK)
 def content(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
-    """The decrypted bytes, for the viewer's <img>; each fetch is a custody entry."""
+    """The decrypted bytes; each fetch is a custody entry with its reason.
+
+    GET serves the viewer's <img> against the one-time grant its page issued;
+    POST (a form with a reason, CSRF-checked) downloads. A reason in the query
+    string is ignored: opening evidence is never a link. Only bytes that are a
+    JPEG, PNG, GIF or WebP picture are shown inline, with that type; anything
+    else (SVG included, whatever was declared) is an attachment.
+    """
     item = access_evidence(member=member, item_id=item_id)
-    data = evidence_open(
-        item=item,
-        member=member,
-        reason=str(request.GET.get("reason", "view"))[:200] or "view",
-        request=request,
-        action="download" if request.GET.get("download") else "open",
-    )
+    if request.method == "POST":
+        reason, action = str(request.POST.get("reason", "")).strip()[:200], "download"
+    else:
+        grants = dict(request.session.get(GRANTS, {}))
+        granted = grants.pop(str(request.GET.get("grant", "")), None)
+        if granted is None or granted[0] != item.pk:
+            raise ApplicationError(
+                _("Open the item from its page and say why."), code="grant_required"
+            )
+        request.session[GRANTS] = grants
+        reason, action = str(granted[1]), "open"
+    data = evidence_open(item=item, member=member, reason=reason, request=request, action=action)
+    image_type = raster_image_type(data)
+    inline = action == "open" and image_type is not None
     response = HttpResponse(
-        data, content_type=item.content_type if item.is_image else "application/octet-stream"
+        data, content_type=image_type if inline and image_type else "application/octet-stream"
     )
     response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = (
-        "attachment" if request.GET.get("download") else "inline"
+        "inline" if inline else "attachment"
     ) + f'; filename="evidence-{item.pk}"'
     return response
 
@@ -115,7 +159,7 @@ def personnel_save(request: HttpRequest, member: StaffMember) -> HttpResponse:
         staff=target,
         actor=member,
         values={
-            name: parse_date(str(request.POST.get(name, "")))
+            name: parse_day(request.POST.get(name, ""))  # 2026-02-30 is None, not a 500
             for name in (
                 "screened_on",
                 "screening_expires_on",

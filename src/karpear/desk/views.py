@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +29,7 @@ from karpear.cases.models import (
 from karpear.cases.selectors import QueueFilter, case_channels, case_queue, desk_figures
 from karpear.cases.timeline import timeline
 from karpear.cases.workflow import TRANSITIONS
+from karpear.core.dates import parse_moment
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import (
     CASE_WORK,
@@ -66,7 +66,7 @@ def queue(request: HttpRequest, member: StaffMember) -> HttpResponse:
     )
     after = None
     cursor = request.GET.get("after", "").split("_")
-    if len(cursor) == 3 and (due := parse_datetime(cursor[1])) is not None:
+    if len(cursor) == 3 and (due := parse_moment(cursor[1])) is not None:
         after = (int_or_none(cursor[0]) or 0, due, int_or_none(cursor[2]) or 0)
     cases = case_queue(organisation=member.organisation, filters=filters, after=after)
     next_cursor = ""
@@ -259,10 +259,7 @@ def case_account_decision(request: HttpRequest, member: StaffMember, case_id: in
 
 def _local_datetime(raw: str) -> datetime | None:
     """A datetime-local field in Phnom Penh time; None when empty or impossible."""
-    try:
-        value = parse_datetime(raw) if raw else None
-    except ValueError:
-        return None
+    value = parse_moment(raw)
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value

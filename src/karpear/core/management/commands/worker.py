@@ -24,6 +24,7 @@ from karpear.audit.checkpoints import checkpoint_write
 from karpear.audit.services import audit_record
 from karpear.blocklist.services import forward_appeals
 from karpear.cases.services import erase_expired_contacts
+from karpear.core.ratelimit import ratelimit_purge
 from karpear.evidence.services import integrity_check, purge_expired, purge_resume
 from karpear.platformlink.services import deliver_due
 
@@ -65,6 +66,8 @@ JOBS: list[tuple[str, Callable[[], int], float]] = [
     ("evidence_integrity_check", check_evidence, 24 * 3600.0),
     ("forward_blocklist_appeals", forward_appeals, 30.0),
     ("audit_checkpoint", checkpoint_audit, float(settings.KARPEAR_AUDIT_CHECKPOINT_SECONDS)),
+    # Ended rate-limit windows: nothing links a client over time (issue #15, item 16).
+    ("purge_rate_limit_windows", ratelimit_purge, 300.0),
 ]
 
 
