@@ -198,7 +198,7 @@ def test_a_reported_post_is_isolated_found_removed_preserved_and_its_duplicate_j
     assert second.state == State.CLOSED and second.duplicate_of_id == case.pk
     assert case.report_count == 2
 
-    # 6. The other new pages, as the staff administrator who keeps them.
+    # 6. The other new pages: staff and recipients (administrator), isolation on receipt (lead).
     admin_tab = next(_tab(browser, live_server.url, javascript=True))
     _sign_in(admin_tab, admin)
     for path in ("/en/desk/staff/", "/en/desk/recipients/"):
@@ -206,3 +206,9 @@ def test_a_reported_post_is_isolated_found_removed_preserved_and_its_duplicate_j
         assert admin_tab.locator("h1").count() == 1, path
         assert axe_violations(admin_tab) == [], path
     admin_tab.context.close()
+    lead_tab = next(_tab(browser, live_server.url, javascript=True))
+    _sign_in(lead_tab, lead)
+    lead_tab.goto(lead_tab.base + "/en/desk/settings/isolation/")
+    assert lead_tab.is_checked("#iso_sexual_image")
+    assert axe_violations(lead_tab) == []
+    lead_tab.context.close()

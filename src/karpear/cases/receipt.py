@@ -16,17 +16,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from karpear.audit.services import audit_record
 from karpear.cases.decisions import decision_record
 from karpear.cases.models import Case, CaseEvent, Decision, DecisionKind, Ground, State
 from karpear.cases.workflow import PUBLIC_STATUS
+from karpear.core.errors import ApplicationError
 from karpear.core.ratelimit import hit
+from karpear.orgs.models import Organisation
 from karpear.platformlink.models import PlatformLink
-from karpear.platformlink.services import is_hosted
+from karpear.platformlink.services import (
+    is_hosted,
+    link_isolation_categories,
+    link_isolation_set,
+)
 from karpear.reports.models import Category, Report, ReportedItem
 from karpear.reports.services import report_set_status
+from karpear.staff.models import Role, StaffMember
 
 HOUR = 3600
 
@@ -44,13 +55,52 @@ class ReceiptPolicy:
         return category in self.categories
 
 
-def receipt_policy() -> ReceiptPolicy:
+def receipt_policy(organisation: Organisation) -> ReceiptPolicy:
+    """The organisation's categories (set by its lead), else the deployment's; the limits."""
+    chosen = link_isolation_categories(organisation)
+    configured = settings.KARPEAR_ISOLATE_ON_RECEIPT if chosen is None else chosen
     return ReceiptPolicy(
-        categories=tuple(c for c in Category.values if c in settings.KARPEAR_ISOLATE_ON_RECEIPT),
+        categories=tuple(c for c in Category.values if c in configured),
         per_reporter=settings.KARPEAR_ISOLATE_PER_REPORTER,
         per_hour=settings.KARPEAR_ISOLATE_PER_HOUR,
         clause=settings.KARPEAR_ISOLATE_CLAUSE,
     )
+
+
+@transaction.atomic
+def receipt_policy_set(
+    *, member: StaffMember, categories: list[str] | None, request: HttpRequest | None = None
+) -> ReceiptPolicy:
+    """Choose the categories isolated on receipt for the lead's organisation (None: the
+    deployment's default). Applies to reports received from now on; re-draft the takedown
+    procedure afterwards, since it states these categories."""
+    if member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead can change isolation on receipt."),
+            code="forbidden",
+            status=403,
+        )
+    unknown = sorted(set(categories or []) - set(Category.values))
+    if unknown:
+        raise ApplicationError(
+            _("There is no such category."), fields={"categories": [", ".join(unknown)]}
+        )
+    chosen = None if categories is None else [c for c in Category.values if c in categories]
+    if not link_isolation_set(organisation=member.organisation, categories=chosen):
+        raise ApplicationError(
+            _("Set up the platform link first: isolation is carried out through it."),
+            code="no_platform_link",
+            status=409,
+        )
+    audit_record(
+        action="settings_change",
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="isolate_on_receipt",
+        detail={"categories": chosen},
+        request=request,
+    )
+    return receipt_policy(member.organisation)
 
 
 def hosted_content(
@@ -116,7 +166,7 @@ def case_isolate_on_receipt(
        recorded under the terms of service (guidelines 2.6, box on agency roles), asking for
        preservation as every isolation does.
     """
-    policy = receipt_policy()
+    policy = receipt_policy(report.organisation)
     if not policy.isolates(report.category) or case.state not in (
         State.RECEIVED,
         State.IN_REVIEW,

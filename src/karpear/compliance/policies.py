@@ -31,9 +31,9 @@ LANGUAGES = ("en", "km")
 MAX_POLICY_CHARS = 50_000
 
 
-def _receipt_context() -> dict[str, object]:
+def _receipt_context(organisation: Organisation) -> dict[str, object]:
     """Isolation on receipt exactly as configured (issue #16, item 2): one line per category."""
-    policy = receipt_policy()
+    policy = receipt_policy(organisation)
     rows: dict[str, list[tuple[str, bool]]] = {}
     for lang in LANGUAGES:
         with translation.override(lang):
@@ -64,7 +64,7 @@ def policy_draft(organisation: Organisation) -> dict[str, dict[str, str]]:
         "contacts": help_contacts(organisation),
         "services": referral_services(organisation),
         "referrals": referral_counts(organisation),
-        "receipt": _receipt_context(),
+        "receipt": _receipt_context(organisation),
     }
     return {
         kind: {
