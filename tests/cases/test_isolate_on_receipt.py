@@ -89,6 +89,7 @@ def test_a_link_elsewhere_is_not_isolated_and_the_case_says_so(
 def test_without_a_platform_link_nothing_is_isolated(client: Client, acme: Organisation) -> None:
     case = portal(client, links="https://social.example/p/5")
     assert case.state == State.RECEIVED and not isolated(case)
+    assert not case.events.filter(kind="isolation_skipped").exists()  # the feature is off
 
 
 def test_another_organisations_link_does_not_count(

@@ -159,30 +159,31 @@ def case_isolate_on_receipt(
 
     1. Only categories the policy isolates, and only a case still waiting for the desk
        (received or in review; a case already isolated or decided is left alone).
-    2. Only content the platform hosts (`hosted_content`), and only with a platform link.
+    2. Only with a platform link (without one the feature is off, silently), and only content
+       the platform hosts (`hosted_content`).
     3. The abuse guard (`_within_limits`). Over a limit, or not hosted, the report is still
        received and queued; the case says why it was not isolated.
     4. The case moves to "content isolated" (system actor) and the provisional decision is
        recorded under the terms of service (guidelines 2.6, box on agency roles), asking for
        preservation as every isolation does.
     """
+    if not PlatformLink.objects.filter(organisation_id=case.organisation_id).exists():
+        return None  # no way to reach the platform: nothing is isolated, nothing to say
     policy = receipt_policy(report.organisation)
     if not policy.isolates(report.category) or case.state not in (
         State.RECEIVED,
         State.IN_REVIEW,
     ):
         return None
-    now = timezone.now().replace(microsecond=0)
     content = hosted_content(report, items, reporter)
-    if not PlatformLink.objects.filter(organisation_id=case.organisation_id).exists() or not (
-        content["urls"] or content["platform_content_ids"]
-    ):
-        _skip(case, "not_hosted", now)
+    if not (content["urls"] or content["platform_content_ids"]):
+        _skip(case, "not_hosted", report.received_at)
         return None
     refused = _within_limits(case, reporter, policy)
     if refused:
-        _skip(case, refused, now)
+        _skip(case, refused, report.received_at)
         return None
+    now = timezone.now().replace(microsecond=0)
     from_state = State(case.state)
     Case.objects.filter(pk=case.pk).update(
         version=F("version") + 1,

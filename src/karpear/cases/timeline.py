@@ -136,8 +136,8 @@ def _isolation_skipped(event: CaseEvent) -> str:
             "The report is queued for the desk."
         )
     return _(
-        "Not isolated on receipt: the content is not on our service, or the platform "
-        "link is not set up. The report is queued for the desk."
+        "Not isolated on receipt: the content is not on our service. "
+        "The report is queued for the desk."
     )
 
 
