@@ -519,3 +519,19 @@ KARPEAR_DECODE_SECONDS = env_int("KARPEAR_DECODE_SECONDS", 20)
 # (item 7): uploads are held in memory only (the body limits above keep them small); one larger
 # than FILE_UPLOAD_MAX_MEMORY_SIZE is dropped, never written.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+
+# Isolation on receipt (issue #16, item 2; guidelines 2.6 and its box on agency roles): reports in
+# these categories about content on the company's own service (a platform content ID, or a link on
+# a hosted domain of the platform link) are isolated at once, provisionally under the terms of
+# service, until the desk assesses them. "none" turns it off for every category. The abuse guard:
+# at most PER_REPORTER isolations per reporter (keyed client hash, or the API key) and PER_HOUR
+# per organisation in each clock hour; over a limit the report is still taken and queued.
+KARPEAR_ISOLATE_ON_RECEIPT = [
+    c for c in env_list("KARPEAR_ISOLATE_ON_RECEIPT", "sexual_image,live_stream") if c != "none"
+]
+KARPEAR_ISOLATE_PER_REPORTER = env_int("KARPEAR_ISOLATE_PER_REPORTER", 3)
+KARPEAR_ISOLATE_PER_HOUR = env_int("KARPEAR_ISOLATE_PER_HOUR", 30)
+KARPEAR_ISOLATE_CLAUSE = os.environ.get(
+    "KARPEAR_ISOLATE_CLAUSE",
+    "Terms of service: content reported as child sexual abuse is hidden while it is assessed",
+)

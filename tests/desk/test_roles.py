@@ -28,6 +28,7 @@ MATRIX = [
     ("GET", "/en/desk/audit/?format=csv", {L, D}),
     ("GET", "/en/desk/figures/", {C, L, D}),
     ("GET", "/en/desk/settings/sla/", {L}),
+    ("GET", "/en/desk/settings/isolation/", {L}),
     ("GET", "/en/desk/", {A, L, C, D}),
     ("GET", "/en/desk/notices/", {A, L}),
     ("GET", "/en/desk/notices/new/", {A, L}),

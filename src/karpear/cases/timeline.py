@@ -74,6 +74,8 @@ def _label_consent(code: str) -> str:
 
 
 def _transition(event: CaseEvent) -> str:
+    if (event.detail or {}).get("on_receipt"):
+        return _("Content isolated on receipt, provisionally, until the desk assesses it.")
     to_state = _label(State, event.to_state)
     if event.from_state:
         return _("Moved from “%(from)s” to “%(to)s”.") % {
@@ -120,7 +122,27 @@ def _joined(event: CaseEvent) -> str:
     return _("Cases %(cases)s were joined into this one.") % {"cases": cases}
 
 
+def _isolation_skipped(event: CaseEvent) -> str:
+    """Why a report's content was not isolated on receipt (issue #16, item 2)."""
+    why = str((event.detail or {}).get("why", ""))
+    if why == "reporter_limit":
+        return _(
+            "Not isolated on receipt: this reporter passed the hourly limit. "
+            "The report is queued for the desk."
+        )
+    if why == "hourly_limit":
+        return _(
+            "Not isolated on receipt: the hourly limit for isolations was reached. "
+            "The report is queued for the desk."
+        )
+    return _(
+        "Not isolated on receipt: the content is not on our service. "
+        "The report is queued for the desk."
+    )
+
+
 SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
+    "isolation_skipped": _isolation_skipped,
     "duplicate": _duplicate,
     "joined": _joined,
     "classified": _classified,

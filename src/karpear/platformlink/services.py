@@ -85,6 +85,27 @@ def link_rotate_secret(*, organisation: Organisation, overlap_hours: int = 24) -
     return secret
 
 
+def link_isolation_categories(organisation: Organisation) -> list[str] | None:
+    """The categories this organisation isolates on receipt, or None for the deployment's."""
+    value = (
+        PlatformLink.objects.filter(organisation=organisation)
+        .values_list("isolate_on_receipt", flat=True)
+        .first()
+    )
+    return None if value is None else [str(c) for c in value]
+
+
+def link_isolation_set(*, organisation: Organisation, categories: list[str] | None) -> bool:
+    """Store the categories isolated on receipt (None: the deployment's); False without a link.
+
+    The caller checks the role and audits (cases.receipt.receipt_policy_set).
+    """
+    updated = PlatformLink.objects.filter(organisation=organisation).update(
+        isolate_on_receipt=categories
+    )
+    return updated == 1
+
+
 def is_hosted(*, organisation: Organisation, url: str) -> bool:
     """Whether a link points at this company's own service (by host name)."""
     link = PlatformLink.objects.filter(organisation=organisation).first()
