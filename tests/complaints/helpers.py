@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from karpear.cases import services as case_services
 from karpear.cases.models import Decision, DecisionKind, Ground, State
+from karpear.complaints.models import Complaint, ComplaintChannel
+from karpear.complaints.services import complaint_submit
 from karpear.orgs.models import Organisation
 from tests.cast import Person, decide_account, make_case
 
@@ -39,3 +41,14 @@ def an_isolation(
         clause="Terms 3.1",
     )
     return Decision.objects.get(case=case, kind=DecisionKind.CONTENT_ISOLATE)
+
+
+def a_complaint(org: Organisation, decider: Person, account: str = "u9") -> Complaint:
+    """A complaint through the platform about a ban `decider` made."""
+    complaint, _created = complaint_submit(
+        organisation=org,
+        decision=a_ban(org, decider, account=account),
+        channel=ComplaintChannel.PLATFORM,
+        reason="It was not me.",
+    )
+    return complaint
