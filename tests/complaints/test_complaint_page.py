@@ -33,6 +33,7 @@ def test_the_page_is_khmer_by_default_and_english_under_en(
     assert km.status_code == en.status_code == 200
     assert 'lang="km"' in km.content.decode() and 'lang="en"' in en.content.decode()
     assert "Ask us to look again" in en.content.decode()
+    assert "ស្នើឱ្យយើងពិនិត្យសេចក្តីសម្រេចម្តងទៀត" in km.content.decode()
     assert "<script" not in en.content.decode()
     assert 'value="D1-AAAAA-BBBBB"' in en.content.decode()
 
