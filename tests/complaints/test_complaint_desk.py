@@ -45,6 +45,8 @@ def test_a_second_analyst_reverses_on_the_desk_and_the_view_is_audited(
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.REVERSED
     assert WebhookEvent.objects.filter(event_type="account.restore").count() == 1
+    case_page = client.get(f"/en/desk/cases/{complaint.decision.case_id}/").content.decode()
+    assert "“Permanent account suspension” reversed after a complaint." in case_page
 
 
 def test_the_decider_gets_no_form_and_cannot_post_one(acme: Organisation, analyst: Person) -> None:
