@@ -26,6 +26,7 @@ def test_the_queue_shows_the_review_time_and_what_is_overdue(
     with django_assert_max_num_queries(15):
         page = client.get("/en/desk/complaints/").content.decode()
     assert "within 72 hours" in page
+    assert "1 complaint is past its review time." in page
     assert page.count("<strong>overdue</strong>") == 1 and late.reference in page
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from karpear.complaints.models import ComplaintStatus
-from karpear.complaints.selectors import complaint_queue
+from karpear.complaints.selectors import complaint_queue, overdue_count
 from karpear.complaints.services import access_complaint, complaint_decide, may_review
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import CASE_WORK, desk_view
@@ -27,6 +27,7 @@ def complaints(request: HttpRequest, member: StaffMember) -> HttpResponse:
             "complaints": complaint_queue(member.organisation)[:200],
             "now": timezone.now(),
             "review_hours": settings.KARPEAR_COMPLAINT_REVIEW_HOURS,
+            "overdue": overdue_count(member.organisation),
         },
     )
 
