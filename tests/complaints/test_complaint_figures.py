@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from karpear.cases.models import Decision
@@ -9,10 +10,11 @@ from karpear.complaints.models import Complaint, ComplaintChannel, ComplaintStat
 from karpear.complaints.services import complaint_decide, complaint_submit
 from karpear.orgs.models import Organisation
 from karpear.transparency.figures import compute
-from karpear.transparency.services import CSV_MAP, _matches, public_figures
+from karpear.transparency.services import CSV_MAP, _matches, public_figures, report_publish
 from karpear.transparency.statements import statements
 from tests.cast import Person
 from tests.complaints.helpers import a_ban
+from tests.conftest import Client
 
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
 JUNE = datetime(2025, 6, 1, 3, 0, tzinfo=UTC)
@@ -91,3 +93,24 @@ def test_the_statement_of_reasons_says_a_decision_was_reversed_on_complaint(
     assert by_id[kept_ban.pk]["reversed_on_complaint"] is False
     assert by_id[kept_ban.pk]["complaint"]["outcome"] == "upheld"
     assert [k["complaint"] for k in by_id.values()].count(None) == 1
+
+
+def test_the_published_report_shows_the_complaints_in_page_json_and_csv(
+    acme: Organisation, analyst: Person, analyst2: Person, compliance: Person
+) -> None:
+    for n, hours in enumerate([2.0, 4.0, 20.0, 30.0, 50.0]):
+        _complaint(acme, a_ban(acme, analyst, account=f"u{n}"), hours, analyst2)
+    text = {
+        h: {"en": f"{h} in English", "km": f"{h} ជាភាសាខ្មែរ"}
+        for h in ("policies", "processes", "outcomes")
+    }
+    report = report_publish(member=compliance.member, start=YEAR[0], end=YEAR[1], narrative=text)
+    client = Client()
+    page = client.get(f"/en/transparency/{report.pk}/").content.decode()
+    assert "Complaints about our decisions" in page and "Median hours to decide" in page
+    khmer = client.get(f"/transparency/{report.pk}/").content.decode()
+    assert "បណ្តឹងអំពីសេចក្តីសម្រេចរបស់យើង" in khmer
+    document = json.loads(client.get(f"/en/transparency/{report.pk}.json").content)
+    assert document["figures"]["complaints"]["received"] == "<10"  # suppressed: 5 < 10
+    rows = client.get(f"/en/transparency/{report.pk}.csv").content.decode()
+    assert "complaints_art20,Number of complaints received,complaints.received,<10" in rows
