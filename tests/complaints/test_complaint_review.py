@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from karpear.cases.classification import case_classify
+from karpear.cases.decisions import decision_reverse
 from karpear.cases.models import Decision, DecisionKind, LegalAssessment
 from karpear.complaints.models import Complaint, ComplaintChannel, ComplaintStatus
 from karpear.complaints.services import complaint_decide, complaint_submit
@@ -201,4 +202,24 @@ def test_content_confirmed_as_csam_is_reviewed_but_never_restored(
     )
     assert decided.status == ComplaintStatus.UPHELD
     assert decided.reviewed_at is not None and decided.reviewed_at <= timezone.now()
+    assert not WebhookEvent.objects.filter(event_type="content.restore").exists()
+
+
+def test_the_reversal_itself_refuses_to_restore_csam_even_if_called_directly(
+    acme: Organisation, analyst: Person, analyst2: Person
+) -> None:
+    isolation = an_isolation(acme, analyst, category="live_stream")
+    case = isolation.case
+    case.refresh_from_db()
+    case_classify(
+        case=case,
+        member=analyst.member,
+        legal_assessment=LegalAssessment.NATIONAL,
+        content_type="live_stream",
+        age_band="13-15",
+        expected_version=case.version,
+    )
+    isolation.refresh_from_db()
+    assert decision_reverse(decision=isolation, member=analyst2.member, reason="x") is False
+    assert not Decision.objects.filter(kind=DecisionKind.CONTENT_RESTORE).exists()
     assert not WebhookEvent.objects.filter(event_type="content.restore").exists()
