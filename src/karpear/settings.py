@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "karpear.blocklist",
     "karpear.compliance",
     "karpear.transparency",
+    "karpear.complaints",
     "karpear.hashes",
 ]
 
@@ -477,6 +478,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # uploads are hashed 
 # Tell account holders about decisions on their accounts (account.notice webhook), except
 # while content confirmed as CSAM is under investigation (guidelines 2.6: preserve, refer).
 KARPEAR_NOTIFY_ACCOUNT_HOLDERS = env_bool("KARPEAR_NOTIFY_ACCOUNT_HOLDERS", True)
+
+# Complaints about decisions (issue #17, item 6). Account holders may contest a decision for
+# this many days after it; each complaint is reviewed within KARPEAR_COMPLAINT_REVIEW_HOURS
+# (shown on the desk). The public page is rate limited like the report portal.
+KARPEAR_COMPLAINT_WINDOW_DAYS = env_int("KARPEAR_COMPLAINT_WINDOW_DAYS", 30)
+KARPEAR_COMPLAINT_REVIEW_HOURS = env_int("KARPEAR_COMPLAINT_REVIEW_HOURS", 72)
+KARPEAR_RATE_COMPLAINTS = os.environ.get("KARPEAR_RATE_COMPLAINTS", "10/60")
 KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION = env_bool(
     "KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION", False
 )

@@ -74,6 +74,9 @@ MATRIX = [
     ("GET", "/en/desk/compliance/{assessment}/report/", {C, L, D}),
     ("GET", "/en/desk/compliance/{assessment}/report.pdf", {C, L, D}),
     ("GET", "/en/desk/compliance/{assessment}/package.json", {C, L, D}),
+    ("GET", "/en/desk/complaints/", {A, L}),
+    ("GET", "/en/desk/complaints/{complaint}/", {A, L}),
+    ("POST", "/en/desk/complaints/{complaint}/", {A, L}),
 ]
 
 
@@ -136,7 +139,11 @@ def test_every_role_gets_what_it_is_allowed(
     recipient = recipient_add(
         member=cast[L].member, name="Officer Sok", agency="ACU", kind="law_enforcement"
     )
+    from tests.complaints.helpers import a_complaint
+
+    complaint = a_complaint(acme, cast[L])
     url = path.format(
+        complaint=complaint.pk,
         staff=cast[A].member.pk,
         recipient=recipient.pk,
         case=case.pk,
@@ -173,6 +180,7 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{match}": "<int:match_id>",
         "{staff}": "<int:staff_id>",
         "{recipient}": "<int:recipient_id>",
+        "{complaint}": "<int:complaint_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

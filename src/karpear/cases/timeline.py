@@ -156,6 +156,11 @@ SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
         "The platform was asked to preserve the content and its user data."
     ),
     "preserved": lambda event: _("The content was preserved in the evidence vault."),
+    # Issue #17, item 6: a complaint reversed a decision (the reviewer is the event's actor).
+    "decision_reversed": lambda event: (
+        _("“%(kind)s” reversed after a complaint.")
+        % {"kind": _label(DecisionKind, str((event.detail or {}).get("kind", "")))}
+    ),
 }
 
 

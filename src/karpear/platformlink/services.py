@@ -37,6 +37,7 @@ EVENT_TYPES = frozenset(
         "account.suspend",
         "account.ban",
         "account.notice",  # plain-language notice for the account holder (issue #9)
+        "account.restore",  # a suspension, ban or warning lifted on complaint (issue #17, item 6)
     }
 )
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from karpear.cases.outcomes import report_outcome
 from karpear.core.clients import client_key
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.core.ratelimit import enforce
@@ -55,6 +56,10 @@ def status(request: HttpRequest) -> HttpResponse:
             enforce(request, "status", settings.KARPEAR_RATE_STATUS)
             context["reference"], context["status"] = report_public_status(
                 organisation=org, reference=reference
+            )
+            # The plain reason for the outcome (issue #17, item 7).
+            context["outcome"] = report_outcome(
+                organisation=org, reference=str(context["reference"])
             )
         except ApplicationError as exc:
             context["error"] = exc.message
