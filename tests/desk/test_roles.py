@@ -31,6 +31,7 @@ MATRIX = [
     ("GET", "/en/desk/settings/sla/", {L}),
     ("POST", "/en/desk/settings/sla/", {L}),
     ("GET", "/en/desk/", {A, L, C, D}),
+    ("GET", "/en/desk/wellbeing/", {A, L, C, D}),
     ("GET", "/en/desk/notices/", {A, L}),
     ("GET", "/en/desk/notices/new/", {A, L}),
     ("GET", "/en/desk/evidence/{item}/", {A, L}),

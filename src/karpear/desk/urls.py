@@ -13,11 +13,13 @@ from karpear.desk import (
     staff_views,
     transparency_views,
     views,
+    wellness_views,
 )
 
 app_name = "desk"
 urlpatterns = [
     path("login/", auth_views.login, name="login"),
+    path("wellbeing/", wellness_views.wellbeing, name="wellbeing"),
     path("code/", auth_views.code, name="code"),
     path("logout/", auth_views.logout, name="logout"),
     path("", views.home, name="home"),

@@ -146,7 +146,7 @@ def _case_context(request: HttpRequest, member: StaffMember, case: Any) -> dict[
     }
 
 
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def case_detail(request: HttpRequest, member: StaffMember, case_id: int) -> HttpResponse:
     case = case_services.access_case(member=member, case_id=case_id, request=request)
     return render(request, "desk/case.html", _case_context(request, member, case))
@@ -315,7 +315,7 @@ def case_note(request: HttpRequest, member: StaffMember, case_id: int) -> HttpRe
 
 
 @require_POST
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def case_reveal(request: HttpRequest, member: StaffMember, case_id: int) -> HttpResponse:
     """Contact details or the exact link, shown once on a deliberate click (audited)."""
     case = case_services.access_case(
