@@ -32,6 +32,7 @@ MATRIX = [
     ("POST", "/en/desk/settings/sla/", {L}),
     ("GET", "/en/desk/", {A, L, C, D}),
     ("GET", "/en/desk/wellbeing/", {A, L, C, D}),
+    ("GET", "/en/desk/next/", {A, L}),
     ("GET", "/en/desk/notices/", {A, L}),
     ("GET", "/en/desk/notices/new/", {A, L}),
     ("GET", "/en/desk/evidence/{item}/", {A, L}),

@@ -8,6 +8,7 @@ from karpear.desk import (
     confirmation_views,
     evidence_views,
     hash_views,
+    keys_views,
     notice_views,
     search_views,
     staff_views,
@@ -20,6 +21,7 @@ app_name = "desk"
 urlpatterns = [
     path("login/", auth_views.login, name="login"),
     path("wellbeing/", wellness_views.wellbeing, name="wellbeing"),
+    path("next/", keys_views.case_next, name="case_next"),
     path("code/", auth_views.code, name="code"),
     path("logout/", auth_views.logout, name="logout"),
     path("", views.home, name="home"),
