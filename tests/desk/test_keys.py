@@ -90,3 +90,61 @@ def test_the_keys_are_not_offered_to_roles_without_cases(
 ) -> None:
     page = sign_in(compliance).get("/en/desk/figures/").content.decode()
     assert "desk-keys.js" not in page and 'id="shortcuts"' not in page
+
+
+def _unlabelled_required(page: str) -> list[str]:
+    """Required controls whose label (or, for a group, legend) does not say "(required)"."""
+    missing = []
+    for control in re.findall(r"<(?:input|select|textarea)[^>]*\brequired\b[^>]*>", page):
+        control_id = re.search(r'id="([^"]+)"', control)
+        if control_id is None:
+            missing.append(control)
+            continue
+        label = re.search(rf'<label for="{control_id.group(1)}"[^>]*>(.*?)</label>', page, re.S)
+        if 'type="radio"' in control or 'type="checkbox"' in control:
+            before = page[: page.index(control)]
+            legend = before.rsplit("<legend", 1)[-1] if "<legend" in before else ""
+            if "(required)" in legend.split("</legend>")[0]:
+                continue
+        if label is None or "(required)" not in label.group(1):
+            missing.append(control_id.group(1))
+    return missing
+
+
+def test_required_fields_on_the_desk_forms_say_so(
+    acme: Organisation, lead: Person, admin: Person, compliance: Person
+) -> None:
+    from karpear.evidence.services import evidence_capture
+    from tests.evidence.conftest import benign_png, screen
+
+    case = make_case(acme)
+    screen(lead)
+    item = evidence_capture(
+        organisation=acme,
+        case_id=case.pk,
+        content=benign_png(2),
+        content_type="image/png",
+        metadata={},
+        source="staff",
+        actor="t",
+    )
+    pages = [
+        (
+            lead,
+            [
+                f"/en/desk/cases/{case.pk}/",
+                f"/en/desk/evidence/{item.pk}/",
+                "/en/desk/queue/",
+                "/en/desk/search/",
+                "/en/desk/recipients/",
+                "/en/desk/notices/new/",
+            ],
+        ),
+        (admin, ["/en/desk/staff/"]),
+        (compliance, ["/en/desk/compliance/"]),
+    ]
+    for person, paths in pages:
+        client = sign_in(person)
+        for path in paths:
+            page = client.get(path).content.decode()
+            assert _unlabelled_required(page) == [], path
