@@ -110,3 +110,38 @@ def test_a_note_without_text_shows_why_it_was_not_saved(
     message = page.eval_on_selector("#id_text", "e => e.validationMessage")
     assert message
     assert page.evaluate("document.activeElement.id") == "id_text"
+
+
+def test_new_desk_pages_pass_axe(
+    page: Any, acme: Organisation, analyst: Person, analyst2: Person, lead: Person, settings: Any
+) -> None:
+    """The four-eyes request on the case and the queue, the break reminder, the support page."""
+    from karpear.cases import services
+    from karpear.cases.models import Authority, Ground
+
+    settings.KARPEAR_EXPOSURE_BREAK_MINUTES = 0  # remind at once
+    services.four_eyes_set(member=lead.member, categories={"live_stream"})
+    case = make_case(acme, category="live_stream")
+    for to, kw in (
+        (State.IN_REVIEW, {}),
+        (State.REFERRED, {"referrals": [(Authority.ACU, "ACU-1")]}),
+        (State.CONFIRMED_ILLEGAL, {"ground": Ground.LAW, "clause": "art. 41"}),
+    ):
+        case = services.case_transition(
+            case=case,
+            member=analyst.member,
+            to_state=to,
+            reason="checked",
+            expected_version=case.version,
+            **kw,  # type: ignore[arg-type]
+        )
+    _sign_in(page, analyst2)
+    for path in ["/en/desk/queue/", f"/en/desk/cases/{case.pk}/", "/en/desk/wellbeing/"]:
+        page.goto(page.base + path)
+        assert "break-reminder" in page.content(), path
+        assert axe_violations(page) == [], path
+    page.goto(page.base + f"/en/desk/cases/{case.pk}/")
+    assert "Confirm and send" in page.inner_text("#pending")
+    page.click("text=Confirm and send")
+    page.wait_for_selector("text=Saved.")
+    assert Case.objects.get(pk=case.pk).state == State.CONFIRMED_ILLEGAL
