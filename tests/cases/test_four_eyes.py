@@ -101,23 +101,50 @@ def test_a_removal_waits_for_a_second_analyst_and_nothing_is_sent(
 
 
 @pytest.mark.usefixtures("four_eyes_on")
-def test_nobody_confirms_their_own_request(acme: Organisation, analyst: Person) -> None:
+def test_nobody_confirms_their_own_request_but_may_withdraw_it(
+    acme: Organisation, analyst: Person
+) -> None:
     case = _remove(_referred(acme, analyst), analyst)
     case.refresh_from_db()
     pending = services.pending_decision(case)
     assert pending is not None
-    for confirm in (True, False):
-        with pytest.raises(ApplicationError) as refused:
-            services.confirmation_answer(
-                case=case,
-                member=analyst.member,
-                pending_id=pending.pk,
-                confirm=confirm,
-                reason="no",
-                expected_version=case.version,
-            )
-        assert refused.value.code == "own_request"
-    assert not _removals(case)
+    with pytest.raises(ApplicationError) as refused:
+        services.confirmation_answer(
+            case=case,
+            member=analyst.member,
+            pending_id=pending.pk,
+            confirm=True,
+            expected_version=case.version,
+        )
+    assert refused.value.code == "own_request"
+    case = services.confirmation_answer(
+        case=case,
+        member=analyst.member,
+        pending_id=pending.pk,
+        confirm=False,
+        reason="asked too early",
+        expected_version=case.version,
+    )
+    assert not _removals(case) and services.pending_decision(case) is None
+
+
+@pytest.mark.usefixtures("four_eyes_on")
+def test_the_case_does_not_move_on_while_a_request_waits(
+    acme: Organisation, analyst: Person, analyst2: Person
+) -> None:
+    case = _remove(_referred(acme, analyst), analyst)
+    case.refresh_from_db()
+    with pytest.raises(ApplicationError) as refused:
+        services.case_transition(
+            case=case,
+            member=analyst2.member,
+            to_state=State.NOT_ILLEGAL,
+            reason="looks fine",
+            expected_version=case.version,
+        )
+    assert refused.value.code == "confirmation_pending"
+    case.refresh_from_db()
+    assert case.state == State.REFERRED
 
 
 @pytest.mark.usefixtures("four_eyes_on")
@@ -267,6 +294,7 @@ def test_the_desk_shows_and_answers_a_request(
     ).content.decode()
     assert "another analyst must confirm it" in answer
     assert "Someone other than you must confirm" in answer
+    assert "Withdraw my request" in answer and "Confirm and send" not in answer
     queue = sign_in(analyst2).get("/en/desk/queue/").content.decode()
     assert "awaiting a second analyst" in queue
     other = sign_in(analyst2)

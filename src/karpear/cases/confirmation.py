@@ -34,7 +34,9 @@ from karpear.staff.models import Role, StaffMember
 __all__ = ["confirmation_answer", "four_eyes_set"]
 
 
-def _check_answer(case: Case, pending: PendingDecision, member: StaffMember) -> None:
+def _check_answer(
+    case: Case, pending: PendingDecision, member: StaffMember, *, confirm: bool
+) -> None:
     if pending.case_id != case.pk or pending.organisation_id != member.organisation_id:
         raise NotFound(_("There is no such request."))
     if member.role not in (Role.ANALYST, Role.LEAD):
@@ -47,10 +49,11 @@ def _check_answer(case: Case, pending: PendingDecision, member: StaffMember) -> 
         raise ApplicationError(
             _("This request was already answered."), code="already_answered", status=409
         )
-    if pending.requested_by_id == member.user_id:
-        # The whole point of four eyes: the second pair must belong to someone else.
+    if confirm and pending.requested_by_id == member.user_id:
+        # The whole point of four eyes: the second pair must belong to someone else. Whoever
+        # asked may still withdraw (reject) their own request.
         raise ApplicationError(
-            _("Someone other than you must confirm or reject your own request."),
+            _("Someone other than you must confirm your own request."),
             code="own_request",
             status=403,
         )
@@ -67,7 +70,8 @@ def confirmation_answer(
     reason: str = "",
     request: HttpRequest | None = None,
 ) -> Case:
-    """Confirm (record the decision and queue its webhook) or reject (nothing is sent) a request.
+    """Confirm (record the decision and queue its webhook) or reject (nothing is sent) a request;
+    the analyst who asked may reject (withdraw) it, never confirm it.
 
     1. Check: the version, the request belongs to this case and is still open, the member is an
        analyst or the lead and not the one who asked; a rejection gives its reason.
@@ -82,7 +86,7 @@ def confirmation_answer(
     )
     if pending is None:
         raise NotFound(_("There is no such request."))
-    _check_answer(case, pending, member)
+    _check_answer(case, pending, member, confirm=confirm)
     reason = reason.strip()
     if not confirm and not reason:
         raise ApplicationError(

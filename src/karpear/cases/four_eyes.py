@@ -47,6 +47,19 @@ def pending_decision(case: Case) -> PendingDecision | None:
     )
 
 
+WAITING = _(
+    "A decision on this case is waiting for a second analyst: confirm or reject it first "
+    "(the analyst who asked can withdraw it)."
+)
+
+
+def require_none_waiting(case: Case, *, confirming: bool) -> None:
+    """While a request waits, the case does not move by any other step: the second analyst
+    must see the case as the first one did (and a confirmation replays onto that state)."""
+    if not confirming and pending_decision(case) is not None:
+        raise ApplicationError(WAITING, code="confirmation_pending", status=409)
+
+
 def confirmation_request(
     *,
     case: Case,

@@ -18,7 +18,11 @@ from karpear.cases.common import (
     require_reason,
 )
 from karpear.cases.decisions import CSAM_CATEGORIES, decision_record
-from karpear.cases.four_eyes import confirmation_request, four_eyes_required
+from karpear.cases.four_eyes import (
+    confirmation_request,
+    four_eyes_required,
+    require_none_waiting,
+)
 from karpear.cases.identity import screening_clear
 from karpear.cases.models import (
     Authority,
@@ -69,6 +73,7 @@ def case_transition(
     this again with `confirmed_by` once someone else confirms it.
     """
     check_version(case, expected_version)
+    require_none_waiting(case, confirming=confirmed_by is not None)
     from_state = State(case.state)
     if not allowed(from_state, to_state):
         raise InvalidTransition(
