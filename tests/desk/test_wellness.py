@@ -110,3 +110,30 @@ def test_every_role_reaches_the_wellbeing_page(
     settings.KARPEAR_WELLBEING_CONTACT = "Counsellor Srey, 012 000 111"
     page = sign_in(compliance).get("/en/desk/wellbeing/").content.decode()
     assert "Counsellor Srey, 012 000 111" in page
+
+
+def test_the_evidence_picture_keeps_the_viewer_counting(
+    acme: Organisation, analyst: Person
+) -> None:
+    """The viewer's <img> is a desk request of its own: it must not end the viewer's count."""
+    from karpear.evidence.services import evidence_capture
+    from tests.evidence.conftest import benign_png, screen
+
+    screen(analyst)
+    case = make_case(acme)
+    item = evidence_capture(
+        organisation=acme,
+        case_id=case.pk,
+        content=benign_png(3),
+        content_type="image/png",
+        metadata={},
+        source="staff",
+        actor="t",
+    )
+    client = sign_in(analyst)
+    client.get(f"/en/desk/evidence/{item.pk}/")
+    client.post(f"/en/desk/evidence/{item.pk}/content/", {"grant": "none"})
+    assert client.session[EXPOSURE]["open_since"] is not None
+    _age(client, open_minutes=3)
+    client.get("/en/desk/queue/")
+    assert _minutes(client) == 3

@@ -86,7 +86,7 @@ def _grant(request: HttpRequest, item: EvidenceItem, reason: str) -> str:
 
 
 @never_cache
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def content(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
     """The decrypted bytes; each fetch is a custody entry with its reason.
 
