@@ -119,7 +119,9 @@ def test_new_desk_pages_pass_axe(
     """The four-eyes request on the case and the queue, the break reminder, the support page."""
     from karpear.cases import services
     from karpear.cases.models import Authority, Ground
+    from tests.evidence.conftest import screen
 
+    screen(analyst2)
     services.four_eyes_set(member=lead.member, categories={"live_stream"})
     case = make_case(acme, category="live_stream")
     for to, kw in (

@@ -61,8 +61,32 @@ def _removals(case: Case) -> list[WebhookEvent]:
 
 
 @pytest.fixture
-def four_eyes_on(acme: Organisation, lead: Person) -> None:
+def four_eyes_on(acme: Organisation, lead: Person, analyst2: Person) -> None:
+    from tests.evidence.conftest import screen
+
     services.four_eyes_set(member=lead.member, categories={"live_stream"})
+    screen(lead)
+    screen(analyst2)  # the usual second pair of eyes: screened (2.6 b)
+
+
+def test_an_unscreened_analyst_cannot_confirm_a_csam_decision(
+    acme: Organisation, lead: Person, analyst: Person, analyst2: Person
+) -> None:
+    services.four_eyes_set(member=lead.member, categories={"live_stream"})
+    case = _remove(_referred(acme, analyst), analyst)
+    case.refresh_from_db()
+    pending = services.pending_decision(case)
+    assert pending is not None
+    with pytest.raises(ApplicationError) as refused:
+        services.confirmation_answer(
+            case=case,
+            member=analyst2.member,
+            pending_id=pending.pk,
+            confirm=True,
+            expected_version=case.version,
+        )
+    assert refused.value.code == "not_screened"
+    assert not _removals(case)
 
 
 def test_it_is_off_by_default(acme: Organisation, analyst: Person) -> None:
@@ -271,6 +295,9 @@ def test_only_the_lead_switches_it_and_only_real_categories(
 def test_the_desk_shows_and_answers_a_request(
     acme: Organisation, lead: Person, analyst: Person, analyst2: Person
 ) -> None:
+    from tests.evidence.conftest import screen
+
+    screen(analyst2)
     # The lead ticks it on the SLA page, every other field as before.
     page = sign_in(lead)
     form = {"review_": "60", "action_": "1440", "four_eyes": ["live_stream"]}

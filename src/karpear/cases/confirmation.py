@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.cases.common import audit_case, bump, check_version
-from karpear.cases.decisions import decision_account
+from karpear.cases.decisions import CSAM_CATEGORIES, decision_account
+from karpear.cases.identity import screening_clear
 from karpear.cases.models import (
     Case,
     CaseEvent,
@@ -55,6 +56,16 @@ def _check_answer(
         raise ApplicationError(
             _("Someone other than you must confirm your own request."),
             code="own_request",
+            status=403,
+        )
+    if confirm and case.category in CSAM_CATEGORIES and not screening_clear(member):
+        # Confirming means looking at what may be CSAM: screened personnel only (2.6 b).
+        raise ApplicationError(
+            _(
+                "This case may hold child sexual abuse material: only someone with a clear "
+                "screening in date on the personnel register can confirm the decision."
+            ),
+            code="not_screened",
             status=403,
         )
 
