@@ -422,6 +422,13 @@ KARPEAR_EVIDENCE_MAX_BYTES = env_int("KARPEAR_EVIDENCE_MAX_BYTES", 64 * 1024 * 1
 KARPEAR_RETENTION_DAYS = {"default": env_int("KARPEAR_RETENTION_DAYS", 180)}
 # A reminder to take a break after this many reveals in one session (2.6 b).
 KARPEAR_REVEALS_BEFORE_BREAK = env_int("KARPEAR_REVEALS_BEFORE_BREAK", 10)
+# Desk well-being (issue #16, item 15; docs/operations.md "Desk well-being"): minutes on pages
+# that can show reported content before every desk page reminds to take a break; the most one
+# page view can count; the gap without desk requests that counts as a break; who to contact.
+KARPEAR_EXPOSURE_BREAK_MINUTES = env_int("KARPEAR_EXPOSURE_BREAK_MINUTES", 45)
+KARPEAR_EXPOSURE_PAGE_MAX_MINUTES = env_int("KARPEAR_EXPOSURE_PAGE_MAX_MINUTES", 5)
+KARPEAR_BREAK_MINUTES = env_int("KARPEAR_BREAK_MINUTES", 15)
+KARPEAR_WELLBEING_CONTACT = env_str("KARPEAR_WELLBEING_CONTACT")
 KARPEAR_LARGE_BODY_LIMITS["/api/v1/evidence"] = KARPEAR_EVIDENCE_MAX_BYTES + 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # uploads never touch the disk in clear

@@ -17,12 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.cases.common import bump
+from karpear.cases.four_eyes import confirmation_request, four_eyes_required
 from karpear.cases.models import (
     Case,
     CaseEvent,
     Decision,
     DecisionKind,
     Ground,
+    PendingDecision,
     State,
 )
 from karpear.cases.preservation import preservation_request
@@ -84,6 +86,7 @@ def decision_record(
     request: HttpRequest | None,
     content: dict[str, list[str]] | None = None,
     preserve: bool = True,
+    confirmed_by: StaffMember | None = None,
 ) -> Decision:
     """Record a decision and queue the webhook that carries it out, in one transaction; isolating
     or removing content first asks for its preservation (once per case)."""
@@ -99,6 +102,7 @@ def decision_record(
         ends_at=ends_at,
         decided_by=user,
         decided_at=at,
+        confirmed_by=confirmed_by.user if confirmed_by else None,
     )
     CaseEvent.objects.create(
         case=case,
@@ -106,7 +110,12 @@ def decision_record(
         actor=user,
         at=at,
         reason=clause,
-        detail={"decision": kind, "ground": ground, "account": account_id},
+        detail={
+            "decision": kind,
+            "ground": ground,
+            "account": account_id,
+            **({"confirmed_by": confirmed_by.user.get_username()} if confirmed_by else {}),
+        },
     )
     data: dict[str, Any] = {
         "decision_id": decision.pk,
@@ -140,6 +149,7 @@ def decision_record(
             "clause": clause,
             "account": account_id,
             "ends_at": ends_at,
+            "confirmed_by": confirmed_by.user.get_username() if confirmed_by else None,
         },
         request=request,
     )
@@ -158,11 +168,14 @@ def decision_account(
     expected_version: int,
     ends_at: datetime | None = None,
     request: HttpRequest | None = None,
-) -> Decision:
+    confirmed_by: StaffMember | None = None,
+) -> Decision | PendingDecision:
     """Record a warning, temporary suspension (with end) or permanent suspension.
 
-    The platform link (notice-and-takedown issue) will carry these out; here
-    they are recorded, counted and audited.
+    The platform link carries these out; here they are recorded, counted and audited. A
+    permanent ban in a category that needs four eyes (issue #16, item 14) becomes a request
+    for a second analyst instead (returned as the PendingDecision); `cases.confirmation`
+    calls this again with `confirmed_by` once someone else confirms it.
     """
     if kind not in {
         DecisionKind.ACCOUNT_WARNING,
@@ -180,6 +193,17 @@ def decision_account(
         errors["ends_at"] = [str(_("A temporary suspension needs an end date in the future."))]
     if errors:
         raise ApplicationError(_("Some answers need to be checked."), fields=errors)
+    if confirmed_by is None and four_eyes_required(case=case, kind=kind):
+        return confirmation_request(
+            case=case,
+            member=member,
+            kind=kind,
+            ground=ground,
+            clause=clause.strip(),
+            account_id=account_id.strip(),
+            expected_version=expected_version,
+            request=request,
+        )
     bump(case, expected_version)
     decision = decision_record(
         case=case,
@@ -191,6 +215,7 @@ def decision_account(
         ends_at=ends_at,
         at=now,
         request=request,
+        confirmed_by=confirmed_by,
     )
     _account_notice(case, decision)
     return decision

@@ -50,6 +50,8 @@ def _decision(event: CaseEvent) -> str:
         sentence = _("Decision: %(what)s.") % {"what": what}
     if account:
         sentence += " " + _("Account: %(account)s.") % {"account": account}
+    if detail.get("confirmed_by"):
+        sentence += " " + _("Confirmed by %(name)s.") % {"name": detail["confirmed_by"]}
     return sentence
 
 
@@ -160,6 +162,15 @@ SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
     "decision_reversed": lambda event: (
         _("“%(kind)s” reversed after a complaint.")
         % {"kind": _label(DecisionKind, str((event.detail or {}).get("kind", "")))}
+    ),
+    # Four eyes (issue #16, item 14).
+    "confirmation_requested": lambda event: (
+        _("%(decision)s asked for; waiting for a second analyst to confirm it.")
+        % {"decision": _choice(DecisionKind, (event.detail or {}).get("decision"))}
+    ),
+    "confirmation_rejected": lambda event: (
+        _("%(decision)s rejected by the second analyst; nothing was sent to the platform.")
+        % {"decision": _choice(DecisionKind, (event.detail or {}).get("decision"))}
     ),
 }
 

@@ -35,7 +35,7 @@ from karpear.staff.models import Role, StaffMember
 REVEALS = "karpear_reveals"
 
 
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
     """The item's page. Showing it clearly takes a reason sent by POST (CSRF-checked).
 
@@ -86,7 +86,7 @@ def _grant(request: HttpRequest, item: EvidenceItem, reason: str) -> str:
 
 
 @never_cache
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def content(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
     """The decrypted bytes; each fetch is a custody entry with its reason.
 

@@ -6,19 +6,24 @@ from karpear.desk import (
     blocklist_views,
     complaint_views,
     compliance_views,
+    confirmation_views,
     evidence_views,
     hash_views,
     isolation_views,
+    keys_views,
     notice_views,
     search_views,
     staff_views,
     transparency_views,
     views,
+    wellness_views,
 )
 
 app_name = "desk"
 urlpatterns = [
     path("login/", auth_views.login, name="login"),
+    path("wellbeing/", wellness_views.wellbeing, name="wellbeing"),
+    path("next/", keys_views.case_next, name="case_next"),
     path("code/", auth_views.code, name="code"),
     path("logout/", auth_views.logout, name="logout"),
     path("", views.home, name="home"),
@@ -36,6 +41,11 @@ urlpatterns = [
     ),
     path("cases/<int:case_id>/note/", views.case_note, name="case_note"),
     path("cases/<int:case_id>/classify/", views.case_classify, name="case_classify"),
+    path(
+        "cases/<int:case_id>/confirmation/",
+        confirmation_views.case_confirmation,
+        name="case_confirmation",
+    ),
     path("cases/<int:case_id>/reveal/", views.case_reveal, name="case_reveal"),
     path("audit/", audit_views.audit_log, name="audit"),
     path("figures/", views.figures, name="figures"),
