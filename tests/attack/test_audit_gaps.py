@@ -60,3 +60,27 @@ def test_downloading_a_disclosure_package_is_audited(
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="disclosure_package")
     assert entry.actor == second.member.user and entry.object_id == str(disclosure.pk)
+
+
+def test_an_unscreened_lead_cannot_download_a_package(
+    item: EvidenceItem, case: Case, analyst: Person, lead: Person, acme: Organisation
+) -> None:
+    """The package is evidence leaving the vault: the same screening as opening an item."""
+    screen(analyst)
+    screen(lead)
+    Case.objects.filter(pk=case.pk).update(assignee=analyst.member.user)
+    recipient = recipient_add(
+        member=lead.member, name="Officer Sok", agency="ACU", kind="law_enforcement"
+    )
+    requested = disclosure_request(
+        member=analyst.member,
+        case=case,
+        recipient_id=recipient.pk,
+        legal_basis="Court order 77/2026",
+        item_ids=[item.pk],
+    )
+    disclosure, _key = disclosure_approve(member=lead.member, disclosure_id=requested.pk)
+    unscreened: Any = _person(acme, "new-lead", "lead")  # type: ignore[arg-type]
+    response = sign_in(unscreened).get(f"/en/desk/disclosures/{disclosure.pk}/package/")
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action="disclosure_package").exists()

@@ -185,3 +185,47 @@ def test_a_get_never_does_what_a_post_does(
         response = sign_in(person).get(url, query)
         assert response.status_code in refused, (role, response.status_code)
     assert [entry for entry in _changes() if entry not in before] == []
+
+
+ALLOWED_POSTS = [(path, sorted(allowed)[0]) for method, path, allowed in MATRIX if method == "POST"]
+NASTY: list[tuple[str, bytes, str]] = [
+    ("nul", b"reason=a%00b&note=%00&q=%00&version=1&to_state=closed&username=x%00", "form"),
+    ("non-utf8", b"reason=\xff\xfe&note=\xc3\x28&q=\xff&version=\xff", "form"),
+    ("huge-number", b"version=99999999999999999999999&staff=1e308&report=-1&item=9" * 3, "form"),
+    ("json-body", b'{"reason": ' * 5000, "application/json"),
+]
+
+
+@pytest.mark.parametrize(("path", "role"), ALLOWED_POSTS, ids=[p for p, _ in ALLOWED_POSTS])
+def test_nasty_form_bodies_are_never_a_server_error(
+    cast: dict[str, Person], acme: Organisation, path: str, role: str
+) -> None:
+    """NUL bytes, bytes that are not UTF-8, absurd numbers and a JSON bomb, posted with a
+    valid session and CSRF-exempt test client to every form target: 4xx or a redirect."""
+    world = build_acme(acme, cast)
+    client = sign_in(cast[role])
+    url = path.format(**world.ids)
+    for name, body, kind in NASTY:
+        content_type = "application/x-www-form-urlencoded" if kind == "form" else "application/json"
+        response = client.generic("POST", url, body, content_type=content_type)
+        assert response.status_code < 500, (name, response.status_code)
+
+
+ALLOWED_GETS = [(path, sorted(allowed)[0]) for method, path, allowed in MATRIX if method == "GET"]
+
+
+@pytest.mark.parametrize(("path", "role"), ALLOWED_GETS, ids=[p for p, _ in ALLOWED_GETS])
+def test_nasty_query_strings_are_never_a_server_error(
+    cast: dict[str, Person], acme: Organisation, path: str, role: str
+) -> None:
+    world = build_acme(acme, cast)
+    client = sign_in(cast[role])
+    url = path.format(**world.ids).split("?")[0]
+    for query in (
+        "q=%00&state=%00&format=%00&cursor=%00&day=%00",
+        "q=%ff%fe&state=%c3%28&cursor=%ff&before=2026-02-30&after=99999-01-01",
+        "cursor=99999999999999999999999&page=-1&limit=1e308&format=csv%00",
+        "grant=%00&url=http://%00/&url=javascript:alert(1)",
+    ):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code < 500, (query, response.status_code)

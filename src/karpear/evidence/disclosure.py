@@ -232,8 +232,10 @@ def disclosure_package_read(
     """An approved package's encrypted bytes, for the lead who hands it over; audited.
 
     Encrypted, but still evidence leaving the vault: every download is on the chain
-    (guidelines 2.6 b; issue #15 review), like each opening of an item.
+    (guidelines 2.6 b; issue #15 review), like each opening of an item, and only for a
+    lead whose screening is clear and in date.
     """
+    require_cleared(member)
     disclosure = Disclosure.objects.filter(
         pk=disclosure_id, organisation=member.organisation, status=DisclosureStatus.APPROVED
     ).first()
