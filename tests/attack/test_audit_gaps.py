@@ -84,3 +84,20 @@ def test_an_unscreened_lead_cannot_download_a_package(
     response = sign_in(unscreened).get(f"/en/desk/disclosures/{disclosure.pk}/package/")
     assert response.status_code == 403
     assert not AuditEntry.objects.filter(action="disclosure_package").exists()
+
+
+def test_a_grant_from_another_session_opens_nothing(
+    item: EvidenceItem, case: Case, analyst: Person
+) -> None:
+    """The same person signed in twice: the picture grant of one session is not the other's."""
+    import re
+
+    screen(analyst)
+    Case.objects.filter(pk=case.pk).update(assignee=analyst.member.user)
+    first, second = sign_in(analyst), sign_in(analyst)
+    page = first.get(f"/en/desk/evidence/{item.pk}/").content.decode()
+    src = re.search(r'<img src="([^"]+)"', page)
+    assert src
+    url = src.group(1).replace("&amp;", "&")
+    assert second.get(url).status_code == 400
+    assert first.get(url).status_code == 200
