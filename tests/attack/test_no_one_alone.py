@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from karpear.audit.models import AuditEntry
 from karpear.core.errors import ApplicationError
-from karpear.evidence.models import Screening
+from karpear.evidence.models import PersonnelRecord, Screening
 from karpear.evidence.register import personnel_record_set
 from karpear.staff import administration
 from karpear.staff.models import StaffMember
@@ -120,17 +120,35 @@ def test_a_superuser_cannot_set_someone_elses_password_in_the_django_admin(
     assert user.check_password(PASSWORD)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="An administrator can add a second administrator (a sock puppet whose first "
-    "password they hold) and have it clear the screening of a third account they added; the "
-    "creator-may-not-clear rule looks only one step back. Needs a product decision (clear "
-    "screenings recorded only by a cleared lead, bootstrapped from the command line).",
-)
 def test_an_administrator_cannot_clear_their_own_account_through_a_second_one(
     admin: Person,
 ) -> None:
+    """Sock puppets: a second administrator account (its first password known to the one who
+    added it) clearing a third account added by the same person, or added from the second."""
     puppet, _ = administration.staff_add(actor=admin.member, username="puppet", role="admin")
     target, _ = administration.staff_add(actor=admin.member, username="target", role="lead")
-    with pytest.raises(ApplicationError):
+    with pytest.raises(ApplicationError) as refused:
         _clear(puppet, target)
+    assert refused.value.code == "same_adder"
+    grandchild, _ = administration.staff_add(actor=puppet, username="grandchild", role="lead")
+    for actor in (admin.member, puppet):
+        with pytest.raises(ApplicationError) as refused:
+            _clear(actor, grandchild)
+        assert refused.value.code == "own_account_created"
+    assert not PersonnelRecord.objects.filter(screening_result=Screening.CLEAR).exists()
+
+
+def test_a_screened_lead_added_by_the_same_administrator_still_clears_colleagues(
+    admin: Person, lead: Person
+) -> None:
+    """The usual way: the administrator adds everyone; a lead, screened by someone outside
+    the administrator's reach, records the screening of the others."""
+    from tests.evidence.conftest import screen
+
+    added_lead, _ = administration.staff_add(actor=admin.member, username="lead-2", role="lead")
+    colleague, _ = administration.staff_add(actor=admin.member, username="col", role="analyst")
+    _clear(lead.member, added_lead)  # a lead the administrator did not add
+    _clear(added_lead, colleague)
+    assert PersonnelRecord.objects.get(staff=colleague).screening_result == Screening.CLEAR
+    screen(lead)  # and the unrelated, unscreened-or-not lead may always record it
+    _clear(lead.member, colleague)
