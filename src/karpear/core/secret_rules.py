@@ -18,8 +18,9 @@ must carry at least 32 random bytes (256 bits), estimated from its text:
 3. not a repeated pattern ("abcd" * 16) and at least 3.0 bits (hex) or 3.5
    bits (other) of Shannon entropy per character (random hex gives ~3.8, never
    below 3.3 in 200,000 draws; random base64 ~4.9, never below 4.2);
-4. a value that is not hexadecimal mixes at least three of lower case, upper
-   case, digits and symbols (words strung together do not).
+4. a value that is not hexadecimal mixes at least two (base64) or three (other
+   text) of lower case, upper case, digits and symbols (words strung together
+   do not).
 
 An evidence KEK (`id:base64`) must decode to exactly 32 bytes that are not a
 repeated pattern and contain at least 16 distinct byte values.
@@ -94,7 +95,10 @@ def text_secret_weakness(value: str) -> str | None:
     floor = 3.0 if bits_per_char == 4.0 else 3.5
     if _repeats(value) or _shannon_bits_per_char(value) < floor:
         return "is a repeated or low-variety pattern, not random bytes"
-    if bits_per_char > 4.0 and _classes(value) < 3:
+    # Words strung together use one or two kinds of character. Random base64 may lack digits and
+    # symbols (about one token_urlsafe(32) in 7,700 has only letters), so it needs two kinds;
+    # other text (spaces, punctuation) needs three.
+    if bits_per_char > 4.0 and _classes(value) < (2 if bits_per_char == 6.0 else 3):
         return "looks like words, not random bytes"
     return None
 
