@@ -73,6 +73,10 @@ MATRIX = [
     ("GET", "/en/desk/compliance/{assessment}/report/", {C, L, D}),
     ("GET", "/en/desk/compliance/{assessment}/report.pdf", {C, L, D}),
     ("GET", "/en/desk/compliance/{assessment}/package.json", {C, L, D}),
+    # Referrals (issue #17, items 1-2).
+    ("GET", "/en/desk/cases/{case}/referral-report/", {A, L}),
+    ("GET", "/en/desk/referrals/", {A, L}),
+    ("POST", "/en/desk/referrals/{referral}/resend/", {A, L}),
 ]
 
 
@@ -135,7 +139,15 @@ def test_every_role_gets_what_it_is_allowed(
     recipient = recipient_add(
         member=cast[L].member, name="Officer Sok", agency="ACU", kind="law_enforcement"
     )
+    from karpear.notices.models import IssuerKind
+    from karpear.referrals.models import Purpose
+    from karpear.referrals.services import recipient_for, referral_send
+
+    acu = recipient_for(organisation=acme, kind=IssuerKind.ACU)
+    assert acu is not None
+    referral = referral_send(case=case, recipient=acu, purpose=Purpose.REFERRED, member=None)
     url = path.format(
+        referral=referral.pk,
         staff=cast[A].member.pk,
         recipient=recipient.pk,
         case=case.pk,
@@ -172,6 +184,7 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{match}": "<int:match_id>",
         "{staff}": "<int:staff_id>",
         "{recipient}": "<int:recipient_id>",
+        "{referral}": "<int:referral_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

@@ -13,6 +13,7 @@ from karpear.desk import (
     transparency_views,
     views,
 )
+from karpear.referrals import desk_views as referral_views
 
 app_name = "desk"
 urlpatterns = [
@@ -116,4 +117,12 @@ urlpatterns = [
         compliance_views.package,
         name="assessment_package",
     ),
+    # Referrals to the ACU and the hotline (issue #17, items 1-2).
+    path(
+        "cases/<int:case_id>/referral-report/",
+        referral_views.report_preview,
+        name="referral_report",
+    ),
+    path("referrals/", referral_views.inbox_status, name="referrals"),
+    path("referrals/<int:referral_id>/resend/", referral_views.resend, name="referral_resend"),
 ]
