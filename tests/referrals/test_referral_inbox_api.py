@@ -122,3 +122,22 @@ def test_the_openapi_document_lists_the_inbox_errors(client: Client, acme: Organ
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     answers = paths["/api/v1/referrals/{referral_id}/acknowledge"]["post"]["responses"]
     assert {"200", "201", "400", "401", "403", "404", "409"} <= set(answers)
+
+
+def test_paging_by_the_cursor_skips_and_repeats_nothing_within_one_second(
+    client: Client, acme: Organisation, analyst: Person
+) -> None:
+    for n in range(5):
+        refer(make_case(acme, url=f"https://p.example/{n}"), analyst, Authority.ACU)
+    same_second = Referral.objects.first()
+    assert same_second is not None
+    Referral.objects.update(last_sent_at=same_second.last_sent_at)
+    token, seen, query = key(acme), [], "limit=2"
+    while True:
+        page = get(client, token, f"/api/v1/referrals?{query}").json()
+        if not page["referrals"]:
+            break
+        seen += [r["id"] for r in page["referrals"]]
+        since = page["next_since"].replace("+", "%2B")
+        query = f"limit=2&since={since}&after_id={page['next_after_id']}"
+    assert seen == sorted(Referral.objects.values_list("pk", flat=True))

@@ -131,3 +131,34 @@ def test_referring_again_resends_the_one_referral(acme: Organisation, analyst: P
     )
     assert again.pk == first.pk and again.send_count == 2
     assert Referral.objects.count() == 1
+
+
+def test_every_report_matches_the_published_schema(acme: Organisation, analyst: Person) -> None:
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    from karpear.evidence.services import evidence_capture
+
+    schema = json.loads(
+        (Path(__file__).parents[2] / "docs" / "referral-report.schema.json").read_text()
+    )
+    jsonschema.Draft202012Validator.check_schema(schema)
+    bare = make_case(acme, url="https://a.example/1")
+    full = make_case(acme, url="https://b.example/2", contact=True)
+    evidence_capture(
+        organisation=acme,
+        case_id=full.pk,
+        content=b"bytes",
+        content_type="application/octet-stream",
+        metadata={
+            "publicly_available": False,
+            "ip_capture_events": [{"ip": "203.0.113.9", "event": "login"}],
+            "devices": [{"type": "android", "id": "dev-1"}],
+        },
+        source="platform",
+        actor=None,
+    )
+    for case in (bare, full):
+        jsonschema.validate(report_build(case=case).report, schema)

@@ -58,8 +58,9 @@ class ReferralOut(ReferralSummary):
 
 class InboxOut(Schema):
     referrals: list[ReferralSummary]
-    # Pass as `since` to get the next page; null when nothing was returned.
+    # Pass as `since` and `after_id` to get the next page; null when nothing was returned.
     next_since: datetime | None
+    next_after_id: int | None
 
 
 class AckIn(Schema):
@@ -84,18 +85,25 @@ def _summary(r: Referral) -> dict[str, Any]:
     response={200: InboxOut, **ERRORS},
     summary="Your referral inbox",
     description="Referrals sent to you, oldest first, after `since` (the time a referral was "
-    "last sent, so a re-sent referral appears again). Page with `next_since`.",
+    "last sent, so a re-sent referral appears again). Page with `next_since` and "
+    "`next_after_id` passed as `since` and `after_id`: no referral is skipped or repeated.",
 )
 def list_referrals(
     request: HttpRequest,
     since: Annotated[datetime | None, Query(description="only referrals sent after this")] = None,
+    after_id: Annotated[
+        int | None, Query(description="with `since`: also those sent at `since` after this id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> InboxOut:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    rows = inbox(recipient=issuer_for_key(key), key=key, since=since, limit=limit)
+    rows = inbox(
+        recipient=issuer_for_key(key), key=key, since=since, after_id=after_id, limit=limit
+    )
     return InboxOut(
         referrals=[ReferralSummary(**_summary(r)) for r in rows],
         next_since=rows[-1].last_sent_at if rows else None,
+        next_after_id=rows[-1].pk if rows else None,
     )
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -176,11 +176,26 @@ def overdue(*, organisation: Organisation) -> QuerySet[Referral]:
 # ---------------------------------------------------------------- the recipient's inbox
 
 
-def inbox(*, recipient: Issuer, key: ApiKey, since: datetime | None, limit: int) -> list[Referral]:
-    """The recipient's referrals, oldest first, after `since` (by time sent)."""
+def inbox(
+    *,
+    recipient: Issuer,
+    key: ApiKey,
+    since: datetime | None,
+    after_id: int | None = None,
+    limit: int,
+) -> list[Referral]:
+    """The recipient's referrals, oldest first by time sent, after the cursor.
+
+    The cursor is (since, after_id): times are stored to the second, so several referrals can
+    share one; `after_id` continues within that second, and a page never skips or repeats a
+    referral. Without `after_id`, referrals sent exactly at `since` are left out.
+    """
     rows = Referral.objects.filter(recipient=recipient).order_by("last_sent_at", "pk")
     if since is not None:
-        rows = rows.filter(last_sent_at__gt=since)
+        later = Q(last_sent_at__gt=since)
+        if after_id is not None:
+            later |= Q(last_sent_at=since, pk__gt=after_id)
+        rows = rows.filter(later)
     result = list(rows[:limit])
     audit_record(
         action="referral_list",
