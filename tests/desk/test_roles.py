@@ -77,6 +77,7 @@ MATRIX = [
     ("GET", "/en/desk/cases/{case}/referral-report/", {A, L}),
     ("GET", "/en/desk/referrals/", {A, L}),
     ("POST", "/en/desk/referrals/{referral}/resend/", {A, L}),
+    ("POST", "/en/desk/victim-referrals/{victim}/send/", {L}),
 ]
 
 
@@ -146,8 +147,19 @@ def test_every_role_gets_what_it_is_allowed(
     acu = recipient_for(organisation=acme, kind=IssuerKind.ACU)
     assert acu is not None
     referral = referral_send(case=case, recipient=acu, purpose=Purpose.REFERRED, member=None)
+    from karpear.cases.services import victim_referral_record
+
+    victim = victim_referral_record(
+        case=case,
+        member=cast[L].member,
+        consent_by="none",
+        service_id=None,
+        service_reference="",
+        expected_version=Case.objects.get(pk=case.pk).version,
+    )
     url = path.format(
         referral=referral.pk,
+        victim=victim.pk,
         staff=cast[A].member.pk,
         recipient=recipient.pk,
         case=case.pk,
@@ -185,6 +197,7 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{staff}": "<int:staff_id>",
         "{recipient}": "<int:recipient_id>",
         "{referral}": "<int:referral_id>",
+        "{victim}": "<int:victim_referral_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

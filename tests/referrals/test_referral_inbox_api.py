@@ -141,3 +141,19 @@ def test_paging_by_the_cursor_skips_and_repeats_nothing_within_one_second(
         since = page["next_since"].replace("+", "%2B")
         query = f"limit=2&since={since}&after_id={page['next_after_id']}"
     assert seen == sorted(Referral.objects.values_list("pk", flat=True))
+
+
+def test_an_outcome_on_a_referral_to_the_police_is_400(
+    client: Client, acme: Organisation, referral: Referral
+) -> None:
+    import json
+
+    response = client.post(
+        f"/api/v1/referrals/{referral.pk}/outcome",
+        json.dumps({"outcome": "contacted"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key(acme)}",
+    )
+    assert response.status_code == 400
+    referral.refresh_from_db()
+    assert referral.outcome == ""

@@ -125,4 +125,9 @@ urlpatterns = [
     ),
     path("referrals/", referral_views.inbox_status, name="referrals"),
     path("referrals/<int:referral_id>/resend/", referral_views.resend, name="referral_resend"),
+    path(
+        "victim-referrals/<int:victim_referral_id>/send/",
+        referral_views.child_send,
+        name="child_referral_send",
+    ),
 ]

@@ -17,7 +17,8 @@ from pydantic import ConfigDict, Field, StrictStr
 from karpear.apikeys.models import ApiKey, Scope
 from karpear.apikeys.services import ScopedKey
 from karpear.notices.services import issuer_for_key
-from karpear.referrals.models import Referral
+from karpear.referrals.child import referral_outcome
+from karpear.referrals.models import Outcome, Referral
 from karpear.referrals.services import inbox, referral_acknowledge, referral_read
 
 router = Router(tags=["referrals"], auth=ScopedKey(Scope.ISSUER))
@@ -49,6 +50,8 @@ class ReferralSummary(Schema):
     send_count: int
     acknowledged_at: datetime | None
     reference: str
+    # Child referrals: what the service reported back (contacted / could_not_reach / declined).
+    outcome: str
 
 
 class ReferralOut(ReferralSummary):
@@ -61,6 +64,11 @@ class InboxOut(Schema):
     # Pass as `since` and `after_id` to get the next page; null when nothing was returned.
     next_since: datetime | None
     next_after_id: int | None
+
+
+class OutcomeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Outcome
 
 
 class AckIn(Schema):
@@ -77,6 +85,7 @@ def _summary(r: Referral) -> dict[str, Any]:
         "send_count": r.send_count,
         "acknowledged_at": r.acknowledged_at,
         "reference": r.recipient_reference,
+        "outcome": r.outcome,
     }
 
 
@@ -134,5 +143,23 @@ def acknowledge_referral(
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     r, new = referral_acknowledge(
         recipient=issuer_for_key(key), key=key, referral_id=referral_id, reference=payload.reference
+    )
+    return (201 if new else 200), ReferralSummary(**_summary(r))
+
+
+@router.post(
+    "/referrals/{referral_id}/outcome",
+    response={201: ReferralSummary, 200: ReferralSummary, 409: ErrorOut, **ERRORS},
+    summary="Report what happened with a referred child",
+    description="For child-protection services, on a referral of a child (purpose `child`): "
+    "`contacted`, `could_not_reach` or `declined`. 201 the first time; the same outcome again "
+    "is 200; another is 409 `outcome_recorded`. Any other referral is 400.",
+)
+def report_outcome(
+    request: HttpRequest, referral_id: int, payload: OutcomeIn
+) -> tuple[int, ReferralSummary]:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    r, new = referral_outcome(
+        recipient=issuer_for_key(key), key=key, referral_id=referral_id, outcome=payload.outcome
     )
     return (201 if new else 200), ReferralSummary(**_summary(r))

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from karpear.cases.services import access_case
 from karpear.core.errors import ApplicationError
-from karpear.desk.access import CASE_WORK, desk_view
+from karpear.desk.access import CASE_WORK, LEAD_ONLY, desk_view, int_or_none
+from karpear.referrals.child import child_referral_send
 from karpear.referrals.models import Referral
 from karpear.referrals.report import report_build
 from karpear.referrals.selectors import referrals_for_case
@@ -63,3 +64,24 @@ def resend(request: HttpRequest, member: StaffMember, referral_id: int) -> HttpR
     else:
         messages.success(request, _("Sent again."))
     return redirect("desk:referrals")
+
+
+@require_POST
+@desk_view(*CASE_WORK, post=LEAD_ONLY)
+def child_send(request: HttpRequest, member: StaffMember, victim_referral_id: int) -> HttpResponse:
+    """Send a consented child referral with the fields ticked on the form (issue #17, item 5)."""
+    try:
+        referral = child_referral_send(
+            victim_referral_id=victim_referral_id,
+            member=member,
+            fields=[str(f) for f in request.POST.getlist("share")],
+            request=request,
+        )
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+        case_id = int_or_none(request.POST.get("case")) or 0
+        return redirect("desk:case", case_id=case_id) if case_id else redirect("desk:queue")
+    messages.success(request, _("Sent to the service."))
+    return redirect("desk:case", case_id=referral.case_id)

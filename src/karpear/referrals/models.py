@@ -17,6 +17,15 @@ from django.utils.translation import gettext_lazy as _
 class Purpose(models.TextChoices):
     REFERRED = "referred", _("Referred for investigation")
     OUTSIDE_SERVICE = "outside_service", _("Outside our service: passed to the hotline")
+    CHILD = "child", _("Referral of the child to help, with consent")
+
+
+class Outcome(models.TextChoices):
+    """What a child-protection service reports back (issue #17, item 5). Never a risk score."""
+
+    CONTACTED = "contacted", _("Contacted")
+    COULD_NOT_REACH = "could_not_reach", _("Could not reach")
+    DECLINED = "declined", _("Declined help")
 
 
 class Referral(models.Model):
@@ -29,7 +38,7 @@ class Referral(models.Model):
         "notices.Issuer", on_delete=models.PROTECT, related_name="referrals"
     )
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
-    schema_version = models.CharField(max_length=8)
+    schema_version = models.CharField(max_length=16)
     # The report as sent, frozen: what the recipient reads is what the analyst saw.
     report = models.JSONField()
     withheld = models.JSONField(default=list)
@@ -42,6 +51,16 @@ class Referral(models.Model):
     first_read_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     recipient_reference = models.CharField(max_length=100, blank=True)
+    # Child referrals only: the consent record it rests on, and the service's outcome.
+    victim_referral = models.OneToOneField(
+        "cases.VictimReferral",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

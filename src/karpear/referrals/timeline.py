@@ -23,7 +23,22 @@ def _ack(event: CaseEvent) -> str:
     }
 
 
+def _outcome(event: CaseEvent) -> str:
+    from karpear.referrals.models import Outcome
+
+    detail = event.detail or {}
+    try:
+        outcome = str(Outcome(detail.get("outcome", "")).label)
+    except ValueError:
+        outcome = str(detail.get("outcome", ""))
+    return _("%(recipient)s reported the outcome: %(outcome)s.") % {
+        "recipient": detail.get("recipient", ""),
+        "outcome": outcome,
+    }
+
+
 SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
     "referral_sent": _sent,
     "referral_ack": _ack,
+    "referral_outcome": _outcome,
 }
