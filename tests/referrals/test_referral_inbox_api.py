@@ -157,3 +157,14 @@ def test_an_outcome_on_a_referral_to_the_police_is_400(
     assert response.status_code == 400
     referral.refresh_from_db()
     assert referral.outcome == ""
+
+
+def test_an_oversized_acknowledgement_is_413_and_changes_nothing(
+    client: Client, acme: Organisation, referral: Referral
+) -> None:
+    body = '{"reference": "' + "A" * (3 * 1024 * 1024) + '"}'
+    response = ack(client, key(acme), referral.pk, body)
+    assert response.status_code == 413
+    assert "error" in response.json()
+    referral.refresh_from_db()
+    assert referral.acknowledged_at is None
