@@ -77,6 +77,7 @@ MATRIX = [
     ("GET", "/en/desk/cases/{case}/referral-report/", {A, L}),
     ("GET", "/en/desk/referrals/", {A, L}),
     ("POST", "/en/desk/referrals/{referral}/resend/", {A, L}),
+    ("GET", "/en/desk/referrals/{referral}/report.pdf", {A, L}),
     ("POST", "/en/desk/victim-referrals/{victim}/send/", {L}),
 ]
 

@@ -85,3 +85,17 @@ def child_send(request: HttpRequest, member: StaffMember, victim_referral_id: in
         return redirect("desk:case", case_id=case_id) if case_id else redirect("desk:queue")
     messages.success(request, _("Sent to the service."))
     return redirect("desk:case", case_id=referral.case_id)
+
+
+@desk_view(*CASE_WORK)
+def report_pdf(request: HttpRequest, member: StaffMember, referral_id: int) -> HttpResponse:
+    """The sent report on paper, Khmer and English, for a recipient without an inbox."""
+    from karpear.referrals.paper import referral_pdf
+
+    referral = access_referral_staff(member=member, referral_id=referral_id)
+    response = HttpResponse(
+        referral_pdf(referral=referral, member=member, request=request),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="referral-{referral.pk}.pdf"'
+    return response
