@@ -19,6 +19,7 @@ from karpear.apikeys.services import ScopedKey
 from karpear.notices.services import issuer_for_key
 from karpear.referrals.child import referral_outcome
 from karpear.referrals.models import Outcome, Referral
+from karpear.referrals.selectors import disclosures_for
 from karpear.referrals.services import inbox, referral_acknowledge, referral_read
 
 router = Router(tags=["referrals"], auth=ScopedKey(Scope.ISSUER))
@@ -57,6 +58,8 @@ class ReferralSummary(Schema):
 class ReferralOut(ReferralSummary):
     report: dict[str, Any]
     withheld: list[dict[str, str]]
+    # Approved two-person disclosures of this case to your agency: manifests of hashes.
+    disclosures: list[dict[str, Any]]
 
 
 class InboxOut(Schema):
@@ -127,7 +130,9 @@ def list_referrals(
 def get_referral(request: HttpRequest, referral_id: int) -> ReferralOut:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     r = referral_read(recipient=issuer_for_key(key), key=key, referral_id=referral_id)
-    return ReferralOut(**_summary(r), report=r.report, withheld=r.withheld)
+    return ReferralOut(
+        **_summary(r), report=r.report, withheld=r.withheld, disclosures=disclosures_for(referral=r)
+    )
 
 
 @router.post(
