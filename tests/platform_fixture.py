@@ -53,7 +53,9 @@ class RefPlatform:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(100):
+        # A generous bound: on a busy 2-core machine the platform (numpy, Pillow) takes ~8 s.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
                 self.state()
                 return

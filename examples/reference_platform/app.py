@@ -15,6 +15,11 @@ before publishing it:
     curl --data-binary @examples/hashes/modified-copy.jpg -H 'Content-Type: image/jpeg' \
          -H 'X-Owner: u7' http://127.0.0.1:8001/upload
 
+An account holder contests a decision through the platform: POST /contest {"user": "u7",
+"reason": "..."} forwards their latest decision to Karpear's POST /api/v1/appeals (needs
+--karpear-url and --karpear-key-file); the outcome arrives as an `account.notice` in their inbox,
+and a reversal as `account.restore` (the suspension or ban is lifted) or `content.restore`.
+
 For tests: POST /_control {"mode": "ok" | "error" | "slow" | "bad_reply"} changes how
 it answers (loopback only; this is a test double, not a product).
 """
@@ -132,6 +137,7 @@ class Platform:
                     appeal_km TEXT, appeal_en TEXT);
                 CREATE TABLE IF NOT EXISTS pictures (post TEXT PRIMARY KEY, kind TEXT,
                     data BLOB, checked TEXT);
+                CREATE TABLE IF NOT EXISTS decisions (id INTEGER PRIMARY KEY, user TEXT);
             """)
             for post_id, url, owner in seed_posts(posts):
                 conn.execute(
@@ -187,6 +193,11 @@ class Platform:
             elif kind == "account.notice":
                 # What the account holder sees in their inbox, in both languages.
                 text = data.get("text", {})
+                if data.get("decision_id") and not data.get("complaint_outcome"):
+                    conn.execute(
+                        "INSERT OR IGNORE INTO decisions VALUES (?, ?)",
+                        (data["decision_id"], data.get("account_id", "")),
+                    )
                 conn.execute(
                     "INSERT INTO inbox VALUES (?, ?, ?, ?, ?)",
                     (
@@ -198,22 +209,53 @@ class Platform:
                     ),
                 )
             elif kind.startswith("account."):
-                user = data.get("account_id", "")
-                conn.execute("INSERT OR IGNORE INTO users (id) VALUES (?)", (user,))
-                if kind == "account.warn":
-                    conn.execute("UPDATE users SET warnings = warnings + 1 WHERE id = ?", (user,))
-                else:
-                    conn.execute(
-                        "UPDATE users SET state = ?, until = ? WHERE id = ?",
-                        (
-                            "suspended" if kind == "account.suspend" else "banned",
-                            data.get("ends_at"),
-                            user,
-                        ),
-                    )
+                self._apply_account(conn, kind, data)
             conn.execute("INSERT INTO applied VALUES (?, ?, ?)", (msg_id, kind, time.time()))
             conn.execute("COMMIT")
             return True
+
+    def _apply_account(self, conn: sqlite3.Connection, kind: str, data: dict[str, Any]) -> None:
+        """Warn, suspend, ban, or lift one of these after a complaint (account.restore)."""
+        user = data.get("account_id", "")
+        conn.execute("INSERT OR IGNORE INTO users (id) VALUES (?)", (user,))
+        if kind == "account.restore" and data.get("reverses") == "account_warning":
+            conn.execute("UPDATE users SET warnings = MAX(warnings - 1, 0) WHERE id = ?", (user,))
+        elif kind == "account.restore":  # a suspension or ban lifted on complaint
+            conn.execute("UPDATE users SET state = 'active', until = NULL WHERE id = ?", (user,))
+        elif kind == "account.warn":
+            conn.execute("UPDATE users SET warnings = warnings + 1 WHERE id = ?", (user,))
+        else:
+            conn.execute(
+                "UPDATE users SET state = ?, until = ? WHERE id = ?",
+                (
+                    "suspended" if kind == "account.suspend" else "banned",
+                    data.get("ends_at"),
+                    user,
+                ),
+            )
+
+    def contest(self, user: str, reason: str) -> tuple[int, dict[str, Any]]:
+        """Forward the user's complaint about their latest decision to Karpear; its answer."""
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT id FROM decisions WHERE user = ? ORDER BY id DESC LIMIT 1", (user,)
+            ).fetchone()
+        if row is None or not (self.karpear_url and self.karpear_key):
+            return 404, {"error": "no decision to contest"}
+        request = urllib.request.Request(  # noqa: S310 - the operator's own Karpear URL
+            self.karpear_url + "/api/v1/appeals",
+            data=json.dumps({"decision_id": row[0], "reason": reason}).encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {self.karpear_key}",
+                "Content-Type": "application/json",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return int(response.status), dict(json.loads(response.read()))
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(json.loads(exc.read() or b"{}"))
 
     def picture(self, conn: sqlite3.Connection, post_id: str) -> tuple[bytes, str]:
         row = conn.execute("SELECT data, kind FROM pictures WHERE post = ?", (post_id,)).fetchone()
@@ -297,7 +339,7 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
             else:
                 self._json(404, {"error": "no such page"})
 
-        def do_POST(self) -> None:
+        def do_POST(self) -> None:  # noqa: PLR0911 - one answer per endpoint
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             if self.path == "/upload":
@@ -307,6 +349,13 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                     return
                 owner = self.headers.get("X-Owner", "u0")
                 self._json(201, platform.post_new(owner, body, kind))
+                return
+            if self.path == "/contest":
+                asked = json.loads(body or b"{}")
+                status, answer = platform.contest(
+                    str(asked.get("user", "")), str(asked.get("reason", ""))
+                )
+                self._json(status, answer)
                 return
             if self.path == "/_control":
                 platform.mode = json.loads(body)["mode"]

@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from karpear.apikeys.api import router as keys_router
 from karpear.blocklist.api import router as blocklist_router
+from karpear.complaints.api import router as complaints_router
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.evidence.api import router as evidence_router
 from karpear.hashes.api import router as hashes_router
@@ -95,6 +96,8 @@ api.add_router("/", evidence_router)
 api.add_router("/", blocklist_router)
 api.add_router("/", hashes_router)
 api.add_router("/", referrals_router)
+
+api.add_router("/", complaints_router)
 
 
 def _error(

@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "karpear.compliance",
     "karpear.transparency",
     "karpear.referrals",
+    "karpear.complaints",
     "karpear.hashes",
 ]
 
@@ -425,6 +426,13 @@ KARPEAR_EVIDENCE_MAX_BYTES = env_int("KARPEAR_EVIDENCE_MAX_BYTES", 64 * 1024 * 1
 KARPEAR_RETENTION_DAYS = {"default": env_int("KARPEAR_RETENTION_DAYS", 180)}
 # A reminder to take a break after this many reveals in one session (2.6 b).
 KARPEAR_REVEALS_BEFORE_BREAK = env_int("KARPEAR_REVEALS_BEFORE_BREAK", 10)
+# Desk well-being (issue #16, item 15; docs/operations.md "Desk well-being"): minutes on pages
+# that can show reported content before every desk page reminds to take a break; the most one
+# page view can count; the gap without desk requests that counts as a break; who to contact.
+KARPEAR_EXPOSURE_BREAK_MINUTES = env_int("KARPEAR_EXPOSURE_BREAK_MINUTES", 45)
+KARPEAR_EXPOSURE_PAGE_MAX_MINUTES = env_int("KARPEAR_EXPOSURE_PAGE_MAX_MINUTES", 5)
+KARPEAR_BREAK_MINUTES = env_int("KARPEAR_BREAK_MINUTES", 15)
+KARPEAR_WELLBEING_CONTACT = env_str("KARPEAR_WELLBEING_CONTACT")
 KARPEAR_LARGE_BODY_LIMITS["/api/v1/evidence"] = KARPEAR_EVIDENCE_MAX_BYTES + 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # uploads never touch the disk in clear
@@ -481,6 +489,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE  # uploads are hashed 
 # Tell account holders about decisions on their accounts (account.notice webhook), except
 # while content confirmed as CSAM is under investigation (guidelines 2.6: preserve, refer).
 KARPEAR_NOTIFY_ACCOUNT_HOLDERS = env_bool("KARPEAR_NOTIFY_ACCOUNT_HOLDERS", True)
+
+# Complaints about decisions (issue #17, item 6). Account holders may contest a decision for
+# this many days after it; each complaint is reviewed within KARPEAR_COMPLAINT_REVIEW_HOURS
+# (shown on the desk). The public page is rate limited like the report portal.
+KARPEAR_COMPLAINT_WINDOW_DAYS = env_int("KARPEAR_COMPLAINT_WINDOW_DAYS", 30)
+KARPEAR_COMPLAINT_REVIEW_HOURS = env_int("KARPEAR_COMPLAINT_REVIEW_HOURS", 72)
+KARPEAR_RATE_COMPLAINTS = os.environ.get("KARPEAR_RATE_COMPLAINTS", "10/60")
 KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION = env_bool(
     "KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION", False
 )
@@ -523,3 +538,19 @@ KARPEAR_DECODE_SECONDS = env_int("KARPEAR_DECODE_SECONDS", 20)
 # (item 7): uploads are held in memory only (the body limits above keep them small); one larger
 # than FILE_UPLOAD_MAX_MEMORY_SIZE is dropped, never written.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+
+# Isolation on receipt (issue #16, item 2; guidelines 2.6 and its box on agency roles): reports in
+# these categories about content on the company's own service (a platform content ID, or a link on
+# a hosted domain of the platform link) are isolated at once, provisionally under the terms of
+# service, until the desk assesses them. "none" turns it off for every category. The abuse guard:
+# at most PER_REPORTER isolations per reporter (keyed client hash, or the API key) and PER_HOUR
+# per organisation in each clock hour; over a limit the report is still taken and queued.
+KARPEAR_ISOLATE_ON_RECEIPT = [
+    c for c in env_list("KARPEAR_ISOLATE_ON_RECEIPT", "sexual_image,live_stream") if c != "none"
+]
+KARPEAR_ISOLATE_PER_REPORTER = env_int("KARPEAR_ISOLATE_PER_REPORTER", 3)
+KARPEAR_ISOLATE_PER_HOUR = env_int("KARPEAR_ISOLATE_PER_HOUR", 30)
+KARPEAR_ISOLATE_CLAUSE = os.environ.get(
+    "KARPEAR_ISOLATE_CLAUSE",
+    "Terms of service: content reported as child sexual abuse is hidden while it is assessed",
+)

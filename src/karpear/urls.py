@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from karpear.api import api
 from karpear.blocklist import views as blocklist_views
+from karpear.complaints import views as complaint_views
 from karpear.core import views as core_views
 from karpear.reports import views as report_views
 from karpear.transparency import views as transparency_views
@@ -21,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("", report_views.report, name="report"),
     path("status/", report_views.status, name="status"),
     path("blocked/", blocklist_views.blocked, name="blocked"),
+    path("contest/", complaint_views.complaint, name="complaint"),
     path("transparency/", transparency_views.index, name="transparency"),
     path("transparency/<int:report_id>/", transparency_views.detail, name="transparency_report"),
     path("transparency/<int:report_id>.json", transparency_views.as_json, name="transparency_json"),

@@ -20,6 +20,7 @@ MATRIX = [
     ("POST", "/en/desk/cases/{case}/victim-referral/", {L}),
     ("POST", "/en/desk/cases/{case}/note/", {A, L}),
     ("POST", "/en/desk/cases/{case}/classify/", {A, L}),
+    ("POST", "/en/desk/cases/{case}/confirmation/", {A, L}),
     ("GET", "/en/desk/search/", {A, L}),
     ("POST", "/en/desk/search/", {A, L}),
     ("POST", "/en/desk/bulk/", {A, L}),
@@ -28,7 +29,11 @@ MATRIX = [
     ("GET", "/en/desk/audit/?format=csv", {L, D}),
     ("GET", "/en/desk/figures/", {C, L, D}),
     ("GET", "/en/desk/settings/sla/", {L}),
+    ("GET", "/en/desk/settings/isolation/", {L}),
+    ("POST", "/en/desk/settings/sla/", {L}),
     ("GET", "/en/desk/", {A, L, C, D}),
+    ("GET", "/en/desk/wellbeing/", {A, L, C, D}),
+    ("GET", "/en/desk/next/", {A, L}),
     ("GET", "/en/desk/notices/", {A, L}),
     ("GET", "/en/desk/notices/new/", {A, L}),
     ("GET", "/en/desk/evidence/{item}/", {A, L}),
@@ -79,6 +84,9 @@ MATRIX = [
     ("POST", "/en/desk/referrals/{referral}/resend/", {A, L}),
     ("GET", "/en/desk/referrals/{referral}/report.pdf", {A, L}),
     ("POST", "/en/desk/victim-referrals/{victim}/send/", {L}),
+    ("GET", "/en/desk/complaints/", {A, L}),
+    ("GET", "/en/desk/complaints/{complaint}/", {A, L}),
+    ("POST", "/en/desk/complaints/{complaint}/", {A, L}),
 ]
 
 
@@ -158,9 +166,13 @@ def test_every_role_gets_what_it_is_allowed(
         service_reference="",
         expected_version=Case.objects.get(pk=case.pk).version,
     )
+    from tests.complaints.helpers import a_complaint
+
+    complaint = a_complaint(acme, cast[L])
     url = path.format(
         referral=referral.pk,
         victim=victim.pk,
+        complaint=complaint.pk,
         staff=cast[A].member.pk,
         recipient=recipient.pk,
         case=case.pk,
@@ -199,6 +211,7 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{recipient}": "<int:recipient_id>",
         "{referral}": "<int:referral_id>",
         "{victim}": "<int:victim_referral_id>",
+        "{complaint}": "<int:complaint_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

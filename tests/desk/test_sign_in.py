@@ -70,10 +70,18 @@ def test_first_sign_in_enrols_an_authenticator_with_a_qr_code(acme: Organisation
     page = client.get("/en/desk/code/").content.decode()
     assert 'src="data:image/svg+xml' in page  # QR drawn here, no third-party service
     device = TOTPDevice.objects.get(user=member.user, confirmed=False)
-    response = client.post("/en/desk/code/", {"code": f"{totp(device.bin_key):06d}"})
+    code = f"{totp(device.bin_key):06d}"
+    # The first password was shown to whoever added the account: the owner replaces it.
+    assert client.post("/en/desk/code/", {"code": code}).status_code == 400
+    own = "a passphrase of my own 1"
+    response = client.post(
+        "/en/desk/code/", {"code": code, "new_password": own, "new_password_again": own}
+    )
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
+    member.user.refresh_from_db()
+    assert member.user.check_password(own) and not member.user.check_password(PASSWORD)
     assert client.get("/en/desk/queue/").status_code == 200
 
 

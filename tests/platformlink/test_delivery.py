@@ -23,6 +23,13 @@ from tests.cast import Person, decide_account, make_case
 from tests.platform_fixture import RefPlatform
 
 
+@pytest.fixture(autouse=True)
+def _no_isolation_on_receipt(settings: Any) -> None:
+    """These tests deliver the desk's own decisions, one event at a time (isolation on receipt
+    has its own tests in tests/cases/test_isolate_on_receipt.py)."""
+    settings.KARPEAR_ISOLATE_ON_RECEIPT = []
+
+
 def _isolate(
     acme: Organisation, analyst: Person, post: int = 3, *, preserved: bool = True
 ) -> Decision:

@@ -11,6 +11,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from karpear.audit.models import AuditEntry
+from karpear.core.csvcells import spreadsheet_safe
 from karpear.orgs.models import Organisation
 
 
@@ -58,17 +59,21 @@ def audit_csv(entries: QuerySet[AuditEntry]) -> Iterator[str]:
     for entry in entries.iterator(chunk_size=2000):
         buffer.seek(0)
         buffer.truncate()
+        # Labels and ids can be text someone typed (a username at sign-in): never a formula.
         writer.writerow(
             [
-                entry.id,
-                entry.created_at.isoformat(),
-                entry.actor_label,
-                entry.action,
-                entry.object_type,
-                entry.object_id,
-                entry.detail,
-                entry.session,
-                entry.entry_hash,
+                spreadsheet_safe(value)
+                for value in (
+                    entry.id,
+                    entry.created_at.isoformat(),
+                    entry.actor_label,
+                    entry.action,
+                    entry.object_type,
+                    entry.object_id,
+                    str(entry.detail),
+                    entry.session,
+                    entry.entry_hash,
+                )
             ]
         )
         yield buffer.getvalue()

@@ -130,6 +130,25 @@ def _refer(
     ]
 
 
+def _require_screened_keeper(target: Case, others: list[Case]) -> None:
+    """Joining moves reports: a CSAM case's reports go only to a case whose assignee (if
+    any) is screened, as assigning would require (guidelines 2.6 b; issue #15 item 3)."""
+    from karpear.cases.decisions import CSAM_CATEGORIES
+    from karpear.cases.identity import screening_clear
+
+    if target.assignee_id is None or not any(c.category in CSAM_CATEGORIES for c in others):
+        return
+    keeper = StaffMember.objects.select_related("user").get(user_id=target.assignee_id)
+    if screening_clear(keeper):
+        return
+    message = _(
+        "This case may hold child sexual abuse material, and %(name)s has no clear "
+        "screening in date on the personnel register. Ask the safeguarding lead to "
+        "update the register, or give the case to someone screened."
+    ) % {"name": keeper.user.get_username()}
+    raise ApplicationError(message, code="not_screened", fields={"target": [str(message)]})
+
+
 def _duplicates(
     member: StaffMember,
     cases: list[Case],
@@ -156,8 +175,10 @@ def _duplicates(
     for case in others:
         if not case.is_open:
             raise _refuse(_("Case #%(n)s is already closed.") % {"n": case.pk})
-    now = timezone.now().replace(microsecond=0)
     joining = request.action == BulkAction.JOIN
+    if joining:
+        _require_screened_keeper(target, others)
+    now = timezone.now().replace(microsecond=0)
     closed = []
     for duplicate in others:
         moved = 0

@@ -10,22 +10,27 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.cases.common import bump
+from karpear.cases.four_eyes import confirmation_request, four_eyes_required
 from karpear.cases.models import (
     Case,
     CaseEvent,
     Decision,
     DecisionKind,
     Ground,
+    PendingDecision,
     State,
 )
 from karpear.cases.preservation import preservation_request
 from karpear.cases.workflow import PUBLIC_STATUS
 from karpear.core.errors import ApplicationError
+from karpear.orgs.models import Organisation
 from karpear.platformlink.services import event_enqueue
 from karpear.reports.models import Report, ReportedItem
 from karpear.reports.services import (
@@ -81,6 +86,7 @@ def decision_record(
     request: HttpRequest | None,
     content: dict[str, list[str]] | None = None,
     preserve: bool = True,
+    confirmed_by: StaffMember | None = None,
 ) -> Decision:
     """Record a decision and queue the webhook that carries it out, in one transaction; isolating
     or removing content first asks for its preservation (once per case)."""
@@ -96,6 +102,7 @@ def decision_record(
         ends_at=ends_at,
         decided_by=user,
         decided_at=at,
+        confirmed_by=confirmed_by.user if confirmed_by else None,
     )
     CaseEvent.objects.create(
         case=case,
@@ -103,7 +110,12 @@ def decision_record(
         actor=user,
         at=at,
         reason=clause,
-        detail={"decision": kind, "ground": ground, "account": account_id},
+        detail={
+            "decision": kind,
+            "ground": ground,
+            "account": account_id,
+            **({"confirmed_by": confirmed_by.user.get_username()} if confirmed_by else {}),
+        },
     )
     data: dict[str, Any] = {
         "decision_id": decision.pk,
@@ -137,6 +149,7 @@ def decision_record(
             "clause": clause,
             "account": account_id,
             "ends_at": ends_at,
+            "confirmed_by": confirmed_by.user.get_username() if confirmed_by else None,
         },
         request=request,
     )
@@ -155,11 +168,14 @@ def decision_account(
     expected_version: int,
     ends_at: datetime | None = None,
     request: HttpRequest | None = None,
-) -> Decision:
+    confirmed_by: StaffMember | None = None,
+) -> Decision | PendingDecision:
     """Record a warning, temporary suspension (with end) or permanent suspension.
 
-    The platform link (notice-and-takedown issue) will carry these out; here
-    they are recorded, counted and audited.
+    The platform link carries these out; here they are recorded, counted and audited. A
+    permanent ban in a category that needs four eyes (issue #16, item 14) becomes a request
+    for a second analyst instead (returned as the PendingDecision); `cases.confirmation`
+    calls this again with `confirmed_by` once someone else confirms it.
     """
     if kind not in {
         DecisionKind.ACCOUNT_WARNING,
@@ -177,6 +193,17 @@ def decision_account(
         errors["ends_at"] = [str(_("A temporary suspension needs an end date in the future."))]
     if errors:
         raise ApplicationError(_("Some answers need to be checked."), fields=errors)
+    if confirmed_by is None and four_eyes_required(case=case, kind=kind):
+        return confirmation_request(
+            case=case,
+            member=member,
+            kind=kind,
+            ground=ground,
+            clause=clause.strip(),
+            account_id=account_id.strip(),
+            expected_version=expected_version,
+            request=request,
+        )
     bump(case, expected_version)
     decision = decision_record(
         case=case,
@@ -188,6 +215,7 @@ def decision_account(
         ends_at=ends_at,
         at=now,
         request=request,
+        confirmed_by=confirmed_by,
     )
     _account_notice(case, decision)
     return decision
@@ -207,13 +235,155 @@ def _may_tell_account_holder(case: Case) -> bool:
     return not investigating or settings.KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION
 
 
-def _account_notice(case: Case, decision: Decision) -> None:
-    """The statement of reasons in plain words, for the platform to show the account holder."""
+# ---------------------------------------------------------------- the decision's complaint code
+
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32, as report references
+
+
+def _code_mac(decision_id: int, organisation_id: int) -> str:
+    digest = salted_hmac(
+        "karpear.complaints.decision-code", f"{organisation_id}:{decision_id}", algorithm="sha256"
+    ).digest()
+    return "".join(_CODE_ALPHABET[b % 32] for b in digest[:10])
+
+
+def decision_code(decision: Decision) -> str:
+    """The code an account holder types on the public complaint page: the decision's number and
+    a keyed check, so nobody can contest a decision about someone else by counting numbers."""
+    mac = _code_mac(decision.pk, decision.organisation_id)
+    return f"D{decision.pk}-{mac[:5]}-{mac[5:]}"
+
+
+def decision_by_code(*, organisation: Organisation, code: str) -> Decision | None:
+    """The organisation's decision with this code, or None (unknown, foreign or mistyped)."""
+    compact = "".join(code.split()).upper().replace("O", "0").replace("I", "1").replace("L", "1")
+    number, _sep, mac = compact.removeprefix("D").partition("-")
+    if not number.isdigit() or len(number) > 12:
+        return None
+    mac = mac.replace("-", "")
+    if not constant_time_compare(mac, _code_mac(int(number), organisation.pk)):
+        return None
+    return Decision.objects.filter(pk=int(number), organisation=organisation).first()
+
+
+def complaint_page_url(organisation: Organisation, code: str) -> str:
+    """The public complaint page in the active language, with the code filled in."""
+    path = f"{reverse('complaint')}?code={code}"
+    return f"https://{organisation.domain}{path}" if organisation.domain else path
+
+
+# ---------------------------------------------------------------- reversal on complaint
+
+# What undoes each decision on the platform (issue #17, item 6). A warning is withdrawn the
+# same way as a suspension: the platform clears it from the account.
+RESTORE_EVENT = {
+    DecisionKind.ACCOUNT_WARNING: "account.restore",
+    DecisionKind.ACCOUNT_SUSPENSION: "account.restore",
+    DecisionKind.ACCOUNT_BAN: "account.restore",
+}
+
+
+def is_confirmed_csam(case: Case) -> bool:
+    """Content an analyst confirmed as child sexual abuse material: never put back online
+    (guidelines 2.6: remove and preserve; a complaint is reviewed but cannot restore it)."""
+    return case.category in CSAM_CATEGORIES and (
+        bool(case.legal_assessment and case.legal_assessment != "not_illegal")
+        or case.state == State.CONFIRMED_ILLEGAL
+    )
+
+
+def decision_reverse(
+    *, decision: Decision, member: StaffMember, reason: str, request: HttpRequest | None = None
+) -> bool:
+    """Undo a decision after a complaint was upheld against it; True when an event was queued.
+
+    The caller holds the transaction and has checked who may reverse. Content goes back through
+    a `content_restore` decision (webhook `content.restore`), an account through
+    `account.restore`; content confirmed as CSAM is never restored (returns False).
+    """
+    case = decision.case
+    kind = DecisionKind(decision.kind)
+    now = timezone.now().replace(microsecond=0)
+    CaseEvent.objects.create(
+        case=case,
+        kind="decision_reversed",
+        actor=member.user,
+        at=now,
+        reason=reason,
+        detail={"decision": decision.pk, "kind": kind},
+    )
+    if kind in PRESERVING_DECISIONS:
+        if is_confirmed_csam(case):
+            return False
+        decision_record(
+            case=case,
+            member=member,
+            kind=DecisionKind.CONTENT_RESTORE,
+            ground=Ground(decision.ground),
+            clause=decision.clause,
+            at=now,
+            content_ref=decision.content_ref,
+            request=request,
+        )
+        return True
+    event = RESTORE_EVENT.get(kind)
+    if event is None:  # a restore is not undone by restoring again
+        return False
+    event_enqueue(
+        organisation_id=decision.organisation_id,
+        event_type=event,
+        data={
+            "decision_id": decision.pk,
+            "case_id": case.pk,
+            "account_id": decision.account_id,
+            "reverses": kind,
+        },
+        subject_type="decision",
+        subject_id=decision.pk,
+    )
+    return True
+
+
+def decision_outcome_notice(*, decision: Decision, reversed_: bool, reason: str) -> None:
+    """Tell the account holder the outcome of their complaint through the platform (the same
+    `account.notice` event as the decision's own notice, with `complaint_outcome`)."""
+    case = decision.case
     if not _may_tell_account_holder(case):
         return
     texts: dict[str, dict[str, str]] = {}
     for lang in ("km", "en"):
         with translation.override(lang):
+            message = (
+                _("We looked again at our decision and changed it. %(reason)s")
+                if reversed_
+                else _("We looked again at our decision and it stays. %(reason)s")
+            ) % {"reason": reason}
+            texts[lang] = {"message": str(message), "appeal": ""}
+    event_enqueue(
+        organisation_id=case.organisation_id,
+        event_type="account.notice",
+        data={
+            "account_id": decision.account_id,
+            "decision_id": decision.pk,
+            "kind": decision.kind,
+            "complaint_outcome": "reversed" if reversed_ else "upheld",
+            "statement_puid": f"karpear-{case.organisation.slug}-decision-{decision.pk}",
+            "text": texts,
+        },
+        subject_type="decision",
+        subject_id=decision.pk,
+    )
+
+
+def _account_notice(case: Case, decision: Decision) -> None:
+    """The statement of reasons in plain words, for the platform to show the account holder."""
+    if not _may_tell_account_holder(case):
+        return
+    texts: dict[str, dict[str, str]] = {}
+    code = decision_code(decision)
+    for lang in ("km", "en"):
+        with translation.override(lang):
+            url = complaint_page_url(case.organisation, code)
             until = (
                 timezone.localtime(decision.ends_at).strftime("%Y-%m-%d")
                 if decision.ends_at
@@ -232,11 +402,15 @@ def _account_notice(case: Case, decision: Decision) -> None:
             ) % {"rule": decision.clause}
             texts[lang] = {
                 "message": f"{what} {why}",
+                # Points at what really receives the complaint (issue #17, item 6): the
+                # public page, or the platform's own "contest" button (POST /api/v1/appeals).
                 "appeal": str(
                     _(
-                        "If you think this is wrong, you can ask us to look again. "
-                        "Reply to this message within 30 days and say why."
+                        "If you think this is wrong, you can ask us to look again within "
+                        "%(days)s days: use the button in the app, or go to %(url)s and give "
+                        "this code: %(code)s."
                     )
+                    % {"days": settings.KARPEAR_COMPLAINT_WINDOW_DAYS, "url": url, "code": code}
                 ),
             }
     event_enqueue(
@@ -248,6 +422,7 @@ def _account_notice(case: Case, decision: Decision) -> None:
             "kind": decision.kind,
             "ends_at": decision.ends_at.isoformat() if decision.ends_at else None,
             "statement_puid": f"karpear-{case.organisation.slug}-decision-{decision.pk}",
+            "complaint_code": code,
             "text": texts,
         },
         subject_type="decision",

@@ -177,6 +177,10 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField()
+    # The second analyst who confirmed it, where the category needs four eyes (item 14).
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Set when the company's platform confirms it carried the decision out
     # (the platform link arrives with the notice-and-takedown issue).
     platform_confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -272,3 +276,70 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"SLA {self.category or 'default'}"
+
+
+class FourEyesRule(models.Model):
+    """A category whose permanent removals and bans need a second analyst (issue #16, item 14).
+
+    Off by default: a row exists only where the safeguarding lead turned it on.
+    """
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.CharField(max_length=16, choices=Category.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "category"], name="one_four_eyes_rule_per_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"four eyes {self.category}"
+
+
+class PendingDecision(models.Model):
+    """A removal or ban asked for by one analyst, waiting for a different one to confirm it.
+
+    Nothing reaches the platform (no decision, no webhook) until it is confirmed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="pending_decisions")
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=DecisionKind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # What the first analyst asked for, replayed as it was on confirmation.
+    reason = models.TextField(blank=True)
+    ground = models.CharField(max_length=8, choices=Ground.choices)
+    clause = models.CharField(max_length=200)
+    account_id = models.CharField(max_length=200, blank=True)
+    content_ref = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            # One open request per case: a second one would race the first.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="pending"), name="one_pending_decision_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} pending on case {self.case_id}"

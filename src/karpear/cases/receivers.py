@@ -7,6 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from karpear.cases.models import Decision
+from karpear.cases.receipt import case_isolate_on_receipt
 from karpear.cases.services import case_open_or_join
 from karpear.platformlink.models import WebhookEvent
 from karpear.platformlink.signals import webhook_delivered
@@ -25,6 +26,12 @@ def _mark_confirmed(sender: type[WebhookEvent], event: WebhookEvent, **kwargs: A
 
 @receiver(report_received, sender=Report)
 def _open_or_join_case(
-    sender: type[Report], report: Report, items: list[Any] | None = None, **kwargs: Any
+    sender: type[Report],
+    report: Report,
+    items: list[Any] | None = None,
+    reporter: str = "",
+    **kwargs: Any,
 ) -> None:
-    case_open_or_join(report=report, items=items)
+    case = case_open_or_join(report=report, items=items)
+    rows = list(report.items.all()) if items is None else items
+    case_isolate_on_receipt(case=case, report=report, items=rows, reporter=reporter)

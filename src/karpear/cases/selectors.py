@@ -77,6 +77,19 @@ def case_queue(
     )
 
 
+def next_case(*, organisation: Organisation, user_id: int, skip: int | None = None) -> Case | None:
+    """The queue's most urgent open case that is free or already this user's ("next case",
+    issue #16 item 12), in the queue's own order; `skip` leaves out the case being left."""
+    cases = (
+        Case.objects.filter(organisation=organisation)
+        .exclude(state=State.CLOSED)
+        .filter(Q(assignee__isnull=True) | Q(assignee_id=user_id))
+    )
+    if skip is not None:
+        cases = cases.exclude(pk=skip)
+    return cases.order_by("-priority", "next_due_at", "id").first()
+
+
 def case_channels(cases: list[Case]) -> dict[int, list[str]]:
     rows = (
         CaseReport.objects.filter(case_id__in=[c.pk for c in cases])

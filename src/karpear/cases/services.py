@@ -1,7 +1,8 @@
 """The cases app's public services: every change to a case, as one typed function that views,
 API, commands and workers call. The functions live in modules by sub-capability (issue #16,
 "Structure"): common (access, locking, audit), intake, transitions, decisions, referrals,
-identity, classification, bulk, preservation; other apps import them from here.
+identity, classification, bulk, preservation, four_eyes and confirmation (item 14); other apps
+import them from here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from karpear.cases.common import (
     access_case,
     check_version,
 )
+from karpear.cases.confirmation import confirmation_answer, four_eyes_set
 from karpear.cases.decisions import (
     CSAM_CATEGORIES,
     EVENT_FOR_DECISION,
@@ -19,6 +21,12 @@ from karpear.cases.decisions import (
     case_content,
     case_takedown_by_notice,
     decision_account,
+)
+from karpear.cases.four_eyes import (
+    FOUR_EYES_DECISIONS,
+    confirmation_request,
+    four_eyes_required,
+    pending_decision,
 )
 from karpear.cases.identity import (
     case_reports,
@@ -46,6 +54,7 @@ __all__ = [
     "CSAM_CATEGORIES",
     "DEFAULT_REFERRAL_SERVICES",
     "EVENT_FOR_DECISION",
+    "FOUR_EYES_DECISIONS",
     "PRESERVING_DECISIONS",
     "InvalidTransition",
     "StaleEdit",
@@ -59,11 +68,16 @@ __all__ = [
     "case_takedown_by_notice",
     "case_transition",
     "check_version",
+    "confirmation_answer",
+    "confirmation_request",
     "contact_reveal",
     "decision_account",
     "erase_expired_contacts",
+    "four_eyes_required",
+    "four_eyes_set",
     "link_copy",
     "may_see_identity",
+    "pending_decision",
     "referral_services",
     "require_identity_access",
     "screening_clear",

@@ -50,6 +50,8 @@ def _decision(event: CaseEvent) -> str:
         sentence = _("Decision: %(what)s.") % {"what": what}
     if account:
         sentence += " " + _("Account: %(account)s.") % {"account": account}
+    if detail.get("confirmed_by"):
+        sentence += " " + _("Confirmed by %(name)s.") % {"name": detail["confirmed_by"]}
     return sentence
 
 
@@ -74,6 +76,8 @@ def _label_consent(code: str) -> str:
 
 
 def _transition(event: CaseEvent) -> str:
+    if (event.detail or {}).get("on_receipt"):
+        return _("Content isolated on receipt, provisionally, until the desk assesses it.")
     to_state = _label(State, event.to_state)
     if event.from_state:
         return _("Moved from “%(from)s” to “%(to)s”.") % {
@@ -120,7 +124,27 @@ def _joined(event: CaseEvent) -> str:
     return _("Cases %(cases)s were joined into this one.") % {"cases": cases}
 
 
+def _isolation_skipped(event: CaseEvent) -> str:
+    """Why a report's content was not isolated on receipt (issue #16, item 2)."""
+    why = str((event.detail or {}).get("why", ""))
+    if why == "reporter_limit":
+        return _(
+            "Not isolated on receipt: this reporter passed the hourly limit. "
+            "The report is queued for the desk."
+        )
+    if why == "hourly_limit":
+        return _(
+            "Not isolated on receipt: the hourly limit for isolations was reached. "
+            "The report is queued for the desk."
+        )
+    return _(
+        "Not isolated on receipt: the content is not on our service. "
+        "The report is queued for the desk."
+    )
+
+
 SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
+    "isolation_skipped": _isolation_skipped,
     "duplicate": _duplicate,
     "joined": _joined,
     "classified": _classified,
@@ -134,6 +158,20 @@ SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
         "The platform was asked to preserve the content and its user data."
     ),
     "preserved": lambda event: _("The content was preserved in the evidence vault."),
+    # Issue #17, item 6: a complaint reversed a decision (the reviewer is the event's actor).
+    "decision_reversed": lambda event: (
+        _("“%(kind)s” reversed after a complaint.")
+        % {"kind": _label(DecisionKind, str((event.detail or {}).get("kind", "")))}
+    ),
+    # Four eyes (issue #16, item 14).
+    "confirmation_requested": lambda event: (
+        _("%(decision)s asked for; waiting for a second analyst to confirm it.")
+        % {"decision": _choice(DecisionKind, (event.detail or {}).get("decision"))}
+    ),
+    "confirmation_rejected": lambda event: (
+        _("%(decision)s rejected by the second analyst; nothing was sent to the platform.")
+        % {"decision": _choice(DecisionKind, (event.detail or {}).get("decision"))}
+    ),
 }
 
 

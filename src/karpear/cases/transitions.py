@@ -18,6 +18,11 @@ from karpear.cases.common import (
     require_reason,
 )
 from karpear.cases.decisions import CSAM_CATEGORIES, decision_record
+from karpear.cases.four_eyes import (
+    confirmation_request,
+    four_eyes_required,
+    require_none_waiting,
+)
 from karpear.cases.identity import screening_clear
 from karpear.cases.models import (
     Authority,
@@ -52,6 +57,7 @@ def case_transition(
     ground: Ground | None = None,
     clause: str = "",
     request: HttpRequest | None = None,
+    confirmed_by: StaffMember | None = None,
 ) -> Case:
     """Move a case to `to_state`, with the decisions and referrals the move implies.
 
@@ -62,8 +68,13 @@ def case_transition(
     2. Do: bump the version (fails if stale), set SLA timestamps, record implied
        content decisions and referrals, the timeline event, the reporters'
        public status and the audit entry.
+
+    Where the category needs four eyes (issue #16, item 14), a permanent removal stops after
+    step 1 as a request for a second analyst (`cases.four_eyes`); `cases.confirmation` calls
+    this again with `confirmed_by` once someone else confirms it.
     """
     check_version(case, expected_version)
+    require_none_waiting(case, confirming=confirmed_by is not None)
     from_state = State(case.state)
     if not allowed(from_state, to_state):
         raise InvalidTransition(
@@ -75,12 +86,7 @@ def case_transition(
             _("Only the safeguarding lead can reopen a case."), code="forbidden", status=403
         )
     reason = require_reason(reason)
-    if to_state == State.REFERRED and not referrals:
-        raise ApplicationError(
-            _("Name the authority the case is referred to."),
-            code="referral_required",
-            fields={"authority": [str(_("Choose at least one."))]},
-        )
+    _require_referrals(to_state, referrals)
     implied = IMPLIED_DECISION.get(to_state)
     if to_state == State.NOT_ILLEGAL:
         isolation = case.decisions.filter(kind=DecisionKind.CONTENT_ISOLATE).last()
@@ -89,6 +95,19 @@ def case_transition(
             implied, ground, clause = DecisionKind.CONTENT_RESTORE, Ground(isolation.ground), reason
     if implied is not None:
         ground, clause = require_ground(ground, clause)
+        if confirmed_by is None and four_eyes_required(case=case, kind=implied):
+            confirmation_request(
+                case=case,
+                member=member,
+                kind=implied,
+                ground=ground,
+                clause=clause,
+                reason=reason,
+                content_ref=content_ref,
+                expected_version=expected_version,
+                request=request,
+            )
+            return case
     now = timezone.now().replace(microsecond=0)
     changes: dict[str, Any] = {"state": to_state}
     if case.first_reviewed_at is None and to_state != State.RECEIVED:
@@ -120,6 +139,7 @@ def case_transition(
             content_ref=content_ref,
             at=now,
             request=request,
+            confirmed_by=confirmed_by,
         )
     for authority, reference in referrals or []:
         AuthorityReferral.objects.create(
@@ -150,6 +170,15 @@ def case_transition(
         referrals=[[a, r] for a, r in referrals or []],
     )
     return case
+
+
+def _require_referrals(to_state: State, referrals: list[tuple[Authority, str]] | None) -> None:
+    if to_state == State.REFERRED and not referrals:
+        raise ApplicationError(
+            _("Name the authority the case is referred to."),
+            code="referral_required",
+            fields={"authority": [str(_("Choose at least one."))]},
+        )
 
 
 @transaction.atomic

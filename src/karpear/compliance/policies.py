@@ -12,10 +12,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
+from karpear.cases.receipt import receipt_policy
 from karpear.cases.selectors import referral_counts
 from karpear.cases.services import referral_services, sla_targets
 from karpear.compliance.models import PolicyDocument, PolicyKind
@@ -23,10 +24,29 @@ from karpear.core.errors import ApplicationError
 from karpear.notices.selectors import active_issuers
 from karpear.orgs.models import Organisation
 from karpear.orgs.services import help_contacts
+from karpear.reports.models import Category
 from karpear.staff.models import Role, StaffMember
 
 LANGUAGES = ("en", "km")
 MAX_POLICY_CHARS = 50_000
+
+
+def _receipt_context(organisation: Organisation) -> dict[str, object]:
+    """Isolation on receipt exactly as configured (issue #16, item 2): one line per category."""
+    policy = receipt_policy(organisation)
+    rows: dict[str, list[tuple[str, bool]]] = {}
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            rows[lang] = [
+                (str(label), policy.isolates(str(code))) for code, label in Category.choices
+            ]
+    return {
+        "rows_en": rows["en"],
+        "rows_km": rows["km"],
+        "clause": policy.clause,
+        "per_reporter": policy.per_reporter,
+        "per_hour": policy.per_hour,
+    }
 
 
 def policy_draft(organisation: Organisation) -> dict[str, dict[str, str]]:
@@ -44,6 +64,7 @@ def policy_draft(organisation: Organisation) -> dict[str, dict[str, str]]:
         "contacts": help_contacts(organisation),
         "services": referral_services(organisation),
         "referrals": referral_counts(organisation),
+        "receipt": _receipt_context(organisation),
     }
     return {
         kind: {

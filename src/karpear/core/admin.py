@@ -6,8 +6,8 @@ Issue #15 (guidelines 2.6 b, PRODUCT "no one alone"): the admin is not a back do
 - Its sign-in is the desk's (password and one-time code, with the desk's lockout, rate
   limit and audit): the admin login page only redirects there.
 - Every addition, change and deletion it makes is written to Karpear's audit log.
-- Roles, superuser flags and authenticator seeds are not editable or readable here; staff
-  are administered on the desk, per organisation.
+- Roles, superuser flags and authenticator seeds are not editable or readable here, nor
+  are passwords set here; staff are administered on the desk, per organisation.
 """
 
 from __future__ import annotations
@@ -154,6 +154,19 @@ def _lock_down() -> None:
 
         def has_add_permission(self, request: HttpRequest) -> bool:
             return False  # staff are added on the desk, superusers on the command line
+
+        def user_change_password(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            """Nobody sets another person's password here: with the desk's authenticator
+            reset it would let one person enrol as a screened lead (issue #15 item 2).
+            Passwords are chosen by their owner at enrolment."""
+            audit_record(
+                action="access_denied",
+                organisation=getattr(getattr(request.user, "staff", None), "organisation", None),
+                actor=request.user,
+                detail={"path": request.path},
+                request=request,
+            )
+            raise PermissionDenied
 
     admin.site.register(user_model, KarpearUserAdmin)
 

@@ -12,6 +12,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from karpear.desk.wellness import exposure_tick
 from karpear.staff.models import Role, StaffMember
 from karpear.staff.services import NotSignedIn, access_staff
 
@@ -28,9 +29,11 @@ EVERY_ROLE = tuple(Role)
 def desk_view(
     *roles: Role,
     post: tuple[Role, ...] | None = None,
+    reveals_content: bool = False,
 ) -> Callable[[DeskView[P]], Callable[Concatenate[HttpRequest, P], HttpResponseBase]]:
     """Declare who may use a view (and, with `post`, who may submit its form). Unsigned requests
-    go to sign-in; wrong roles get 403, audited."""
+    go to sign-in; wrong roles get 403, audited. `reveals_content` marks pages that can show
+    reported content, whose time counts towards the session's exposure (desk.wellness)."""
 
     def decorate(view: DeskView[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
         @wraps(view)
@@ -41,6 +44,9 @@ def desk_view(
             except NotSignedIn:
                 return redirect(f"{reverse('desk:login')}?{urlencode({'next': request.path})}")
             request.staff = member  # type: ignore[attr-defined]
+            request.exposure = exposure_tick(  # type: ignore[attr-defined]
+                request, reveals_content=reveals_content
+            )
             return view(request, member, *args, **kwargs)
 
         wrapper.desk_roles = roles  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.staff.services import (
     check_code_step,
+    check_new_password,
     check_password_step,
     complete_sign_in,
     sign_out,
@@ -78,12 +79,20 @@ def code(request: HttpRequest) -> HttpResponse:
         context["qr"] = qr.svg_data_uri(scale=4, dark="#000", light="#fff")
         context["secret"] = totp_secret(device)
     if request.method == "POST":
+        new_password = str(request.POST.get("new_password", ""))[:1000]
         try:
+            if enrolling:  # the first password was shown to someone else: replace it
+                check_new_password(
+                    user=user,
+                    new_password=new_password,
+                    again=str(request.POST.get("new_password_again", ""))[:1000],
+                )
             device = check_code_step(
                 request=request,
                 user=user,
                 code=str(request.POST.get("code", ""))[:12],
                 enrolling=enrolling,
+                new_password=new_password if enrolling else "",
             )
         except ApplicationError as exc:
             return _refused(request, "desk/code.html", context, exc)

@@ -11,7 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,13 +29,18 @@ from karpear.evidence.models import (
     Screening,
     ViewerPreference,
 )
-from karpear.evidence.services import access_evidence, evidence_open, record_cleared
+from karpear.evidence.services import (
+    access_evidence,
+    evidence_open,
+    evidence_page_seen,
+    record_cleared,
+)
 from karpear.staff.models import Role, StaffMember
 
 REVEALS = "karpear_reveals"
 
 
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
     """The item's page. Showing it clearly takes a reason sent by POST (CSRF-checked).
 
@@ -44,6 +49,7 @@ def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpRespo
     against that grant, so no link or cross-site <img> can open evidence.
     """
     item = access_evidence(member=member, item_id=item_id)
+    evidence_page_seen(item=item, member=member, request=request)
     reason = str(request.POST.get("reason", "")).strip()[:200]
     revealed = request.method == "POST" and request.POST.get("reveal") == "1" and bool(reason)
     if revealed:
@@ -86,7 +92,7 @@ def _grant(request: HttpRequest, item: EvidenceItem, reason: str) -> str:
 
 
 @never_cache
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def content(request: HttpRequest, member: StaffMember, item_id: int) -> HttpResponse:
     """The decrypted bytes; each fetch is a custody entry with its reason.
 
@@ -228,18 +234,13 @@ def disclosure_approve_view(
 def disclosure_package(
     request: HttpRequest, member: StaffMember, disclosure_id: int
 ) -> HttpResponse:
-    """The encrypted package (useless without the key given once at approval)."""
-    from karpear.evidence.disclosure import package_path
-    from karpear.evidence.models import Disclosure, DisclosureStatus
+    """The encrypted package (useless without the key given once at approval); audited."""
+    from karpear.evidence.disclosure import disclosure_package_read
 
-    disclosure = Disclosure.objects.filter(
-        pk=disclosure_id, organisation=member.organisation, status=DisclosureStatus.APPROVED
-    ).first()
-    if disclosure is None or not package_path(disclosure).exists():
-        raise Http404
-    response = HttpResponse(
-        package_path(disclosure).read_bytes(), content_type="application/octet-stream"
+    disclosure, data = disclosure_package_read(
+        member=member, disclosure_id=disclosure_id, request=request
     )
+    response = HttpResponse(data, content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{disclosure.package_file}"'
     return response
 

@@ -85,7 +85,7 @@ def _context(member: StaffMember) -> dict[str, Any]:
     }
 
 
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def search(request: HttpRequest, member: StaffMember) -> HttpResponse:
     context: dict[str, Any] = {
         **_context(member),

@@ -18,10 +18,13 @@ from karpear.cases import services as case_services
 from karpear.cases.models import (
     AgeBand,
     Authority,
+    Case,
     ContentType,
     DecisionKind,
+    FourEyesRule,
     Ground,
     LegalAssessment,
+    PendingDecision,
     SlaPolicy,
     State,
     VictimReferral,
@@ -79,6 +82,12 @@ def queue(request: HttpRequest, member: StaffMember) -> HttpResponse:
         {
             "cases": cases,
             "channels": case_channels(cases),
+            # Four eyes (item 14): cases with a removal or ban waiting for a second analyst.
+            "awaiting": set(
+                PendingDecision.objects.filter(
+                    case__in=[c.pk for c in cases], status=PendingDecision.Status.PENDING
+                ).values_list("case_id", flat=True)
+            ),
             "now": timezone.now(),
             "filters": filters,
             "states": State.choices,
@@ -106,7 +115,7 @@ def _case_context(request: HttpRequest, member: StaffMember, case: Any) -> dict[
         "case": case,
         "reports": case_services.case_reports(case),
         "events": timeline(list(case.events.select_related("actor"))),
-        "decisions": case.decisions.select_related("decided_by"),
+        "decisions": case.decisions.select_related("decided_by", "confirmed_by"),
         "referrals": case.authority_referrals.all(),
         "victim_referrals": case.victim_referrals.select_related("service"),
         "next_states": [(s.value, s.label) for s in State if s in TRANSITIONS[State(case.state)]],
@@ -132,10 +141,12 @@ def _case_context(request: HttpRequest, member: StaffMember, case: Any) -> dict[
         "may_see_identity": case_services.may_see_identity(case=case, member=member),
         "evidence": case_evidence(case.pk),
         "now": timezone.now(),
+        # Four eyes (item 14): the request waiting for a second analyst, if any.
+        "pending": case_services.pending_decision(case),
     }
 
 
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def case_detail(request: HttpRequest, member: StaffMember, case_id: int) -> HttpResponse:
     case = case_services.access_case(member=member, case_id=case_id, request=request)
     return render(request, "desk/case.html", _case_context(request, member, case))
@@ -161,6 +172,13 @@ def _act(request: HttpRequest, member: StaffMember, case_id: int, action: Any) -
         return render(request, "desk/case.html", context, status=exc.status)
     if isinstance(result, HttpResponse):
         return result
+    if isinstance(result, PendingDecision) or (
+        isinstance(result, Case) and case_services.pending_decision(result) is not None
+    ):
+        messages.info(
+            request, _("Saved as a request: another analyst must confirm it before it is sent.")
+        )
+        return redirect("desk:case", case_id=case.pk)
     messages.success(request, _("Saved."))
     return redirect("desk:case", case_id=case.pk)
 
@@ -297,7 +315,7 @@ def case_note(request: HttpRequest, member: StaffMember, case_id: int) -> HttpRe
 
 
 @require_POST
-@desk_view(*CASE_WORK)
+@desk_view(*CASE_WORK, reveals_content=True)
 def case_reveal(request: HttpRequest, member: StaffMember, case_id: int) -> HttpResponse:
     """Contact details or the exact link, shown once on a deliberate click (audited)."""
     case = case_services.access_case(
@@ -327,7 +345,7 @@ def figures(request: HttpRequest, member: StaffMember) -> HttpResponse:
 
 @desk_view(*LEAD_ONLY)
 def sla_settings(request: HttpRequest, member: StaffMember) -> HttpResponse:
-    from karpear.cases.services import sla_policy_set
+    from karpear.cases.services import four_eyes_set, sla_policy_set
 
     policies = {p.category: p for p in SlaPolicy.objects.filter(organisation=member.organisation)}
     error = None
@@ -344,12 +362,24 @@ def sla_settings(request: HttpRequest, member: StaffMember) -> HttpResponse:
                 },
                 request=request,
             )
+            # Four eyes per category (issue #16, item 14): the ticked rows, nothing else.
+            four_eyes_set(
+                member=member, categories=set(request.POST.getlist("four_eyes")), request=request
+            )
         except ApplicationError as exc:
             error = exc.message
         else:
             messages.success(request, _("Saved."))
             return redirect(reverse("desk:sla"))
     rows = [(c, label, policies.get(c)) for c, label in [("", _("Default")), *Category.choices]]
+    four_eyes = set(
+        FourEyesRule.objects.filter(organisation=member.organisation).values_list(
+            "category", flat=True
+        )
+    )
     return render(
-        request, "desk/sla.html", {"rows": rows, "error": error}, status=400 if error else 200
+        request,
+        "desk/sla.html",
+        {"rows": rows, "error": error, "four_eyes": four_eyes},
+        status=400 if error else 200,
     )

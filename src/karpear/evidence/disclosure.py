@@ -21,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -223,3 +224,31 @@ def package_verify(path: Path, key_hex: str) -> dict[str, Any]:
 
 def package_path(disclosure: Disclosure) -> Path:
     return _directory() / disclosure.package_file
+
+
+def disclosure_package_read(
+    *, member: StaffMember, disclosure_id: int, request: HttpRequest | None = None
+) -> tuple[Disclosure, bytes]:
+    """An approved package's encrypted bytes, for the lead who hands it over; audited.
+
+    Encrypted, but still evidence leaving the vault: every download is on the chain
+    (guidelines 2.6 b; issue #15 review), like each opening of an item, and only for a
+    lead whose screening is clear and in date.
+    """
+    require_cleared(member)
+    disclosure = Disclosure.objects.filter(
+        pk=disclosure_id, organisation=member.organisation, status=DisclosureStatus.APPROVED
+    ).first()
+    if disclosure is None or not package_path(disclosure).exists():
+        raise NotFound(_("There is no such disclosure."))
+    data = package_path(disclosure).read_bytes()
+    audit_record(
+        action="disclosure_package",
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="disclosure",
+        object_id=disclosure.pk,
+        detail={"case": disclosure.case_id, "file": disclosure.package_file},
+        request=request,
+    )
+    return disclosure, data

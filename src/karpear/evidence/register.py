@@ -46,14 +46,8 @@ def personnel_record_set(
             code="own_entry",
             status=403,
         )
-    if staff.created_by_id == actor.pk and result == Screening.CLEAR:
-        # The person who added an account knows its first password: clearing it as well
-        # would let one person make a screened account alone.
-        raise ApplicationError(
-            _("You added this person, so someone else records their screening as clear."),
-            code="own_account_created",
-            status=403,
-        )
+    if result == Screening.CLEAR:
+        _require_independent(staff=staff, actor=actor)
     with transaction.atomic():
         return _record_set(
             staff=staff,
@@ -62,6 +56,47 @@ def personnel_record_set(
             result=result,
             viewer_default=viewer_default,
             request=request,
+        )
+
+
+def _added_by(member: StaffMember) -> list[int]:
+    """Who added this account, who added them, and so on (desk additions only)."""
+    chain: list[int] = []
+    creator = member.created_by_id
+    while creator is not None and creator not in chain and len(chain) < 50:
+        chain.append(creator)
+        creator = (
+            StaffMember.objects.filter(pk=creator).values_list("created_by", flat=True).first()
+        )
+    return chain
+
+
+def _require_independent(*, staff: StaffMember, actor: StaffMember) -> None:
+    """A clear screening is recorded by someone the target's adders do not control.
+
+    Whoever added an account knew its first password, and so (until its owner enrolled) may
+    hold it, and any account added in turn from it. So nobody in the chain of adders clears
+    the account; and an account added by the same administrator (a possible second account
+    of theirs) clears it only if its own screening is clear, which someone outside that
+    administrator's reach recorded (issue #15 item 2, attack review).
+    """
+    from karpear.evidence.services import personnel_cleared
+
+    adders = _added_by(staff)
+    if actor.pk in adders:
+        raise ApplicationError(
+            _("You added this person, so someone else records their screening as clear."),
+            code="own_account_created",
+            status=403,
+        )
+    if set(adders) & set(_added_by(actor)) and not personnel_cleared(actor):
+        raise ApplicationError(
+            _(
+                "You were added by the same administrator as this person, so only someone "
+                "whose own screening is clear records theirs as clear."
+            ),
+            code="same_adder",
+            status=403,
         )
 
 

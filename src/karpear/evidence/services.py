@@ -231,6 +231,25 @@ def access_evidence(*, member: StaffMember, item_id: int) -> EvidenceItem:
     return item
 
 
+def evidence_page_seen(
+    *, item: EvidenceItem, member: StaffMember, request: HttpRequest | None = None
+) -> None:
+    """Record that someone looked at an item's page (its facts, custody and holds).
+
+    Every view of evidence is audited, like every view of a case; the bytes themselves
+    are also on the chain of custody when fetched (`evidence_open`).
+    """
+    audit_record(
+        action="evidence_page",
+        organisation=item.organisation,
+        actor=member.user,
+        object_type="evidence",
+        object_id=item.pk,
+        detail={"case": item.case_id},
+        request=request,
+    )
+
+
 def evidence_open(
     *,
     item: EvidenceItem,

@@ -27,6 +27,9 @@ class PlatformLink(models.Model):
     # Host names whose content lives on this company's service; notice items
     # elsewhere are answered "not hosted here".
     hosted_domains = models.TextField(blank=True)
+    # Report categories whose content is isolated on receipt (issue #16, item 2), set by the
+    # safeguarding lead; null follows the deployment's KARPEAR_ISOLATE_ON_RECEIPT.
+    isolate_on_receipt = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.webhook_url

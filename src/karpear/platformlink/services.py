@@ -37,6 +37,7 @@ EVENT_TYPES = frozenset(
         "account.suspend",
         "account.ban",
         "account.notice",  # plain-language notice for the account holder (issue #9)
+        "account.restore",  # a suspension, ban or warning lifted on complaint (issue #17, item 6)
     }
 )
 
@@ -83,6 +84,27 @@ def link_rotate_secret(*, organisation: Organisation, overlap_hours: int = 24) -
         object_id=link.pk,
     )
     return secret
+
+
+def link_isolation_categories(organisation: Organisation) -> list[str] | None:
+    """The categories this organisation isolates on receipt, or None for the deployment's."""
+    value = (
+        PlatformLink.objects.filter(organisation=organisation)
+        .values_list("isolate_on_receipt", flat=True)
+        .first()
+    )
+    return None if value is None else [str(c) for c in value]
+
+
+def link_isolation_set(*, organisation: Organisation, categories: list[str] | None) -> bool:
+    """Store the categories isolated on receipt (None: the deployment's); False without a link.
+
+    The caller checks the role and audits (cases.receipt.receipt_policy_set).
+    """
+    updated = PlatformLink.objects.filter(organisation=organisation).update(
+        isolate_on_receipt=categories
+    )
+    return updated == 1
 
 
 def is_hosted(*, organisation: Organisation, url: str) -> bool:

@@ -135,6 +135,7 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
         submission_token=token,
         caller=caller,
         fingerprint=_fingerprint(payload),
+        reporter=caller,  # the API key or the keyed client hash: the isolation abuse guard
     )
     path = reverse("api-1:report_status", kwargs={"reference": report.reference})
     return (201 if created else 200), ReportCreated(

@@ -60,12 +60,15 @@ def report_submit(
     caller: str = "",
     fingerprint: str = "",
     received_at: datetime | None = None,
+    reporter: str = "",
 ) -> tuple[Report, bool]:
     """Store a report durably and return (report, created).
 
     `caller` says who sent `submission_token` ("key:<id>" for an API key,
     "client:<keyed hash>" for an anonymous app, "portal" for the form's own
     one-time token); `fingerprint` is a keyed hash of the canonical request body.
+    `reporter` identifies the sender for the isolation abuse guard (the keyed
+    client hash or "key:<id>"); it is passed on with the signal, never stored.
 
     1. If this caller sent this token before for this organisation with the
        same fingerprint, return that report unchanged (a double tap or a
@@ -132,7 +135,7 @@ def report_submit(
                     )
                     for item in data.items
                 )
-                report_received.send(sender=Report, report=report, items=items)
+                report_received.send(sender=Report, report=report, items=items, reporter=reporter)
             return report, True
         except IntegrityError:
             # Either the same submission raced in from a second request, or

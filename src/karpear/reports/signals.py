@@ -3,6 +3,7 @@
 from django.dispatch import Signal
 
 # Sent inside report_submit's transaction for each new report (kwargs:
-# report). The desk opens or joins a case in the same transaction, so a
-# report is never stored without its case.
+# report, items, and reporter: who sent it, for the isolation abuse guard).
+# The desk opens or joins a case in the same transaction, so a report is
+# never stored without its case.
 report_received = Signal()

@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from karpear.cases.outcomes import report_outcome
+from karpear.core.clients import client_key
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.core.ratelimit import enforce
 from karpear.orgs.services import current_organisation
@@ -38,6 +40,7 @@ def report(request: HttpRequest) -> HttpResponse:
         data=form.to_data(),
         submission_token=form.cleaned_data["submission"],
         caller="portal",  # the form's own unguessable one-time token, unbound to a client
+        reporter=f"client:{client_key(request)}",  # for the isolation abuse guard only
     )
     return render(request, "reports/receipt.html", {"report": submitted, "organisation": org})
 
@@ -53,6 +56,10 @@ def status(request: HttpRequest) -> HttpResponse:
             enforce(request, "status", settings.KARPEAR_RATE_STATUS)
             context["reference"], context["status"] = report_public_status(
                 organisation=org, reference=reference
+            )
+            # The plain reason for the outcome (issue #17, item 7).
+            context["outcome"] = report_outcome(
+                organisation=org, reference=str(context["reference"])
             )
         except ApplicationError as exc:
             context["error"] = exc.message

@@ -164,16 +164,46 @@ def _code_just_used(device: TOTPDevice, code: str) -> bool:
     return hmac.compare_digest(used, code.zfill(device.digits))
 
 
-def check_code_step(*, request: HttpRequest, user: Any, code: str, enrolling: bool) -> TOTPDevice:
+_OWN_PASSWORD = _("Choose a password of your own, different from the one you were given.")
+_PASSWORDS_DIFFER = _("The two new passwords are not the same.")
+
+
+def check_new_password(*, user: Any, new_password: str, again: str) -> None:
+    """At enrolment the owner replaces the password an administrator (or operator) was shown.
+
+    Issue #15 item 2, "no one alone": whoever added an account knows its first password; if
+    it stayed valid, resetting the authenticator later would let them enrol their own phone
+    and be that (screened) person. Validated before any code is checked; ApplicationError 400.
+    """
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if not new_password or user.check_password(new_password):
+        raise ApplicationError(_OWN_PASSWORD, code="own_password")
+    if new_password != again:
+        raise ApplicationError(_PASSWORDS_DIFFER, code="passwords_differ")
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), code="weak_password") from exc
+
+
+def check_code_step(
+    *, request: HttpRequest, user: Any, code: str, enrolling: bool, new_password: str = ""
+) -> TOTPDevice:
     """Step 2: the one-time code (or the first code of a new authenticator).
 
     Reached only with the right password, so it may say what went wrong with
     the code: just used (wait for the next one), or tried too fast. Lock: the
-    device row FOR UPDATE, so two sessions cannot both spend one code.
+    device row FOR UPDATE, so two sessions cannot both spend one code. Enrolling
+    also sets `new_password` (checked by `check_new_password` first), in the same
+    transaction that confirms the authenticator.
     """
     member: StaffMember = user.staff
     username = user.get_username()
     code = code.strip()
+    if enrolling and not new_password:
+        raise ApplicationError(_OWN_PASSWORD, code="own_password")
     budgets = _spend_or_refuse(request, username, member)
     found = totp_enrolment_device(user) if enrolling else totp_device(user, confirmed=True)
     if found is None:
@@ -187,6 +217,16 @@ def check_code_step(*, request: HttpRequest, user: Any, code: str, enrolling: bo
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
+            audit_record(
+                action="password_chosen",
+                organisation=member.organisation,
+                actor=user,
+                object_type="staff",
+                object_id=member.pk,
+                request=request,
+            )
     if not ok:
         if not allowed or _code_just_used(device, code):
             # Not a guess: the member's own code, too soon. Costs no budget.

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from karpear.blocklist.services import list_changes
 from karpear.cases.selectors import period_cases, response_times
+from karpear.complaints.selectors import period_complaints
 from karpear.compliance.services import latest_signed_summary
 from karpear.evidence.services import evidence_period_counts
 from karpear.hashes.selectors import bank_summary, period_matches
@@ -56,4 +57,6 @@ def compute(organisation: Organisation, start: date, end: date) -> dict[str, Any
         # Referral reports delivered and acknowledged (issue #17, item 8).
         "referral_deliveries": period_referrals(organisation=organisation, start=since, end=until),
         "self_assessment": latest_signed_summary(organisation, before=until),
+        # Complaints about decisions (issue #17, item 8).
+        "complaints": period_complaints(organisation, since, until),
     }

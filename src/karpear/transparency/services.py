@@ -255,6 +255,20 @@ def public_figures(figures: dict[str, Any], threshold: int) -> dict[str, Any]:
         "blocklist": figures["blocklist"],  # addresses, not people: not suppressed
         "evidence": b(figures["evidence"], threshold),
         "self_assessment": figures["self_assessment"],
+        "complaints": _complaints(figures.get("complaints"), threshold),
+    }
+
+
+def _complaints(figures: dict[str, Any] | None, threshold: int) -> dict[str, Any] | None:
+    """Complaints about decisions (issue #17, item 8); None in reports published before
+    complaints were received."""
+    if figures is None:
+        return None
+    total = figures["received"]
+    return {
+        "received": suppression.hide(total, threshold),
+        "outcome": suppression.breakdown(figures["outcome"], threshold, total),
+        "hours_to_decide": suppression.timing(_median_only(figures["hours_to_decide"]), threshold),
     }
 
 
@@ -388,6 +402,25 @@ CSV_MAP: list[tuple[str, str, str]] = [
     ("evidence.*", "karpear", "Karpear: evidence preserved, disclosed, destroyed"),
     ("reports.items", "karpear", "Karpear: items (links) reported"),
     ("notices.items", "karpear", "Karpear: items in orders"),
+    # Complaints about decisions (issue #17, item 8): the template's internal complaint handling.
+    ("complaints.received", "complaints_art20", "Number of complaints received"),
+    (
+        "complaints.outcome.upheld",
+        "complaints_art20",
+        "Number of complaints where the decision was upheld",
+    ),
+    (
+        "complaints.outcome.reversed",
+        "complaints_art20",
+        "Number of complaints where the decision was reversed",
+    ),
+    ("complaints.outcome.received", "karpear", "Karpear: complaints not yet decided"),
+    (
+        "complaints.hours_to_decide.p50",
+        "complaints_art20",
+        "Median time to decide a complaint (hours)",
+    ),
+    ("complaints.hours_to_decide.*", "karpear", "Karpear: time to decide a complaint"),
 ]
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from karpear.cases.selectors import decisions_between
+from karpear.complaints.selectors import complaint_outcomes
 from karpear.orgs.models import Organisation
 
 VISIBILITY = {
@@ -61,8 +62,12 @@ WHAT = {
 }
 
 
-def statement(decision: Any, referrals: list[str]) -> dict[str, Any]:
-    """The statement for one decision: {"dsa": {...} or None, "karpear": {...}}."""
+def statement(
+    decision: Any, referrals: list[str], complaint: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The statement for one decision: {"dsa": {...} or None, "karpear": {...}}. `complaint` is
+    the outcome of a complaint about it, if any: whether it was reversed on complaint
+    (issue #17, item 8; the database's format has no field for it)."""
     case = decision.case
     kind, category = decision.kind, case.category
     karpear = {
@@ -80,6 +85,8 @@ def statement(decision: Any, referrals: list[str]) -> dict[str, Any]:
         "platform_confirmed_at": decision.platform_confirmed_at.isoformat()
         if decision.platform_confirmed_at
         else None,
+        "complaint": complaint,
+        "reversed_on_complaint": bool(complaint and complaint["reversed_on_complaint"]),
     }
     if kind not in VISIBILITY and kind not in ACCOUNT:
         return {"dsa": None, "karpear": karpear}
@@ -122,8 +129,23 @@ def statement(decision: Any, referrals: list[str]) -> dict[str, Any]:
 def statements(
     organisation: Organisation, since: datetime, until: datetime
 ) -> Iterator[dict[str, Any]]:
-    for decision, referrals in decisions_between(organisation, since, until):
-        yield statement(decision, referrals)
+    # Decisions stream in chunks (a year can hold many); complaints are read once per chunk.
+    batch: list[tuple[Any, list[str]]] = []
+    for row in decisions_between(organisation, since, until):
+        batch.append(row)
+        if len(batch) == STATEMENT_BATCH:
+            yield from _with_complaints(batch)
+            batch = []
+    yield from _with_complaints(batch)
+
+
+STATEMENT_BATCH = 2000
+
+
+def _with_complaints(batch: list[tuple[Any, list[str]]]) -> Iterator[dict[str, Any]]:
+    complaints = complaint_outcomes([decision.pk for decision, _referrals in batch])
+    for decision, referrals in batch:
+        yield statement(decision, referrals, complaints.get(decision.pk))
 
 
 # --- the database's published rules (StatementStoreRequest) -------------------------------------

@@ -94,6 +94,7 @@ class Command(BaseCommand):
         _demo_products(org)
         _demo_hash_bank(org)
         self._print_staff(create=True)
+        _demo_four_eyes(org)
         _demo_history(org)
         self.stdout.write(
             "Blocklist splash page: http://127.0.0.1:8000/blocked/?url=http://blocked.example.invalid/demo/1.html"
@@ -127,6 +128,16 @@ class Command(BaseCommand):
                 f"  {username:<11} {role.label:<19} TOTP secret (demo only): "
                 f"{secret}   code now: karpear totp-code {secret}"
             )
+
+
+def _demo_four_eyes(org: Organisation) -> None:
+    """Four eyes on for live streams (issue #16, item 14): a removal or ban there waits for a
+    second analyst, through the same service the lead's SLA page calls."""
+    from karpear.cases.services import four_eyes_set
+    from karpear.reports.models import Category
+
+    lead = StaffMember.objects.get(user__username="lead", organisation=org)
+    four_eyes_set(member=lead, categories={Category.LIVE_STREAM})
 
 
 def _screen(member: StaffMember) -> None:

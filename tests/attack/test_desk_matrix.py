@@ -1,0 +1,253 @@
+"""An outsider's attack on every desk URL (issue #15 review).
+
+tests/desk/test_roles.py checks each URL against each role of the same organisation. This
+module walks the same matrix as the other organisation's staff (every role, screened, on
+their own host) with Acme's ids, and with GET where the desk expects a POST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from karpear.audit.models import AuditEntry
+from karpear.orgs.models import Organisation
+from karpear.staff.models import Role
+from tests.cast import Person, _person, make_case, sign_in
+from tests.conftest import BAYON_HOST
+from tests.desk.test_roles import MATRIX
+
+A, L, C, D = "analyst", "lead", "compliance", "admin"
+
+
+@dataclass
+class World:
+    """Acme's objects, one of each kind a desk URL names."""
+
+    ids: dict[str, Any]
+
+
+def build_acme(acme: Organisation, cast: dict[str, Person]) -> World:
+    """The same objects as the role matrix builds, through the real services."""
+    from karpear.cases.models import Case
+    from karpear.compliance.services import assessment_start, file_attach
+    from karpear.evidence.disclosure import package_path
+    from karpear.evidence.models import Disclosure
+    from karpear.evidence.recipients import recipient_add
+    from karpear.evidence.services import evidence_capture
+    from tests.evidence.conftest import benign_png, screen
+
+    case = make_case(acme)
+    for person in cast.values():
+        screen(person)
+    Case.objects.filter(pk=case.pk).update(assignee=cast[A].member.user)
+    item = evidence_capture(
+        organisation=acme,
+        case_id=case.pk,
+        content=benign_png(1),
+        content_type="image/png",
+        metadata={},
+        source="staff",
+        actor="t",
+    )
+    disclosure = Disclosure.objects.create(
+        organisation=acme,
+        case=case,
+        recipient="r",
+        agency="a",
+        legal_basis="b",
+        requested_by=cast[L].member.user,
+        requested_at=case.opened_at,
+        status="approved",
+        package_file="attack-test.kpd",
+    )
+    package_path(disclosure).write_bytes(b"KPD1 encrypted test package")
+    assessment = assessment_start(member=cast[C].member, framework_id="sbd")
+    attached = file_attach(
+        member=cast[C].member,
+        assessment_id=assessment.pk,
+        ref="SBD-1.2",
+        name="roles.txt",
+        content_type="text/plain",
+        data=b"Named safety lead: Ms Chenda",
+    )
+    recipient = recipient_add(
+        member=cast[L].member, name="Officer Sok", agency="ACU", kind="law_enforcement"
+    )
+    from tests.complaints.helpers import a_complaint
+
+    complaint = a_complaint(acme, cast[L])
+    from karpear.cases.services import victim_referral_record
+    from karpear.notices.models import IssuerKind
+    from karpear.referrals.models import Purpose
+    from karpear.referrals.services import recipient_for, referral_send
+
+    acu = recipient_for(organisation=acme, kind=IssuerKind.ACU)
+    assert acu is not None
+    referral = referral_send(case=case, recipient=acu, purpose=Purpose.REFERRED, member=None)
+    victim = victim_referral_record(
+        case=case,
+        member=cast[L].member,
+        consent_by="none",
+        service_id=None,
+        service_reference="",
+        expected_version=type(case).objects.get(pk=case.pk).version,
+    )
+    return World(
+        ids={
+            "complaint": complaint.pk,
+            "referral": referral.pk,
+            "victim": victim.pk,
+            "staff": cast[A].member.pk,
+            "recipient": recipient.pk,
+            "case": case.pk,
+            "item": item.pk,
+            "disclosure": disclosure.pk,
+            "appeal": 0,
+            "assessment": assessment.pk,
+            "ref": "SBD-1.2",
+            "file": attached.pk,
+            "match": 0,
+        }
+    )
+
+
+@pytest.fixture
+def cast(analyst: Person, lead: Person, compliance: Person, admin: Person) -> dict[str, Person]:
+    return {A: analyst, L: lead, C: compliance, D: admin}
+
+
+@pytest.fixture
+def bayon_cast(bayon: Organisation) -> dict[str, Person]:
+    from tests.evidence.conftest import screen
+
+    people = {
+        A: _person(bayon, "b-analyst", Role.ANALYST),
+        L: _person(bayon, "b-lead", Role.LEAD),
+        C: _person(bayon, "b-compliance", Role.COMPLIANCE),
+        D: _person(bayon, "b-admin", Role.ADMIN),
+    }
+    for person in people.values():
+        screen(person)
+    return people
+
+
+# Rows that name one of Acme's objects; the others are organisation-wide pages. Appeals and
+# hash matches are named by id 0 in the matrix (none exists), so they prove nothing here.
+OBJECT_ROWS = [
+    (method, path)
+    for method, path, _ in MATRIX
+    if "{" in path and "{appeal}" not in path and "{match}" not in path
+]
+POST_ONLY = sorted(
+    {path for method, path, _ in MATRIX if method == "POST"}
+    - {path for method, path, _ in MATRIX if method == "GET"}
+)
+
+
+def _changes() -> list[tuple[str, str]]:
+    """What the audit log says was done (sign-ins and refusals are not changes)."""
+    return list(
+        AuditEntry.objects.exclude(action__startswith="sign_in")
+        .exclude(action__in=("access_denied", "staff_own_refused", "personnel_own_refused"))
+        .order_by("pk")
+        .values_list("action", "object_id")
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), OBJECT_ROWS, ids=[f"{m} {p}" for m, p in OBJECT_ROWS])
+def test_another_organisations_staff_reach_none_of_acmes_objects(
+    cast: dict[str, Person],
+    bayon_cast: dict[str, Person],
+    acme: Organisation,
+    method: str,
+    path: str,
+) -> None:
+    """Bayon's staff, in the roles that may use the URL at home, get 404 (or 403) for
+    Acme's ids, and nothing of Acme's changes."""
+    world = build_acme(acme, cast)
+    url = path.format(**world.ids)
+    before = _changes()
+    for role, person in bayon_cast.items():
+        client = sign_in(person, host=BAYON_HOST)
+        data: dict[str, Any] = {
+            "reason": "x",
+            "version": "1",
+            "to_state": "in_review",
+            "change": "role",
+            "role": "lead",
+            "active": "0",
+        }
+        if path.endswith("/file/"):  # a real attacker attaches a file where one is expected
+            data["file"] = SimpleUploadedFile("a.txt", b"planted", content_type="text/plain")
+        response = getattr(client, method.lower())(url, data)
+        assert response.status_code in (403, 404), (role, response.status_code)
+        assert b"Officer Sok" not in response.content and b"Sokha" not in response.content
+    # Bayon's own refusals may be audited; nothing was done to Acme.
+    assert [entry for entry in _changes() if entry not in before] == []
+
+
+@pytest.mark.parametrize("path", POST_ONLY)
+def test_a_get_never_does_what_a_post_does(
+    cast: dict[str, Person], acme: Organisation, path: str
+) -> None:
+    """A link (GET, no CSRF token) to a form's target is refused with 405 for every role,
+    and changes nothing."""
+    world = build_acme(acme, cast)
+    url = path.format(**world.ids)
+    before = _changes()
+    query = {"reason": "x", "version": "1", "to_state": "in_review", "change": "role"}
+    # The evidence content URL answers GET only against a one-time grant from the viewer
+    # page (400 without one); everything else is a form target.
+    refused = (400, 403) if path.endswith("/content/") else (403, 405)
+    for role, person in cast.items():
+        response = sign_in(person).get(url, query)
+        assert response.status_code in refused, (role, response.status_code)
+    assert [entry for entry in _changes() if entry not in before] == []
+
+
+ALLOWED_POSTS = [(path, sorted(allowed)[0]) for method, path, allowed in MATRIX if method == "POST"]
+NASTY: list[tuple[str, bytes, str]] = [
+    ("nul", b"reason=a%00b&note=%00&q=%00&version=1&to_state=closed&username=x%00", "form"),
+    ("non-utf8", b"reason=\xff\xfe&note=\xc3\x28&q=\xff&version=\xff", "form"),
+    ("huge-number", b"version=99999999999999999999999&staff=1e308&report=-1&item=9" * 3, "form"),
+    ("json-body", b'{"reason": ' * 5000, "application/json"),
+]
+
+
+@pytest.mark.parametrize(("path", "role"), ALLOWED_POSTS, ids=[p for p, _ in ALLOWED_POSTS])
+def test_nasty_form_bodies_are_never_a_server_error(
+    cast: dict[str, Person], acme: Organisation, path: str, role: str
+) -> None:
+    """NUL bytes, bytes that are not UTF-8, absurd numbers and a JSON bomb, posted with a
+    valid session and CSRF-exempt test client to every form target: 4xx or a redirect."""
+    world = build_acme(acme, cast)
+    client = sign_in(cast[role])
+    url = path.format(**world.ids)
+    for name, body, kind in NASTY:
+        content_type = "application/x-www-form-urlencoded" if kind == "form" else "application/json"
+        response = client.generic("POST", url, body, content_type=content_type)
+        assert response.status_code < 500, (name, response.status_code)
+
+
+ALLOWED_GETS = [(path, sorted(allowed)[0]) for method, path, allowed in MATRIX if method == "GET"]
+
+
+@pytest.mark.parametrize(("path", "role"), ALLOWED_GETS, ids=[p for p, _ in ALLOWED_GETS])
+def test_nasty_query_strings_are_never_a_server_error(
+    cast: dict[str, Person], acme: Organisation, path: str, role: str
+) -> None:
+    world = build_acme(acme, cast)
+    client = sign_in(cast[role])
+    url = path.format(**world.ids).split("?")[0]
+    for query in (
+        "q=%00&state=%00&format=%00&cursor=%00&day=%00",
+        "q=%ff%fe&state=%c3%28&cursor=%ff&before=2026-02-30&after=99999-01-01",
+        "cursor=99999999999999999999999&page=-1&limit=1e308&format=csv%00",
+        "grant=%00&url=http://%00/&url=javascript:alert(1)",
+    ):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code < 500, (query, response.status_code)
