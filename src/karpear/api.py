@@ -21,6 +21,7 @@ from karpear.evidence.api import router as evidence_router
 from karpear.hashes.api import router as hashes_router
 from karpear.notices.api import router as notices_router
 from karpear.orgs.services import NoOrganisation
+from karpear.referrals.api import router as referrals_router
 from karpear.reports.api import router as reports_router
 
 # Answers any operation can give besides its own, and why (issue #15, item 14):
@@ -94,6 +95,8 @@ api.add_router("/", notices_router)
 api.add_router("/", evidence_router)
 api.add_router("/", blocklist_router)
 api.add_router("/", hashes_router)
+api.add_router("/", referrals_router)
+
 api.add_router("/", complaints_router)
 
 

@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "karpear.blocklist",
     "karpear.compliance",
     "karpear.transparency",
+    "karpear.referrals",
     "karpear.complaints",
     "karpear.hashes",
 ]
@@ -356,6 +357,9 @@ KARPEAR_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
 # Target for a notice: platform confirmation within this many seconds (shown on the desk).
 KARPEAR_NOTICE_ACT_SECONDS = env_int("KARPEAR_NOTICE_ACT_SECONDS", 60)
+# Referrals not acknowledged after this many hours are listed on the desk for re-sending
+# (issue #17, item 2).
+KARPEAR_REFERRAL_ACK_HOURS = env_int("KARPEAR_REFERRAL_ACK_HOURS", 24)
 
 
 # The evidence vault (issue #5). KEKs are "id:base64(32 bytes)", newest first.

@@ -29,6 +29,10 @@ KEYED = [
     ("GET", "/api/v1/blocklist/check", {S, P}),
     ("POST", "/api/v1/hashes/check", {P}),
     ("POST", "/api/v1/appeals", {P}),
+    ("GET", "/api/v1/referrals", {N}),
+    ("GET", "/api/v1/referrals/1", {N}),
+    ("POST", "/api/v1/referrals/1/acknowledge", {N}),
+    ("POST", "/api/v1/referrals/1/outcome", {N}),
 ]
 
 
@@ -44,7 +48,7 @@ def test_the_table_lists_every_keyed_operation() -> None:
 
     schema = api.get_openapi_schema()
     keyed = {
-        (method.upper(), path.replace("{notice_id}", "1"))
+        (method.upper(), path.replace("{notice_id}", "1").replace("{referral_id}", "1"))
         for path, operations in schema["paths"].items()
         for method, operation in operations.items()
         if operation.get("security")

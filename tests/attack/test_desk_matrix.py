@@ -80,9 +80,27 @@ def build_acme(acme: Organisation, cast: dict[str, Person]) -> World:
     from tests.complaints.helpers import a_complaint
 
     complaint = a_complaint(acme, cast[L])
+    from karpear.cases.services import victim_referral_record
+    from karpear.notices.models import IssuerKind
+    from karpear.referrals.models import Purpose
+    from karpear.referrals.services import recipient_for, referral_send
+
+    acu = recipient_for(organisation=acme, kind=IssuerKind.ACU)
+    assert acu is not None
+    referral = referral_send(case=case, recipient=acu, purpose=Purpose.REFERRED, member=None)
+    victim = victim_referral_record(
+        case=case,
+        member=cast[L].member,
+        consent_by="none",
+        service_id=None,
+        service_reference="",
+        expected_version=type(case).objects.get(pk=case.pk).version,
+    )
     return World(
         ids={
             "complaint": complaint.pk,
+            "referral": referral.pk,
+            "victim": victim.pk,
             "staff": cast[A].member.pk,
             "recipient": recipient.pk,
             "case": case.pk,

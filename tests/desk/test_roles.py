@@ -78,6 +78,12 @@ MATRIX = [
     ("GET", "/en/desk/compliance/{assessment}/report/", {C, L, D}),
     ("GET", "/en/desk/compliance/{assessment}/report.pdf", {C, L, D}),
     ("GET", "/en/desk/compliance/{assessment}/package.json", {C, L, D}),
+    # Referrals (issue #17, items 1-2).
+    ("GET", "/en/desk/cases/{case}/referral-report/", {A, L}),
+    ("GET", "/en/desk/referrals/", {A, L}),
+    ("POST", "/en/desk/referrals/{referral}/resend/", {A, L}),
+    ("GET", "/en/desk/referrals/{referral}/report.pdf", {A, L}),
+    ("POST", "/en/desk/victim-referrals/{victim}/send/", {L}),
     ("GET", "/en/desk/complaints/", {A, L}),
     ("GET", "/en/desk/complaints/{complaint}/", {A, L}),
     ("POST", "/en/desk/complaints/{complaint}/", {A, L}),
@@ -143,10 +149,29 @@ def test_every_role_gets_what_it_is_allowed(
     recipient = recipient_add(
         member=cast[L].member, name="Officer Sok", agency="ACU", kind="law_enforcement"
     )
+    from karpear.notices.models import IssuerKind
+    from karpear.referrals.models import Purpose
+    from karpear.referrals.services import recipient_for, referral_send
+
+    acu = recipient_for(organisation=acme, kind=IssuerKind.ACU)
+    assert acu is not None
+    referral = referral_send(case=case, recipient=acu, purpose=Purpose.REFERRED, member=None)
+    from karpear.cases.services import victim_referral_record
+
+    victim = victim_referral_record(
+        case=case,
+        member=cast[L].member,
+        consent_by="none",
+        service_id=None,
+        service_reference="",
+        expected_version=Case.objects.get(pk=case.pk).version,
+    )
     from tests.complaints.helpers import a_complaint
 
     complaint = a_complaint(acme, cast[L])
     url = path.format(
+        referral=referral.pk,
+        victim=victim.pk,
         complaint=complaint.pk,
         staff=cast[A].member.pk,
         recipient=recipient.pk,
@@ -184,6 +209,8 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{match}": "<int:match_id>",
         "{staff}": "<int:staff_id>",
         "{recipient}": "<int:recipient_id>",
+        "{referral}": "<int:referral_id>",
+        "{victim}": "<int:victim_referral_id>",
         "{complaint}": "<int:complaint_id>",
     }
     covered = set()

@@ -35,6 +35,7 @@ from karpear.cases.models import (
 )
 from karpear.cases.workflow import ACTION_STATES, IMPLIED_DECISION, PUBLIC_STATUS, allowed
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.referrals.services import referrals_on_transition
 from karpear.reports.services import (
     report_set_status,
 )
@@ -148,6 +149,14 @@ def case_transition(
             referred_by=member.user,
             referred_at=now,
         )
+    # Issue #17, items 1-3: the move also delivers a referral report to each inbox it implies.
+    referrals_on_transition(
+        case=case,
+        member=member,
+        to_state=to_state,
+        authorities=[Authority(a) for a, _r in referrals or []],
+        request=request,
+    )
     report_ids = list(case.case_reports.values_list("report_id", flat=True))
     report_set_status(report_ids=report_ids, status=PUBLIC_STATUS[to_state])
     audit_case(

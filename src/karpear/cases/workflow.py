@@ -47,7 +47,8 @@ PUBLIC_STATUS: dict[State, PublicStatus] = {
     State.ISOLATED: PublicStatus.CHECKING,
     State.REFERRED: PublicStatus.CHECKING,
     State.CONFIRMED_ILLEGAL: PublicStatus.ACTION_TAKEN,
-    State.OUTSIDE_SERVICE: PublicStatus.ACTION_TAKEN,
+    # Issue #17, item 3: say what really happened, not "we took action".
+    State.OUTSIDE_SERVICE: PublicStatus.PASSED_TO_HOTLINE,
     State.NOT_ILLEGAL: PublicStatus.CHECKING,
     State.NO_ACTION: PublicStatus.CHECKING,
     State.CLOSED: PublicStatus.CLOSED,

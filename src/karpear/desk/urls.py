@@ -18,6 +18,7 @@ from karpear.desk import (
     views,
     wellness_views,
 )
+from karpear.referrals import desk_views as referral_views
 
 app_name = "desk"
 urlpatterns = [
@@ -130,5 +131,19 @@ urlpatterns = [
         "compliance/<int:assessment_id>/package.json",
         compliance_views.package,
         name="assessment_package",
+    ),
+    # Referrals to the ACU and the hotline (issue #17, items 1-2).
+    path(
+        "cases/<int:case_id>/referral-report/",
+        referral_views.report_preview,
+        name="referral_report",
+    ),
+    path("referrals/", referral_views.inbox_status, name="referrals"),
+    path("referrals/<int:referral_id>/resend/", referral_views.resend, name="referral_resend"),
+    path("referrals/<int:referral_id>/report.pdf", referral_views.report_pdf, name="referral_pdf"),
+    path(
+        "victim-referrals/<int:victim_referral_id>/send/",
+        referral_views.child_send,
+        name="child_referral_send",
     ),
 ]

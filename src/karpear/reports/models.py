@@ -35,6 +35,8 @@ class PublicStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     CHECKING = "checking", _("Being checked")
     ACTION_TAKEN = "action_taken", _("Action taken")
+    # Outside the company's service: the report went to the hotline (issue #17, item 3).
+    PASSED_TO_HOTLINE = "to_hotline", _("Passed to the hotline")
     CLOSED = "closed", _("Closed")
 
 

@@ -21,6 +21,7 @@ from karpear.evidence.services import evidence_period_counts
 from karpear.hashes.selectors import bank_summary, period_matches
 from karpear.notices.selectors import period_notices
 from karpear.orgs.models import Organisation
+from karpear.referrals.selectors import period_referrals
 from karpear.reports.selectors import period_reports
 
 
@@ -53,6 +54,8 @@ def compute(organisation: Organisation, start: date, end: date) -> dict[str, Any
         },
         "blocklist": list_changes(organisation, since, until),
         "evidence": evidence_period_counts(organisation.pk, since, until),
+        # Referral reports delivered and acknowledged (issue #17, item 8).
+        "referral_deliveries": period_referrals(organisation=organisation, start=since, end=until),
         "self_assessment": latest_signed_summary(organisation, before=until),
         # Complaints about decisions (issue #17, item 8).
         "complaints": period_complaints(organisation, since, until),

@@ -250,6 +250,7 @@ def public_figures(figures: dict[str, Any], threshold: int) -> dict[str, Any]:
         "account_actions": actions(figures["account_actions"]),
         "referrals": b(figures["referrals"], threshold),
         "victim_referrals": b(figures["victim_referrals"], threshold),
+        "referral_deliveries": _referral_deliveries(figures.get("referral_deliveries"), threshold),
         "response_times": {dim: timings(g) for dim, g in figures["response_times"].items()},
         "blocklist": figures["blocklist"],  # addresses, not people: not suppressed
         "evidence": b(figures["evidence"], threshold),
@@ -284,6 +285,21 @@ def _classification(figures: dict[str, Any] | None, threshold: int) -> dict[str,
             dim: suppression.breakdown(figures[dim], threshold, total)
             for dim in ("legal_assessment", "content_type", "age_band")
         },
+    }
+
+
+def _referral_deliveries(figures: dict[str, Any] | None, threshold: int) -> dict[str, Any] | None:
+    """Referral reports sent and acknowledged (issue #17, item 8); None in reports published
+    before referrals were delivered. The median is shown only when it rests on N or more."""
+    if figures is None:
+        return None
+    acknowledged = figures["acknowledged"]
+    return {
+        "sent": suppression.hide(figures["sent"], threshold),
+        "acknowledged": suppression.hide(acknowledged, threshold),
+        "median_hours_to_acknowledge": figures["median_hours_to_acknowledge"]
+        if acknowledged >= threshold
+        else None,
     }
 
 
@@ -370,6 +386,11 @@ CSV_MAP: list[tuple[str, str, str]] = [
         "victim_referrals.*",
         "karpear",
         "Karpear: referrals of children to child-protection services",
+    ),
+    (
+        "referral_deliveries.*",
+        "karpear",
+        "Karpear: referral reports sent, acknowledged, median hours to acknowledgement",
     ),
     ("cases_opened.*", "karpear", "Karpear: cases opened"),
     (

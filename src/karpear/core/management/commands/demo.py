@@ -184,6 +184,9 @@ def _link_reference_platform(org: Organisation) -> None:
         )
         key_path.write_text(token)
         key_path.chmod(0o600)
+    from karpear.referrals.demo import demo_recipient_key
+
+    demo_recipient_key(org)  # the reference recipient (issue #17, item 4)
 
 
 def _platform_key_works(path: Path, org: Organisation) -> bool:

@@ -1,0 +1,101 @@
+"""Desk pages for referrals: the report before sending, and the overdue list with re-send."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from karpear.cases.services import access_case
+from karpear.core.errors import ApplicationError
+from karpear.desk.access import CASE_WORK, LEAD_ONLY, desk_view, int_or_none
+from karpear.referrals.child import child_referral_send
+from karpear.referrals.models import Referral
+from karpear.referrals.report import report_build
+from karpear.referrals.selectors import referrals_for_case
+from karpear.referrals.services import access_referral_staff, overdue, referral_resend
+from karpear.staff.models import StaffMember
+
+
+@desk_view(*CASE_WORK)
+def report_preview(request: HttpRequest, member: StaffMember, case_id: int) -> HttpResponse:
+    """What a referral of this case would send now: filled fields, withheld ones and why
+    (issue #17, item 1); viewing it is a case view, audited by access_case."""
+    case = access_case(member=member, case_id=case_id, request=request)
+    built = report_build(case=case)
+    return render(
+        request,
+        "referrals/preview.html",
+        {"case": case, "built": built, "referrals": referrals_for_case(case=case)},
+    )
+
+
+@desk_view(*CASE_WORK)
+def inbox_status(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    """Referrals not acknowledged in time, to re-send; and the latest ones."""
+    from django.conf import settings
+
+    recent = (
+        Referral.objects.filter(organisation=member.organisation)
+        .select_related("recipient")
+        .order_by("-created_at", "-pk")[:50]
+    )
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "overdue": list(overdue(organisation=member.organisation)),
+            "recent": list(recent),
+            "hours": settings.KARPEAR_REFERRAL_ACK_HOURS,
+        },
+    )
+
+
+@require_POST
+@desk_view(*CASE_WORK)
+def resend(request: HttpRequest, member: StaffMember, referral_id: int) -> HttpResponse:
+    referral = access_referral_staff(member=member, referral_id=referral_id)
+    try:
+        referral_resend(referral=referral, member=member, request=request)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Sent again."))
+    return redirect("desk:referrals")
+
+
+@require_POST
+@desk_view(*CASE_WORK, post=LEAD_ONLY)
+def child_send(request: HttpRequest, member: StaffMember, victim_referral_id: int) -> HttpResponse:
+    """Send a consented child referral with the fields ticked on the form (issue #17, item 5)."""
+    try:
+        referral = child_referral_send(
+            victim_referral_id=victim_referral_id,
+            member=member,
+            fields=[str(f) for f in request.POST.getlist("share")],
+            request=request,
+        )
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+        case_id = int_or_none(request.POST.get("case")) or 0
+        return redirect("desk:case", case_id=case_id) if case_id else redirect("desk:queue")
+    messages.success(request, _("Sent to the service."))
+    return redirect("desk:case", case_id=referral.case_id)
+
+
+@desk_view(*CASE_WORK)
+def report_pdf(request: HttpRequest, member: StaffMember, referral_id: int) -> HttpResponse:
+    """The sent report on paper, Khmer and English, for a recipient without an inbox."""
+    from karpear.referrals.paper import referral_pdf
+
+    referral = access_referral_staff(member=member, referral_id=referral_id)
+    response = HttpResponse(
+        referral_pdf(referral=referral, member=member, request=request),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="referral-{referral.pk}.pdf"'
+    return response

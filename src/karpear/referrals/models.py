@@ -1,0 +1,81 @@
+"""Referral reports delivered to a recipient's inbox (issue #17, items 1-3).
+
+Guidelines 2.6 (item 31) ask for referral to the Anti-Cybercrime Unit and forwarding to the
+hotline. A referral here is a delivery with an answer: a report built from the case and frozen
+at sending, read by the recipient over the API with its own issuer key, and acknowledged with
+the recipient's case number.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Purpose(models.TextChoices):
+    REFERRED = "referred", _("Referred for investigation")
+    OUTSIDE_SERVICE = "outside_service", _("Outside our service: passed to the hotline")
+    CHILD = "child", _("Referral of the child to help, with consent")
+
+
+class Outcome(models.TextChoices):
+    """What a child-protection service reports back (issue #17, item 5). Never a risk score."""
+
+    CONTACTED = "contacted", _("Contacted")
+    COULD_NOT_REACH = "could_not_reach", _("Could not reach")
+    DECLINED = "declined", _("Declined help")
+
+
+class Referral(models.Model):
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    # The recipient is a registered issuer: its `issuer` keys read this inbox.
+    recipient = models.ForeignKey(
+        "notices.Issuer", on_delete=models.PROTECT, related_name="referrals"
+    )
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    schema_version = models.CharField(max_length=16)
+    # The report as sent, frozen: what the recipient reads is what the analyst saw.
+    report = models.JSONField()
+    withheld = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+    last_sent_at = models.DateTimeField()
+    send_count = models.PositiveSmallIntegerField(default=1)
+    first_read_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    recipient_reference = models.CharField(max_length=100, blank=True)
+    # Child referrals only: the consent record it rests on, and the service's outcome.
+    victim_referral = models.OneToOneField(
+        "cases.VictimReferral",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One open referral of a case per recipient: referring again re-sends it.
+            models.UniqueConstraint(
+                fields=["case", "recipient"], name="referral_once_per_case_recipient"
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | ~Q(recipient_reference=""),
+                name="referral_ack_has_reference",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "created_at", "id"], name="referral_inbox_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.pk} of case {self.case_id}"

@@ -1,0 +1,299 @@
+"""Sending referral reports and the recipient's inbox (issue #17, items 1-3).
+
+Guidelines 2.6, item 31: refer to the Anti-Cybercrime Unit; cases outside the company's
+service go to the hotline. Each referral is a delivery with an answer: the recipient reads it
+over the API with its own issuer key and acknowledges it with its case number. Every read and
+acknowledgement is audited; another recipient's referral is "not found".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.apikeys.models import ApiKey
+from karpear.audit.services import audit_record
+from karpear.cases.models import Authority, Case, CaseEvent, State
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.notices.models import Issuer, IssuerKind
+from karpear.orgs.models import Organisation
+from karpear.referrals.models import Purpose, Referral
+from karpear.referrals.report import SCHEMA_VERSION, report_build
+from karpear.staff.models import StaffMember
+
+# The authorities with an inbox; "other" stays a typed reference on the case.
+INBOX_KIND = {Authority.ACU: IssuerKind.ACU, Authority.HOTLINE: IssuerKind.HOTLINE}
+
+
+def _now() -> datetime:
+    return timezone.now().replace(microsecond=0)
+
+
+def recipient_for(*, organisation: Organisation, kind: IssuerKind) -> Issuer | None:
+    """The active registered issuer of this kind: the guidelines' two are present by default."""
+    from karpear.notices.services import issuers  # notices imports cases: import late
+
+    issuers(organisation)
+    return (
+        Issuer.objects.filter(organisation=organisation, kind=kind, active=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def referral_send(
+    *,
+    case: Case,
+    recipient: Issuer,
+    purpose: Purpose,
+    member: StaffMember | None,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Build the report from the case and put it in the recipient's inbox.
+
+    Referring a case again to the same recipient re-sends the one referral (with the report
+    rebuilt while it is unacknowledged), so the recipient never sees the case twice.
+    Runs inside the caller's transaction (case_transition holds the case row).
+    """
+    if recipient.organisation_id != case.organisation_id:
+        raise NotFound(_("There is no such recipient."))
+    built = report_build(case=case)
+    now = _now()
+    referral = Referral.objects.filter(case=case, recipient=recipient).first()
+    if referral is None:
+        try:
+            with transaction.atomic():
+                referral = Referral.objects.create(
+                    organisation_id=case.organisation_id,
+                    case=case,
+                    recipient=recipient,
+                    purpose=purpose,
+                    schema_version=SCHEMA_VERSION,
+                    report=built.report,
+                    withheld=built.withheld,
+                    created_by=member.user if member else None,
+                    created_at=now,
+                    last_sent_at=now,
+                )
+        except IntegrityError:
+            referral = Referral.objects.get(case=case, recipient=recipient)
+    elif referral.acknowledged_at is None:
+        referral.report, referral.withheld = built.report, built.withheld
+        referral.last_sent_at, referral.send_count = now, referral.send_count + 1
+        referral.save(update_fields=["report", "withheld", "last_sent_at", "send_count"])
+    CaseEvent.objects.create(
+        case=case,
+        kind="referral_sent",
+        actor=member.user if member else None,
+        at=now,
+        detail={"referral": referral.pk, "recipient": recipient.name, "purpose": purpose},
+    )
+    _audit_staff(member, case, "referral_send", referral, request)
+    return referral
+
+
+def referrals_on_transition(
+    *,
+    case: Case,
+    member: StaffMember,
+    to_state: State,
+    authorities: list[Authority],
+    request: HttpRequest | None = None,
+) -> list[Referral]:
+    """The deliveries a move implies: "referred" to each authority with an inbox; "outside our
+    service" to the hotline (guidelines 2.6: content outside the service goes to the hotline)."""
+    if to_state == State.REFERRED:
+        wanted = [(INBOX_KIND[a], Purpose.REFERRED) for a in authorities if a in INBOX_KIND]
+    elif to_state == State.OUTSIDE_SERVICE:
+        wanted = [(IssuerKind.HOTLINE, Purpose.OUTSIDE_SERVICE)]
+    else:
+        return []
+    sent = []
+    for kind, purpose in dict(wanted).items():
+        recipient = recipient_for(organisation=member.organisation, kind=kind)
+        if recipient is None:
+            raise ApplicationError(
+                _("No active recipient is registered for this referral; add one on the desk."),
+                code="no_recipient",
+                status=409,
+            )
+        sent.append(
+            referral_send(
+                case=case, recipient=recipient, purpose=purpose, member=member, request=request
+            )
+        )
+    return sent
+
+
+@transaction.atomic
+def referral_resend(
+    *, referral: Referral, member: StaffMember, request: HttpRequest | None = None
+) -> Referral:
+    """Send an unacknowledged referral again (the desk's overdue list)."""
+    referral = access_referral_staff(member=member, referral_id=referral.pk, for_update=True)
+    if referral.acknowledged_at is not None:
+        raise ApplicationError(
+            _("This referral was already acknowledged."), code="already_acknowledged", status=409
+        )
+    case = referral.case
+    purpose = Purpose(referral.purpose)
+    return referral_send(
+        case=case, recipient=referral.recipient, purpose=purpose, member=member, request=request
+    )
+
+
+def access_referral_staff(
+    *, member: StaffMember, referral_id: int, for_update: bool = False
+) -> Referral:
+    """A referral of the member's own organisation, or 404."""
+    rows = Referral.objects.select_related("case", "recipient")
+    if for_update:
+        rows = rows.select_for_update(of=("self",))
+    referral = rows.filter(pk=referral_id, organisation=member.organisation).first()
+    if referral is None:
+        raise NotFound(_("There is no such referral."))
+    return referral
+
+
+def overdue(*, organisation: Organisation) -> QuerySet[Referral]:
+    """Unacknowledged referrals sent longer ago than KARPEAR_REFERRAL_ACK_HOURS."""
+    limit = _now() - timedelta(hours=settings.KARPEAR_REFERRAL_ACK_HOURS)
+    return (
+        Referral.objects.filter(
+            organisation=organisation, acknowledged_at__isnull=True, last_sent_at__lte=limit
+        )
+        .select_related("recipient", "case")
+        .order_by("last_sent_at", "pk")
+    )
+
+
+# ---------------------------------------------------------------- the recipient's inbox
+
+
+def inbox(
+    *,
+    recipient: Issuer,
+    key: ApiKey,
+    since: datetime | None,
+    after_id: int | None = None,
+    limit: int,
+) -> list[Referral]:
+    """The recipient's referrals, oldest first by time sent, after the cursor.
+
+    The cursor is (since, after_id): times are stored to the second, so several referrals can
+    share one; `after_id` continues within that second, and a page never skips or repeats a
+    referral. Without `after_id`, referrals sent exactly at `since` are left out.
+    """
+    rows = Referral.objects.filter(recipient=recipient).order_by("last_sent_at", "pk")
+    if since is not None:
+        later = Q(last_sent_at__gt=since)
+        if after_id is not None:
+            later |= Q(last_sent_at=since, pk__gt=after_id)
+        rows = rows.filter(later)
+    result = list(rows[:limit])
+    audit_record(
+        action="referral_list",
+        organisation=recipient.organisation,
+        actor_label=f"key {key.prefix}",
+        object_type="issuer",
+        object_id=recipient.pk,
+        detail={"referrals": [r.pk for r in result]},
+    )
+    return result
+
+
+def access_referral(*, recipient: Issuer, referral_id: int) -> Referral:
+    """A referral as its own recipient may see it; any other is "not found"."""
+    referral = Referral.objects.filter(pk=referral_id, recipient=recipient).first()
+    if referral is None:
+        raise NotFound(_("There is no such referral."))
+    return referral
+
+
+@transaction.atomic
+def referral_read(*, recipient: Issuer, key: ApiKey, referral_id: int) -> Referral:
+    """One referral, read by its recipient: the first read is stamped, every read audited."""
+    referral = access_referral(recipient=recipient, referral_id=referral_id)
+    if referral.first_read_at is None:
+        Referral.objects.filter(pk=referral.pk, first_read_at__isnull=True).update(
+            first_read_at=_now()
+        )
+        referral.refresh_from_db(fields=["first_read_at"])
+    audit_record(
+        action="referral_read",
+        organisation=recipient.organisation,
+        actor_label=f"key {key.prefix}",
+        object_type="referral",
+        object_id=referral.pk,
+        detail={"case": referral.case_id, "recipient": recipient.name},
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_acknowledge(
+    *, recipient: Issuer, key: ApiKey, referral_id: int, reference: str
+) -> tuple[Referral, bool]:
+    """Record the recipient's case number. Returns (referral, newly acknowledged).
+
+    The conditional UPDATE claims the acknowledgement, so two at once record it once. The same
+    number again is a harmless retry (200); a different number is 409 and changes nothing.
+    """
+    reference = reference.strip()
+    if not reference:
+        raise ApplicationError(
+            _("Give your case number."), fields={"reference": [str(_("Required."))]}
+        )
+    referral = access_referral(recipient=recipient, referral_id=referral_id)
+    now = _now()
+    claimed = Referral.objects.filter(pk=referral.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, recipient_reference=reference
+    )
+    referral.refresh_from_db()
+    if not claimed:
+        if referral.recipient_reference == reference:
+            return referral, False
+        raise ApplicationError(
+            _("This referral was already acknowledged with another number."),
+            code="already_acknowledged",
+            status=409,
+        )
+    CaseEvent.objects.create(
+        case_id=referral.case_id,
+        kind="referral_ack",
+        at=now,
+        detail={"referral": referral.pk, "recipient": recipient.name, "reference": reference},
+    )
+    audit_record(
+        action="referral_acknowledge",
+        organisation=recipient.organisation,
+        actor_label=f"key {key.prefix}",
+        object_type="referral",
+        object_id=referral.pk,
+        detail={"case": referral.case_id, "reference": reference},
+    )
+    return referral, True
+
+
+def _audit_staff(
+    member: StaffMember | None,
+    case: Case,
+    action: str,
+    referral: Referral,
+    request: HttpRequest | None,
+) -> None:
+    audit_record(
+        action=action,
+        organisation=case.organisation,
+        actor=member.user if member else None,
+        object_type="case",
+        object_id=case.pk,
+        detail={"referral": referral.pk, "recipient": referral.recipient.name},
+        request=request,
+    )

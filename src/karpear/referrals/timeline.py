@@ -1,0 +1,44 @@
+"""How referral events read on the case timeline (registered in apps.ready)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+
+from karpear.cases.models import CaseEvent
+
+
+def _sent(event: CaseEvent) -> str:
+    return _("Referral report sent to %(recipient)s.") % {
+        "recipient": (event.detail or {}).get("recipient", "")
+    }
+
+
+def _ack(event: CaseEvent) -> str:
+    detail = event.detail or {}
+    return _("%(recipient)s acknowledged the referral: their number is %(reference)s.") % {
+        "recipient": detail.get("recipient", ""),
+        "reference": detail.get("reference", ""),
+    }
+
+
+def _outcome(event: CaseEvent) -> str:
+    from karpear.referrals.models import Outcome
+
+    detail = event.detail or {}
+    try:
+        outcome = str(Outcome(detail.get("outcome", "")).label)
+    except ValueError:
+        outcome = str(detail.get("outcome", ""))
+    return _("%(recipient)s reported the outcome: %(outcome)s.") % {
+        "recipient": detail.get("recipient", ""),
+        "outcome": outcome,
+    }
+
+
+SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
+    "referral_sent": _sent,
+    "referral_ack": _ack,
+    "referral_outcome": _outcome,
+}

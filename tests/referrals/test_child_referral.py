@@ -1,0 +1,149 @@
+"""E-referral of the child with consent, only the chosen fields (issue #17, items 5 and 9)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from karpear.audit.models import AuditEntry
+from karpear.cases import services
+from karpear.cases.models import Case, CaseEvent, VictimReferral
+from karpear.cases.referrals import referral_services
+from karpear.core.errors import ApplicationError
+from karpear.orgs.models import Organisation
+from karpear.referrals.child import child_referral_send
+from karpear.referrals.models import Purpose, Referral
+from tests.cast import Person, make_case, sign_in
+from tests.conftest import Client
+from tests.referrals.helpers import ACU, ack, get, key
+
+HELPLINE = "Child Helpline Cambodia"
+
+
+def _consent(case: Case, lead: Person, consent_by: str = "child") -> VictimReferral:
+    helpline = next(s for s in referral_services(case.organisation) if s.name_en == HELPLINE)
+    case.refresh_from_db()
+    return services.victim_referral_record(
+        case=case,
+        member=lead.member,
+        consent_by=consent_by,
+        service_id=helpline.pk,
+        service_reference="",
+        consent_method="phone",
+        consent_at=timezone.now() - timedelta(minutes=1),
+        consent_obtained_by="vanna, safeguarding lead",
+        expected_version=case.version,
+    )
+
+
+def _outcome(client: Client, token: str, referral_id: int, body: object) -> Any:
+    return client.post(
+        f"/api/v1/referrals/{referral_id}/outcome",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+@pytest.fixture
+def helpline_token(acme: Organisation) -> str:
+    return key(acme, HELPLINE)
+
+
+def test_only_the_chosen_fields_reach_the_helpline_which_acknowledges_and_reports_back(
+    client: Client, acme: Organisation, lead: Person, helpline_token: str
+) -> None:
+    case = make_case(acme, contact=True)
+    victim = _consent(case, lead)
+    referral = child_referral_send(
+        victim_referral_id=victim.pk, member=lead.member, fields=["phone"]
+    )
+    assert referral.purpose == Purpose.CHILD and referral.recipient.name == HELPLINE
+    body = get(client, helpline_token, f"/api/v1/referrals/{referral.pk}").json()
+    assert body["report"]["child"] == {"phone": "012345678"}
+    assert "Sokha" not in json.dumps(body)  # the name was not chosen
+    assert {w["field"] for w in body["withheld"]} >= {"child.name", "child.email"}
+    assert ack(client, helpline_token, referral.pk, {"reference": "CHC-9"}).status_code == 201
+    response = _outcome(client, helpline_token, referral.pk, {"outcome": "contacted"})
+    assert response.status_code == 201, response.content
+    assert (
+        _outcome(client, helpline_token, referral.pk, {"outcome": "contacted"}).status_code == 200
+    )
+    conflict = _outcome(client, helpline_token, referral.pk, {"outcome": "declined"})
+    assert conflict.status_code == 409
+    referral.refresh_from_db()
+    assert referral.outcome == "contacted" and referral.recipient_reference == "CHC-9"
+    page = sign_in(lead).get(f"/en/desk/cases/{case.pk}/").content.decode()
+    assert "CHC-9" in page and "Contacted" in page
+    entry = AuditEntry.objects.get(action="child_referral_send")
+    assert "012345678" not in json.dumps(entry.detail)
+    assert CaseEvent.objects.filter(case=case, kind="referral_outcome").count() == 1
+
+
+def test_without_consent_nothing_about_the_child_leaves(
+    acme: Organisation, lead: Person, helpline_token: str
+) -> None:
+    case = make_case(acme, contact=True)
+    victim = _consent(case, lead, consent_by="none")
+    with pytest.raises(ApplicationError) as refused:
+        child_referral_send(victim_referral_id=victim.pk, member=lead.member, fields=["phone"])
+    assert refused.value.code == "consent_required"
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize("fields", [[], ["address"], ["phone", "photo"]])
+def test_unknown_or_no_fields_are_refused(
+    acme: Organisation, lead: Person, helpline_token: str, fields: list[str]
+) -> None:
+    victim = _consent(make_case(acme, contact=True), lead)
+    with pytest.raises(ApplicationError):
+        child_referral_send(victim_referral_id=victim.pk, member=lead.member, fields=fields)
+    assert not Referral.objects.exists()
+
+
+def test_only_the_lead_of_the_same_organisation_sends(
+    acme: Organisation, lead: Person, analyst: Person, outsider: Person, helpline_token: str
+) -> None:
+    victim = _consent(make_case(acme, contact=True), lead)
+    with pytest.raises(ApplicationError) as refused:
+        child_referral_send(victim_referral_id=victim.pk, member=analyst.member, fields=["phone"])
+    assert refused.value.status == 403
+    outsider.member.role = "lead"
+    with pytest.raises(ApplicationError) as hidden:
+        child_referral_send(victim_referral_id=victim.pk, member=outsider.member, fields=["phone"])
+    assert hidden.value.status == 404
+    assert not Referral.objects.exists()
+
+
+def test_a_repeated_form_sends_once_and_the_desk_form_works(
+    acme: Organisation, lead: Person, helpline_token: str
+) -> None:
+    case = make_case(acme, contact=True)
+    victim = _consent(case, lead)
+    desk = sign_in(lead)
+    for _ in range(2):
+        response = desk.post(
+            f"/en/desk/victim-referrals/{victim.pk}/send/",
+            {"share": ["phone", "age_band"], "case": case.pk},
+        )
+        assert response.status_code == 302
+    assert Referral.objects.filter(purpose=Purpose.CHILD).count() == 1
+
+
+def test_the_acu_cannot_read_or_answer_the_childs_referral(
+    client: Client, acme: Organisation, lead: Person, helpline_token: str
+) -> None:
+    victim = _consent(make_case(acme, contact=True), lead)
+    referral = child_referral_send(
+        victim_referral_id=victim.pk, member=lead.member, fields=["phone"]
+    )
+    acu = key(acme, ACU)
+    assert get(client, acu, f"/api/v1/referrals/{referral.pk}").status_code == 404
+    assert _outcome(client, acu, referral.pk, {"outcome": "contacted"}).status_code == 404
+    assert _outcome(client, helpline_token, referral.pk, {"outcome": "maybe"}).status_code == 400
+    referral.refresh_from_db()
+    assert referral.outcome == ""
