@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from karpear.cases.models import Case, CaseReport, State
+from karpear.core.dates import day_start
 from karpear.links.canonical import MalformedURL, canonical_string
 from karpear.orgs.models import Organisation
 from karpear.reports.models import Report, ReportedItem
@@ -54,10 +53,6 @@ def link_key(link: str) -> str:
     return hashlib.sha256(canonical_string(link.strip()).encode("utf-8")).hexdigest()
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
 def case_search(*, organisation: Organisation, search: CaseSearch) -> list[Case]:
     """Cases of one organisation matching every criterion given, newest first (at most 100)."""
     cases: QuerySet[Case] = Case.objects.filter(organisation=organisation)
@@ -90,9 +85,9 @@ def case_search(*, organisation: Organisation, search: CaseSearch) -> list[Case]
     if search.case_ids:
         cases = cases.filter(pk__in=search.case_ids)
     if search.opened_from:
-        cases = cases.filter(opened_at__gte=_day_start(search.opened_from))
+        cases = cases.filter(opened_at__gte=day_start(search.opened_from))
     if search.opened_to:
-        cases = cases.filter(opened_at__lt=_day_start(search.opened_to + timedelta(days=1)))
+        cases = cases.filter(opened_at__lt=day_start(search.opened_to + timedelta(days=1)))
     if search.status == "open":
         cases = cases.exclude(state=State.CLOSED)
     elif search.status == "closed":

@@ -1,10 +1,18 @@
-"""Reading a day someone typed."""
+"""Reading a day someone typed, and where a day begins in the deployment's time zone."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+
+
+def day_start(day: date) -> datetime:
+    """00:00 of `day` in the deployment's time zone (Asia/Phnom_Penh by default)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def parse_day(text: object) -> date | None:
@@ -23,3 +31,12 @@ def parse_moment(text: object) -> datetime | None:
         return parse_datetime(value) if value else None
     except ValueError:
         return None
+
+
+def local_moment(text: object) -> datetime | None:
+    """A datetime-local field: an ISO moment, read in the deployment's time zone when it names
+    none; None when empty or impossible."""
+    value = parse_moment(text)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value

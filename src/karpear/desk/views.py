@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -32,7 +31,7 @@ from karpear.cases.models import (
 from karpear.cases.selectors import QueueFilter, case_channels, case_queue, desk_figures
 from karpear.cases.timeline import timeline
 from karpear.cases.workflow import TRANSITIONS
-from karpear.core.dates import parse_moment
+from karpear.core.dates import local_moment, parse_moment
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import (
     CASE_WORK,
@@ -259,7 +258,7 @@ def case_account_decision(request: HttpRequest, member: StaffMember, case_id: in
         ground = request.POST.get("ground", "")
         if kind not in DecisionKind.values or ground not in Ground.values:
             raise ApplicationError(_("Choose the decision and its ground."))
-        ends_at = _local_datetime(str(request.POST.get("ends_at", "")))
+        ends_at = local_moment(str(request.POST.get("ends_at", "")))
         return case_services.decision_account(
             case=case,
             member=member,
@@ -275,14 +274,6 @@ def case_account_decision(request: HttpRequest, member: StaffMember, case_id: in
     return _act(request, member, case_id, action)
 
 
-def _local_datetime(raw: str) -> datetime | None:
-    """A datetime-local field in Phnom Penh time; None when empty or impossible."""
-    value = parse_moment(raw)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
-
-
 @require_POST
 @desk_view(*LEAD_ONLY)
 def case_victim_referral(request: HttpRequest, member: StaffMember, case_id: int) -> HttpResponse:
@@ -294,7 +285,7 @@ def case_victim_referral(request: HttpRequest, member: StaffMember, case_id: int
             service_id=int_or_none(request.POST.get("service")),
             service_reference=str(request.POST.get("service_reference", "")),
             consent_method=str(request.POST.get("consent_method", "")),
-            consent_at=_local_datetime(str(request.POST.get("consent_at", ""))),
+            consent_at=local_moment(str(request.POST.get("consent_at", ""))),
             consent_obtained_by=str(request.POST.get("consent_obtained_by", "")),
             expected_version=version,
             request=request,

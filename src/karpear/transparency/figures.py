@@ -7,9 +7,8 @@ Asia/Phnom_Penh: a year runs from 1 January 00:00 ICT to 1 January 00:00 ICT of 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
@@ -17,6 +16,7 @@ from karpear.blocklist.services import list_changes
 from karpear.cases.selectors import period_cases, response_times
 from karpear.complaints.selectors import period_complaints
 from karpear.compliance.services import latest_signed_summary
+from karpear.core.dates import day_start
 from karpear.evidence.services import evidence_period_counts
 from karpear.hashes.selectors import bank_summary, period_matches
 from karpear.notices.selectors import period_notices
@@ -27,11 +27,7 @@ from karpear.reports.selectors import period_reports
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, end+1 00:00) in the deployment's time zone (Asia/Phnom_Penh)."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    return (
-        datetime.combine(start, time.min, tzinfo=zone),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
-    )
+    return day_start(start), day_start(end + timedelta(days=1))
 
 
 def compute(organisation: Organisation, start: date, end: date) -> dict[str, Any]:
