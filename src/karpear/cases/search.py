@@ -8,7 +8,6 @@ The link is canonicalised as text (links.canonical) and never fetched.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from karpear.cases.models import Case, CaseReport, State
 from karpear.core.dates import day_start
-from karpear.links.canonical import MalformedURL, canonical_string
+from karpear.links.canonical import MalformedURL, canonical_key, canonical_string
 from karpear.orgs.models import Organisation
 from karpear.reports.models import Report, ReportedItem
 
@@ -50,7 +49,7 @@ class CaseSearch:
 def link_key(link: str) -> str:
     """The SHA-256 of a link's canonical form, as reports and notices store it; raises
     MalformedURL with a reason a person can read."""
-    return hashlib.sha256(canonical_string(link.strip()).encode("utf-8")).hexdigest()
+    return canonical_key(canonical_string(link.strip()))
 
 
 def case_search(*, organisation: Organisation, search: CaseSearch) -> list[Case]:

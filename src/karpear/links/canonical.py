@@ -13,6 +13,7 @@ Nothing here ever fetches a URL: it works on text only.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -191,6 +192,12 @@ def canonicalize(url: str | bytes) -> CanonicalURL:
 
 def canonical_string(url: str | bytes) -> str:
     return str(canonicalize(url))
+
+
+def canonical_key(canonical: str) -> str:
+    """SHA-256 (hex) of a link's canonical form: how reports, notices and the case search name
+    the same content (a case's group key is "url:" + this)."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _host_suffixes(canonical: CanonicalURL) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ from karpear.audit.services import audit_record
 from karpear.cases.services import case_open_for_content, case_takedown_by_notice
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.core.filecrypt import store_encrypted
-from karpear.links.canonical import canonical_string
+from karpear.links.canonical import canonical_key, canonical_string
 from karpear.notices.models import Action, Issuer, IssuerKind, ItemStatus, Notice, NoticeItem
 from karpear.orgs.models import Organisation
 from karpear.platformlink.services import is_hosted
@@ -159,7 +158,7 @@ def _group_keys(item: ItemIn, normalised: str) -> list[str]:
     if item.platform_content_id:
         keys.append(f"content:{item.platform_content_id}")
     if normalised:
-        keys.append("url:" + hashlib.sha256(normalised.encode("utf-8")).hexdigest())
+        keys.append("url:" + canonical_key(normalised))
     return keys
 
 

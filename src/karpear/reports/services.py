@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.core.crypto import decrypt_text, encrypt_text
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.links.canonical import canonical_key
 from karpear.orgs.models import Organisation
 from karpear.reports.forms import ReportData
 from karpear.reports.models import Channel, PublicStatus, Report, ReportedItem
@@ -125,9 +126,7 @@ def report_submit(
                         organisation=organisation,
                         url=item.url,
                         normalised_url=item.normalised_url,
-                        normalised_url_sha256=hashlib.sha256(
-                            item.normalised_url.encode("utf-8")
-                        ).hexdigest()
+                        normalised_url_sha256=canonical_key(item.normalised_url)
                         if item.normalised_url
                         else "",
                         app_name=item.app_name,
