@@ -200,7 +200,7 @@ def test_pull_command_writes_rpz_and_runs_the_reload_command(
 ) -> None:
     from django.core.management import call_command
 
-    from karpear.blocklist import services
+    from karpear.blocklist import pull, services
 
     iwf = register(acme)
     add_domain(acme, iwf, "whole.example", "IWF-D-1")
@@ -220,7 +220,7 @@ def test_pull_command_writes_rpz_and_runs_the_reload_command(
         signing.public_key_b64(),
     )
     envelope = services.published_list(acme)
-    monkeypatch.setattr(services, "_fetch", lambda sub, since: json.dumps(envelope).encode())
+    monkeypatch.setattr(pull, "_fetch", lambda sub, since: json.dumps(envelope).encode())
     marker = tmp_path / "reloaded"
     rpz = tmp_path / "rpz.zone"
     call_command(
@@ -247,7 +247,7 @@ def test_a_list_that_fails_half_way_changes_nothing(
     subscription: Subscription,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from karpear.blocklist import services
+    from karpear.blocklist import pull, services
 
     iwf = register(acme)
     import_text(acme, iwf, LIST)
@@ -260,7 +260,7 @@ def test_a_list_that_fails_half_way_changes_nothing(
     payload = services.published_list(acme)["payload"]
     payload["digest"] = "0" * 64
     body = json.dumps(signing.sign(payload)).encode()
-    monkeypatch.setattr(services, "_fetch", lambda sub, since: body)
+    monkeypatch.setattr(pull, "_fetch", lambda sub, since: body)
     subscription.refresh_from_db()
     with pytest.raises(PullError, match="digest"):
         subscription_pull(subscription, force_full=True)
