@@ -168,7 +168,7 @@ def overdue(*, organisation: Organisation) -> QuerySet[Referral]:
         Referral.objects.filter(
             organisation=organisation, acknowledged_at__isnull=True, last_sent_at__lte=limit
         )
-        .select_related("recipient", "case")
+        .select_related("recipient")
         .order_by("last_sent_at", "pk")
     )
 
