@@ -21,7 +21,7 @@ from karpear.cases.models import Decision, DecisionKind
 from karpear.complaints.models import Complaint, ComplaintChannel, ComplaintStatus
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
-from karpear.reports.references import new_reference, parse_reference
+from karpear.reports.references import new_reference
 from karpear.staff.models import Role, StaffMember
 
 REASON_MAX = 2000
@@ -213,17 +213,4 @@ def complaint_decide(
         detail={"outcome": outcome, "decision": decision.pk, "action_reversed": action_reversed},
         request=request,
     )
-    return complaint
-
-
-def complaint_public_status(*, organisation: Organisation, reference: str) -> Complaint:
-    """The complaint with this receipt reference (for the receipt page), or 404."""
-    parsed = parse_reference(reference)
-    complaint = (
-        Complaint.objects.filter(organisation=organisation, reference=parsed).first()
-        if parsed
-        else None
-    )
-    if complaint is None:
-        raise NotFound(_("We could not find a complaint with this code."))
     return complaint

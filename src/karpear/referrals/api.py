@@ -92,6 +92,12 @@ def _summary(r: Referral) -> dict[str, Any]:
     }
 
 
+def _answered(result: tuple[Referral, bool]) -> tuple[int, ReferralSummary]:
+    """201 for a new acknowledgement or outcome, 200 for the same one again."""
+    r, new = result
+    return (201 if new else 200), ReferralSummary(**_summary(r))
+
+
 @router.get(
     "/referrals",
     response={200: InboxOut, **ERRORS},
@@ -146,10 +152,14 @@ def acknowledge_referral(
     request: HttpRequest, referral_id: int, payload: AckIn
 ) -> tuple[int, ReferralSummary]:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    r, new = referral_acknowledge(
-        recipient=issuer_for_key(key), key=key, referral_id=referral_id, reference=payload.reference
+    return _answered(
+        referral_acknowledge(
+            recipient=issuer_for_key(key),
+            key=key,
+            referral_id=referral_id,
+            reference=payload.reference,
+        )
     )
-    return (201 if new else 200), ReferralSummary(**_summary(r))
 
 
 @router.post(
@@ -164,7 +174,8 @@ def report_outcome(
     request: HttpRequest, referral_id: int, payload: OutcomeIn
 ) -> tuple[int, ReferralSummary]:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    r, new = referral_outcome(
-        recipient=issuer_for_key(key), key=key, referral_id=referral_id, outcome=payload.outcome
+    return _answered(
+        referral_outcome(
+            recipient=issuer_for_key(key), key=key, referral_id=referral_id, outcome=payload.outcome
+        )
     )
-    return (201 if new else 200), ReferralSummary(**_summary(r))

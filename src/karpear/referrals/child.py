@@ -25,7 +25,7 @@ from karpear.core.errors import ApplicationError, NotFound
 from karpear.notices.models import Issuer
 from karpear.notices.services import issuer_for_key
 from karpear.referrals.models import Outcome, Purpose, Referral
-from karpear.referrals.services import access_referral
+from karpear.referrals.services import access_referral, record_reply
 from karpear.reports.models import Report
 from karpear.reports.services import report_contact
 from karpear.staff.models import Role, StaffMember
@@ -196,18 +196,13 @@ def referral_outcome(
         raise ApplicationError(
             _("This referral already has another outcome."), code="outcome_recorded", status=409
         )
-    CaseEvent.objects.create(
-        case_id=referral.case_id,
+    record_reply(
+        referral=referral,
+        recipient=recipient,
+        key=key,
         kind="referral_outcome",
-        at=now,
-        detail={"referral": referral.pk, "recipient": recipient.name, "outcome": outcome},
-    )
-    audit_record(
         action="referral_outcome",
-        organisation=recipient.organisation,
-        actor_label=f"key {key.prefix}",
-        object_type="referral",
-        object_id=referral.pk,
-        detail={"case": referral.case_id, "outcome": outcome},
+        at=now,
+        outcome=outcome,
     )
     return referral, True

@@ -168,12 +168,60 @@ def overdue(*, organisation: Organisation) -> QuerySet[Referral]:
         Referral.objects.filter(
             organisation=organisation, acknowledged_at__isnull=True, last_sent_at__lte=limit
         )
-        .select_related("recipient", "case")
+        .select_related("recipient")
         .order_by("last_sent_at", "pk")
     )
 
 
 # ---------------------------------------------------------------- the recipient's inbox
+
+
+def _audit_recipient(
+    *,
+    recipient: Issuer,
+    key: ApiKey,
+    action: str,
+    object_type: str,
+    object_id: int,
+    detail: dict[str, object],
+) -> None:
+    """An audit entry for something the recipient did with its issuer key."""
+    audit_record(
+        action=action,
+        organisation=recipient.organisation,
+        actor_label=f"key {key.prefix}",
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
+    )
+
+
+def record_reply(
+    *,
+    referral: Referral,
+    recipient: Issuer,
+    key: ApiKey,
+    kind: str,
+    action: str,
+    at: datetime,
+    **value: str,
+) -> None:
+    """The recipient's answer (acknowledgement or outcome): a case event and an audit entry.
+    `value` is the one answered field, e.g. reference="ACU-1"."""
+    CaseEvent.objects.create(
+        case_id=referral.case_id,
+        kind=kind,
+        at=at,
+        detail={"referral": referral.pk, "recipient": recipient.name, **value},
+    )
+    _audit_recipient(
+        recipient=recipient,
+        key=key,
+        action=action,
+        object_type="referral",
+        object_id=referral.pk,
+        detail={"case": referral.case_id, **value},
+    )
 
 
 def inbox(
@@ -197,10 +245,10 @@ def inbox(
             later |= Q(last_sent_at=since, pk__gt=after_id)
         rows = rows.filter(later)
     result = list(rows[:limit])
-    audit_record(
+    _audit_recipient(
+        recipient=recipient,
+        key=key,
         action="referral_list",
-        organisation=recipient.organisation,
-        actor_label=f"key {key.prefix}",
         object_type="issuer",
         object_id=recipient.pk,
         detail={"referrals": [r.pk for r in result]},
@@ -225,10 +273,10 @@ def referral_read(*, recipient: Issuer, key: ApiKey, referral_id: int) -> Referr
             first_read_at=_now()
         )
         referral.refresh_from_db(fields=["first_read_at"])
-    audit_record(
+    _audit_recipient(
+        recipient=recipient,
+        key=key,
         action="referral_read",
-        organisation=recipient.organisation,
-        actor_label=f"key {key.prefix}",
         object_type="referral",
         object_id=referral.pk,
         detail={"case": referral.case_id, "recipient": recipient.name},
@@ -264,19 +312,14 @@ def referral_acknowledge(
             code="already_acknowledged",
             status=409,
         )
-    CaseEvent.objects.create(
-        case_id=referral.case_id,
+    record_reply(
+        referral=referral,
+        recipient=recipient,
+        key=key,
         kind="referral_ack",
-        at=now,
-        detail={"referral": referral.pk, "recipient": recipient.name, "reference": reference},
-    )
-    audit_record(
         action="referral_acknowledge",
-        organisation=recipient.organisation,
-        actor_label=f"key {key.prefix}",
-        object_type="referral",
-        object_id=referral.pk,
-        detail={"case": referral.case_id, "reference": reference},
+        at=now,
+        reference=reference,
     )
     return referral, True
 
