@@ -180,12 +180,13 @@ def _duplicates(
         _require_screened_keeper(target, others)
     now = timezone.now().replace(microsecond=0)
     closed = []
+    moved_in_all = 0
     for duplicate in others:
         moved = 0
         from_state = duplicate.state
         if joining:
             moved = CaseReport.objects.filter(case=duplicate).update(case=target)
-            Case.objects.filter(pk=target.pk).update(report_count=F("report_count") + moved)
+            moved_in_all += moved
         case = bump(
             duplicate,
             duplicate.version,
@@ -225,5 +226,7 @@ def _duplicates(
             reason=reason,
             detail={"cases": [c.pk for c in closed]},
         )
-        Case.objects.filter(pk=target.pk).update(version=F("version") + 1)
+        Case.objects.filter(pk=target.pk).update(
+            version=F("version") + 1, report_count=F("report_count") + moved_in_all
+        )
     return closed

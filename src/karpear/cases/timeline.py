@@ -22,6 +22,13 @@ from karpear.cases.models import (
 )
 
 
+def _label(choices: type[models.TextChoices], code: object) -> str:
+    try:
+        return str(choices(str(code)).label)
+    except ValueError:
+        return str(code)
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
@@ -30,16 +37,9 @@ class TimelineEntry:
     reason: str  # free text written by a person, shown as such
 
 
-def _label(choices: type[State] | type[DecisionKind] | type[Ground], code: str) -> str:
-    try:
-        return str(choices(code).label)
-    except ValueError:
-        return code
-
-
 def _decision(event: CaseEvent) -> str:
     detail = event.detail or {}
-    what = _label(DecisionKind, str(detail.get("decision", "")))
+    what = _label(DecisionKind, detail.get("decision", ""))
     ground = str(detail.get("ground", ""))
     account = str(detail.get("account") or "")
     if ground == Ground.LAW:
@@ -97,17 +97,10 @@ def _assign(event: CaseEvent) -> str:
 def _classified(event: CaseEvent) -> str:
     detail = event.detail or {}
     return _("Classified: %(legal)s; %(type)s; apparent age %(age)s.") % {
-        "legal": _choice(LegalAssessment, detail.get("legal_assessment")),
-        "type": _choice(ContentType, detail.get("content_type")),
-        "age": _choice(AgeBand, detail.get("age_band")),
+        "legal": _label(LegalAssessment, detail.get("legal_assessment")),
+        "type": _label(ContentType, detail.get("content_type")),
+        "age": _label(AgeBand, detail.get("age_band")),
     }
-
-
-def _choice(choices: type[models.TextChoices], code: object) -> str:
-    try:
-        return str(choices(str(code)).label)
-    except ValueError:
-        return str(code)
 
 
 def _duplicate(event: CaseEvent) -> str:
@@ -161,16 +154,16 @@ SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
     # Issue #17, item 6: a complaint reversed a decision (the reviewer is the event's actor).
     "decision_reversed": lambda event: (
         _("“%(kind)s” reversed after a complaint.")
-        % {"kind": _label(DecisionKind, str((event.detail or {}).get("kind", "")))}
+        % {"kind": _label(DecisionKind, (event.detail or {}).get("kind", ""))}
     ),
     # Four eyes (issue #16, item 14).
     "confirmation_requested": lambda event: (
         _("%(decision)s asked for; waiting for a second analyst to confirm it.")
-        % {"decision": _choice(DecisionKind, (event.detail or {}).get("decision"))}
+        % {"decision": _label(DecisionKind, (event.detail or {}).get("decision"))}
     ),
     "confirmation_rejected": lambda event: (
         _("%(decision)s rejected by the second analyst; nothing was sent to the platform.")
-        % {"decision": _choice(DecisionKind, (event.detail or {}).get("decision"))}
+        % {"decision": _label(DecisionKind, (event.detail or {}).get("decision"))}
     ),
 }
 

@@ -124,6 +124,14 @@ def staff_add(
     return member, password
 
 
+def _require_admin_over(actor: StaffMember, target: StaffMember, action: str) -> None:
+    """An administrator, changing someone else of their own organisation."""
+    _require_admin(actor)
+    if target.organisation_id != actor.organisation_id:
+        raise NotFound(_("There is no such staff member."))
+    _not_yourself(actor, target, action)
+
+
 def staff_role_set(
     *, actor: StaffMember, target: StaffMember, role: str, request: HttpRequest | None = None
 ) -> StaffMember:
@@ -149,10 +157,7 @@ def staff_totp_reset(
 ) -> None:
     """Remove someone's authenticator and end their sessions; they enrol a new one at their
     next sign-in (with their password). The seed itself is never shown here."""
-    _require_admin(actor)
-    if target.organisation_id != actor.organisation_id:
-        raise NotFound(_("There is no such staff member."))
-    _not_yourself(actor, target, "totp")
+    _require_admin_over(actor, target, "totp")
     with transaction.atomic():
         removed, _detail = TOTPDevice.objects.filter(user=target.user).delete()
         StaffMember.objects.filter(pk=target.pk).update(session_epoch=F("session_epoch") + 1)
@@ -163,10 +168,7 @@ def staff_unlock(
     *, actor: StaffMember, target: StaffMember, request: HttpRequest | None = None
 ) -> None:
     """End a sign-in lockout early (the lockout message says to ask an administrator)."""
-    _require_admin(actor)
-    if target.organisation_id != actor.organisation_id:
-        raise NotFound(_("There is no such staff member."))
-    _not_yourself(actor, target, "unlock")
+    _require_admin_over(actor, target, "unlock")
     with transaction.atomic():
         StaffMember.objects.filter(pk=target.pk).update(failed_sign_ins=0)
         released = account_release(target.user.get_username())
@@ -184,10 +186,7 @@ def staff_active_set(
     *, actor: StaffMember, target: StaffMember, active: bool, request: HttpRequest | None = None
 ) -> None:
     """Deactivate (or reactivate) someone: they can no longer sign in; sessions end."""
-    _require_admin(actor)
-    if target.organisation_id != actor.organisation_id:
-        raise NotFound(_("There is no such staff member."))
-    _not_yourself(actor, target, "active")
+    _require_admin_over(actor, target, "active")
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().get(pk=target.user_id)
         before = user.is_active
