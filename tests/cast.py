@@ -159,3 +159,42 @@ def record_removal_under_law(case: Case) -> Any:
         clause="Criminal Code",
         decided_at=case.opened_at,
     )
+
+
+def isolate_post(
+    org: Organisation,
+    by: Person,
+    post: int = 3,
+    *,
+    category: str = "sexual_image",
+    preserved: bool = False,
+) -> Any:
+    """A case about https://social.example/p/<post> that `by` reviews and isolates under the
+    terms; returns the isolation decision. With `preserved`, the content is already in the
+    vault first, so the isolation is the only event."""
+    from django.utils import timezone
+
+    from karpear.cases import services as case_services
+    from karpear.cases.models import Decision, DecisionKind, Ground, State
+    from karpear.cases.preservation import case_preserved
+
+    case = make_case(org, url=f"https://social.example/p/{post}", category=category)
+    if preserved:
+        case_preserved(case_id=case.pk, at=timezone.now())
+    case = case_services.case_transition(
+        case=case,
+        member=by.member,
+        to_state=State.IN_REVIEW,
+        reason="look",
+        expected_version=case.version,
+    )
+    case_services.case_transition(
+        case=case,
+        member=by.member,
+        to_state=State.ISOLATED,
+        reason="isolate until assessed",
+        expected_version=case.version,
+        ground=Ground.TERMS,
+        clause="Terms 3.1",
+    )
+    return Decision.objects.get(case=case, kind=DecisionKind.CONTENT_ISOLATE)

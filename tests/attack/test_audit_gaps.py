@@ -11,7 +11,7 @@ from typing import Any
 from karpear.audit.models import AuditEntry
 from karpear.cases.models import Case
 from karpear.evidence.disclosure import disclosure_approve, disclosure_request
-from karpear.evidence.models import EvidenceItem
+from karpear.evidence.models import Disclosure, EvidenceItem
 from karpear.evidence.recipients import recipient_add
 from karpear.orgs.models import Organisation
 from tests.cast import Person, _person, sign_in
@@ -37,9 +37,10 @@ def test_a_refused_evidence_page_is_not_recorded_as_seen(
     assert not AuditEntry.objects.filter(action="evidence_page").exists()
 
 
-def test_downloading_a_disclosure_package_is_audited(
-    item: EvidenceItem, case: Case, analyst: Person, lead: Person, acme: Organisation
-) -> None:
+def _approved_disclosure(
+    item: EvidenceItem, case: Case, analyst: Person, lead: Person
+) -> Disclosure:
+    """The analyst (screened, working the case) asks to disclose the item; the lead approves."""
     screen(analyst)
     screen(lead)
     Case.objects.filter(pk=case.pk).update(assignee=analyst.member.user)
@@ -54,6 +55,13 @@ def test_downloading_a_disclosure_package_is_audited(
         item_ids=[item.pk],
     )
     disclosure, _key = disclosure_approve(member=lead.member, disclosure_id=requested.pk)
+    return disclosure
+
+
+def test_downloading_a_disclosure_package_is_audited(
+    item: EvidenceItem, case: Case, analyst: Person, lead: Person, acme: Organisation
+) -> None:
+    disclosure = _approved_disclosure(item, case, analyst, lead)
     second: Any = _person(acme, "second-lead", "lead")  # type: ignore[arg-type]
     screen(second)
     response = sign_in(second).get(f"/en/desk/disclosures/{disclosure.pk}/package/")
@@ -66,20 +74,7 @@ def test_an_unscreened_lead_cannot_download_a_package(
     item: EvidenceItem, case: Case, analyst: Person, lead: Person, acme: Organisation
 ) -> None:
     """The package is evidence leaving the vault: the same screening as opening an item."""
-    screen(analyst)
-    screen(lead)
-    Case.objects.filter(pk=case.pk).update(assignee=analyst.member.user)
-    recipient = recipient_add(
-        member=lead.member, name="Officer Sok", agency="ACU", kind="law_enforcement"
-    )
-    requested = disclosure_request(
-        member=analyst.member,
-        case=case,
-        recipient_id=recipient.pk,
-        legal_basis="Court order 77/2026",
-        item_ids=[item.pk],
-    )
-    disclosure, _key = disclosure_approve(member=lead.member, disclosure_id=requested.pk)
+    disclosure = _approved_disclosure(item, case, analyst, lead)
     unscreened: Any = _person(acme, "new-lead", "lead")  # type: ignore[arg-type]
     response = sign_in(unscreened).get(f"/en/desk/disclosures/{disclosure.pk}/package/")
     assert response.status_code == 403

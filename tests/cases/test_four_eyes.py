@@ -60,6 +60,28 @@ def _removals(case: Case) -> list[WebhookEvent]:
     )
 
 
+def _requested(org: Organisation, person: Person) -> tuple[Case, PendingDecision]:
+    """`person` refers a case and asks to remove its content; the request waits."""
+    case = _remove(_referred(org, person), person)
+    case.refresh_from_db()
+    pending = services.pending_decision(case)
+    assert pending is not None
+    return case, pending
+
+
+def _answer(
+    case: Case, person: Person, pending_id: int, *, confirm: bool = True, reason: str = ""
+) -> Case:
+    return services.confirmation_answer(
+        case=case,
+        member=person.member,
+        pending_id=pending_id,
+        confirm=confirm,
+        reason=reason,
+        expected_version=case.version,
+    )
+
+
 @pytest.fixture
 def four_eyes_on(acme: Organisation, lead: Person, analyst2: Person) -> None:
     from tests.evidence.conftest import screen
@@ -73,18 +95,9 @@ def test_an_unscreened_analyst_cannot_confirm_a_csam_decision(
     acme: Organisation, lead: Person, analyst: Person, analyst2: Person
 ) -> None:
     services.four_eyes_set(member=lead.member, categories={"live_stream"})
-    case = _remove(_referred(acme, analyst), analyst)
-    case.refresh_from_db()
-    pending = services.pending_decision(case)
-    assert pending is not None
+    case, pending = _requested(acme, analyst)
     with pytest.raises(ApplicationError) as refused:
-        services.confirmation_answer(
-            case=case,
-            member=analyst2.member,
-            pending_id=pending.pk,
-            confirm=True,
-            expected_version=case.version,
-        )
+        _answer(case, analyst2, pending.pk)
     assert refused.value.code == "not_screened"
     assert not _removals(case)
 
@@ -107,13 +120,7 @@ def test_a_removal_waits_for_a_second_analyst_and_nothing_is_sent(
     assert not case.decisions.filter(kind=DecisionKind.CONTENT_REMOVE).exists()
     pending = services.pending_decision(case)
     assert pending is not None and pending.requested_by == analyst.member.user
-    case = services.confirmation_answer(
-        case=case,
-        member=analyst2.member,
-        pending_id=pending.pk,
-        confirm=True,
-        expected_version=case.version,
-    )
+    case = _answer(case, analyst2, pending.pk)
     assert case.state == State.CONFIRMED_ILLEGAL
     assert len(_removals(case)) == 1
     decision = Decision.objects.get(case=case, kind=DecisionKind.CONTENT_REMOVE)
@@ -128,27 +135,11 @@ def test_a_removal_waits_for_a_second_analyst_and_nothing_is_sent(
 def test_nobody_confirms_their_own_request_but_may_withdraw_it(
     acme: Organisation, analyst: Person
 ) -> None:
-    case = _remove(_referred(acme, analyst), analyst)
-    case.refresh_from_db()
-    pending = services.pending_decision(case)
-    assert pending is not None
+    case, pending = _requested(acme, analyst)
     with pytest.raises(ApplicationError) as refused:
-        services.confirmation_answer(
-            case=case,
-            member=analyst.member,
-            pending_id=pending.pk,
-            confirm=True,
-            expected_version=case.version,
-        )
+        _answer(case, analyst, pending.pk)
     assert refused.value.code == "own_request"
-    case = services.confirmation_answer(
-        case=case,
-        member=analyst.member,
-        pending_id=pending.pk,
-        confirm=False,
-        reason="asked too early",
-        expected_version=case.version,
-    )
+    case = _answer(case, analyst, pending.pk, confirm=False, reason="asked too early")
     assert not _removals(case) and services.pending_decision(case) is None
 
 
@@ -156,8 +147,7 @@ def test_nobody_confirms_their_own_request_but_may_withdraw_it(
 def test_the_case_does_not_move_on_while_a_request_waits(
     acme: Organisation, analyst: Person, analyst2: Person
 ) -> None:
-    case = _remove(_referred(acme, analyst), analyst)
-    case.refresh_from_db()
+    case, _pending = _requested(acme, analyst)
     with pytest.raises(ApplicationError) as refused:
         services.case_transition(
             case=case,
@@ -175,35 +165,13 @@ def test_the_case_does_not_move_on_while_a_request_waits(
 def test_a_rejection_sends_nothing_needs_a_reason_and_is_answered_once(
     acme: Organisation, analyst: Person, lead: Person, analyst2: Person
 ) -> None:
-    case = _remove(_referred(acme, analyst), analyst)
-    case.refresh_from_db()
-    pending = services.pending_decision(case)
-    assert pending is not None
+    case, pending = _requested(acme, analyst)
     with pytest.raises(ApplicationError):
-        services.confirmation_answer(
-            case=case,
-            member=lead.member,
-            pending_id=pending.pk,
-            confirm=False,
-            expected_version=case.version,
-        )
-    case = services.confirmation_answer(
-        case=case,
-        member=lead.member,
-        pending_id=pending.pk,
-        confirm=False,
-        reason="not enough to say it is a child",
-        expected_version=case.version,
-    )
+        _answer(case, lead, pending.pk, confirm=False)
+    case = _answer(case, lead, pending.pk, confirm=False, reason="not enough to say it is a child")
     assert case.state == State.REFERRED and not _removals(case)
     with pytest.raises(ApplicationError) as again:
-        services.confirmation_answer(
-            case=case,
-            member=analyst2.member,
-            pending_id=pending.pk,
-            confirm=True,
-            expected_version=case.version,
-        )
+        _answer(case, analyst2, pending.pk)
     assert again.value.code == "already_answered"
     assert case.events.filter(kind="confirmation_rejected").exists()
 
@@ -212,8 +180,7 @@ def test_a_rejection_sends_nothing_needs_a_reason_and_is_answered_once(
 def test_a_second_request_while_one_waits_is_refused(
     acme: Organisation, analyst: Person, analyst2: Person
 ) -> None:
-    case = _remove(_referred(acme, analyst), analyst)
-    case.refresh_from_db()
+    case, _pending = _requested(acme, analyst)
     with pytest.raises(ApplicationError) as refused:
         _remove(case, analyst2)
     assert refused.value.code == "confirmation_pending"
@@ -243,13 +210,7 @@ def test_a_ban_waits_but_a_warning_and_other_categories_do_not(
     assert isinstance(result, PendingDecision)
     assert not WebhookEvent.objects.filter(event_type="account.ban").exists()
     case.refresh_from_db()
-    services.confirmation_answer(
-        case=case,
-        member=analyst2.member,
-        pending_id=result.pk,
-        confirm=True,
-        expected_version=case.version,
-    )
+    _answer(case, analyst2, result.pk)
     assert WebhookEvent.objects.filter(event_type="account.ban").count() == 1
     other = make_case(acme, url="https://social.example/other", category="sexual_image")
     ban = services.decision_account(
@@ -268,18 +229,9 @@ def test_another_organisations_rule_and_request_do_not_apply(
     services.four_eyes_set(member=lead.member, categories={"live_stream"})
     theirs = _remove(_referred(bayon, outsider), outsider)
     assert theirs.state == State.CONFIRMED_ILLEGAL  # Acme's rule is Acme's only
-    case = _remove(_referred(acme, analyst), analyst)
-    case.refresh_from_db()
-    pending = services.pending_decision(case)
-    assert pending is not None
+    case, pending = _requested(acme, analyst)
     with pytest.raises(ApplicationError) as refused:
-        services.confirmation_answer(
-            case=case,
-            member=outsider.member,
-            pending_id=pending.pk,
-            confirm=True,
-            expected_version=case.version,
-        )
+        _answer(case, outsider, pending.pk)
     assert refused.value.status == 404
 
 

@@ -22,6 +22,17 @@ def _move(case: Case, person: Person, to: State, **kw: object) -> Case:
     )
 
 
+def _refer_to_acu(case: Case, person: Person, reference: str) -> Case:
+    return services.case_transition(
+        case=case,
+        member=person.member,
+        to_state=State.REFERRED,
+        reason="to the ACU",
+        expected_version=case.version,
+        referrals=[(Authority.ACU, reference)],
+    )
+
+
 def _preserve_requests(case: Case) -> list[WebhookEvent]:
     return list(
         WebhookEvent.objects.filter(event_type="content.preserve", payload__data__case_id=case.pk)
@@ -35,28 +46,14 @@ def test_isolating_asks_the_platform_to_preserve_once(acme: Organisation, analys
     case = _move(case, analyst, State.ISOLATED, ground=Ground.TERMS, clause="Terms 3.1")
     (request,) = _preserve_requests(case)
     assert request.payload["data"]["content"]["urls"] == ["https://social.example/p/3"]
-    case = services.case_transition(
-        case=case,
-        member=analyst.member,
-        to_state=State.REFERRED,
-        reason="to the ACU",
-        expected_version=case.version,
-        referrals=[(Authority.ACU, "ACU-1")],
-    )
+    case = _refer_to_acu(case, analyst, "ACU-1")
     _move(case, analyst, State.CONFIRMED_ILLEGAL, ground=Ground.LAW, clause="art. 41")
     assert len(_preserve_requests(case)) == 1  # removal after isolation: already asked
 
 
 def test_removal_without_isolation_preserves_too(acme: Organisation, analyst: Person) -> None:
     case = _move(make_case(acme), analyst, State.IN_REVIEW)
-    case = services.case_transition(
-        case=case,
-        member=analyst.member,
-        to_state=State.REFERRED,
-        reason="to the ACU",
-        expected_version=case.version,
-        referrals=[(Authority.ACU, "ACU-2")],
-    )
+    case = _refer_to_acu(case, analyst, "ACU-2")
     _move(case, analyst, State.CONFIRMED_ILLEGAL, ground=Ground.LAW, clause="art. 41")
     assert len(_preserve_requests(case)) == 1
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from karpear.cases import services as case_services
-from karpear.cases.models import Decision, DecisionKind, Ground, State
+from karpear.cases.models import Decision, DecisionKind
 from karpear.complaints.models import Complaint, ComplaintChannel
 from karpear.complaints.services import complaint_submit
 from karpear.orgs.models import Organisation
-from tests.cast import Person, decide_account, make_case
+from tests.cast import Person, decide_account, isolate_post, make_case
 
 
 def a_ban(
@@ -23,24 +22,8 @@ def a_ban(
 def an_isolation(
     org: Organisation, by: Person, post: int = 3, category: str = "grooming"
 ) -> Decision:
-    case = make_case(org, url=f"https://social.example/p/{post}", category=category)
-    case = case_services.case_transition(
-        case=case,
-        member=by.member,
-        to_state=State.IN_REVIEW,
-        reason="look",
-        expected_version=case.version,
-    )
-    case_services.case_transition(
-        case=case,
-        member=by.member,
-        to_state=State.ISOLATED,
-        reason="isolate until assessed",
-        expected_version=case.version,
-        ground=Ground.TERMS,
-        clause="Terms 3.1",
-    )
-    return Decision.objects.get(case=case, kind=DecisionKind.CONTENT_ISOLATE)
+    decision: Decision = isolate_post(org, by, post, category=category)
+    return decision
 
 
 def a_complaint(org: Organisation, decider: Person, account: str = "u9") -> Complaint:

@@ -25,6 +25,39 @@ def _complain(org: Organisation, decision: Decision) -> Complaint:
     return complaint
 
 
+def _decide(person: Person, complaint: Complaint, outcome: str, reason: str) -> Complaint:
+    return complaint_decide(
+        member=person.member,
+        complaint_id=complaint.pk,
+        outcome=outcome,  # type: ignore[arg-type]
+        reason=reason,
+    )
+
+
+def _classified_isolation(
+    org: Organisation,
+    analyst: Person,
+    *,
+    category: str,
+    legal_assessment: LegalAssessment,
+    content_type: str,
+    age_band: str,
+) -> Decision:
+    """An isolation whose case the analyst then classified (as CSAM in these tests)."""
+    isolation = an_isolation(org, analyst, category=category)
+    case = isolation.case
+    case.refresh_from_db()
+    case_classify(
+        case=case,
+        member=analyst.member,
+        legal_assessment=legal_assessment,
+        content_type=content_type,
+        age_band=age_band,
+        expected_version=case.version,
+    )
+    return isolation
+
+
 def _events(decision: Decision) -> list[str]:
     return list(
         WebhookEvent.objects.filter(subject_type="decision", subject_id=decision.pk)
@@ -38,12 +71,7 @@ def test_the_person_who_decided_cannot_review_it(
 ) -> None:
     complaint = _complain(acme, a_ban(acme, analyst))
     with pytest.raises(ApplicationError) as refused:
-        complaint_decide(
-            member=analyst.member,
-            complaint_id=complaint.pk,
-            outcome=ComplaintStatus.REVERSED,
-            reason="I was wrong",
-        )
+        _decide(analyst, complaint, ComplaintStatus.REVERSED, "I was wrong")
     assert refused.value.status == 403 and refused.value.code == "own_decision"
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.RECEIVED
@@ -66,12 +94,7 @@ def test_another_organisation_cannot_see_the_complaint(
 ) -> None:
     complaint = _complain(acme, a_ban(acme, analyst))
     with pytest.raises(ApplicationError) as refused:
-        complaint_decide(
-            member=outsider.member,
-            complaint_id=complaint.pk,
-            outcome=ComplaintStatus.REVERSED,
-            reason="x",
-        )
+        _decide(outsider, complaint, ComplaintStatus.REVERSED, "x")
     assert refused.value.status == 404
 
 
@@ -80,11 +103,8 @@ def test_a_second_analyst_reverses_a_ban_and_the_platform_is_told(
 ) -> None:
     ban = a_ban(acme, analyst)
     complaint = _complain(acme, ban)
-    decided = complaint_decide(
-        member=analyst2.member,
-        complaint_id=complaint.pk,
-        outcome=ComplaintStatus.REVERSED,
-        reason="The messages were from a relative.",
+    decided = _decide(
+        analyst2, complaint, ComplaintStatus.REVERSED, "The messages were from a relative."
     )
     assert decided.status == ComplaintStatus.REVERSED and decided.action_reversed
     assert decided.reviewed_by == analyst2.member.user
@@ -100,12 +120,7 @@ def test_an_upheld_decision_changes_nothing_on_the_platform_but_is_told(
 ) -> None:
     ban = a_ban(acme, analyst)
     complaint = _complain(acme, ban)
-    complaint_decide(
-        member=lead.member,
-        complaint_id=complaint.pk,
-        outcome=ComplaintStatus.UPHELD,
-        reason="The messages broke rule 4.",
-    )
+    _decide(lead, complaint, ComplaintStatus.UPHELD, "The messages broke rule 4.")
     assert _events(ban) == ["account.ban", "account.notice", "account.notice"]
 
 
@@ -113,19 +128,9 @@ def test_a_decided_complaint_cannot_be_decided_again(
     acme: Organisation, analyst: Person, analyst2: Person, lead: Person
 ) -> None:
     complaint = _complain(acme, a_ban(acme, analyst))
-    complaint_decide(
-        member=analyst2.member,
-        complaint_id=complaint.pk,
-        outcome=ComplaintStatus.UPHELD,
-        reason="stays",
-    )
+    _decide(analyst2, complaint, ComplaintStatus.UPHELD, "stays")
     with pytest.raises(ApplicationError) as refused:
-        complaint_decide(
-            member=lead.member,
-            complaint_id=complaint.pk,
-            outcome=ComplaintStatus.REVERSED,
-            reason="no",
-        )
+        _decide(lead, complaint, ComplaintStatus.REVERSED, "no")
     assert refused.value.status == 409
     assert WebhookEvent.objects.filter(event_type="account.restore").count() == 0
 
@@ -136,20 +141,10 @@ def test_a_malformed_outcome_or_no_reason_is_refused(
 ) -> None:
     complaint = _complain(acme, a_ban(acme, analyst))
     with pytest.raises(ApplicationError) as refused:
-        complaint_decide(
-            member=analyst2.member,
-            complaint_id=complaint.pk,
-            outcome=outcome,  # type: ignore[arg-type]
-            reason="x",
-        )
+        _decide(analyst2, complaint, outcome, "x")
     assert refused.value.status == 400
     with pytest.raises(ApplicationError):
-        complaint_decide(
-            member=analyst2.member,
-            complaint_id=complaint.pk,
-            outcome=ComplaintStatus.UPHELD,
-            reason="   ",
-        )
+        _decide(analyst2, complaint, ComplaintStatus.UPHELD, "   ")
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.RECEIVED
 
@@ -159,12 +154,7 @@ def test_reversing_an_isolation_restores_the_content(
 ) -> None:
     isolation = an_isolation(acme, analyst)
     complaint = _complain(acme, isolation)
-    complaint_decide(
-        member=analyst2.member,
-        complaint_id=complaint.pk,
-        outcome=ComplaintStatus.REVERSED,
-        reason="It was a cartoon.",
-    )
+    _decide(analyst2, complaint, ComplaintStatus.REVERSED, "It was a cartoon.")
     restore = Decision.objects.get(case=isolation.case, kind=DecisionKind.CONTENT_RESTORE)
     assert restore.decided_by == analyst2.member.user
     assert WebhookEvent.objects.filter(event_type="content.restore").count() == 1
@@ -173,33 +163,20 @@ def test_reversing_an_isolation_restores_the_content(
 def test_content_confirmed_as_csam_is_reviewed_but_never_restored(
     acme: Organisation, analyst: Person, analyst2: Person
 ) -> None:
-    isolation = an_isolation(acme, analyst, category="sexual_image")
-    case = isolation.case
-    case.refresh_from_db()
-    case_classify(
-        case=case,
-        member=analyst.member,
+    isolation = _classified_isolation(
+        acme,
+        analyst,
+        category="sexual_image",
         legal_assessment=LegalAssessment.BASELINE,
         content_type="image",
         age_band="6-9",
-        expected_version=case.version,
     )
     complaint = _complain(acme, isolation)
     with pytest.raises(ApplicationError) as refused:
-        complaint_decide(
-            member=analyst2.member,
-            complaint_id=complaint.pk,
-            outcome=ComplaintStatus.REVERSED,
-            reason="please",
-        )
+        _decide(analyst2, complaint, ComplaintStatus.REVERSED, "please")
     assert refused.value.code == "csam_never_restored"
     assert not WebhookEvent.objects.filter(event_type="content.restore").exists()
-    decided = complaint_decide(
-        member=analyst2.member,
-        complaint_id=complaint.pk,
-        outcome=ComplaintStatus.UPHELD,
-        reason="It is illegal everywhere.",
-    )
+    decided = _decide(analyst2, complaint, ComplaintStatus.UPHELD, "It is illegal everywhere.")
     assert decided.status == ComplaintStatus.UPHELD
     assert decided.reviewed_at is not None and decided.reviewed_at <= timezone.now()
     assert not WebhookEvent.objects.filter(event_type="content.restore").exists()
@@ -208,16 +185,13 @@ def test_content_confirmed_as_csam_is_reviewed_but_never_restored(
 def test_the_reversal_itself_refuses_to_restore_csam_even_if_called_directly(
     acme: Organisation, analyst: Person, analyst2: Person
 ) -> None:
-    isolation = an_isolation(acme, analyst, category="live_stream")
-    case = isolation.case
-    case.refresh_from_db()
-    case_classify(
-        case=case,
-        member=analyst.member,
+    isolation = _classified_isolation(
+        acme,
+        analyst,
+        category="live_stream",
         legal_assessment=LegalAssessment.NATIONAL,
         content_type="live_stream",
         age_band="13-15",
-        expected_version=case.version,
     )
     isolation.refresh_from_db()
     assert decision_reverse(decision=isolation, member=analyst2.member, reason="x") is False

@@ -8,6 +8,7 @@ from karpear.cases.models import Case
 from karpear.orgs.models import Organisation
 from tests.cast import Person, make_case, sign_in
 from tests.conftest import Client
+from tests.desk.world import desk_objects
 
 A, L, C, D = "analyst", "lead", "compliance", "admin"
 # (method, path template, roles allowed)
@@ -101,89 +102,7 @@ def cast(analyst: Person, lead: Person, compliance: Person, admin: Person) -> di
 def test_every_role_gets_what_it_is_allowed(
     cast: dict[str, Person], acme: Organisation, method: str, path: str, allowed: set[str]
 ) -> None:
-    from karpear.cases.models import Case
-    from karpear.evidence.models import Disclosure
-    from karpear.evidence.services import evidence_capture
-    from tests.evidence.conftest import benign_png, screen
-
-    case = make_case(acme)
-    for person in cast.values():
-        screen(person)
-    Case.objects.filter(pk=case.pk).update(assignee=cast[A].member.user)
-    item = evidence_capture(
-        organisation=acme,
-        case_id=case.pk,
-        content=benign_png(1),
-        content_type="image/png",
-        metadata={},
-        source="staff",
-        actor="t",
-    )
-    disclosure = Disclosure.objects.create(
-        organisation=acme,
-        case=case,
-        recipient="r",
-        agency="a",
-        legal_basis="b",
-        requested_by=cast[L].member.user,
-        requested_at=case.opened_at,
-        status="approved",
-        package_file="matrix-test.kpd",
-    )
-    from karpear.evidence.disclosure import package_path
-
-    package_path(disclosure).write_bytes(b"KPD1 encrypted test package")
-    from karpear.compliance.services import assessment_start, file_attach
-
-    assessment = assessment_start(member=cast[C].member, framework_id="sbd")
-    attached = file_attach(
-        member=cast[C].member,
-        assessment_id=assessment.pk,
-        ref="SBD-1.2",
-        name="roles.txt",
-        content_type="text/plain",
-        data=b"Named safety lead: Ms Chenda",
-    )
-    from karpear.evidence.recipients import recipient_add
-
-    recipient = recipient_add(
-        member=cast[L].member, name="Officer Sok", agency="ACU", kind="law_enforcement"
-    )
-    from karpear.notices.models import IssuerKind
-    from karpear.referrals.models import Purpose
-    from karpear.referrals.services import recipient_for, referral_send
-
-    acu = recipient_for(organisation=acme, kind=IssuerKind.ACU)
-    assert acu is not None
-    referral = referral_send(case=case, recipient=acu, purpose=Purpose.REFERRED, member=None)
-    from karpear.cases.services import victim_referral_record
-
-    victim = victim_referral_record(
-        case=case,
-        member=cast[L].member,
-        consent_by="none",
-        service_id=None,
-        service_reference="",
-        expected_version=Case.objects.get(pk=case.pk).version,
-    )
-    from tests.complaints.helpers import a_complaint
-
-    complaint = a_complaint(acme, cast[L])
-    url = path.format(
-        referral=referral.pk,
-        victim=victim.pk,
-        complaint=complaint.pk,
-        staff=cast[A].member.pk,
-        recipient=recipient.pk,
-        case=case.pk,
-        item=item.pk,
-        disclosure=disclosure.pk,
-        appeal=0,
-        assessment=assessment.pk,
-        ref="SBD-1.2",
-        file=attached.pk,
-        match=0,
-    )
+    url = path.format(**desk_objects(acme, cast))
     anonymous = getattr(Client(), method.lower())(url)
     assert anonymous.status_code == 302 and "/desk/login/" in anonymous["Location"]
     for role, person in cast.items():

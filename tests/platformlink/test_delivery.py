@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from karpear.cases import services as case_services
-from karpear.cases.models import AuthorityReferral, Decision, DecisionKind, Ground, State
-from karpear.cases.preservation import case_preserved
+from karpear.cases.models import AuthorityReferral, Decision, DecisionKind, Ground
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import EventStatus, PlatformLink, WebhookEvent
 from karpear.platformlink.services import (
@@ -19,7 +17,7 @@ from karpear.platformlink.services import (
     deliver_one,
     link_rotate_secret,
 )
-from tests.cast import Person, decide_account, make_case
+from tests.cast import Person, decide_account, isolate_post, make_case
 from tests.platform_fixture import RefPlatform
 
 
@@ -35,26 +33,8 @@ def _isolate(
 ) -> Decision:
     """Isolate a post. With `preserved`, its content is already in the vault, so the isolation is
     the only event (these tests are about delivering one event)."""
-    case = make_case(acme, url=f"https://social.example/p/{post}")
-    if preserved:
-        case_preserved(case_id=case.pk, at=timezone.now())
-    case = case_services.case_transition(
-        case=case,
-        member=analyst.member,
-        to_state=State.IN_REVIEW,
-        reason="look",
-        expected_version=case.version,
-    )
-    case_services.case_transition(
-        case=case,
-        member=analyst.member,
-        to_state=State.ISOLATED,
-        reason="isolate until assessed",
-        expected_version=case.version,
-        ground=Ground.TERMS,
-        clause="Terms 3.1",
-    )
-    return Decision.objects.get(case=case, kind=DecisionKind.CONTENT_ISOLATE)
+    decision: Decision = isolate_post(acme, analyst, post, preserved=preserved)
+    return decision
 
 
 def test_a_desk_decision_reaches_the_platform_and_is_confirmed(

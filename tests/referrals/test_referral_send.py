@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from karpear.audit.models import AuditEntry
 from karpear.cases import services
-from karpear.cases.models import Authority, CaseEvent, State
+from karpear.cases.models import Authority, Case, CaseEvent, State
 from karpear.orgs.models import Organisation
 from karpear.referrals.models import Purpose, Referral
 from karpear.referrals.report import report_build
@@ -13,6 +13,19 @@ from karpear.reports.services import report_public_status
 from tests.cast import Person, make_case
 from tests.conftest import Client
 from tests.referrals.helpers import ACU, HOTLINE, refer
+
+
+def _outside_our_service(case: Case, analyst: Person) -> None:
+    """The analyst reviews the case and finds it outside the service."""
+    for to in (State.IN_REVIEW, State.OUTSIDE_SERVICE):
+        case.refresh_from_db()
+        case = services.case_transition(
+            case=case,
+            member=analyst.member,
+            to_state=to,
+            reason="not ours",
+            expected_version=case.version,
+        )
 
 
 def test_referring_to_the_acu_puts_a_report_in_its_inbox(
@@ -53,16 +66,7 @@ def test_other_authority_stays_a_typed_reference(acme: Organisation, analyst: Pe
 def test_outside_our_service_passes_the_report_to_the_hotline_and_says_so(
     acme: Organisation, analyst: Person
 ) -> None:
-    case = make_case(acme)
-    for to in (State.IN_REVIEW, State.OUTSIDE_SERVICE):
-        case.refresh_from_db()
-        case = services.case_transition(
-            case=case,
-            member=analyst.member,
-            to_state=to,
-            reason="not ours",
-            expected_version=case.version,
-        )
+    _outside_our_service(make_case(acme), analyst)
     referral = Referral.objects.get()
     assert referral.recipient.name == HOTLINE and referral.purpose == Purpose.OUTSIDE_SERVICE
     report = Report.objects.get()
@@ -73,16 +77,7 @@ def test_outside_our_service_passes_the_report_to_the_hotline_and_says_so(
 def test_the_status_page_says_passed_to_the_hotline(
     client: Client, acme: Organisation, analyst: Person
 ) -> None:
-    case = make_case(acme)
-    for to in (State.IN_REVIEW, State.OUTSIDE_SERVICE):
-        case.refresh_from_db()
-        case = services.case_transition(
-            case=case,
-            member=analyst.member,
-            to_state=to,
-            reason="not ours",
-            expected_version=case.version,
-        )
+    _outside_our_service(make_case(acme), analyst)
     reference = Report.objects.get().reference
     page = client.post("/en/status/", {"reference": reference}).content.decode()
     assert "passed your report to the Internet Hotline Cambodia" in page

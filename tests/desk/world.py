@@ -1,0 +1,91 @@
+"""One of each object a desk URL names, made through the real services."""
+
+from __future__ import annotations
+
+from karpear.orgs.models import Organisation
+from tests.cast import Person, make_case
+
+A, L, C = "analyst", "lead", "compliance"
+
+
+def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int | str]:
+    """Screen the cast and make a case (assigned to the analyst), an evidence item, an approved
+    disclosure with its package, an assessment with a file, a recipient, a referral, a victim
+    referral and a complaint; return the ids each desk URL placeholder names."""
+    from karpear.cases.models import Case
+    from karpear.cases.services import victim_referral_record
+    from karpear.compliance.services import assessment_start, file_attach
+    from karpear.evidence.disclosure import package_path
+    from karpear.evidence.models import Disclosure
+    from karpear.evidence.recipients import recipient_add
+    from karpear.evidence.services import evidence_capture
+    from karpear.notices.models import IssuerKind
+    from karpear.referrals.models import Purpose
+    from karpear.referrals.services import recipient_for, referral_send
+    from tests.complaints.helpers import a_complaint
+    from tests.evidence.conftest import benign_png, screen
+
+    case = make_case(acme)
+    for person in cast.values():
+        screen(person)
+    Case.objects.filter(pk=case.pk).update(assignee=cast[A].member.user)
+    item = evidence_capture(
+        organisation=acme,
+        case_id=case.pk,
+        content=benign_png(1),
+        content_type="image/png",
+        metadata={},
+        source="staff",
+        actor="t",
+    )
+    disclosure = Disclosure.objects.create(
+        organisation=acme,
+        case=case,
+        recipient="r",
+        agency="a",
+        legal_basis="b",
+        requested_by=cast[L].member.user,
+        requested_at=case.opened_at,
+        status="approved",
+        package_file="matrix-test.kpd",
+    )
+    package_path(disclosure).write_bytes(b"KPD1 encrypted test package")
+    assessment = assessment_start(member=cast[C].member, framework_id="sbd")
+    attached = file_attach(
+        member=cast[C].member,
+        assessment_id=assessment.pk,
+        ref="SBD-1.2",
+        name="roles.txt",
+        content_type="text/plain",
+        data=b"Named safety lead: Ms Chenda",
+    )
+    recipient = recipient_add(
+        member=cast[L].member, name="Officer Sok", agency="ACU", kind="law_enforcement"
+    )
+    acu = recipient_for(organisation=acme, kind=IssuerKind.ACU)
+    assert acu is not None
+    referral = referral_send(case=case, recipient=acu, purpose=Purpose.REFERRED, member=None)
+    victim = victim_referral_record(
+        case=case,
+        member=cast[L].member,
+        consent_by="none",
+        service_id=None,
+        service_reference="",
+        expected_version=Case.objects.get(pk=case.pk).version,
+    )
+    complaint = a_complaint(acme, cast[L])
+    return {
+        "complaint": complaint.pk,
+        "referral": referral.pk,
+        "victim": victim.pk,
+        "staff": cast[A].member.pk,
+        "recipient": recipient.pk,
+        "case": case.pk,
+        "item": item.pk,
+        "disclosure": disclosure.pk,
+        "appeal": 0,
+        "assessment": assessment.pk,
+        "ref": "SBD-1.2",
+        "file": attached.pk,
+        "match": 0,
+    }
