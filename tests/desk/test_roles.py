@@ -85,6 +85,8 @@ MATRIX = [
     ("POST", "/en/desk/referrals/{referral}/resend/", {A, L}),
     ("GET", "/en/desk/referrals/{referral}/report.pdf", {A, L}),
     ("POST", "/en/desk/victim-referrals/{victim}/send/", {L}),
+    ("POST", "/en/desk/child-referrals/{proposal}/approve/", {A, L}),
+    ("POST", "/en/desk/child-referrals/{proposal}/close/", {A, L}),
     ("GET", "/en/desk/complaints/", {A, L}),
     ("GET", "/en/desk/complaints/{complaint}/", {A, L}),
     ("POST", "/en/desk/complaints/{complaint}/", {A, L}),
@@ -131,6 +133,7 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{referral}": "<int:referral_id>",
         "{victim}": "<int:victim_referral_id>",
         "{complaint}": "<int:complaint_id>",
+        "{proposal}": "<int:proposal_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

@@ -74,7 +74,9 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
         expected_version=Case.objects.get(pk=case.pk).version,
     )
     complaint = a_complaint(acme, cast[L])
+    proposal = _child_proposal(acme, cast)
     return {
+        "proposal": proposal,
         "complaint": complaint.pk,
         "referral": referral.pk,
         "victim": victim.pk,
@@ -89,3 +91,34 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
         "file": attached.pk,
         "match": 0,
     }
+
+
+def _child_proposal(acme: Organisation, cast: dict[str, Person]) -> int:
+    """A consented child referral proposed by the lead, waiting for a second person."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from karpear.apikeys.models import Scope
+    from karpear.apikeys.services import apikey_create
+    from karpear.cases.models import Case
+    from karpear.cases.services import referral_services, victim_referral_record
+    from karpear.referrals.child import child_referral_propose
+
+    case = make_case(acme, url="https://social.example/p/child")
+    service = referral_services(acme)[0]
+    apikey_create(organisation=acme, scope=Scope.ISSUER, name=service.name_en)
+    victim = victim_referral_record(
+        case=case,
+        member=cast[L].member,
+        consent_by="carer",
+        service_id=service.pk,
+        service_reference="",
+        consent_method="in_person",
+        consent_at=timezone.now() - timedelta(minutes=1),
+        consent_obtained_by="lead",
+        expected_version=Case.objects.get(pk=case.pk).version,
+    )
+    return child_referral_propose(
+        victim_referral_id=victim.pk, member=cast[L].member, fields=["age_band"]
+    ).pk

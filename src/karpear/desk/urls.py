@@ -146,4 +146,14 @@ urlpatterns = [
         referral_views.child_send,
         name="child_referral_send",
     ),
+    path(
+        "child-referrals/<int:proposal_id>/approve/",
+        referral_views.child_approve,
+        name="child_referral_approve",
+    ),
+    path(
+        "child-referrals/<int:proposal_id>/close/",
+        referral_views.child_close,
+        name="child_referral_close",
+    ),
 ]

@@ -11,24 +11,34 @@ desk never scores risk: the service assesses the child.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from karpear.apikeys.models import ApiKey, Scope
 from karpear.audit.services import audit_record
 from karpear.cases.models import CaseEvent, ReferralService, VictimReferral
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.evidence.recipients import clean_text
+from karpear.evidence.services import personnel_cleared
 from karpear.notices.models import Issuer
 from karpear.notices.services import issuer_for_key
-from karpear.referrals.models import Outcome, Purpose, Referral
+from karpear.referrals.models import (
+    ChildReferralProposal,
+    Outcome,
+    ProposalStatus,
+    Purpose,
+    Referral,
+)
 from karpear.referrals.services import access_referral, record_reply
 from karpear.reports.models import Report
 from karpear.reports.services import report_contact
-from karpear.staff.models import Role, StaffMember
+from karpear.staff.models import CASE_ROLES, Role, StaffMember
 
 CHILD_SCHEMA_VERSION = "child-1.0"
 # What may be shared, each only when chosen on the form (the minimum the child agreed to).
@@ -40,6 +50,10 @@ SHAREABLE_LABELS = {
     "age_band": _("The child's apparent age band"),
     "concern": _("What the report was about (its category)"),
 }
+
+
+def _now() -> datetime:
+    return timezone.now().replace(microsecond=0)
 
 
 def service_inbox(service: ReferralService) -> Issuer | None:
@@ -77,25 +91,8 @@ def _child_fields(victim: VictimReferral, fields: list[str]) -> dict[str, Any]:
     return {f: available[f] for f in fields if available[f]}
 
 
-@transaction.atomic
-def child_referral_send(
-    *,
-    victim_referral_id: int,
-    member: StaffMember,
-    fields: list[str],
-    request: HttpRequest | None = None,
-) -> Referral:
-    """Put a consented child referral in the service's inbox, with only the chosen fields.
-
-    1. Check: the safeguarding lead; the consent record is this organisation's and names a
-       consent and a service; the fields are known; the service has an inbox.
-    2. Do: freeze the shared fields into the referral; timeline event; audit (field names
-       only, never their values).
-    """
-    if member.role != Role.LEAD:
-        raise ApplicationError(
-            _("Only the safeguarding lead refers a child."), code="forbidden", status=403
-        )
+def _consented_victim(*, member: StaffMember, victim_referral_id: int) -> VictimReferral:
+    """The organisation's consent record, refusing one without consent or a service."""
     victim = (
         VictimReferral.objects.select_related("case", "service")
         .filter(pk=victim_referral_id, case__organisation_id=member.organisation_id)
@@ -110,12 +107,11 @@ def child_referral_send(
             code="consent_required",
             status=409,
         )
-    unknown = sorted(set(fields) - set(SHAREABLE))
-    if unknown or not fields:
-        raise ApplicationError(
-            _("Choose what the child agreed to share."),
-            fields={"fields": [", ".join(unknown) or str(_("Choose at least one."))]},
-        )
+    return victim
+
+
+def _inbox_of(victim: VictimReferral) -> Issuer:
+    assert victim.service is not None  # _consented_victim checked it
     recipient = service_inbox(victim.service)
     if recipient is None:
         raise ApplicationError(
@@ -123,10 +119,162 @@ def child_referral_send(
             code="no_inbox",
             status=409,
         )
-    existing = Referral.objects.filter(victim_referral=victim).first()
-    if existing is not None:
-        return existing  # a repeated form sends nothing twice
-    now = timezone.now().replace(microsecond=0)
+    return recipient
+
+
+def _event(proposal: ChildReferralProposal, kind: str, member: StaffMember, **detail: Any) -> None:
+    CaseEvent.objects.create(
+        case_id=proposal.case_id,
+        kind=kind,
+        actor=member.user,
+        at=_now(),
+        reason=proposal.reason if kind != "child_referral_proposed" else "",
+        detail={"proposal": proposal.pk, **detail},
+    )
+
+
+def _audit(
+    proposal: ChildReferralProposal,
+    action: str,
+    member: StaffMember,
+    request: HttpRequest | None,
+    **detail: Any,
+) -> None:
+    audit_record(
+        action=action,
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="case",
+        object_id=proposal.case_id,
+        detail={"proposal": proposal.pk, **detail},
+        request=request,
+    )
+
+
+@transaction.atomic
+def child_referral_propose(
+    *,
+    victim_referral_id: int,
+    member: StaffMember,
+    fields: list[str],
+    request: HttpRequest | None = None,
+) -> ChildReferralProposal:
+    """Propose a consented child referral with the fields ticked on the form; nothing is sent.
+
+    1. Check: the safeguarding lead; the consent record is this organisation's and names a
+       consent and a service; consent was not withdrawn; the fields are known; the service
+       has an inbox.
+    2. Do: a proposal holding the field names (never their values); timeline; audit.
+    A repeated form returns the open (or approved) proposal.
+    """
+    if member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead refers a child."), code="forbidden", status=403
+        )
+    victim = _consented_victim(member=member, victim_referral_id=victim_referral_id)
+    earlier = ChildReferralProposal.objects.filter(victim_referral=victim)
+    if earlier.filter(status=ProposalStatus.WITHDRAWN).exists():
+        raise ApplicationError(
+            _("Consent to this referral was withdrawn; record consent again to refer."),
+            code="consent_withdrawn",
+            status=409,
+        )
+    current = earlier.filter(status__in=(ProposalStatus.PROPOSED, ProposalStatus.APPROVED)).first()
+    if current is not None:
+        return current
+    unknown = sorted(set(fields) - set(SHAREABLE))
+    if unknown or not fields:
+        raise ApplicationError(
+            _("Choose what the child agreed to share."),
+            fields={"fields": [", ".join(unknown) or str(_("Choose at least one."))]},
+        )
+    recipient = _inbox_of(victim)
+    try:
+        with transaction.atomic():
+            proposal = ChildReferralProposal.objects.create(
+                organisation_id=member.organisation_id,
+                case=victim.case,
+                victim_referral=victim,
+                fields=[f for f in SHAREABLE if f in fields],
+                proposed_by=member.user,
+                proposed_at=_now(),
+            )
+    except IntegrityError:  # the same form twice at once: one_open_child_proposal
+        return ChildReferralProposal.objects.get(
+            victim_referral=victim, status=ProposalStatus.PROPOSED
+        )
+    _event(proposal, "child_referral_proposed", member, recipient=recipient.name)
+    _audit(proposal, "child_referral_propose", member, request, fields=proposal.fields)
+    return proposal
+
+
+def access_proposal(*, member: StaffMember, proposal_id: int) -> ChildReferralProposal:
+    """A proposal of the member's own organisation, or 404."""
+    proposal = (
+        ChildReferralProposal.objects.select_related("victim_referral__service", "case")
+        .filter(pk=proposal_id, organisation_id=member.organisation_id)
+        .first()
+    )
+    if proposal is None:
+        raise NotFound(_("There is no such referral."))
+    return proposal
+
+
+def _require_second_person(proposal: ChildReferralProposal, member: StaffMember) -> None:
+    """A different case worker, cleared on the personnel register (guidelines 2.6 b)."""
+    if member.role not in CASE_ROLES or not personnel_cleared(member):
+        raise ApplicationError(
+            _("Only a case worker with a clear screening approves a child's referral."),
+            code="forbidden",
+            status=403,
+        )
+    if proposal.proposed_by_id == member.user_id:
+        raise ApplicationError(
+            _("Nobody approves their own proposal: a second person must."),
+            code="own_proposal",
+            status=403,
+        )
+
+
+def _refuse_closed(proposal: ChildReferralProposal) -> None:
+    raise ApplicationError(
+        _("This proposal is closed: %(status)s.")
+        % {"status": ProposalStatus(proposal.status).label},
+        code="proposal_closed",
+        status=409,
+    )
+
+
+@transaction.atomic
+def child_referral_approve(
+    *, proposal_id: int, member: StaffMember, request: HttpRequest | None = None
+) -> Referral:
+    """A second person approves: only now does the referral reach the service's inbox.
+
+    1. Check: the member is a different, screened case worker of the organisation; the
+       proposal is open; consent still stands; the service still has an inbox.
+    2. Claim the proposal with a conditional UPDATE (two approvers at once send once).
+    3. Do: freeze the chosen fields into the referral; timeline; audit (names, not values).
+    Approving an approved proposal again returns its referral and sends nothing.
+    """
+    proposal = access_proposal(member=member, proposal_id=proposal_id)
+    _require_second_person(proposal, member)
+    if proposal.status == ProposalStatus.APPROVED and proposal.referral is not None:
+        return proposal.referral
+    if proposal.status != ProposalStatus.PROPOSED:
+        _refuse_closed(proposal)
+    victim = _consented_victim(member=member, victim_referral_id=proposal.victim_referral_id)
+    recipient = _inbox_of(victim)
+    now = _now()
+    claimed = ChildReferralProposal.objects.filter(
+        pk=proposal.pk, status=ProposalStatus.PROPOSED
+    ).update(status=ProposalStatus.APPROVED, decided_by=member.user, decided_at=now)
+    if not claimed:
+        proposal.refresh_from_db()
+        if proposal.status == ProposalStatus.APPROVED and proposal.referral is not None:
+            return proposal.referral
+        _refuse_closed(proposal)
+    fields = [str(f) for f in proposal.fields]
     report = {
         "schema_version": CHILD_SCHEMA_VERSION,
         "case_id": victim.case_id,
@@ -146,15 +294,19 @@ def child_referral_send(
         schema_version=CHILD_SCHEMA_VERSION,
         report=report,
         withheld=[
-            {"field": f"child.{f}", "reason": str(_("Not agreed by the child or carer."))}
+            # Stored untranslated; shown in the reader's language (referrals.report.withheld_in).
+            {"field": f"child.{f}", "reason": gettext_noop("Not agreed by the child or carer.")}
             for f in SHAREABLE
             if f not in fields
         ],
-        created_by=member.user,
+        created_by_id=proposal.proposed_by_id,
         created_at=now,
         last_sent_at=now,
         victim_referral=victim,
     )
+    ChildReferralProposal.objects.filter(pk=proposal.pk).update(referral=referral)
+    proposal.refresh_from_db()
+    _event(proposal, "child_referral_approved", member, recipient=recipient.name)
     CaseEvent.objects.create(
         case=victim.case,
         kind="referral_sent",
@@ -162,16 +314,63 @@ def child_referral_send(
         at=now,
         detail={"referral": referral.pk, "recipient": recipient.name, "purpose": Purpose.CHILD},
     )
-    audit_record(
-        action="child_referral_send",
-        organisation=member.organisation,
-        actor=member.user,
-        object_type="case",
-        object_id=victim.case_id,
-        detail={"referral": referral.pk, "fields": sorted(fields)},
-        request=request,
+    _audit(
+        proposal,
+        "child_referral_approve",
+        member,
+        request,
+        referral=referral.pk,
+        proposed_by=proposal.proposed_by_id,
+        fields=sorted(fields),
     )
     return referral
+
+
+@transaction.atomic
+def child_referral_close(
+    *,
+    proposal_id: int,
+    member: StaffMember,
+    status: str,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> ChildReferralProposal:
+    """Close an open proposal without sending: `declined` by the second person (never the
+    proposer), or `withdrawn` when the child or carer withdrew consent (any case worker,
+    the proposer too). The same closing again is a harmless repeat."""
+    if status not in (ProposalStatus.DECLINED, ProposalStatus.WITHDRAWN):
+        raise ApplicationError(_("Choose decline or withdraw."), code="bad_status")
+    proposal = access_proposal(member=member, proposal_id=proposal_id)
+    if status == ProposalStatus.DECLINED:
+        _require_second_person(proposal, member)
+    elif member.role not in CASE_ROLES:
+        raise ApplicationError(_("Only case workers do this."), code="forbidden", status=403)
+    reason = clean_text(reason, 500)
+    if not reason:
+        raise ApplicationError(
+            _("Say why."), fields={"reason": [str(_("Required."))]}, code="reason_required"
+        )
+    if proposal.status == status:
+        return proposal
+    claimed = ChildReferralProposal.objects.filter(
+        pk=proposal.pk, status=ProposalStatus.PROPOSED
+    ).update(status=status, decided_by=member.user, decided_at=_now(), reason=reason)
+    proposal.refresh_from_db()
+    if not claimed:
+        _refuse_closed(proposal)
+    kind = (
+        "child_referral_declined"
+        if status == ProposalStatus.DECLINED
+        else ("child_referral_withdrawn")
+    )
+    _event(proposal, kind, member)
+    _audit(
+        proposal,
+        kind.replace("_declined", "_decline").replace("_withdrawn", "_withdraw"),
+        member,
+        request,
+    )
+    return proposal
 
 
 @transaction.atomic

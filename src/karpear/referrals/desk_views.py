@@ -11,7 +11,12 @@ from django.views.decorators.http import require_POST
 from karpear.cases.services import access_case
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import CASE_WORK, LEAD_ONLY, desk_view, int_or_none
-from karpear.referrals.child import child_referral_send
+from karpear.referrals.child import (
+    access_proposal,
+    child_referral_approve,
+    child_referral_close,
+    child_referral_propose,
+)
 from karpear.referrals.models import Referral
 from karpear.referrals.report import report_build
 from karpear.referrals.selectors import referrals_for_case
@@ -66,12 +71,17 @@ def resend(request: HttpRequest, member: StaffMember, referral_id: int) -> HttpR
     return redirect("desk:referrals")
 
 
+def _back(request: HttpRequest, case_id: int | None) -> HttpResponse:
+    return redirect("desk:case", case_id=case_id) if case_id else redirect("desk:queue")
+
+
 @require_POST
 @desk_view(*CASE_WORK, post=LEAD_ONLY)
 def child_send(request: HttpRequest, member: StaffMember, victim_referral_id: int) -> HttpResponse:
-    """Send a consented child referral with the fields ticked on the form (issue #17, item 5)."""
+    """Propose a consented child referral with the fields ticked on the form; a second person
+    approves before anything is sent (issue #17, item 5; PRODUCT "no one alone")."""
     try:
-        referral = child_referral_send(
+        proposal = child_referral_propose(
             victim_referral_id=victim_referral_id,
             member=member,
             fields=[str(f) for f in request.POST.getlist("share")],
@@ -81,10 +91,43 @@ def child_send(request: HttpRequest, member: StaffMember, victim_referral_id: in
         if exc.status == 404:
             raise
         messages.error(request, str(exc.message))
-        case_id = int_or_none(request.POST.get("case")) or 0
-        return redirect("desk:case", case_id=case_id) if case_id else redirect("desk:queue")
-    messages.success(request, _("Sent to the service."))
-    return redirect("desk:case", case_id=referral.case_id)
+        return _back(request, int_or_none(request.POST.get("case")))
+    messages.success(request, _("Proposed: a second person must approve before it is sent."))
+    return _back(request, proposal.case_id)
+
+
+@require_POST
+@desk_view(*CASE_WORK)
+def child_approve(request: HttpRequest, member: StaffMember, proposal_id: int) -> HttpResponse:
+    """The second person approves: the referral reaches the service's inbox."""
+    proposal = access_proposal(member=member, proposal_id=proposal_id)
+    try:
+        child_referral_approve(proposal_id=proposal.pk, member=member, request=request)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Approved and sent to the service."))
+    return _back(request, proposal.case_id)
+
+
+@require_POST
+@desk_view(*CASE_WORK)
+def child_close(request: HttpRequest, member: StaffMember, proposal_id: int) -> HttpResponse:
+    """Decline (the second person) or record that consent was withdrawn (anyone on the case)."""
+    proposal = access_proposal(member=member, proposal_id=proposal_id)
+    try:
+        child_referral_close(
+            proposal_id=proposal.pk,
+            member=member,
+            status=str(request.POST.get("status", "")),
+            reason=str(request.POST.get("reason", "")),
+            request=request,
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Closed: nothing was sent."))
+    return _back(request, proposal.case_id)
 
 
 @desk_view(*CASE_WORK)

@@ -79,3 +79,58 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"Referral {self.pk} of case {self.case_id}"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for a second person")
+    APPROVED = "approved", _("Approved and sent")
+    DECLINED = "declined", _("Declined by the second person")
+    WITHDRAWN = "withdrawn", _("Consent withdrawn: not sent")
+
+
+class ChildReferralProposal(models.Model):
+    """A child's referral waiting for a second person (PRODUCT "no one alone"; guidelines 2.6,
+    referral of the child with consent). Nothing about the child is in any inbox until a
+    different, screened case worker approves; only the names of the chosen fields are kept
+    here, never their values."""
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    victim_referral = models.ForeignKey(
+        "cases.VictimReferral", on_delete=models.PROTECT, related_name="+"
+    )
+    fields = models.JSONField()
+    status = models.CharField(
+        max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    referral = models.OneToOneField(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
+    )
+
+    class Meta:
+        constraints = [
+            # One proposal at a time per consent record: a repeated form proposes once.
+            models.UniqueConstraint(
+                fields=["victim_referral"],
+                condition=Q(status="proposed"),
+                name="one_open_child_proposal",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed") | Q(decided_at__isnull=False),
+                name="child_proposal_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Child referral proposal {self.pk} on case {self.case_id}"

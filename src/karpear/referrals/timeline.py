@@ -37,7 +37,31 @@ def _outcome(event: CaseEvent) -> str:
     }
 
 
+def _proposed(event: CaseEvent) -> str:
+    return _("Referral of the child to %(recipient)s proposed; it waits for a second person.") % {
+        "recipient": (event.detail or {}).get("recipient", "")
+    }
+
+
+def _approved(event: CaseEvent) -> str:
+    return _("Referral of the child to %(recipient)s approved by a second person.") % {
+        "recipient": (event.detail or {}).get("recipient", "")
+    }
+
+
+def _declined(event: CaseEvent) -> str:
+    return _("Referral of the child declined by a second person; nothing was sent.")
+
+
+def _withdrawn(event: CaseEvent) -> str:
+    return _("The child or carer withdrew consent; nothing was sent.")
+
+
 SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
+    "child_referral_proposed": _proposed,
+    "child_referral_approved": _approved,
+    "child_referral_declined": _declined,
+    "child_referral_withdrawn": _withdrawn,
     "referral_sent": _sent,
     "referral_ack": _ack,
     "referral_outcome": _outcome,

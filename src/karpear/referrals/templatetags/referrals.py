@@ -3,11 +3,13 @@ view knowing this app."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from karpear.cases.models import Case, VictimReferral
 from karpear.referrals.child import SHAREABLE_LABELS
-from karpear.referrals.models import Referral
+from karpear.referrals.models import ChildReferralProposal, ProposalStatus, Referral
 from karpear.referrals.selectors import referrals_for_case
 
 register = template.Library()
@@ -20,7 +22,28 @@ def case_referrals(case: Case) -> list[Referral]:
 
 @register.simple_tag
 def child_referral_sent(victim_referral: VictimReferral) -> bool:
-    return Referral.objects.filter(victim_referral=victim_referral).exists()
+    """Proposed (waiting for a second person) or sent: the lead's form is not shown again."""
+    return ChildReferralProposal.objects.filter(
+        victim_referral=victim_referral,
+        status__in=(ProposalStatus.PROPOSED, ProposalStatus.APPROVED, ProposalStatus.WITHDRAWN),
+    ).exists()
+
+
+@register.simple_tag
+def child_proposals(case: Case) -> list[dict[str, Any]]:
+    """The case's child-referral proposals with the chosen fields' labels (never values)."""
+    rows = (
+        ChildReferralProposal.objects.filter(case=case)
+        .select_related("proposed_by", "decided_by", "victim_referral__service")
+        .order_by("proposed_at", "pk")
+    )
+    return [
+        {
+            "proposal": p,
+            "labels": [str(SHAREABLE_LABELS[f]) for f in p.fields if f in SHAREABLE_LABELS],
+        }
+        for p in rows
+    ]
 
 
 @register.simple_tag
