@@ -273,3 +273,20 @@ def test_a_declined_proposal_sends_nothing_and_the_lead_may_propose_again(
     )
     assert again.pk != proposal.pk and again.status == "proposed"
     assert not Referral.objects.exists()
+
+
+def test_sending_a_childs_referral_again_never_rebuilds_it_from_the_case(
+    client: Client, acme: Organisation, lead: Person, second: Person, helpline_token: str
+) -> None:
+    from karpear.referrals.services import referral_resend
+
+    victim = _consent(make_case(acme, contact=True), lead)
+    referral = child_referral_send(
+        victim_referral_id=victim.pk, member=lead.member, fields=["age_band"], approver=second
+    )
+    before = referral.report
+    referral_resend(referral=referral, member=second.member)
+    referral.refresh_from_db()
+    assert referral.send_count == 2 and referral.report == before
+    body = get(client, helpline_token, f"/api/v1/referrals/{referral.pk}").json()
+    assert "social.example" not in json.dumps(body) and "012345678" not in json.dumps(body)

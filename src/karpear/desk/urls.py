@@ -140,6 +140,7 @@ urlpatterns = [
     ),
     path("referrals/", referral_views.inbox_status, name="referrals"),
     path("referrals/<int:referral_id>/resend/", referral_views.resend, name="referral_resend"),
+    path("referrals/<int:referral_id>/email/", referral_views.email, name="referral_email"),
     path("referrals/<int:referral_id>/report.pdf", referral_views.report_pdf, name="referral_pdf"),
     path(
         "victim-referrals/<int:victim_referral_id>/send/",

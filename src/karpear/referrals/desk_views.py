@@ -11,12 +11,14 @@ from django.views.decorators.http import require_POST
 from karpear.cases.services import access_case
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import CASE_WORK, LEAD_ONLY, desk_view, int_or_none
+from karpear.evidence.models import Recipient
 from karpear.referrals.child import (
     access_proposal,
     child_referral_approve,
     child_referral_close,
     child_referral_propose,
 )
+from karpear.referrals.mail import email_recipients, referral_email
 from karpear.referrals.models import Referral
 from karpear.referrals.report import report_build
 from karpear.referrals.selectors import referrals_for_case
@@ -47,11 +49,17 @@ def inbox_status(request: HttpRequest, member: StaffMember) -> HttpResponse:
         .select_related("recipient")
         .order_by("-created_at", "-pk")[:50]
     )
+    rows = list(overdue(organisation=member.organisation))
+    addresses: dict[tuple[str, str], list[Recipient]] = {}
+    for r in rows:  # one register read per kind of referral, not per row
+        kind = (r.recipient.kind, r.purpose)
+        if kind not in addresses:
+            addresses[kind] = email_recipients(referral=r)
     return render(
         request,
         "referrals/list.html",
         {
-            "overdue": list(overdue(organisation=member.organisation)),
+            "overdue": [(r, addresses[(r.recipient.kind, r.purpose)]) for r in rows],
             "recent": list(recent),
             "hours": settings.KARPEAR_REFERRAL_ACK_HOURS,
         },
@@ -73,6 +81,25 @@ def resend(request: HttpRequest, member: StaffMember, referral_id: int) -> HttpR
 
 def _back(request: HttpRequest, case_id: int | None) -> HttpResponse:
     return redirect("desk:case", case_id=case_id) if case_id else redirect("desk:queue")
+
+
+@require_POST
+@desk_view(*CASE_WORK)
+def email(request: HttpRequest, member: StaffMember, referral_id: int) -> HttpResponse:
+    """Send an unacknowledged referral's PDF to a registered recipient's e-mail address."""
+    referral = access_referral_staff(member=member, referral_id=referral_id)
+    try:
+        referral_email(
+            member=member,
+            referral_id=referral.pk,
+            recipient_id=int_or_none(request.POST.get("to")) or 0,
+            request=request,
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Sent by e-mail."))
+    return redirect("desk:referrals")
 
 
 @require_POST

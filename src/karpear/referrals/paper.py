@@ -35,6 +35,21 @@ def referral_pdf(
     *, referral: Referral, member: StaffMember, request: HttpRequest | None = None
 ) -> bytes:
     """Both languages in one document (Khmer first); the printing is audited."""
+    pdf = render_pdf(referral=referral)
+    audit_record(
+        action="referral_pdf",
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="case",
+        object_id=referral.case_id,
+        detail={"referral": referral.pk, "bytes": len(pdf)},
+        request=request,
+    )
+    return pdf
+
+
+def render_pdf(*, referral: Referral) -> bytes:
+    """The PDF itself, unaudited: callers audit what they do with it (print, e-mail)."""
     rows = _rows(referral.report)
     parts = []
     for language in ("km", "en"):
@@ -49,14 +64,4 @@ def referral_pdf(
         "referrals/report_pdf.html",
         {"parts": parts, "css": CSS_PATH.read_text(encoding="utf-8")},
     )
-    pdf = pdf_from_html(html)
-    audit_record(
-        action="referral_pdf",
-        organisation=member.organisation,
-        actor=member.user,
-        object_type="case",
-        object_id=referral.case_id,
-        detail={"referral": referral.pk, "bytes": len(pdf)},
-        request=request,
-    )
-    return pdf
+    return pdf_from_html(html)

@@ -42,7 +42,7 @@ def period_referrals(
 
 
 # Which registered disclosure recipients (evidence.RecipientKind) speak for which inbox.
-_DISCLOSURE_KIND = {"acu": "law_enforcement", "hotline": "hotline"}
+DISCLOSURE_KIND = {"acu": "law_enforcement", "hotline": "hotline"}
 
 
 def disclosures_for(*, referral: Referral) -> list[dict[str, Any]]:
@@ -51,7 +51,7 @@ def disclosures_for(*, referral: Referral) -> list[dict[str, Any]]:
     package and its key still go through the vault's two-person disclosure (guidelines 2.6 b)."""
     from karpear.evidence.models import Disclosure, DisclosureStatus
 
-    kind = _DISCLOSURE_KIND.get(referral.recipient.kind)
+    kind = DISCLOSURE_KIND.get(referral.recipient.kind)
     if kind is None or referral.purpose == "child":
         return []
     rows = Disclosure.objects.filter(

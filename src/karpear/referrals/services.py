@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +143,27 @@ def referral_resend(
         )
     case = referral.case
     purpose = Purpose(referral.purpose)
+    if purpose == Purpose.CHILD:
+        # A child's referral carries only what the child agreed to share: sent again as it
+        # was approved, never rebuilt from the case (guidelines 2.6, referral with consent).
+        now = _now()
+        Referral.objects.filter(pk=referral.pk).update(
+            last_sent_at=now, send_count=F("send_count") + 1
+        )
+        referral.refresh_from_db()
+        CaseEvent.objects.create(
+            case=case,
+            kind="referral_sent",
+            actor=member.user,
+            at=now,
+            detail={
+                "referral": referral.pk,
+                "recipient": referral.recipient.name,
+                "purpose": purpose,
+            },
+        )
+        _audit_staff(member, case, "referral_send", referral, request)
+        return referral
     return referral_send(
         case=case, recipient=referral.recipient, purpose=purpose, member=member, request=request
     )

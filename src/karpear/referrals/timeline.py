@@ -37,6 +37,14 @@ def _outcome(event: CaseEvent) -> str:
     }
 
 
+def _emailed(event: CaseEvent) -> str:
+    detail = event.detail or {}
+    return _("Referral report to %(recipient)s sent by e-mail to %(to)s.") % {
+        "recipient": detail.get("recipient", ""),
+        "to": detail.get("to", ""),
+    }
+
+
 def _proposed(event: CaseEvent) -> str:
     return _("Referral of the child to %(recipient)s proposed; it waits for a second person.") % {
         "recipient": (event.detail or {}).get("recipient", "")
@@ -63,6 +71,7 @@ SENTENCES: dict[str, Callable[[CaseEvent], str]] = {
     "child_referral_declined": _declined,
     "child_referral_withdrawn": _withdrawn,
     "referral_sent": _sent,
+    "referral_emailed": _emailed,
     "referral_ack": _ack,
     "referral_outcome": _outcome,
 }
