@@ -17,6 +17,7 @@ for a person or a test to look at. Standard library only: a stand-in, not a prod
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import sqlite3
 import threading
@@ -187,7 +188,8 @@ def main() -> None:
     while True:
         try:
             recipient.cycle()
-        except (OSError, ValueError, KeyError) as exc:
+        # HTTPException: Karpear died mid-response (IncompleteRead, BadStatusLine).
+        except (OSError, ValueError, KeyError, http.client.HTTPException) as exc:
             print(f"reference recipient: {exc}; retrying", flush=True)
         if args.once:
             return
