@@ -52,7 +52,11 @@ run: install
 	  --karpear-url http://127.0.0.1:$(PORT) \
 	  --key-file $(KARPEAR_DATA_DIR)/reference-recipient.karpear-key \
 	  --db $(KARPEAR_DATA_DIR)/reference-recipient.sqlite3 & recipient=$$!; \
-	trap 'kill $$worker $$platform $$recipient 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python examples/reference_recipient/app.py --port 8003 --prefix CHC \
+	  --outcome contacted --karpear-url http://127.0.0.1:$(PORT) \
+	  --key-file $(KARPEAR_DATA_DIR)/reference-helpline.karpear-key \
+	  --db $(KARPEAR_DATA_DIR)/reference-helpline.sqlite3 & helpline=$$!; \
+	trap 'kill $$worker $$platform $$recipient $$helpline 2>/dev/null' EXIT INT TERM; \
 	KARPEAR_STATIC_MANIFEST=1 $(BIN)/gunicorn karpear.wsgi:application \
 	  --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - \
 	  --logger-class karpear.core.accesslog.RedactingAccessLogger \

@@ -10,6 +10,10 @@ exactly once and acknowledged with the number stored.
     python app.py --karpear-url http://127.0.0.1:8000 --key-file var/acu.karpear-key \
         --db var/reference-recipient.sqlite3 --prefix ACU
 
+A child-protection service (the Child Helpline) runs it with `--prefix CHC --outcome contacted`:
+after acknowledging a referral of a child it reports what happened (`POST .../outcome`, the same
+outcome again is harmless, so this too survives a kill between the two calls).
+
 With --port it also answers GET /api/state (counts and the stored referrals, loopback only)
 for a person or a test to look at. Standard library only: a stand-in, not a product.
 """
@@ -36,10 +40,10 @@ OVERLAP_SECONDS = 5
 
 
 class Recipient:
-    def __init__(self, url: str, key: str, db: Path, prefix: str) -> None:
+    def __init__(self, url: str, key: str, db: Path, prefix: str, outcome: str = "") -> None:
         if not url.startswith(("http://", "https://")):
             raise SystemExit("--karpear-url must be http(s)")
-        self.url, self.key, self.prefix = url.rstrip("/"), key, prefix
+        self.url, self.key, self.prefix, self.outcome = url.rstrip("/"), key, prefix, outcome
         self.db = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
         self.lock = threading.Lock()
         self.db.executescript(
@@ -97,6 +101,12 @@ class Recipient:
             with self.lock:
                 self.db.execute("INSERT INTO problem VALUES (?, ?)", (time.time(), f"ack {status}"))
             raise OSError(f"acknowledge {karpear_id}: {status}")
+        if self.outcome and body.get("purpose") == "child":
+            status, _ = self._call(
+                "POST", f"/api/v1/referrals/{karpear_id}/outcome", {"outcome": self.outcome}
+            )
+            if status not in (200, 201):
+                raise OSError(f"outcome {karpear_id}: {status}")
         with self.lock:
             self.db.execute("UPDATE referral SET acknowledged = 1 WHERE number = ?", (number,))
 
@@ -113,7 +123,13 @@ class Recipient:
             if status != 200:
                 raise OSError(f"list: {status}")
             for summary in page["referrals"]:
-                if summary["acknowledged_at"] is None or not self._stored(summary["id"]):
+                child = summary["purpose"] == "child"
+                unanswered = self.outcome and child and not summary["outcome"]
+                if (
+                    summary["acknowledged_at"] is None
+                    or unanswered
+                    or not self._stored(summary["id"])
+                ):
                     self.handle(summary["id"])
                     handled += 1
             if not page["referrals"]:
@@ -176,13 +192,21 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--prefix", default="ACU")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--outcome",
+        default="",
+        choices=["", "contacted", "could_not_reach", "declined"],
+        help="a child-protection service: report this outcome for each referral of a child",
+    )
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--once", action="store_true", help="one pass, then exit")
     args = parser.parse_args()
     # Under `make run` the key file appears once the demo has made the key: wait for it.
     while not args.key_file.exists():
         time.sleep(args.interval)
-    recipient = Recipient(args.karpear_url, args.key_file.read_text().strip(), args.db, args.prefix)
+    recipient = Recipient(
+        args.karpear_url, args.key_file.read_text().strip(), args.db, args.prefix, args.outcome
+    )
     if args.port:
         serve_state(recipient, args.port)
     while True:

@@ -14,7 +14,9 @@ from karpear.notices.services import issuer_for_key
 
 
 @pytest.mark.django_db
-def test_the_demo_writes_a_working_acu_key_for_the_reference_recipient(settings: Any) -> None:
+def test_the_demo_writes_working_acu_and_helpline_keys_for_the_reference_recipients(
+    settings: Any,
+) -> None:
     key_file = settings.DATA_DIR / "reference-recipient.karpear-key"
     key_file.write_text("kp_issuer_stale_0000000000000000")
     call_command("demo", "--if-empty", stdout=io.StringIO())
@@ -23,3 +25,15 @@ def test_the_demo_writes_a_working_acu_key_for_the_reference_recipient(settings:
     before = key_file.read_text()
     call_command("demo", "--if-empty", stdout=io.StringIO())
     assert key_file.read_text() == before
+    # The helpline has an inbox too, so a child's referral can be walked by hand (make run
+    # starts a second recipient with this key).
+    from karpear.cases.referrals import referral_services
+    from karpear.referrals.child import service_inbox
+
+    key = apikey_check(
+        (settings.DATA_DIR / "reference-helpline.karpear-key").read_text().strip(),
+        frozenset({Scope.ISSUER}),
+    )
+    helpline = next(s for s in referral_services(key.organisation) if s.phone == "1280")
+    inbox = service_inbox(helpline)
+    assert inbox is not None and issuer_for_key(key) == inbox
