@@ -8,3 +8,8 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from karpear.cases import receivers  # noqa: F401  (connects signal receivers)
+        from karpear.cases.outcomes import outcome_reader
+        from karpear.reports.outcomes import register_outcome_reader
+
+        # The status page's plain reason comes from the cases (reports do not import cases).
+        register_outcome_reader(outcome_reader)

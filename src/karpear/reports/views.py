@@ -7,13 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from karpear.cases.outcomes import report_outcome
 from karpear.core.clients import client_key
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.core.ratelimit import enforce
 from karpear.orgs.services import current_organisation
 from karpear.reports.forms import ReportForm
 from karpear.reports.models import Channel, PublicStatus
+from karpear.reports.outcomes import report_outcome
 from karpear.reports.services import report_public_status, report_submit
 
 
@@ -57,7 +57,8 @@ def status(request: HttpRequest) -> HttpResponse:
             context["reference"], context["status"] = report_public_status(
                 organisation=org, reference=reference
             )
-            # The plain reason for the outcome (issue #17, item 7).
+            # The plain reason for the outcome (issue #17, item 7), from whichever app
+            # registered a reader (cases does), so reports need not know cases.
             context["outcome"] = report_outcome(
                 organisation=org, reference=str(context["reference"])
             )
