@@ -494,6 +494,8 @@ KARPEAR_NOTIFY_ACCOUNT_HOLDERS = env_bool("KARPEAR_NOTIFY_ACCOUNT_HOLDERS", True
 # this many days after it; each complaint is reviewed within KARPEAR_COMPLAINT_REVIEW_HOURS
 # (shown on the desk). The public page is rate limited like the report portal.
 KARPEAR_COMPLAINT_WINDOW_DAYS = env_int("KARPEAR_COMPLAINT_WINDOW_DAYS", 30)
+# What an account holder wrote in a complaint is erased this long after the review (issue #17).
+KARPEAR_COMPLAINT_RETENTION_DAYS = env_int("KARPEAR_COMPLAINT_RETENTION_DAYS", 90)
 KARPEAR_COMPLAINT_REVIEW_HOURS = env_int("KARPEAR_COMPLAINT_REVIEW_HOURS", 72)
 KARPEAR_RATE_COMPLAINTS = os.environ.get("KARPEAR_RATE_COMPLAINTS", "10/60")
 KARPEAR_NOTIFY_DURING_CSAM_INVESTIGATION = env_bool(

@@ -205,6 +205,21 @@ def keys(**_: Any) -> Stored:
     )
 
 
+def complaint_reasons(acme: Organisation, analyst: Person, **_: Any) -> Stored:
+    from karpear.complaints.models import ComplaintChannel
+    from karpear.complaints.services import complaint_submit
+    from tests.complaints.helpers import a_ban
+
+    reason = "It was my cousin Sreyleak Reveal"
+    complaint_submit(
+        organisation=acme,
+        decision=a_ban(acme, analyst),
+        channel=ComplaintChannel.PLATFORM,
+        reason=reason,
+    )
+    return Stored(_b(reason))
+
+
 def hash_banks(acme: Organisation, **_: Any) -> Stored:
     from karpear.hashes import index, services
 
@@ -233,6 +248,7 @@ MAKERS: dict[str, Callable[..., Stored]] = {
     "Audit log (who did what, when)": audit_log,
     "Keys (`SECRET_KEY`, field keys, KEKs, signing and client-hash keys)": keys,
     "Hash bank entries (PDQ, MD5, SHA-256)": hash_banks,
+    "What account holders write in complaints": complaint_reasons,
 }
 
 

@@ -30,7 +30,12 @@ class Complaint(models.Model):
     )
     reference = models.CharField(max_length=14, unique=True)
     channel = models.CharField(max_length=16, choices=ComplaintChannel.choices)
-    reason = models.TextField(blank=True)
+    # What the account holder wrote is personal data: encrypted with the field keys, like
+    # reporters' contacts (core.crypto), and erased KARPEAR_COMPLAINT_RETENTION_DAYS after the
+    # review (complaints.services.erase_expired_complaint_reasons). Read through
+    # complaints.services.complaint_reason.
+    reason_encrypted = models.TextField(blank=True)
+    reason_erased_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField()
     due_at = models.DateTimeField()
     status = models.CharField(

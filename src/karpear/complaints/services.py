@@ -7,7 +7,7 @@ commit with them (outbox, platformlink).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from karpear.audit.services import audit_record
 from karpear.cases.decisions import decision_outcome_notice, decision_reverse, is_confirmed_csam
 from karpear.cases.models import Decision, DecisionKind
 from karpear.complaints.models import Complaint, ComplaintChannel, ComplaintStatus
+from karpear.core.crypto import decrypt_text, encrypt_text
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
 from karpear.reports.references import new_reference
@@ -87,7 +88,7 @@ def complaint_submit(
                 decision=decision,
                 reference=new_reference(),
                 channel=channel,
-                reason=reason,
+                reason_encrypted=encrypt_text(reason) if reason else "",
                 received_at=now,
                 due_at=now + timedelta(hours=settings.KARPEAR_COMPLAINT_REVIEW_HOURS),
             )
@@ -104,6 +105,38 @@ def complaint_submit(
         # Another request won the race for this decision: answer with its complaint.
         return Complaint.objects.get(decision=decision), False
     return complaint, True
+
+
+def complaint_reason(complaint: Complaint) -> str:
+    """What the account holder wrote, decrypted; "" if they wrote nothing or it was erased."""
+    return decrypt_text(complaint.reason_encrypted) if complaint.reason_encrypted else ""
+
+
+def erase_expired_complaint_reasons(*, now: datetime | None = None) -> int:
+    """Worker job: erase what account holders wrote, KARPEAR_COMPLAINT_RETENTION_DAYS after
+    the complaint was decided (the same kind of schedule as reporters' contacts, which go
+    KARPEAR_CONTACT_RETENTION_DAYS after their case closed). The outcome, its reasons and the
+    figures stay. Restart-safe: the state lives in the rows."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.KARPEAR_COMPLAINT_RETENTION_DAYS)
+    due = list(
+        Complaint.objects.filter(reviewed_at__lt=cutoff, reason_erased_at__isnull=True)
+        .exclude(status=ComplaintStatus.RECEIVED)
+        .select_related("organisation")[:1000]
+    )
+    for complaint in due:
+        with transaction.atomic():
+            Complaint.objects.filter(pk=complaint.pk).update(
+                reason_encrypted="", reason_erased_at=now
+            )
+            audit_record(
+                action="complaint_reason_erased",
+                organisation=complaint.organisation,
+                actor_label="worker",
+                object_type="complaint",
+                object_id=complaint.pk,
+            )
+    return len(due)
 
 
 def access_complaint(

@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 
 from karpear.complaints.models import ComplaintStatus
 from karpear.complaints.selectors import complaint_queue, overdue_count
-from karpear.complaints.services import access_complaint, complaint_decide, may_review
+from karpear.complaints.services import (
+    access_complaint,
+    complaint_decide,
+    complaint_reason,
+    may_review,
+)
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import CASE_WORK, desk_view
 from karpear.staff.models import StaffMember
@@ -56,6 +61,7 @@ def complaint(request: HttpRequest, member: StaffMember, complaint_id: int) -> H
     found = access_complaint(member=member, complaint_id=complaint_id, request=request)
     context = {
         "complaint": found,
+        "reason": complaint_reason(found),
         "decision": found.decision,
         "may_review": found.is_open and may_review(member, found),
         "outcomes": [ComplaintStatus.UPHELD, ComplaintStatus.REVERSED],

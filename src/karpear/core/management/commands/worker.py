@@ -24,6 +24,7 @@ from karpear.audit.checkpoints import checkpoint_write
 from karpear.audit.services import audit_record
 from karpear.blocklist.services import forward_appeals
 from karpear.cases.services import erase_expired_contacts
+from karpear.complaints.services import erase_expired_complaint_reasons
 from karpear.core.ratelimit import ratelimit_purge
 from karpear.evidence.services import integrity_check, purge_expired, purge_resume
 from karpear.platformlink.services import deliver_due
@@ -62,6 +63,7 @@ log = logging.getLogger("karpear.worker")
 JOBS: list[tuple[str, Callable[[], int], float]] = [
     ("deliver_webhooks", deliver_due, 0.2),
     ("erase_expired_contacts", erase_expired_contacts, 60.0),
+    ("erase_expired_complaint_reasons", erase_expired_complaint_reasons, 300.0),
     ("purge_expired_evidence", purge_evidence, 300.0),
     ("evidence_integrity_check", check_evidence, 24 * 3600.0),
     ("forward_blocklist_appeals", forward_appeals, 30.0),
