@@ -135,9 +135,12 @@ INSTALLED_APPS = [
     "karpear.referrals",
     "karpear.complaints",
     "karpear.hashes",
+    "karpear.monitoring",
 ]
 
 MIDDLEWARE = [
+    # First, so every answer counts, refusals by the middleware below included (issue #23).
+    "karpear.monitoring.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -380,6 +383,7 @@ TEXT_SECRETS = [
     "KARPEAR_CLIENT_HASH_KEY",
     "KARPEAR_SIGNING_KEY",
     "KARPEAR_EVIDENCE_KEK",
+    "KARPEAR_METRICS_TOKEN",
 ]
 LIST_SECRETS = {"KARPEAR_FIELD_KEYS", "KARPEAR_EVIDENCE_KEKS"}
 
@@ -554,3 +558,8 @@ KARPEAR_ISOLATE_CLAUSE = os.environ.get(
     "KARPEAR_ISOLATE_CLAUSE",
     "Terms of service: content reported as child sexual abuse is hidden while it is assessed",
 )
+
+# Operations (issue #23; docs/operations.md "Monitoring"). /metrics answers only with
+# "Authorization: Bearer <KARPEAR_METRICS_TOKEN>" (401 otherwise) and does not exist (404)
+# while the token is unset.
+KARPEAR_METRICS_TOKEN = env_str("KARPEAR_METRICS_TOKEN")

@@ -7,4 +7,17 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
+        from django.utils import timezone
+
         from karpear.cases import receivers  # noqa: F401  (connects signal receivers)
+        from karpear.cases.health import contacts_due_for_erasure
+        from karpear.cases.services import erase_expired_contacts
+        from karpear.core.jobs import register_job
+
+        # The worker runs what apps register (core/jobs.py, issue #23 item 7).
+        register_job(
+            name="erase_expired_contacts",
+            run=erase_expired_contacts,
+            every=60.0,
+            depth=lambda: contacts_due_for_erasure(now=timezone.now()),
+        )
