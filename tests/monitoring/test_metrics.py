@@ -130,7 +130,7 @@ def test_dead_letters_and_the_outbox_are_shown(acme: Organisation, scrape: Any) 
     samples = scrape()
     assert value(samples, "karpear_webhooks_dead", organisation="acme") == 1
     assert value(samples, "karpear_webhooks_pending", organisation="acme") == 1
-    assert value(samples, "karpear_worker_queue_depth", job="deliver_webhooks") == 1
+    assert value(samples, "karpear_worker_queue_depth", worker_job="deliver_webhooks") == 1
 
 
 def _picture() -> bytes:
@@ -162,11 +162,11 @@ def test_evidence_due_for_destruction_shows_until_the_purge_destroys_it(
     samples = scrape()
     assert value(samples, "karpear_evidence_due_for_destruction", organisation="acme") == 1
     assert value(samples, "karpear_evidence_destruction_overdue", organisation="acme") == 1
-    assert value(samples, "karpear_worker_queue_depth", job="purge_expired_evidence") == 1
+    assert value(samples, "karpear_worker_queue_depth", worker_job="purge_expired_evidence") == 1
     purge_expired()
     samples = scrape()
     assert value(samples, "karpear_evidence_due_for_destruction", organisation="acme") == 0
-    assert value(samples, "karpear_worker_queue_depth", job="purge_expired_evidence") == 0
+    assert value(samples, "karpear_worker_queue_depth", worker_job="purge_expired_evidence") == 0
 
 
 def test_the_audit_checkpoint_figures_follow_the_worker(acme: Organisation, scrape: Any) -> None:

@@ -207,7 +207,7 @@ class ProductCollector(Collector):
         )
 
     def _jobs(self) -> Iterator[GaugeMetricFamily]:
-        depth = _gauge("worker_queue_depth", "Things waiting for a worker job.", ["job"])
+        depth = _gauge("worker_queue_depth", "Things waiting for a worker job.", ["worker_job"])
         for job in registered_jobs():
             if job.depth is not None:
                 depth.add_metric([job.name], job.depth())
