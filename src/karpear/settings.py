@@ -299,12 +299,25 @@ KARPEAR_RATELIMIT_ENABLED = env_bool("KARPEAR_RATELIMIT_ENABLED", True)
 # established". 24 hours is Karpear's default, not a legal figure.
 KARPEAR_DEFAULT_RESPONSE_HOURS = env_int("KARPEAR_DEFAULT_RESPONSE_HOURS", 24)
 
+# Logs (issue #23, item 3): "plain" lines, or "json": one object a line with the request id
+# and organisation (docs/operations.md, "Logs"). Either way messages are redacted first.
+KARPEAR_LOG_FORMAT = os.environ.get("KARPEAR_LOG_FORMAT", "plain").strip().lower()
+if KARPEAR_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("KARPEAR_LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "karpear.core.logging.RedactFilter"}},
+    "formatters": {
+        "plain": {"()": "karpear.core.logging.PlainFormatter"},
+        "json": {"()": "karpear.core.logging.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact"],
+            "formatter": KARPEAR_LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("KARPEAR_LOG_LEVEL", "INFO")},
     "loggers": {

@@ -6,11 +6,22 @@ path can hold a report reference, and unbounded labels would grow the scrape for
 
 from __future__ import annotations
 
+import logging
+import re
 import time
+import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Counter, Histogram
+
+from karpear.core.logging import current_request, current_request_id
+
+log = logging.getLogger("karpear.request")
+# A proxy's id (nginx's $request_id is 32 hex digits) is kept if it looks like one; anything
+# else is replaced, so a client cannot write arbitrary text into every log line.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 # First segments of /api/v1/… and of the pages ("/en/" stripped) worth their own series.
 API_AREAS = frozenset(
@@ -50,7 +61,11 @@ def route_group(path: str) -> str:
 
 
 class RequestMetricsMiddleware:
-    """First in MIDDLEWARE, so refusals by later middleware (413, 400, 503) count too."""
+    """First in MIDDLEWARE, so refusals by later middleware (413, 400, 503) count too.
+
+    It also gives the request its id (X-Request-ID, kept from the proxy or made here, and sent
+    back) for every log line written while serving it (core/logging.py, issue #23 item 3).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -58,12 +73,25 @@ class RequestMetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         group = route_group(request.path)
+        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        id_token = current_request_id.set(request_id)
+        request_token = current_request.set(request)
         status = "5xx"  # an exception escaping every handler becomes a 500
+        code = 500
         try:
             response = self.get_response(request)
-            status = f"{response.status_code // 100}xx"
+            code = response.status_code
+            status = f"{code // 100}xx"
+            response["X-Request-ID"] = request_id
             return response
         finally:
             method = request.method if request.method in METHODS else "other"
+            elapsed = time.perf_counter() - started
             REQUESTS.labels(group, method, status).inc()
-            LATENCY.labels(group).observe(time.perf_counter() - started)
+            LATENCY.labels(group).observe(elapsed)
+            if settings.KARPEAR_LOG_FORMAT == "json":
+                # One line a request; the route group, never the path (it may hold a reference).
+                log.info("%s %s %d %.1fms", method, group, code, elapsed * 1000)
+            current_request.reset(request_token)
+            current_request_id.reset(id_token)
