@@ -20,6 +20,8 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from karpear.core.datadir import NoDataDirectory, find_data_dir
+
 # Lets admin classes be written with type parameters (admin.ModelAdmin[Model]).
 django_stubs_ext.monkeypatch()
 
@@ -63,7 +65,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 PRODUCTION = os.environ.get("KARPEAR_ENV", "development") == "production"
 
-DATA_DIR = Path(os.environ.get("KARPEAR_DATA_DIR", Path.cwd() / "var")).resolve()
+# The same data directory from any working directory (issue #23, item 8; core/datadir.py).
+try:
+    DATA_DIR = find_data_dir(os.environ, BASE_DIR)
+except NoDataDirectory as _exc:
+    raise ImproperlyConfigured(str(_exc)) from None
 try:
     DATA_DIR.mkdir(parents=True, mode=0o700)
 except FileExistsError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,26 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing when an organisation already exists.",
         )
+        # Issue #23, item 9: the printed addresses and the platform webhook follow where things
+        # really run (`make run PORT=… PLATFORM_PORT=…`), not a fixed 8000 / 8001.
+        parser.add_argument(
+            "--url",
+            default=os.environ.get("KARPEAR_DEMO_URL")
+            or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}",
+            help="Where Karpear is served (default: http://127.0.0.1:$PORT, 8000).",
+        )
+        parser.add_argument(
+            "--platform-url",
+            default=os.environ.get("KARPEAR_DEMO_PLATFORM_URL")
+            or f"http://127.0.0.1:{os.environ.get('PLATFORM_PORT') or 8001}",
+            help="The reference platform's address (default: http://127.0.0.1:$PLATFORM_PORT).",
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        self.url = str(options["url"]).rstrip("/")
+        self.platform_url = str(options["platform_url"]).rstrip("/")
+        webhook_url = self.platform_url + "/webhooks/karpear"
         if settings.PRODUCTION:
             # Demo users have a published password (issue #15, item 10).
             raise CommandError("karpear demo does not run in production (KARPEAR_ENV=production).")
@@ -59,7 +77,7 @@ class Command(BaseCommand):
             # only remind how to sign in when this is the demo.
             demo = Organisation.objects.filter(slug="demo").first()
             if demo is not None:
-                _link_reference_platform(demo)
+                _link_reference_platform(demo, webhook_url)
                 _demo_hash_bank(demo)  # a demo seeded before the bank existed gets it now
                 self._print_staff(create=False)
             else:
@@ -89,7 +107,7 @@ class Command(BaseCommand):
                 submission_token=f"demo-{i}",
                 received_at=now - timedelta(hours=5 - i),
             )
-        _link_reference_platform(org)
+        _link_reference_platform(org, webhook_url)
         _demo_blocklist(org)
         _demo_products(org)
         _demo_hash_bank(org)
@@ -97,16 +115,16 @@ class Command(BaseCommand):
         _demo_four_eyes(org)
         _demo_history(org)
         self.stdout.write(
-            "Blocklist splash page: http://127.0.0.1:8000/blocked/?url=http://blocked.example.invalid/demo/1.html"
+            f"Blocklist splash page: {self.url}/blocked/?url=http://blocked.example.invalid/demo/1.html"
         )
 
     def _print_staff(self, *, create: bool) -> None:
         org = Organisation.objects.get(slug="demo")
         self.stdout.write(self.style.SUCCESS(f"Demo organisation: {org.name}"))
-        self.stdout.write("Portal (Khmer): http://127.0.0.1:8000/   English: /en/")
+        self.stdout.write(f"Portal (Khmer): {self.url}/   English: {self.url}/en/")
+        self.stdout.write(f"Reference platform (watch takedowns happen): {self.platform_url}/")
         self.stdout.write(
-            "Desk: http://127.0.0.1:8000/en/desk/  (password for every demo user: "
-            f"'{DEMO_PASSWORD}')"
+            f"Desk: {self.url}/en/desk/  (password for every demo user: '{DEMO_PASSWORD}')"
         )
         for username, role in DEMO_STAFF:
             member = StaffMember.objects.filter(user__username=username, organisation=org).first()
@@ -157,19 +175,20 @@ def _screen(member: StaffMember) -> None:
     )
 
 
-def _link_reference_platform(org: Organisation) -> None:
-    """Point the demo company at the reference platform (examples/reference_platform)."""
+def _link_reference_platform(org: Organisation, webhook_url: str) -> None:
+    """Point the demo company at the reference platform (examples/reference_platform), where
+    it runs now: a demo started on other ports than last time follows (issue #23, item 9)."""
     from django.conf import settings
 
     from karpear.platformlink.models import PlatformLink
     from karpear.platformlink.services import link_configure
 
     link = PlatformLink.objects.filter(organisation=org).first()
-    if link is None:
+    if link is None or link.webhook_url != webhook_url:
         link, _secret = link_configure(
             organisation=org,
-            webhook_url="http://127.0.0.1:8001/webhooks/karpear",
-            hosted_domains=["social.example"],
+            webhook_url=webhook_url,
+            hosted_domains=link.hosts() if link else ["social.example"],
         )
     path = settings.DATA_DIR / "reference-platform.secret"
     path.write_text(link.secret)
