@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "karpear.complaints",
     "karpear.hashes",
     "karpear.monitoring",
+    "karpear.backups",
 ]
 
 MIDDLEWARE = [
@@ -582,3 +583,7 @@ KARPEAR_ISOLATE_CLAUSE = os.environ.get(
 # "Authorization: Bearer <KARPEAR_METRICS_TOKEN>" (401 otherwise) and does not exist (404)
 # while the token is unset.
 KARPEAR_METRICS_TOKEN = env_str("KARPEAR_METRICS_TOKEN")
+# The erasure journal (issue #23, item 4; backups/journal.py): evidence destroyed and contacts
+# erased, as signed lines of ids outside the database, so `karpear restore` does them again.
+# Empty means DATA_DIR/erasure-journal; copy it off the host with the audit checkpoints.
+KARPEAR_ERASURE_JOURNAL_DIR = os.environ.get("KARPEAR_ERASURE_JOURNAL_DIR", "")
