@@ -19,7 +19,7 @@ APT_RUN := gettext fonts-khmeros libpango-1.0-0 libpangoft2-1.0-0 \
   libavcodec-dev libavformat-dev libswscale-dev libavutil-dev libavdevice-dev pkg-config cmake g++ \
   ffmpeg
 APT_TEST := postgresql chromium fonts-khmeros wrk unbound squid python3-numpy poppler-utils ffmpeg \
-  prometheus nginx-light systemd
+  prometheus nginx-light systemd bind9 bind9-utils knot-resolver lua-cqueues pdns-recursor
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "Installing system packages:$$missing"; \
