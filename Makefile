@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 KARPEAR := $(BIN)/karpear
 PORT ?= 8000
+PLATFORM_PORT ?= 8001
+RECIPIENT_PORT ?= 8002
 WORKERS ?= 2
 export KARPEAR_DATA_DIR ?= $(CURDIR)/var
 PYTHON ?= python3
@@ -16,7 +18,8 @@ PYTHON ?= python3
 APT_RUN := gettext fonts-khmeros libpango-1.0-0 libpangoft2-1.0-0 \
   libavcodec-dev libavformat-dev libswscale-dev libavutil-dev libavdevice-dev pkg-config cmake g++ \
   ffmpeg
-APT_TEST := postgresql chromium fonts-khmeros wrk unbound squid python3-numpy poppler-utils ffmpeg
+APT_TEST := postgresql chromium fonts-khmeros wrk unbound squid python3-numpy poppler-utils ffmpeg \
+  prometheus nginx-light systemd bind9 bind9-utils knot-resolver lua-cqueues pdns-recursor
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "Installing system packages:$$missing"; \
@@ -40,15 +43,15 @@ install: system-deps $(VENV)/.installed
 	KARPEAR_STATIC_MANIFEST=1 $(KARPEAR) collectstatic --noinput -v0
 
 run: install
-	$(KARPEAR) demo --if-empty
-	@echo "Serving Karpear on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	PORT=$(PORT) PLATFORM_PORT=$(PLATFORM_PORT) $(KARPEAR) demo --if-empty
+	@echo "Serving Karpear on http://127.0.0.1:$(PORT)/, the reference platform on http://127.0.0.1:$(PLATFORM_PORT)/ (Ctrl-C to stop)"
 	@$(KARPEAR) worker & worker=$$!; \
-	$(BIN)/python examples/reference_platform/app.py --port 8001 \
+	$(BIN)/python examples/reference_platform/app.py --port $(PLATFORM_PORT) \
 	  --db $(KARPEAR_DATA_DIR)/reference-platform.sqlite3 \
 	  --secret-file $(KARPEAR_DATA_DIR)/reference-platform.secret \
 	  --karpear-url http://127.0.0.1:$(PORT) \
 	  --karpear-key-file $(KARPEAR_DATA_DIR)/reference-platform.karpear-key & platform=$$!; \
-	$(BIN)/python examples/reference_recipient/app.py --port 8002 --prefix ACU \
+	$(BIN)/python examples/reference_recipient/app.py --port $(RECIPIENT_PORT) --prefix ACU \
 	  --karpear-url http://127.0.0.1:$(PORT) \
 	  --key-file $(KARPEAR_DATA_DIR)/reference-recipient.karpear-key \
 	  --db $(KARPEAR_DATA_DIR)/reference-recipient.sqlite3 & recipient=$$!; \

@@ -27,6 +27,7 @@ it answers (loopback only; this is a test double, not a product).
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import sqlite3
 import struct
@@ -314,6 +315,53 @@ class Platform:
             }
 
 
+def home_page(state: dict[str, Any]) -> str:
+    """A small page to watch takedowns happen (issue #23, item 10): the posts (hidden and
+    removed ones marked), the users, and the inbox of notices. No script: it reloads itself."""
+    e = html.escape
+    marks = {"visible": "visible", "hidden": "HIDDEN", "removed": "REMOVED"}
+    posts = "".join(
+        f'<tr class="{e(p["state"])}"><td>{e(pid)}</td><td>{e(p["url"])}</td>'
+        f"<td><strong>{e(marks.get(p['state'], p['state']))}</strong></td>"
+        f"<td>{'preserved x' + str(p['preserved']) if p['preserved'] else ''}</td></tr>"
+        for pid, p in sorted(state["posts"].items(), key=lambda kv: _post_number(kv[0]))
+    )
+    users = "".join(
+        f"<tr><td>{e(uid)}</td><td>{e(u['state'])}</td><td>{u['warnings']}</td>"
+        f"<td>{e(u['until'] or '')}</td></tr>"
+        for uid, u in sorted(state["users"].items())
+        if u["state"] != "active" or u["warnings"]
+    )
+    inbox = "".join(
+        f'<li><strong>{e(m["user"])}</strong>: {e(m["en"])}<br><span lang="km">{e(m["km"])}'
+        "</span></li>"
+        for m in state["inbox"]
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5"><title>Reference platform</title>
+<style>body{{font-family:sans-serif;margin:1rem;max-width:60rem}}table{{border-collapse:collapse;
+width:100%}}td,th{{border:1px solid #999;padding:.25rem;text-align:left;word-break:break-all}}
+tr.hidden,tr.removed{{background:#fde2e2}}</style></head>
+<body><main><h1>Reference platform</h1>
+<p>What a company's service does with Karpear's webhooks. {state["applied"]} event(s) applied.
+This page reloads every 5 seconds; the same data as JSON is at <a href="/api/state">/api/state</a>.
+</p>
+<h2>Posts</h2><table><thead><tr><th>Post</th><th>Address</th><th>State</th><th>Evidence</th>
+</tr></thead><tbody>{posts}</tbody></table>
+<h2>Accounts acted on</h2><table><thead><tr><th>User</th><th>State</th><th>Warnings</th>
+<th>Until</th></tr></thead><tbody>{users or '<tr><td colspan="4">None yet</td></tr>'}</tbody>
+</table>
+<h2>Inbox of notices</h2><ul>{inbox or "<li>No notice yet</li>"}</ul></main></body></html>
+"""
+
+
+def _post_number(post_id: str) -> tuple[int, str]:
+    tail = post_id.rsplit(":", 1)[-1]
+    return (int(tail), "") if tail.isdigit() else (1 << 30, post_id)
+
+
 def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:  # quiet
@@ -328,7 +376,14 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            if self.path == "/api/state":
+            if self.path == "/":
+                page = home_page(platform.snapshot()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+            elif self.path == "/api/state":
                 self._json(200, platform.snapshot())
             elif self.path.startswith("/p/"):
                 post = platform.snapshot()["posts"].get("post:" + self.path[3:])

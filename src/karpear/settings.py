@@ -20,6 +20,8 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from karpear.core.datadir import NoDataDirectory, find_data_dir
+
 # Lets admin classes be written with type parameters (admin.ModelAdmin[Model]).
 django_stubs_ext.monkeypatch()
 
@@ -63,7 +65,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 PRODUCTION = os.environ.get("KARPEAR_ENV", "development") == "production"
 
-DATA_DIR = Path(os.environ.get("KARPEAR_DATA_DIR", Path.cwd() / "var")).resolve()
+# The same data directory from any working directory (issue #23, item 8; core/datadir.py).
+try:
+    DATA_DIR = find_data_dir(os.environ, BASE_DIR)
+except NoDataDirectory as _exc:
+    raise ImproperlyConfigured(str(_exc)) from None
 try:
     DATA_DIR.mkdir(parents=True, mode=0o700)
 except FileExistsError:
@@ -135,9 +141,13 @@ INSTALLED_APPS = [
     "karpear.referrals",
     "karpear.complaints",
     "karpear.hashes",
+    "karpear.monitoring",
+    "karpear.backups",
 ]
 
 MIDDLEWARE = [
+    # First, so every answer counts, refusals by the middleware below included (issue #23).
+    "karpear.monitoring.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -296,12 +306,25 @@ KARPEAR_RATELIMIT_ENABLED = env_bool("KARPEAR_RATELIMIT_ENABLED", True)
 # established". 24 hours is Karpear's default, not a legal figure.
 KARPEAR_DEFAULT_RESPONSE_HOURS = env_int("KARPEAR_DEFAULT_RESPONSE_HOURS", 24)
 
+# Logs (issue #23, item 3): "plain" lines, or "json": one object a line with the request id
+# and organisation (docs/operations.md, "Logs"). Either way messages are redacted first.
+KARPEAR_LOG_FORMAT = os.environ.get("KARPEAR_LOG_FORMAT", "plain").strip().lower()
+if KARPEAR_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("KARPEAR_LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "karpear.core.logging.RedactFilter"}},
+    "formatters": {
+        "plain": {"()": "karpear.core.logging.PlainFormatter"},
+        "json": {"()": "karpear.core.logging.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact"],
+            "formatter": KARPEAR_LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("KARPEAR_LOG_LEVEL", "INFO")},
     "loggers": {
@@ -380,6 +403,7 @@ TEXT_SECRETS = [
     "KARPEAR_CLIENT_HASH_KEY",
     "KARPEAR_SIGNING_KEY",
     "KARPEAR_EVIDENCE_KEK",
+    "KARPEAR_METRICS_TOKEN",
 ]
 LIST_SECRETS = {"KARPEAR_FIELD_KEYS", "KARPEAR_EVIDENCE_KEKS"}
 
@@ -556,3 +580,12 @@ KARPEAR_ISOLATE_CLAUSE = os.environ.get(
     "KARPEAR_ISOLATE_CLAUSE",
     "Terms of service: content reported as child sexual abuse is hidden while it is assessed",
 )
+
+# Operations (issue #23; docs/operations.md "Monitoring"). /metrics answers only with
+# "Authorization: Bearer <KARPEAR_METRICS_TOKEN>" (401 otherwise) and does not exist (404)
+# while the token is unset.
+KARPEAR_METRICS_TOKEN = env_str("KARPEAR_METRICS_TOKEN")
+# The erasure journal (issue #23, item 4; backups/journal.py): evidence destroyed and contacts
+# erased, as signed lines of ids outside the database, so `karpear restore` does them again.
+# Empty means DATA_DIR/erasure-journal; copy it off the host with the audit checkpoints.
+KARPEAR_ERASURE_JOURNAL_DIR = os.environ.get("KARPEAR_ERASURE_JOURNAL_DIR", "")

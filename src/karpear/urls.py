@@ -8,11 +8,13 @@ from karpear.api import api
 from karpear.blocklist import views as blocklist_views
 from karpear.complaints import views as complaint_views
 from karpear.core import views as core_views
+from karpear.monitoring import views as monitoring_views
 from karpear.reports import views as report_views
 from karpear.transparency import views as transparency_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", monitoring_views.metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,7 @@ from django.test import RequestFactory
 
 from karpear.core import ratelimit
 from karpear.core.clients import client_key
-from karpear.core.management.commands.worker import JOBS
+from karpear.core.jobs import job
 from karpear.core.models import RateCounter
 from karpear.orgs.models import Organisation
 from tests.conftest import Client, valid_form
@@ -51,8 +51,7 @@ def test_ended_windows_are_deleted_on_write(db: None, monkeypatch: Any) -> None:
 
 def test_the_worker_deletes_ended_windows(db: None) -> None:
     ratelimit.hit("report", "someone", "10/60", now=MONDAY)
-    job = dict((name, fn) for name, fn, _every in JOBS)["purge_rate_limit_windows"]
-    assert job() == 1
+    assert job("purge_rate_limit_windows").run() == 1
     assert not RateCounter.objects.exists()
 
 

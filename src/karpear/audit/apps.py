@@ -13,7 +13,10 @@ class AuditConfig(AppConfig):
         INSTALLED_APPS, owns the command names."""
         from django.contrib.auth.management.commands import changepassword, createsuperuser
 
+        from karpear.audit import jobs
         from karpear.audit.cli import cli_audited
+
+        jobs.register()  # the worker's checkpoint job (core/jobs.py, issue #23 item 7)
 
         for module in (createsuperuser, changepassword):
             if not getattr(module.Command.handle, "audited", False):

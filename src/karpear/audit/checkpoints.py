@@ -118,6 +118,19 @@ def checkpoint_write(*, directory: Path | None = None, force: bool = False) -> C
     return Checkpoint(last.id, last.entry_hash, head.count, last.key_id, when, path.name)
 
 
+def latest_checkpoint(*, directory: Path | None = None) -> Checkpoint | None:
+    """The newest checkpoint in the local files, its signature checked; None if there is none
+    (or the last line is torn or not ours). Reads one line, for monitoring (issue #23)."""
+    source = directory or checkpoint_dir()
+    line = _last_line(source) if source.is_dir() else ""
+    if not line.strip():
+        return None
+    try:
+        return _parse(line, "latest", [signing.public_key_b64()])
+    except CheckpointError:
+        return None
+
+
 @dataclass(frozen=True)
 class CheckpointFiles:
     points: list[Checkpoint]

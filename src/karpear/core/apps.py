@@ -11,3 +11,16 @@ class CoreConfig(AppConfig):
 
         # TOTP seeds are sealed at rest (issue #15, item 11; core/otp_seeds.py).
         otp_seeds.install()
+
+        from django.utils import timezone
+
+        from karpear.core.jobs import register_job
+        from karpear.core.ratelimit import ended_windows, ratelimit_purge
+
+        # Ended rate-limit windows: nothing links a client over time (issue #15, item 16).
+        register_job(
+            name="purge_rate_limit_windows",
+            run=ratelimit_purge,
+            every=300.0,
+            depth=lambda: ended_windows(now=timezone.now()),
+        )

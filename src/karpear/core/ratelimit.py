@@ -68,6 +68,11 @@ def ratelimit_purge(*, now: datetime | None = None) -> int:
     return deleted
 
 
+def ended_windows(*, now: datetime) -> int:
+    """Windows the worker's purge must still delete (its queue depth, for /metrics)."""
+    return RateCounter.objects.filter(expires_at__lte=now).count()
+
+
 def enforce(request: HttpRequest, action: str, rate: str) -> None:
     """Raise RateLimited when this client went over `rate` for `action`."""
     if not settings.KARPEAR_RATELIMIT_ENABLED:

@@ -7,6 +7,7 @@ from django.conf import settings
 from karpear.apikeys.models import Scope
 from karpear.apikeys.services import apikey_check, apikey_create
 from karpear.cases.referrals import DEFAULT_REFERRAL_SERVICES
+from karpear.core.demo import DemoContext, register_demo
 from karpear.core.errors import ApplicationError
 from karpear.notices.services import DEFAULT_ISSUERS
 from karpear.orgs.models import Organisation
@@ -33,3 +34,11 @@ def _key_file(org: Organisation, name: str, issuer: str) -> None:
     _key, token = apikey_create(organisation=org, scope=Scope.ISSUER, name=issuer)
     path.write_text(token)
     path.chmod(0o600)
+
+
+def _demo_step(context: DemoContext) -> None:
+    demo_recipient_key(context.organisation)  # the reference recipient (issue #17, item 4)
+
+
+# `karpear demo` runs what the apps register (core/demo.py, issue #23 item 7).
+register_demo(name="reference_recipient", order=21, run=_demo_step)

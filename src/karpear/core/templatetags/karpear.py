@@ -100,10 +100,9 @@ def due(deadline: datetime, now: datetime) -> dict[str, object]:
 @register.filter
 def label(value: str, kind: str) -> str:
     """The translated label of a stored code: {{ code|label:"state" }}."""
-    from karpear.cases.models import State
-    from karpear.reports.models import Category, Channel
+    from karpear.core.labels import LABELS
 
-    choices = {"state": State, "category": Category, "channel": Channel}[kind]
+    choices = LABELS[kind]  # registered by the owning apps (cases: state, category, channel)
     try:
         return str(choices(value).label)
     except ValueError:

@@ -6,6 +6,7 @@ where the rows say on its next start. SIGTERM finishes the current job, then
 exits. Jobs: delivering webhooks to the platform (issue #4), deleting
 reporters' contact details after their case closed (issue #3, item 10),
 evidence retention (#5) and forwarding blocklist appeals to sources (#7).
+Each app registers its own jobs from its AppConfig (core/jobs.py, issue #23 item 7).
 """
 
 from __future__ import annotations
@@ -13,64 +14,14 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
-from karpear.audit.checkpoints import checkpoint_write
-from karpear.audit.services import audit_record
-from karpear.blocklist.services import forward_appeals
-from karpear.cases.services import erase_expired_contacts
-from karpear.complaints.services import erase_expired_complaint_reasons
-from karpear.core.ratelimit import ratelimit_purge
-from karpear.evidence.services import integrity_check, purge_expired, purge_resume
-from karpear.platformlink.services import deliver_due
-
-
-def purge_evidence() -> int:
-    """Finish interrupted destructions, then destroy what is past retention (2.6 c)."""
-    return purge_resume() + len(purge_expired().destroyed)
-
-
-def check_evidence() -> int:
-    """Re-hash every stored item; a mismatch is logged and audited for the lead."""
-    problems = integrity_check()
-    for item_id, problem in problems:
-        log.error("evidence item %s failed its integrity check: %s", item_id, problem)
-        audit_record(
-            action="evidence_integrity_failure",
-            organisation=None,
-            actor_label="worker",
-            object_type="evidence",
-            object_id=item_id,
-            detail={"problem": problem},
-        )
-    return len(problems)
-
-
-def checkpoint_audit() -> int:
-    """Sign the audit chain's head into the checkpoint files outside the database (#15, 9)."""
-    return 1 if checkpoint_write() else 0
-
+from karpear.core.jobs import registered_jobs
 
 log = logging.getLogger("karpear.worker")
-
-# (name, job, seconds between runs). Webhooks run often: a takedown notice
-# must reach the platform within seconds.
-JOBS: list[tuple[str, Callable[[], int], float]] = [
-    ("deliver_webhooks", deliver_due, 0.2),
-    ("erase_expired_contacts", erase_expired_contacts, 60.0),
-    ("erase_expired_complaint_reasons", erase_expired_complaint_reasons, 300.0),
-    ("purge_expired_evidence", purge_evidence, 300.0),
-    ("evidence_integrity_check", check_evidence, 24 * 3600.0),
-    ("forward_blocklist_appeals", forward_appeals, 30.0),
-    ("audit_checkpoint", checkpoint_audit, float(settings.KARPEAR_AUDIT_CHECKPOINT_SECONDS)),
-    # Ended rate-limit windows: nothing links a client over time (issue #15, item 16).
-    ("purge_rate_limit_windows", ratelimit_purge, 300.0),
-]
 
 
 class Command(BaseCommand):
@@ -88,16 +39,19 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        next_run = {name: 0.0 for name, _job, _every in JOBS}
+        jobs = registered_jobs()
+        every = {job.name: job.every() for job in jobs}
+        next_run = {job.name: 0.0 for job in jobs}
         while not stopping:
-            for name, job, every in JOBS:
+            for job in jobs:
+                name = job.name
                 if time.monotonic() < next_run[name]:
                     continue
-                next_run[name] = time.monotonic() + every
+                next_run[name] = time.monotonic() + every[name]
                 if not connection.in_atomic_block:  # (tests run inside one)
                     close_old_connections()
                 try:
-                    done = job()
+                    done = job.run()
                 except Exception:
                     log.exception("job %s failed; it will run again next round", name)
                     continue

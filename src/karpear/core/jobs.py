@@ -1,0 +1,45 @@
+"""The worker's job registry (issue #23, item 7): each app registers its own jobs.
+
+`karpear worker` runs whatever is registered here and `/metrics` reads each job's queue
+depth from here, so a new capability adds a job from its own `AppConfig.ready()` and never
+edits core. Core imports no capability app (tests/core/test_core_imports.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Job:
+    """One restartable job: `run` does a round and returns how many things it did."""
+
+    name: str
+    run: Callable[[], int]
+    every: Callable[[], float]  # seconds between rounds, read when the worker starts
+    depth: Callable[[], int] | None = None  # things waiting for this job now (for /metrics)
+
+
+_JOBS: dict[str, Job] = {}
+
+
+def register_job(
+    *,
+    name: str,
+    run: Callable[[], int],
+    every: float | Callable[[], float],
+    depth: Callable[[], int] | None = None,
+) -> None:
+    """Register (or replace, so a re-run `ready()` is harmless) the job called `name`."""
+    seconds = every if callable(every) else (lambda value=float(every): value)
+    _JOBS[name] = Job(name=name, run=run, every=seconds, depth=depth)
+
+
+def registered_jobs() -> list[Job]:
+    """Jobs in registration order (INSTALLED_APPS order)."""
+    return list(_JOBS.values())
+
+
+def job(name: str) -> Job:
+    return _JOBS[name]
