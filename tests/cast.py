@@ -198,3 +198,37 @@ def isolate_post(
         clause="Terms 3.1",
     )
     return Decision.objects.get(case=case, kind=DecisionKind.CONTENT_ISOLATE)
+
+
+# --- the regulator (issue #20): its own organisation and roles ----------------------------------
+
+MPTC_HOST = "mptc.test"
+
+
+@pytest.fixture
+def mptc(db: None, settings: Any) -> Organisation:
+    from karpear.orgs.services import organisation_create
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, MPTC_HOST]
+    return organisation_create(
+        name="Ministry of Post and Telecommunications",
+        name_km="ក្រសួងប្រៃសណីយ៍និងទូរគមនាគមន៍",
+        slug="mptc",
+        domain=MPTC_HOST,
+        kind=Organisation.Kind.REGULATOR,
+    )
+
+
+@pytest.fixture
+def reviewer(mptc: Organisation) -> Person:
+    return _person(mptc, "bopha", Role.REVIEWER)
+
+
+@pytest.fixture
+def head(mptc: Organisation) -> Person:
+    return _person(mptc, "kosal", Role.HEAD)
+
+
+@pytest.fixture
+def regulator_admin(mptc: Organisation) -> Person:
+    return _person(mptc, "nimol", Role.REGULATOR_ADMIN)

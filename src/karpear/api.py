@@ -22,6 +22,7 @@ from karpear.hashes.api import router as hashes_router
 from karpear.notices.api import router as notices_router
 from karpear.orgs.services import NoOrganisation
 from karpear.referrals.api import router as referrals_router
+from karpear.regulator.api import router as regulator_router
 from karpear.reports.api import router as reports_router
 
 # Answers any operation can give besides its own, and why (issue #15, item 14):
@@ -98,6 +99,7 @@ api.add_router("/", hashes_router)
 api.add_router("/", referrals_router)
 
 api.add_router("/", complaints_router)
+api.add_router("/", regulator_router)
 
 
 def _error(

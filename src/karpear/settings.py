@@ -143,6 +143,8 @@ INSTALLED_APPS = [
     "karpear.hashes",
     "karpear.monitoring",
     "karpear.backups",
+
+    "karpear.regulator",
 ]
 
 MIDDLEWARE = [
@@ -589,3 +591,23 @@ KARPEAR_METRICS_TOKEN = env_str("KARPEAR_METRICS_TOKEN")
 # erased, as signed lines of ids outside the database, so `karpear restore` does them again.
 # Empty means DATA_DIR/erasure-journal; copy it off the host with the audit checkpoints.
 KARPEAR_ERASURE_JOURNAL_DIR = os.environ.get("KARPEAR_ERASURE_JOURNAL_DIR", "")
+
+# The regulator's side (issue #20; docs/operations.md "The regulator"): how long a company's
+# previous package key stays valid after a new one is registered, the largest submission body,
+# the largest answer to a request for information (files as base64 in JSON), and the smallest
+# number of companies a sector median rests on.
+KARPEAR_REGULATOR_KEY_OVERLAP_DAYS = env_int("KARPEAR_REGULATOR_KEY_OVERLAP_DAYS", 30)
+KARPEAR_REGULATOR_MAX_SUBMISSION_BYTES = env_int(
+    "KARPEAR_REGULATOR_MAX_SUBMISSION_BYTES", 2 * 1024 * 1024
+)
+KARPEAR_REGULATOR_MAX_ANSWER_BYTES = env_int("KARPEAR_REGULATOR_MAX_ANSWER_BYTES", 8 * 1024 * 1024)
+KARPEAR_REGULATOR_TIMEOUT = env_int("KARPEAR_REGULATOR_TIMEOUT", 20)  # seconds per HTTP call
+for _prefix, _limit in (
+    ("/api/v1/regulator/submissions", KARPEAR_REGULATOR_MAX_SUBMISSION_BYTES + 64 * 1024),
+    ("/api/v1/regulator/requests/", KARPEAR_REGULATOR_MAX_ANSWER_BYTES + 64 * 1024),
+    ("/desk/regulator/upload/", KARPEAR_REGULATOR_MAX_SUBMISSION_BYTES + 64 * 1024),
+    ("/en/desk/regulator/upload/", KARPEAR_REGULATOR_MAX_SUBMISSION_BYTES + 64 * 1024),
+):
+    KARPEAR_LARGE_BODY_LIMITS[_prefix] = _limit
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -9,6 +9,8 @@ from karpear.blocklist import views as blocklist_views
 from karpear.complaints import views as complaint_views
 from karpear.core import views as core_views
 from karpear.monitoring import views as monitoring_views
+
+from karpear.regulator import public_views as regulator_views
 from karpear.reports import views as report_views
 from karpear.transparency import views as transparency_views
 
@@ -30,6 +32,10 @@ urlpatterns += i18n_patterns(
     path("transparency/<int:report_id>.json", transparency_views.as_json, name="transparency_json"),
     path("transparency/<int:report_id>.csv", transparency_views.as_csv, name="transparency_csv"),
     path("transparency/<int:report_id>.pdf", transparency_views.as_pdf, name="transparency_pdf"),
+    # The regulator's public sector summary (issue #20), at a regulator's host name only.
+    path("sector/", regulator_views.sector, name="sector"),
+    path("sector.csv", regulator_views.sector_csv, name="sector_csv"),
+    path("sector.pdf", regulator_views.sector_pdf, name="sector_pdf"),
     path("desk/", include("karpear.desk.urls")),
     prefix_default_language=False,
 )

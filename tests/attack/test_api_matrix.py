@@ -16,6 +16,7 @@ from karpear.orgs.models import Organisation
 from tests.conftest import Client
 
 P, N, S = Scope.PLATFORM.value, Scope.ISSUER.value, Scope.ISP.value
+C = Scope.COMPANY.value  # a company submitting to its regulator (issue #20)
 # (method, path, scopes allowed)
 KEYED = [
     ("GET", "/api/v1/whoami", {P, N, S}),
@@ -33,6 +34,9 @@ KEYED = [
     ("GET", "/api/v1/referrals/1", {N}),
     ("POST", "/api/v1/referrals/1/acknowledge", {N}),
     ("POST", "/api/v1/referrals/1/outcome", {N}),
+    ("POST", "/api/v1/regulator/submissions", {C}),
+    ("GET", "/api/v1/regulator/requests", {C}),
+    ("POST", "/api/v1/regulator/requests/1/answer", {C}),
 ]
 
 
@@ -48,7 +52,12 @@ def test_the_table_lists_every_keyed_operation() -> None:
 
     schema = api.get_openapi_schema()
     keyed = {
-        (method.upper(), path.replace("{notice_id}", "1").replace("{referral_id}", "1"))
+        (
+            method.upper(),
+            path.replace("{notice_id}", "1")
+            .replace("{referral_id}", "1")
+            .replace("{request_id}", "1"),
+        )
         for path, operations in schema["paths"].items()
         for method, operation in operations.items()
         if operation.get("security")

@@ -11,6 +11,9 @@ from tests.conftest import Client
 from tests.desk.world import desk_objects
 
 A, L, C, D = "analyst", "lead", "compliance", "admin"
+# The regulator's roles (issue #20): in their own organisation, never on a company page.
+RV, HU, RA = "reviewer", "head", "regulator_admin"
+REG = {RV, HU, RA}
 # (method, path template, roles allowed)
 MATRIX = [
     ("GET", "/en/desk/queue/", {A, L}),
@@ -32,7 +35,7 @@ MATRIX = [
     ("GET", "/en/desk/settings/sla/", {L}),
     ("GET", "/en/desk/settings/isolation/", {L}),
     ("POST", "/en/desk/settings/sla/", {L}),
-    ("GET", "/en/desk/", {A, L, C, D}),
+    ("GET", "/en/desk/", {A, L, C, D, *REG}),  # a redirect to one's own home
     ("GET", "/en/desk/wellbeing/", {A, L, C, D}),
     ("GET", "/en/desk/next/", {A, L}),
     ("GET", "/en/desk/notices/", {A, L}),
@@ -91,12 +94,34 @@ MATRIX = [
     ("GET", "/en/desk/complaints/", {A, L}),
     ("GET", "/en/desk/complaints/{complaint}/", {A, L}),
     ("POST", "/en/desk/complaints/{complaint}/", {A, L}),
+    # The regulator's desk (issue #20).
+    ("GET", "/en/desk/regulator/", REG),
+    ("GET", "/en/desk/regulator/?format=csv", REG),
+    ("GET", "/en/desk/regulator/companies/", REG),
+    ("POST", "/en/desk/regulator/companies/add/", {HU, RA}),
+    ("GET", "/en/desk/regulator/companies/{company}/", REG),
+    ("POST", "/en/desk/regulator/companies/{company}/keys/", {HU, RA}),
+    ("POST", "/en/desk/regulator/companies/{company}/token/", {HU, RA}),
+    ("POST", "/en/desk/regulator/keys/{key}/revoke/", {HU, RA}),
+    ("POST", "/en/desk/regulator/periods/", {HU, RA}),
+    ("GET", "/en/desk/regulator/upload/", REG),
+    ("POST", "/en/desk/regulator/upload/", {RV, HU}),
+    ("GET", "/en/desk/regulator/submissions/{submission}/", REG),
+    ("POST", "/en/desk/regulator/requests/", {RV, HU}),
+    ("GET", "/en/desk/regulator/requests/{rfi}/", REG),
+    ("GET", "/en/desk/regulator/answer-files/{answer_file}/", REG),
+    # The company's side on its Compliance page.
+    ("POST", "/en/desk/compliance/regulator/submit/", {C}),
+    ("POST", "/en/desk/compliance/regulator/pull/", {C}),
+    ("POST", "/en/desk/compliance/regulator/requests/{received}/", {C}),
 ]
 
 
 @pytest.fixture
-def cast(analyst: Person, lead: Person, compliance: Person, admin: Person) -> dict[str, Person]:
-    return {A: analyst, L: lead, C: compliance, D: admin}
+def cast(request: pytest.FixtureRequest) -> dict[str, Person]:
+    roles = {A: "analyst", L: "lead", C: "compliance", D: "admin"}
+    roles.update({RV: "reviewer", HU: "head", RA: "regulator_admin"})
+    return {role: request.getfixturevalue(name) for role, name in roles.items()}
 
 
 @pytest.mark.parametrize(
@@ -105,7 +130,13 @@ def cast(analyst: Person, lead: Person, compliance: Person, admin: Person) -> di
 def test_every_role_gets_what_it_is_allowed(
     cast: dict[str, Person], acme: Organisation, method: str, path: str, allowed: set[str]
 ) -> None:
-    url = path.format(**desk_objects(acme, cast))
+    from tests.regulator.world import regulator_objects
+
+    company_cast = {role: person for role, person in cast.items() if role not in REG}
+    objects = desk_objects(acme, company_cast)
+    if "{" in path:
+        objects.update(regulator_objects(acme, cast[HU], cast[RV]))
+    url = path.format(**objects)
     anonymous = getattr(Client(), method.lower())(url)
     assert anonymous.status_code == 302 and "/desk/login/" in anonymous["Location"]
     for role, person in cast.items():
@@ -135,6 +166,13 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{victim}": "<int:victim_referral_id>",
         "{complaint}": "<int:complaint_id>",
         "{proposal}": "<int:proposal_id>",
+
+        "{company}": "<int:company_id>",
+        "{key}": "<int:key_id>",
+        "{submission}": "<int:submission_id>",
+        "{rfi}": "<int:rfi_id>",
+        "{answer_file}": "<int:file_id>",
+        "{received}": "<int:received_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

@@ -14,6 +14,8 @@ class Scope(models.TextChoices):
     PLATFORM = "platform", _("The company's platform")
     ISSUER = "issuer", _("Notice issuer (police or hotline)")
     ISP = "isp", _("Internet service provider")
+    # Issued by a regulator to one registered company, for its submissions (issue #20).
+    COMPANY = "company", _("Regulated company (submits to the regulator)")
 
 
 class ApiKey(models.Model):

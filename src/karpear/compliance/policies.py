@@ -122,3 +122,12 @@ def policy_adopt(
         request=request,
     )
     return doc
+
+
+def adopted_policies(organisation: Organisation) -> dict[str, PolicyDocument]:
+    latest: dict[str, PolicyDocument] = {}
+    for doc in PolicyDocument.objects.filter(organisation=organisation).order_by(
+        "kind", "-version"
+    ):
+        latest.setdefault(doc.kind, doc)
+    return latest

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from karpear.audit.services import audit_record
 from karpear.compliance.live import FIGURE_LABELS, STATUS_LABELS
 from karpear.compliance.models import Assessment
-from karpear.compliance.services import overview
+from karpear.compliance.overview import overview
 
 
 class FetchRefused(Exception):

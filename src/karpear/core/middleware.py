@@ -76,6 +76,8 @@ _FILE_UPLOAD_PREFIXES: tuple[str, ...] = (
     "/en/desk/notices/new/",
     "/desk/compliance/",  # policy documents and screenshots as evidence for checklist items
     "/en/desk/compliance/",
+    "/desk/regulator/upload/",  # a company's package uploaded by hand (issue #20)
+    "/en/desk/regulator/upload/",
 )
 
 

@@ -17,7 +17,7 @@ from karpear.desk.access import desk_view
 from karpear.evidence import recipients as recipient_services
 from karpear.evidence.models import Recipient, RecipientKind
 from karpear.staff import administration
-from karpear.staff.models import Role, StaffMember
+from karpear.staff.models import Role, StaffMember, roles_for
 
 STAFF_ADMINS = (Role.ADMIN,)
 RECIPIENT_KEEPERS = (Role.LEAD, Role.ADMIN)
@@ -34,7 +34,12 @@ def _staff_page(
     return render(
         request,
         "desk/staff.html",
-        {"staff": staff, "roles": Role.choices, "created": created, "me": member},
+        {
+            "staff": staff,
+            "roles": [(r.value, r.label) for r in Role if r in roles_for(member.organisation)],
+            "created": created,
+            "me": member,
+        },
     )
 
 

@@ -19,6 +19,8 @@ from karpear.desk import (
     wellness_views,
 )
 from karpear.referrals import desk_views as referral_views
+from karpear.regulator import company_views as regulator_company_views
+from karpear.regulator import views as regulator_views
 
 app_name = "desk"
 urlpatterns = [
@@ -156,5 +158,59 @@ urlpatterns = [
         "child-referrals/<int:proposal_id>/close/",
         referral_views.child_close,
         name="child_referral_close",
+    ),
+    # The regulator's desk (issue #20): regulator roles only.
+    path("regulator/", regulator_views.home, name="regulator"),
+    path("regulator/companies/", regulator_views.companies, name="regulator_companies"),
+    path("regulator/companies/add/", regulator_views.company_add, name="regulator_company_add"),
+    path(
+        "regulator/companies/<int:company_id>/",
+        regulator_views.company,
+        name="regulator_company",
+    ),
+    path(
+        "regulator/companies/<int:company_id>/keys/",
+        regulator_views.key_add,
+        name="regulator_key_add",
+    ),
+    path(
+        "regulator/companies/<int:company_id>/token/",
+        regulator_views.token_issue,
+        name="regulator_token",
+    ),
+    path(
+        "regulator/keys/<int:key_id>/revoke/",
+        regulator_views.key_revoke,
+        name="regulator_key_revoke",
+    ),
+    path("regulator/periods/", regulator_views.period_set, name="regulator_period"),
+    path("regulator/upload/", regulator_views.upload, name="regulator_upload"),
+    path(
+        "regulator/submissions/<int:submission_id>/",
+        regulator_views.submission,
+        name="regulator_submission",
+    ),
+    path("regulator/requests/", regulator_views.request_send, name="regulator_request_send"),
+    path(
+        "regulator/requests/<int:rfi_id>/",
+        regulator_views.request_detail,
+        name="regulator_request",
+    ),
+    path(
+        "regulator/answer-files/<int:file_id>/",
+        regulator_views.answer_file,
+        name="regulator_answer_file",
+    ),
+    # The company's side of it, on the Compliance page (issue #20).
+    path(
+        "compliance/regulator/submit/",
+        regulator_company_views.submit,
+        name="regulator_submit",
+    ),
+    path("compliance/regulator/pull/", regulator_company_views.pull, name="regulator_pull"),
+    path(
+        "compliance/regulator/requests/<int:received_id>/",
+        regulator_company_views.answer,
+        name="regulator_answer",
     ),
 ]

@@ -38,6 +38,7 @@ from karpear.desk.access import (
     EVERY_ROLE,
     FIGURE_READERS,
     LEAD_ONLY,
+    REGULATOR_READERS,
     desk_view,
     int_or_none,
 )
@@ -47,8 +48,10 @@ from karpear.reports.models import Category, Channel
 from karpear.staff.models import Role, StaffMember
 
 
-@desk_view(*EVERY_ROLE)
+@desk_view(*EVERY_ROLE, *REGULATOR_READERS)
 def home(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    if member.organisation.is_regulator:
+        return redirect("desk:regulator")  # the regulator's staff see no company page
     if member.can_see_cases:
         return redirect("desk:queue")
     return redirect("desk:compliance" if member.role == Role.COMPLIANCE else "desk:audit")

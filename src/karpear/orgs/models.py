@@ -15,6 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        # A regulator (the MPTC or a body it names, guidelines section 3) receives companies'
+        # compliance packages; its staff hold regulator roles only (issue #20).
+        COMPANY = "company", _("Company")
+        REGULATOR = "regulator", _("Regulator")
+
     name = models.CharField(_("name (English)"), max_length=200)
     name_km = models.CharField(_("name (Khmer)"), max_length=200, blank=True)
     slug = models.SlugField(unique=True)
@@ -35,6 +41,7 @@ class Organisation(models.Model):
         default=24,
         help_text=_("Shown to people on their receipt. Guidelines 2.6: a set time to act."),
     )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.COMPANY)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -46,6 +53,10 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.kind == self.Kind.REGULATOR
 
     @property
     def display_name(self) -> str:

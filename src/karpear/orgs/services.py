@@ -47,6 +47,7 @@ def organisation_create(
     domain: str | None = None,
     is_default: bool = False,
     response_hours: int = 24,
+    kind: str = Organisation.Kind.COMPANY,
 ) -> Organisation:
     """Create an organisation with the default help contacts."""
     org = Organisation.objects.create(
@@ -56,6 +57,7 @@ def organisation_create(
         domain=(domain or None) and domain.lower(),
         is_default=is_default,
         response_hours=response_hours,
+        kind=Organisation.Kind(kind),
     )
     HelpContact.objects.bulk_create(
         HelpContact(organisation=org, position=i, **contact)

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from karpear.audit.services import audit_record
 from karpear.core.errors import ApplicationError, NotFound
-from karpear.staff.models import Role, StaffMember
+from karpear.staff.models import Role, StaffMember, roles_for
 from karpear.staff.throttle import account_release
 
 ADMINISTRATORS = frozenset({Role.ADMIN})
@@ -137,7 +137,7 @@ def staff_role_set(
 ) -> StaffMember:
     """Change someone else's role (never one's own: no one raises their own role)."""
     _require_admin(actor)
-    if role not in Role.values:
+    if role not in roles_for(target.organisation):
         raise ApplicationError(_("Choose a role."))
     if target.organisation_id != actor.organisation_id:
         raise NotFound(_("There is no such staff member."))

@@ -6,17 +6,31 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from karpear.orgs.models import Organisation
+
 
 class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
     LEAD = "lead", _("Safeguarding lead")
     COMPLIANCE = "compliance", _("Compliance officer")
     ADMIN = "admin", _("Administrator")
+    # The regulator's roles (issue #20): held only in a regulator organisation, never beside
+    # company roles, so a regulator opens no company desk page and a company none of these.
+    REVIEWER = "reviewer", _("Regulator reviewer")
+    HEAD = "head", _("Head of unit")
+    REGULATOR_ADMIN = "regulator_admin", _("Regulator administrator")
 
 
 # Roles that may see case content. Compliance officers and administrators see
 # aggregate figures and settings only (issue #3, item 2).
 CASE_ROLES = frozenset({Role.ANALYST, Role.LEAD})
+REGULATOR_ROLES = frozenset({Role.REVIEWER, Role.HEAD, Role.REGULATOR_ADMIN})
+COMPANY_ROLES = frozenset(set(Role) - REGULATOR_ROLES)
+
+
+def roles_for(organisation: Organisation) -> frozenset[Role]:
+    """The roles staff of this organisation may hold (by its kind)."""
+    return REGULATOR_ROLES if organisation.is_regulator else COMPANY_ROLES
 
 
 class StaffMember(models.Model):

@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from karpear.audit.services import audit_record
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.orgs.models import Organisation
-from karpear.staff.models import Role, StaffMember
+from karpear.staff.models import Role, StaffMember, roles_for
 from karpear.staff.throttle import Budget, budgets_for, give_back, spend
 
 SESSION_EPOCH_KEY = "karpear_epoch"
@@ -39,6 +39,9 @@ class NotSignedIn(Exception):
 def staff_create(
     *, organisation: Organisation, username: str, password: str, role: Role, email: str = ""
 ) -> StaffMember:
+    if role not in roles_for(organisation):
+        # A regulator's staff hold regulator roles only and a company's company roles only.
+        raise ApplicationError(_("This role does not exist in this organisation."), code="role")
     user_model = get_user_model()
     user = user_model.objects.create_user(username=username, email=email, password=password)
     return StaffMember.objects.create(user=user, organisation=organisation, role=role)

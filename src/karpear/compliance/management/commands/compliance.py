@@ -5,6 +5,9 @@ karpear compliance list [--org SLUG]     assessments of an organisation
 karpear compliance package ID [--org]    the signed JSON package of a signed-off assessment
 karpear compliance pdf ID OUT [--lang]   the report as PDF
 karpear compliance public-key [--org]    the organisation's package-signing public key
+karpear compliance submit [ID] [--to URL] [--token-file F] [--period YEAR]
+                                         send the signed package and the latest published
+                                         transparency report to the regulator (issue #20)
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from karpear.audit.cli import cli_audited
 from karpear.compliance import reports, services
 from karpear.compliance.frameworks import FrameworkError, frameworks
 from karpear.core import signing
@@ -38,7 +42,15 @@ class Command(BaseCommand):
         pdf.add_argument("out")
         pdf.add_argument("--lang", default="km", choices=["km", "en"])
         sub.add_parser("public-key", help="print the organisation's package-signing key")
+        submit = sub.add_parser("submit", help="send a signed package to the regulator")
+        submit.add_argument("assessment", type=int, nargs="?", help="default: newest signed")
+        submit.add_argument("--to", help="the regulator's base URL (default: the connected one)")
+        submit.add_argument(
+            "--token-file", help="file holding the key the regulator issued (else the link's)"
+        )
+        submit.add_argument("--period", help="the year reported on (default: the newest report's)")
 
+    @cli_audited("submit")
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "frameworks":
@@ -58,6 +70,9 @@ class Command(BaseCommand):
             key = signing.public_key_b64(services.signing_context(org))
             self.stdout.write(f"{key}  (key id {signing.key_id(key)})")
             return
+        if action == "submit":
+            self._submit(org, options)
+            return
         if action == "list":
             for a in services.assessment_list(org):
                 signed = f"signed {a.signed_at:%Y-%m-%d} by {a.signed_name}" if a.signed_at else ""
@@ -76,3 +91,28 @@ class Command(BaseCommand):
                 Path(options["out"]).write_bytes(reports.report_pdf(assessment))
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
+
+    def _submit(self, org: Any, options: dict[str, Any]) -> None:
+        from karpear.regulator.outbound import submit
+
+        assessment_id = options.get("assessment") or next(
+            (a.pk for a in services.assessment_list(org) if a.signed_at is not None), None
+        )
+        if assessment_id is None:
+            raise CommandError("No signed-off assessment to send.")
+        token = None
+        if options.get("token_file"):
+            token = Path(options["token_file"]).read_text(encoding="utf-8").strip()
+        try:
+            sent = submit(
+                organisation=org,
+                assessment_id=assessment_id,
+                period=options.get("period"),
+                url=options.get("to"),
+                token=token,
+            )
+        except ApplicationError as exc:
+            raise CommandError(str(exc.message)) from exc
+        if not sent.accepted:
+            raise CommandError(f"refused: {sent.code}: {sent.message}")
+        self.stdout.write(f"{sent.code}: assessment {assessment_id}")

@@ -1,0 +1,341 @@
+"""The company's side: send the signed package to the regulator, fetch its requests for
+information, answer them (issue #20, items 2 and 5).
+
+Within one deployment (the regulator registered this organisation as a local company) every step
+is a direct call; otherwise Karpear talks to the regulator's API at the URL and with the key the
+operator configured (`karpear regulator connect`). The server only ever calls that configured
+URL (never one a reporter sent).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.audit.services import audit_record
+from karpear.compliance import services as compliance
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.orgs.models import Organisation
+from karpear.regulator.models import (
+    Channel,
+    ReceivedRequest,
+    RegisteredCompany,
+    RegulatorLink,
+    SentSubmission,
+)
+from karpear.regulator.receipt import SubmissionRefused, submission_receive
+from karpear.regulator.rfi import FileIn, clean_files, rfi_answer_record
+from karpear.staff.models import Role, StaffMember
+from karpear.transparency import services as transparency
+
+logger = logging.getLogger(__name__)
+
+
+class RegulatorUnreachable(ApplicationError):
+    status = 502
+    code = "regulator_unreachable"
+
+
+def _require_officer(member: StaffMember) -> None:
+    if member.role != Role.COMPLIANCE:
+        raise ApplicationError(
+            _("Only the compliance officer can do this."), code="forbidden", status=403
+        )
+
+
+def local_registration(organisation: Organisation) -> RegisteredCompany | None:
+    """The registry entry of this organisation at a regulator on this same deployment."""
+    return (
+        RegisteredCompany.objects.filter(local_organisation=organisation)
+        .select_related("regulator")
+        .first()
+    )
+
+
+def regulator_link(organisation: Organisation) -> RegulatorLink | None:
+    return RegulatorLink.objects.filter(organisation=organisation).first()
+
+
+@transaction.atomic
+def link_set(*, organisation: Organisation, url: str, token: str, operator: str) -> RegulatorLink:
+    """`karpear regulator connect`: the regulator's base URL and the key it issued."""
+    url = url.strip().rstrip("/")
+    if not url.startswith(("https://", "http://")) or len(url) > 300:
+        raise ApplicationError(_("Give the regulator's address, starting with https://"))
+    if not token.startswith("kp_company_"):
+        raise ApplicationError(_("This is not a key issued for submissions."))
+    link, _created = RegulatorLink.objects.update_or_create(
+        organisation=organisation,
+        defaults={"url": url, "token": token.strip(), "created_at": timezone.now()},
+    )
+    audit_record(
+        action="regulator_link",
+        organisation=organisation,
+        actor_label=f"command line ({operator})"[:150],
+        object_type="regulator_link",
+        object_id=link.pk,
+        detail={"url": url},
+    )
+    return link
+
+
+def _call(
+    url: str, token: str, method: str, path: str, body: dict[str, Any] | None = None
+) -> tuple[int, Any]:
+    """One call to the regulator's API; (status, parsed JSON). Never follows another host."""
+    data = json.dumps(body).encode("utf-8") if body is not None else None
+    request = urllib.request.Request(  # noqa: S310 - the operator's configured regulator only
+        f"{url}/api/v1/regulator/{path}",
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.KARPEAR_REGULATOR_TIMEOUT
+        ) as response:
+            status, raw = response.status, response.read(4 * 1024 * 1024)
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read(64 * 1024)
+    except (urllib.error.URLError, OSError) as exc:
+        raise RegulatorUnreachable(
+            _("The regulator's service cannot be reached. Try again later.")
+        ) from exc
+    try:
+        return status, json.loads(raw or b"null")
+    except ValueError as exc:
+        raise RegulatorUnreachable(_("The regulator's service gave an unreadable answer.")) from exc
+
+
+def latest_transparency(organisation: Organisation) -> dict[str, Any] | None:
+    """The newest published transparency report's public JSON (suppressed figures only)."""
+    reports = transparency.latest_versions(transparency.published(organisation))
+    if not reports:
+        return None
+    newest = max(reports, key=lambda r: (r.period_end, r.version))
+    return transparency.public_document(newest)
+
+
+def submission_body(
+    *, organisation: Organisation, assessment_id: int, period: str, actor: Any = None
+) -> dict[str, Any]:
+    assessment = compliance.get_assessment(organisation=organisation, assessment_id=assessment_id)
+    return {
+        "period": period,
+        "package": compliance.package_signed(assessment, actor=actor),
+        "transparency": latest_transparency(organisation),
+    }
+
+
+def default_period(organisation: Organisation) -> str:
+    """The year of the newest published transparency report, else last year."""
+    reports = transparency.published(organisation)
+    if reports:
+        return str(max(r.period_start for r in reports).year)
+    return str(timezone.localdate().year - 1)
+
+
+def submit(
+    *,
+    organisation: Organisation,
+    assessment_id: int,
+    period: str | None = None,
+    member: StaffMember | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    request: HttpRequest | None = None,
+) -> SentSubmission:
+    """Send a signed-off assessment and the latest transparency report to the regulator.
+
+    The answer (accepted, repeat, or the refusal's code and message) is kept and shown."""
+    if member is not None:
+        _require_officer(member)
+    actor = member.user if member else None
+    period = period or default_period(organisation)
+    body = submission_body(
+        organisation=organisation, assessment_id=assessment_id, period=period, actor=actor
+    )
+    local = local_registration(organisation) if url is None else None
+    if local is not None:
+        try:
+            _submission, created = submission_receive(
+                company=local,
+                period_label=period,
+                envelope=body["package"],
+                transparency=body["transparency"],
+                channel=Channel.LOCAL,
+            )
+            accepted, code, message = True, "accepted" if created else "repeat", ""
+        except SubmissionRefused as exc:
+            accepted, code, message = False, exc.code, str(exc.message)
+    else:
+        link = regulator_link(organisation)
+        url = url or (link.url if link else None)
+        token = token or (link.token if link else None)
+        if not url or not token:
+            raise ApplicationError(
+                _("No regulator is configured for this organisation."), code="no_regulator"
+            )
+        status, answer = _call(url.rstrip("/"), token, "POST", "submissions", body)
+        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        accepted = status in (200, 201)
+        code = ("accepted" if status == 201 else "repeat") if accepted else str(error.get("code"))
+        message = "" if accepted else str(error.get("message", f"HTTP {status}"))[:2000]
+    sent = SentSubmission.objects.create(
+        organisation=organisation,
+        assessment_id=assessment_id,
+        sent_at=timezone.now(),
+        accepted=accepted,
+        code=code[:64],
+        message=message,
+    )
+    audit_record(
+        action="regulator_submit",
+        organisation=organisation,
+        actor=actor,
+        actor_label="" if actor else "cli",
+        object_type="assessment",
+        object_id=assessment_id,
+        detail={"code": code, "period": period},
+        request=request,
+    )
+    return sent
+
+
+def submissions_sent(organisation: Organisation) -> list[SentSubmission]:
+    return list(SentSubmission.objects.filter(organisation=organisation)[:20])
+
+
+@transaction.atomic
+def requests_pull(*, organisation: Organisation) -> int:
+    """Fetch the regulator's requests (another deployment); returns how many are new."""
+    link = regulator_link(organisation)
+    if link is None:
+        return 0
+    status, answer = _call(link.url, link.token, "GET", "requests")
+    if status != 200 or not isinstance(answer, dict):
+        raise RegulatorUnreachable(_("The regulator's service refused to list its requests."))
+    new = 0
+    for item in answer.get("requests", [])[:500]:
+        try:
+            defaults = {
+                "item_ref": str(item.get("item_ref") or "")[:32],
+                "question": str(item["question"])[:5000],
+                "deadline": date.fromisoformat(item["deadline"]),
+                "sent_at": datetime.fromisoformat(item["sent_at"]),
+            }
+            remote_id = int(item["id"])
+        except (KeyError, TypeError, ValueError):
+            logger.warning("a request from the regulator was unreadable and skipped")
+            continue
+        row, created = ReceivedRequest.objects.get_or_create(
+            organisation=organisation, remote_id=remote_id, defaults=defaults
+        )
+        new += created
+        if item.get("answered_at") and row.answered_at is None:
+            row.answer = str(item.get("answer") or "")
+            row.answered_at = datetime.fromisoformat(item["answered_at"])
+            row.save(update_fields=["answer", "answered_at"])
+    return new
+
+
+def received_requests(organisation: Organisation) -> list[ReceivedRequest]:
+    return list(ReceivedRequest.objects.filter(organisation=organisation)[:200])
+
+
+def request_answer(
+    *,
+    member: StaffMember,
+    received_id: int,
+    text: str,
+    files: list[FileIn],
+    request: HttpRequest | None = None,
+) -> ReceivedRequest:
+    """Answer a request on the Compliance page: directly within one deployment, else over the
+    API. Only an answer the regulator took is marked answered here."""
+    _require_officer(member)
+    organisation = member.organisation
+    with transaction.atomic():
+        row = (
+            ReceivedRequest.objects.select_for_update()
+            .filter(organisation=organisation, pk=received_id)
+            .first()
+        )
+        if row is None:
+            raise NotFound(_("There is no such request."))
+        if row.answered_at is not None:
+            raise ApplicationError(
+                _("This request has already been answered."), code="already_answered", status=409
+            )
+        files = clean_files(files)
+        signer = member.user.get_username()
+        if row.local_request_id is not None:
+            local = local_registration(organisation)
+            if local is None:
+                raise NotFound(_("There is no such request."))
+            rfi, _new = rfi_answer_record(
+                rfi_id=row.local_request_id,
+                company=local,
+                text=text,
+                files=files,
+                answered_by=signer,
+            )
+            answered_at = rfi.answered_at
+            text = rfi.answer
+        else:
+            link = regulator_link(organisation)
+            if link is None:
+                raise ApplicationError(
+                    _("No regulator is configured for this organisation."), code="no_regulator"
+                )
+            status, answer = _call(
+                link.url,
+                link.token,
+                "POST",
+                f"requests/{row.remote_id}/answer",
+                {
+                    "answer": text,
+                    "answered_by": signer,
+                    "files": [
+                        {
+                            "name": f.name,
+                            "content_type": f.content_type,
+                            "data": base64.b64encode(f.data).decode("ascii"),
+                        }
+                        for f in files
+                    ],
+                },
+            )
+            if status not in (200, 201):
+                error = answer.get("error", {}) if isinstance(answer, dict) else {}
+                raise ApplicationError(
+                    str(error.get("message") or _("The regulator refused the answer.")),
+                    code=str(error.get("code") or "refused"),
+                    status=409 if status == 409 else 400,
+                )
+            answered_at = timezone.now()
+            text = text.strip()
+        row.answer = text
+        row.answered_at = answered_at
+        row.save(update_fields=["answer", "answered_at"])
+        audit_record(
+            action="regulator_rfi_answered",
+            organisation=organisation,
+            actor=member.user,
+            object_type="received_request",
+            object_id=row.pk,
+            detail={"files": len(files)},
+            request=request,
+        )
+    return row

@@ -1,0 +1,264 @@
+"""The regulator's registry of companies, their package keys and the keys it issues them.
+
+A company's package public key is registered out of band (read to the regulator from the
+company's Compliance page, compared by its key id). Rotation keeps the previous key valid for
+KARPEAR_REGULATOR_KEY_OVERLAP_DAYS, so a package signed just before the switch still verifies;
+revocation ends a key at once. Every change is audited (issue #20, item 1).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from karpear.apikeys.models import Scope
+from karpear.apikeys.services import apikey_create
+from karpear.core import signing
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.orgs.models import Organisation
+from karpear.regulator.common import KEEPERS, audit, require
+from karpear.regulator.models import (
+    CompanyKey,
+    RegisteredCompany,
+    ReportingPeriod,
+    Sector,
+    Size,
+    SubmissionKey,
+)
+from karpear.staff.models import StaffMember
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
+
+
+def _clean(text: str, limit: int) -> str:
+    return " ".join(str(text).split())[:limit]
+
+
+@transaction.atomic
+def company_register(
+    *,
+    member: StaffMember,
+    name: str,
+    slug: str,
+    licence_number: str,
+    sector: str,
+    size: str,
+    name_km: str = "",
+    local_organisation: Organisation | None = None,
+    request: HttpRequest | None = None,
+) -> RegisteredCompany:
+    regulator = require(member, KEEPERS)
+    errors: dict[str, list[str]] = {}
+    name, licence_number = _clean(name, 200), _clean(licence_number, 100)
+    if not name:
+        errors["name"] = [str(_("Give the company's name."))]
+    if not licence_number:
+        errors["licence_number"] = [str(_("Give the licence or registration number."))]
+    if not _SLUG.match(slug):
+        errors["slug"] = [str(_("Lower-case letters, digits and hyphens, as in its packages."))]
+    if sector not in Sector.values:
+        errors["sector"] = [str(_("Choose a sector."))]
+    if size not in Size.values:
+        errors["size"] = [str(_("Choose a size."))]
+    if local_organisation is not None and local_organisation.is_regulator:
+        errors["slug"] = [str(_("A regulator is not a company."))]
+    if errors:
+        raise ApplicationError(_("The company was not registered."), fields=errors)
+    try:
+        with transaction.atomic():
+            company = RegisteredCompany.objects.create(
+                regulator=regulator,
+                name=name,
+                name_km=_clean(name_km, 200),
+                slug=slug,
+                licence_number=licence_number,
+                sector=sector,
+                size=size,
+                local_organisation=local_organisation,
+                created_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise ApplicationError(
+            _("A company with this name in its packages or this licence is already registered."),
+            code="duplicate",
+            status=409,
+        ) from exc
+    audit(
+        regulator=regulator,
+        action="regulator_company_register",
+        actor=member.user,
+        object_type="registered_company",
+        object_id=company.pk,
+        detail={"slug": slug, "licence": licence_number, "sector": sector, "size": size},
+        request=request,
+    )
+    return company
+
+
+def _public_key(text: str) -> str:
+    text = text.strip()
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ApplicationError(
+            _("This is not a package public key (base64 of 32 bytes)."),
+            code="bad_key",
+            fields={"public_key": [str(_("Paste the key exactly as the company shows it."))]},
+        )
+    return base64.b64encode(raw).decode("ascii")
+
+
+@transaction.atomic
+def key_register(
+    *,
+    member: StaffMember,
+    company: RegisteredCompany,
+    public_key: str,
+    request: HttpRequest | None = None,
+) -> CompanyKey:
+    """Register a company's (new) key; the keys in use before it retire after the overlap."""
+    regulator = require(member, KEEPERS)
+    if company.regulator_id != regulator.pk:
+        raise NotFound(_("There is no such company in the registry."))
+    key_text = _public_key(public_key)
+    RegisteredCompany.objects.select_for_update().filter(pk=company.pk).first()
+    now = timezone.now()
+    if CompanyKey.objects.filter(company=company, public_key=key_text).exists():
+        raise ApplicationError(_("This key is already registered."), code="duplicate", status=409)
+    overlap_ends = now + timedelta(days=settings.KARPEAR_REGULATOR_KEY_OVERLAP_DAYS)
+    retiring = CompanyKey.objects.filter(company=company, revoked_at__isnull=True).filter(
+        Q(retires_at__isnull=True) | Q(retires_at__gt=overlap_ends)
+    )
+    retired_ids = list(retiring.values_list("key_id", flat=True))
+    retiring.update(retires_at=overlap_ends)
+    key = CompanyKey.objects.create(
+        company=company,
+        public_key=key_text,
+        key_id=signing.key_id(key_text),
+        registered_at=now,
+        registered_by=member.user,
+    )
+    audit(
+        regulator=regulator,
+        action="regulator_key_register",
+        actor=member.user,
+        object_type="registered_company",
+        object_id=company.pk,
+        detail={"key_id": key.key_id, "retiring": retired_ids, "until": overlap_ends.isoformat()},
+        request=request,
+    )
+    return key
+
+
+@transaction.atomic
+def key_revoke(
+    *, member: StaffMember, key_id: int, request: HttpRequest | None = None
+) -> CompanyKey:
+    regulator = require(member, KEEPERS)
+    key = (
+        CompanyKey.objects.select_for_update()
+        .filter(pk=key_id, company__regulator=regulator)
+        .select_related("company")
+        .first()
+    )
+    if key is None:
+        raise NotFound(_("There is no such key."))
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit(
+            regulator=regulator,
+            action="regulator_key_revoke",
+            actor=member.user,
+            object_type="registered_company",
+            object_id=key.company_id,
+            detail={"key_id": key.key_id},
+            request=request,
+        )
+    return key
+
+
+@transaction.atomic
+def submission_key_issue(
+    *, member: StaffMember, company: RegisteredCompany, request: HttpRequest | None = None
+) -> str:
+    """Issue the company an API key for its submissions; the token is returned (shown) once."""
+    regulator = require(member, KEEPERS)
+    if company.regulator_id != regulator.pk:
+        raise NotFound(_("There is no such company in the registry."))
+    api_key, token = apikey_create(
+        organisation=regulator,
+        scope=Scope.COMPANY,
+        name=f"submissions: {company.slug}",
+        actor_label=member.user.get_username(),
+    )
+    SubmissionKey.objects.create(company=company, api_key=api_key)
+    audit(
+        regulator=regulator,
+        action="regulator_submission_key",
+        actor=member.user,
+        object_type="registered_company",
+        object_id=company.pk,
+        detail={"prefix": api_key.prefix},
+        request=request,
+    )
+    return token
+
+
+def company_for_api_key(api_key_id: int) -> RegisteredCompany | None:
+    link = SubmissionKey.objects.select_related("company").filter(api_key_id=api_key_id).first()
+    return link.company if link else None
+
+
+@transaction.atomic
+def period_define(
+    *, member: StaffMember, label: str, due: date, request: HttpRequest | None = None
+) -> ReportingPeriod:
+    regulator = require(member, KEEPERS)
+    if not re.fullmatch(r"\d{4}", label or ""):
+        raise ApplicationError(
+            _("A period is a year, such as 2026."),
+            fields={"label": [str(_("Write the year."))]},
+        )
+    period, created = ReportingPeriod.objects.get_or_create(
+        regulator=regulator, label=label, defaults={"due": due}
+    )
+    if not created and period.due != due:
+        before = period.due
+        period.due = due
+        period.save(update_fields=["due"])
+        created = True
+        detail = {"label": label, "due": due.isoformat(), "before": before.isoformat()}
+    else:
+        detail = {"label": label, "due": due.isoformat()}
+    if created:
+        audit(
+            regulator=regulator,
+            action="regulator_period",
+            actor=member.user,
+            object_type="reporting_period",
+            object_id=period.pk,
+            detail=detail,
+            request=request,
+        )
+    return period
+
+
+def valid_keys(company: RegisteredCompany) -> list[CompanyKey]:
+    now = timezone.now()
+    return list(
+        CompanyKey.objects.filter(company=company, revoked_at__isnull=True).filter(
+            Q(retires_at__isnull=True) | Q(retires_at__gt=now)
+        )
+    )
