@@ -135,6 +135,8 @@ INSTALLED_APPS = [
     "karpear.referrals",
     "karpear.complaints",
     "karpear.hashes",
+    "karpear.safety",
+    "karpear.documents",
 ]
 
 MIDDLEWARE = [
@@ -554,3 +556,7 @@ KARPEAR_ISOLATE_CLAUSE = os.environ.get(
     "KARPEAR_ISOLATE_CLAUSE",
     "Terms of service: content reported as child sexual abuse is hidden while it is assessed",
 )
+
+# Safe by default in the company's apps (issue #18): a YAML file of extra or replaced safety
+# features, same shape as karpear/safety/features.yaml (checked at start-up).
+KARPEAR_SAFETY_CATALOGUE = env_str("KARPEAR_SAFETY_CATALOGUE", "")

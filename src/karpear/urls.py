@@ -8,7 +8,9 @@ from karpear.api import api
 from karpear.blocklist import views as blocklist_views
 from karpear.complaints import views as complaint_views
 from karpear.core import views as core_views
+from karpear.documents import views as document_views
 from karpear.reports import views as report_views
+from karpear.safety import views as safety_views
 from karpear.transparency import views as transparency_views
 
 urlpatterns = [
@@ -28,6 +30,16 @@ urlpatterns += i18n_patterns(
     path("transparency/<int:report_id>.json", transparency_views.as_json, name="transparency_json"),
     path("transparency/<int:report_id>.csv", transparency_views.as_csv, name="transparency_csv"),
     path("transparency/<int:report_id>.pdf", transparency_views.as_pdf, name="transparency_pdf"),
+    # Terms, code of conduct, privacy notice and parental guidance (issue #18).
+    path("documents/", document_views.index, name="documents"),
+    path("documents/<slug:kind>/", document_views.document, name="document"),
+    path("documents/<slug:kind>/<str:audience>/", document_views.document, name="document_for"),
+    path(
+        "documents/<slug:kind>/v<int:version>/<str:audience>/",
+        document_views.document,
+        name="document_version",
+    ),
+    path("safety/parents/", safety_views.parental_guidance, name="parental_guidance"),
     path("desk/", include("karpear.desk.urls")),
     prefix_default_language=False,
 )

@@ -33,6 +33,8 @@ KEYED = [
     ("GET", "/api/v1/referrals/1", {N}),
     ("POST", "/api/v1/referrals/1/acknowledge", {N}),
     ("POST", "/api/v1/referrals/1/outcome", {N}),
+    ("GET", "/api/v1/safety-policy", {P}),
+    ("POST", "/api/v1/safety-policy/attestations", {P}),
 ]
 
 

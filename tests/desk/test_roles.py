@@ -88,6 +88,15 @@ MATRIX = [
     ("GET", "/en/desk/complaints/", {A, L}),
     ("GET", "/en/desk/complaints/{complaint}/", {A, L}),
     ("POST", "/en/desk/complaints/{complaint}/", {A, L}),
+    # Safe by default in the company's apps (issue #18).
+    ("GET", "/en/desk/safety/", {L, C, D}),
+    ("POST", "/en/desk/safety/draft/", {L}),
+    ("GET", "/en/desk/safety/{policy}/", {L, C, D}),
+    ("POST", "/en/desk/safety/{policy}/", {L}),
+    ("POST", "/en/desk/safety/{policy}/adopt/", {L}),
+    ("GET", "/en/desk/documents/", {L, C, D}),
+    ("GET", "/en/desk/documents/terms/", {L, C, D}),
+    ("POST", "/en/desk/documents/terms/", {L, C}),
 ]
 
 
@@ -131,6 +140,8 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{referral}": "<int:referral_id>",
         "{victim}": "<int:victim_referral_id>",
         "{complaint}": "<int:complaint_id>",
+        "{policy}": "<int:policy_id>",
+        "documents/terms/": "documents/<slug:kind>/",
     }
     covered = set()
     for _, path, _ in MATRIX:

@@ -74,7 +74,10 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
         expected_version=Case.objects.get(pk=case.pk).version,
     )
     complaint = a_complaint(acme, cast[L])
+    from karpear.safety.services import policy_draft
+
     return {
+        "policy": policy_draft(member=cast[L].member).pk,
         "complaint": complaint.pk,
         "referral": referral.pk,
         "victim": victim.pk,
