@@ -352,6 +352,10 @@ KARPEAR_LARGE_BODY_LIMITS = {
     "/api/v1/notices": env_int("KARPEAR_NOTICE_MAX_BYTES", 2 * 1024 * 1024),
     "/desk/notices/new/": 11 * 1024 * 1024,  # a scanned letter, at most 10 MB
     "/en/desk/notices/new/": 11 * 1024 * 1024,
+    # Issue #18: a document's 8 texts (4 audiences x 2 languages, at most 30,000 characters
+    # each); Khmer is 9 bytes a character once form-encoded.
+    "/desk/documents/": 2_500_000,
+    "/en/desk/documents/": 2_500_000,
 }
 # Django's own backstop must allow the largest of them; RequestGuardMiddleware
 # holds every other path to KARPEAR_MAX_BODY_BYTES.

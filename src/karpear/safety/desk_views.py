@@ -103,25 +103,31 @@ def draft(request: HttpRequest, member: StaffMember) -> HttpResponse:
     return redirect("desk:safety_policy", policy_id=policy.pk)
 
 
-def _posted(request: HttpRequest) -> Settings:
-    """The form's band|feature|part fields as a settings mapping (checked by the service)."""
-    chosen: Settings = {}
-    for band in AGE_BANDS:
-        for fid in catalogue().features:
-            chosen.setdefault(band, {})[fid] = {
-                part: str(request.POST.get(f"{band}|{fid}|{part}", ""))
-                for part in ("value", "change", "assurance")
-            }
+def _posted(request: HttpRequest, current: Settings, band: str) -> Settings:
+    """The version's settings with one band's form fields (band|feature|part) put in; the
+    service checks the whole. One band per form keeps it under DATA_UPLOAD_MAX_NUMBER_FIELDS."""
+    chosen: Settings = {b: {f: dict(e) for f, e in row.items()} for b, row in current.items()}
+    chosen[band] = {
+        fid: {
+            part: str(request.POST.get(f"{band}|{fid}|{part}", ""))
+            for part in ("value", "change", "assurance")
+        }
+        for fid in catalogue().features
+    }
     return chosen
 
 
 @desk_view(*READERS, post=LEAD_ONLY)
 def policy(request: HttpRequest, member: StaffMember, policy_id: int) -> HttpResponse:
     version = access_policy(member=member, policy_id=policy_id)
+    source = request.POST if request.method == "POST" else request.GET
+    band = str(source.get("band", "")) or version.youngest_band
+    if band not in AGE_BANDS:
+        band = version.youngest_band
     problems: list[str] = []
     chosen = version.settings
     if request.method == "POST":
-        chosen = _posted(request)
+        chosen = _posted(request, version.settings, band)
         try:
             policy_edit(
                 member=member,
@@ -136,13 +142,19 @@ def policy(request: HttpRequest, member: StaffMember, policy_id: int) -> HttpRes
             problems = exc.fields.get("settings", [])
         else:
             messages.success(request, _("The draft is saved. Adopt it to serve it to the apps."))
-            return redirect("desk:safety_policy", policy_id=version.pk)
+            return redirect(f"{request.path}?band={band}")
+    rows = _rows(chosen)
     return render(
         request,
         "safety/policy.html",
         {
             "version": version,
-            "rows": _rows(chosen),
+            "rows": rows,
+            "band": band,
+            "band_rows": [
+                {"id": r["id"], "feature": r["feature"], "cell": r["cells"][AGE_BANDS.index(band)]}
+                for r in rows
+            ],
             "bands": AGE_BANDS,
             "problems": problems,
             "changes": [(c, CHANGE_LABELS[c]) for c in CHANGES],
