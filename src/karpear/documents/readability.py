@@ -9,6 +9,7 @@ youngest, close to plain adult language for the oldest.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from typing import Any
@@ -24,6 +25,8 @@ _KHMER = re.compile(r"[\u1780-\u17ff]")
 def _segmenter() -> Any:
     from khmernltk import word_tokenize  # type: ignore[import-untyped]  # model: ~1 s, once
 
+    # It announces every model load at INFO on its own handler; our logs need not repeat it.
+    logging.getLogger("khmer-nltk").setLevel(logging.WARNING)
     return word_tokenize
 
 

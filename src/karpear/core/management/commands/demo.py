@@ -17,6 +17,7 @@ from karpear.orgs.services import organisation_create
 from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Category, Channel
 from karpear.reports.services import report_submit
+from karpear.safety.demo import demo_safety
 from karpear.staff.models import Role, StaffMember
 from karpear.staff.services import staff_create, totp_device, totp_secret
 
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             if demo is not None:
                 _link_reference_platform(demo)
                 _demo_hash_bank(demo)  # a demo seeded before the bank existed gets it now
+                demo_safety(demo)  # issue #18: safety policy and documents adopted
                 self._print_staff(create=False)
             else:
                 self.stdout.write("Data already present; no demo data added.")
@@ -96,6 +98,7 @@ class Command(BaseCommand):
         self._print_staff(create=True)
         _demo_four_eyes(org)
         _demo_history(org)
+        demo_safety(org)  # issue #18: safety policy and documents adopted
         self.stdout.write(
             "Blocklist splash page: http://127.0.0.1:8000/blocked/?url=http://blocked.example.invalid/demo/1.html"
         )
