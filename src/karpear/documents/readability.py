@@ -44,8 +44,11 @@ def measure(text: str, language: str, audience: str) -> dict[str, Any]:
         for line in text.splitlines()
         if line.strip() and not line.startswith("## ")
     ]
-    sentences = [s for s in _SENTENCE_END.split("\n".join(lines)) if s and words(s, language)]
-    counted = [words(s, language) for s in sentences]
+    counted = [
+        found
+        for found in (words(s, language) for s in _SENTENCE_END.split("\n".join(lines)) if s)
+        if found
+    ]
     total = sum(len(w) for w in counted)
     letters = sum(len(word) for ws in counted for word in ws)
     per_sentence = round(total / len(counted), 1) if counted else 0.0
