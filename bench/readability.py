@@ -39,7 +39,7 @@ def main() -> None:
 
     from karpear.documents import readability
 
-    context = {"org_name": "Demo", "portal": "/", "contest": "/contest/", "band": "10-12"}
+    context: dict[str, object] = {"org_name": "Demo", "portal": "/", "band": "10-12"}
     context |= {"today": "2026-12-02", "review_hours": 1, "retention_days": 180}
     texts = {
         (lang, kind): render_to_string(f"documents/drafts/{kind}.{lang}.txt", context)
@@ -52,7 +52,11 @@ def main() -> None:
     print("readability (documents/readability.measure), median of 20, ms")
     print(f"  khmer-nltk model load, once per process: {load:8.1f}")
     for (lang, kind), text in texts.items():
-        ms = _time(lambda t=text, lg=lang: readability.measure(t, lg, "10-12"))
+
+        def once(t: str = text, lg: str = lang) -> object:
+            return readability.measure(t, lg, "10-12")
+
+        ms = _time(once)
         print(f"  {kind:<11} {lang} ({len(text):>5} characters): {ms:8.2f}")
 
 
