@@ -138,3 +138,15 @@ def test_another_organisations_documents_stay_apart(
 
     document_adopt(member=lead.member, kind="terms", texts=document_draft(acme, "terms"))
     assert Client(HTTP_HOST=BAYON_HOST).get("/documents/terms/").status_code == 404
+
+
+def test_the_desk_lists_every_version_in_a_fixed_number_of_queries(
+    lead: Person, acme: Organisation, django_assert_max_num_queries: Any
+) -> None:
+    client = sign_in(lead)
+    for kind in ("terms", "privacy"):
+        for _ in range(2):
+            document_adopt(member=lead.member, kind=kind, texts=document_draft(acme, kind))
+    with django_assert_max_num_queries(12):
+        page = client.get("/en/desk/documents/")
+    assert page.status_code == 200 and page.content.count(b"adopted on") == 4

@@ -179,7 +179,7 @@ def document_adopt(
 
 def published(organisation: Organisation, kind: str | None = None) -> list[DocumentVersion]:
     """Every adopted version, newest first (all stay published, guidelines 2.6)."""
-    rows = DocumentVersion.objects.filter(organisation=organisation)
+    rows = DocumentVersion.objects.filter(organisation=organisation).select_related("adopted_by")
     if kind:
         rows = rows.filter(kind=kind)
     return list(rows.order_by("kind", "-version"))
