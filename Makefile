@@ -50,7 +50,8 @@ run: install
 	  --db $(KARPEAR_DATA_DIR)/reference-platform.sqlite3 \
 	  --secret-file $(KARPEAR_DATA_DIR)/reference-platform.secret \
 	  --karpear-url http://127.0.0.1:$(PORT) \
-	  --karpear-key-file $(KARPEAR_DATA_DIR)/reference-platform.karpear-key & platform=$$!; \
+	  --karpear-key-file $(KARPEAR_DATA_DIR)/reference-platform.karpear-key \
+	  --demo-account-age 13 & platform=$$!; \
 	$(BIN)/python examples/reference_recipient/app.py --port $(RECIPIENT_PORT) --prefix ACU \
 	  --karpear-url http://127.0.0.1:$(PORT) \
 	  --key-file $(KARPEAR_DATA_DIR)/reference-recipient.karpear-key \

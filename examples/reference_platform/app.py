@@ -20,6 +20,12 @@ An account holder contests a decision through the platform: POST /contest {"user
 --karpear-url and --karpear-key-file); the outcome arrives as an `account.notice` in their inbox,
 and a reversal as `account.restore` (the suspension or ban is lifted) or `content.restore`.
 
+Safe by default (issue #18): POST /accounts {"id": "kid", "age": 13, "assurance": "self-declared"}
+creates a child's account with the settings Karpear's GET /api/v1/safety-policy gives for the age
+band (re-asked with If-None-Match, so an unchanged policy costs a 304), and reports the counts of
+accounts at each default to POST /api/v1/safety-policy/attestations. --demo-account-age 13 creates
+one such account at start-up (what `make run` does).
+
 For tests: POST /_control {"mode": "ok" | "error" | "slow" | "bad_reply"} changes how
 it answers (loopback only; this is a test double, not a product).
 """
@@ -34,6 +40,7 @@ import struct
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 import zlib
@@ -51,6 +58,14 @@ def seed_posts(count: int) -> list[tuple[str, str, str]]:
 
 
 STATE = {"ok": "visible", "isolate": "hidden", "remove": "removed", "restore": "visible"}
+
+
+def age_band(age: int | None) -> str:
+    """Appendix 1 band of an age; no age (or an adult's) is "unknown" for Karpear to decide."""
+    for band, top in (("0-5", 5), ("6-9", 9), ("10-12", 12), ("13-15", 15), ("16-17", 17)):
+        if age is not None and 0 <= age <= top:
+            return band
+    return "unknown"
 
 
 def benign_png(seed: int) -> bytes:
@@ -139,6 +154,10 @@ class Platform:
                 CREATE TABLE IF NOT EXISTS pictures (post TEXT PRIMARY KEY, kind TEXT,
                     data BLOB, checked TEXT);
                 CREATE TABLE IF NOT EXISTS decisions (id INTEGER PRIMARY KEY, user TEXT);
+                CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, age INTEGER,
+                    band TEXT, version INTEGER, settings TEXT, defaults TEXT);
+                CREATE TABLE IF NOT EXISTS policies (band_assurance TEXT PRIMARY KEY,
+                    etag TEXT, body TEXT);
             """)
             for post_id, url, owner in seed_posts(posts):
                 conn.execute(
@@ -296,6 +315,109 @@ class Platform:
                 )
         return answer
 
+    def _karpear(self, method: str, path: str, body: Any = None, etag: str = "") -> Any:
+        """One call to Karpear's API with the platform key; (status, headers, JSON or None)."""
+        headers = {"Authorization": f"Bearer {self.karpear_key}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if etag:
+            headers["If-None-Match"] = etag
+        request = urllib.request.Request(  # noqa: S310 - the operator's own Karpear URL
+            self.karpear_url + path,
+            data=json.dumps(body).encode() if body is not None else None,
+            method=method,
+            headers=headers,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                raw = response.read()
+                return response.status, dict(response.headers), json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            if exc.code == 304:
+                return 304, dict(exc.headers), None
+            return exc.code, dict(exc.headers), json.loads(exc.read() or b"{}")
+
+    def policy(self, band: str, assurance: str) -> dict[str, Any]:
+        """The settings for a band, from Karpear; a cached copy while its ETag still holds."""
+        key = f"{band}|{assurance}"
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT etag, body FROM policies WHERE band_assurance = ?", (key,)
+            ).fetchone()
+        query = urllib.parse.urlencode({"age_band": band, "assurance": assurance})
+        status, headers, body = self._karpear(
+            "GET", f"/api/v1/safety-policy?{query}", etag=row[0] if row else ""
+        )
+        if status == 304 and row:
+            return dict(json.loads(row[1]))
+        if status != 200:
+            raise RuntimeError(f"Karpear answered {status}: {body}")
+        with self._conn() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO policies VALUES (?, ?, ?)",
+                (key, headers.get("ETag", ""), json.dumps(body)),
+            )
+        return dict(body)
+
+    def account_new(self, account: str, age: int | None, assurance: str) -> dict[str, Any]:
+        """A child's account, set up private by default as Karpear's policy says, then the
+        attestation of every account of that band and version (counts only)."""
+        band = age_band(age)
+        policy = self.policy(band, assurance)
+        settings = {name: s["value"] for name, s in policy["settings"].items()}
+        with self.lock, self._conn() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    account,
+                    age,
+                    policy["served_band"],
+                    policy["version"],
+                    json.dumps(settings),
+                    json.dumps(settings),
+                ),
+            )
+        attested = self.attest(policy["version"], policy["served_band"])
+        return {
+            "account": account,
+            "band": policy["served_band"],
+            "version": policy["version"],
+            "settings": settings,
+            "attestation": attested,
+        }
+
+    def attest(self, version: int, band: str) -> dict[str, Any]:
+        counts: dict[str, list[int]] = {}
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT settings, defaults FROM accounts WHERE version = ? AND band = ?",
+                (version, band),
+            ).fetchall()
+        for settings_json, defaults_json in rows:
+            settings, defaults = json.loads(settings_json), json.loads(defaults_json)
+            for name, value in defaults.items():
+                pair = counts.setdefault(name, [0, 0])
+                pair[0 if settings.get(name) == value else 1] += 1
+        body = {
+            "version": version,
+            "counts": [
+                {"age_band": band, "feature": name, "at_default": n[0], "changed": n[1]}
+                for name, n in sorted(counts.items())
+            ],
+        }
+        status, _headers, answer = self._karpear("POST", "/api/v1/safety-policy/attestations", body)
+        return {"status": status, **(answer or {})}
+
+    def demo_account(self, age: int) -> None:
+        """Create the demo child's account once Karpear answers (it may still be starting)."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                self.account_new(f"demo-{age}", age, "self-declared")
+                return
+            except (OSError, RuntimeError):
+                time.sleep(1)
+
     def snapshot(self) -> dict[str, Any]:
         with self._conn() as conn:
             return {
@@ -308,6 +430,10 @@ class Platform:
                     for r in conn.execute("SELECT id, state, warnings, until FROM users")
                 },
                 "applied": conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0],
+                "accounts": {
+                    r[0]: {"age": r[1], "band": r[2], "version": r[3], "settings": json.loads(r[4])}
+                    for r in conn.execute("SELECT id, age, band, version, settings FROM accounts")
+                },
                 "inbox": [
                     {"user": r[0], "km": r[1], "en": r[2], "appeal_en": r[4]}
                     for r in conn.execute("SELECT * FROM inbox")
@@ -412,6 +538,21 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
                 )
                 self._json(status, answer)
                 return
+            if self.path == "/accounts":
+                asked = json.loads(body or b"{}")
+                if not (platform.karpear_url and platform.karpear_key):
+                    self._json(503, {"error": "not linked to Karpear"})
+                    return
+                age = asked.get("age")
+                self._json(
+                    201,
+                    platform.account_new(
+                        str(asked.get("id", "")) or uuid.uuid4().hex[:8],
+                        age if isinstance(age, int) else None,
+                        str(asked.get("assurance", "self-declared")),
+                    ),
+                )
+                return
             if self.path == "/_control":
                 platform.mode = json.loads(body)["mode"]
                 self._json(200, {"mode": platform.mode})
@@ -445,12 +586,19 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10, help="how many posts to seed")
     parser.add_argument("--karpear-url", default="", help="where to upload preserved content")
     parser.add_argument("--karpear-key-file", default="", help="a platform API key for that")
+    parser.add_argument(
+        "--demo-account-age", type=int, default=0, help="create a child's account of this age"
+    )
     args = parser.parse_args()
     secret = Path(args.secret_file).read_text().strip()
     key_file = Path(args.karpear_key_file) if args.karpear_key_file else None
     karpear_key = key_file.read_text().strip() if key_file and key_file.exists() else ""
     platform = Platform(args.db, secret, args.posts, args.karpear_url, karpear_key)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(platform))
+    if args.demo_account_age and platform.karpear_url and platform.karpear_key:
+        threading.Thread(
+            target=platform.demo_account, args=(args.demo_account_age,), daemon=True
+        ).start()
     print(
         f"Reference platform on http://127.0.0.1:{args.port}/ (posts at /p/1 … /p/10)", flush=True
     )

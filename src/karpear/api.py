@@ -24,6 +24,7 @@ from karpear.orgs.services import NoOrganisation
 from karpear.referrals.api import router as referrals_router
 from karpear.regulator.api import router as regulator_router
 from karpear.reports.api import router as reports_router
+from karpear.safety.api import router as safety_router
 
 # Answers any operation can give besides its own, and why (issue #15, item 14):
 # the OpenAPI document lists them so clients and the fuzzer know the contract.
@@ -100,6 +101,8 @@ api.add_router("/", referrals_router)
 
 api.add_router("/", complaints_router)
 api.add_router("/", regulator_router)
+
+api.add_router("/", safety_router)
 
 
 def _error(

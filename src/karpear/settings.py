@@ -145,6 +145,9 @@ INSTALLED_APPS = [
     "karpear.backups",
 
     "karpear.regulator",
+
+    "karpear.safety",
+    "karpear.documents",
 ]
 
 MIDDLEWARE = [
@@ -375,6 +378,10 @@ KARPEAR_LARGE_BODY_LIMITS = {
     "/api/v1/notices": env_int("KARPEAR_NOTICE_MAX_BYTES", 2 * 1024 * 1024),
     "/desk/notices/new/": 11 * 1024 * 1024,  # a scanned letter, at most 10 MB
     "/en/desk/notices/new/": 11 * 1024 * 1024,
+    # Issue #18: a document's 8 texts (4 audiences x 2 languages, at most 30,000 characters
+    # each); Khmer is 9 bytes a character once form-encoded.
+    "/desk/documents/": 2_500_000,
+    "/en/desk/documents/": 2_500_000,
 }
 # Django's own backstop must allow the largest of them; RequestGuardMiddleware
 # holds every other path to KARPEAR_MAX_BODY_BYTES.
@@ -611,3 +618,7 @@ for _prefix, _limit in (
     KARPEAR_LARGE_BODY_LIMITS[_prefix] = _limit
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(KARPEAR_MAX_BODY_BYTES, *KARPEAR_LARGE_BODY_LIMITS.values())
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# Safe by default in the company's apps (issue #18): a YAML file of extra or replaced safety
+# features, same shape as karpear/safety/features.yaml (checked at start-up).
+KARPEAR_SAFETY_CATALOGUE = env_str("KARPEAR_SAFETY_CATALOGUE", "")

@@ -11,7 +11,10 @@ from karpear.core import views as core_views
 from karpear.monitoring import views as monitoring_views
 
 from karpear.regulator import public_views as regulator_views
+
+from karpear.documents import views as document_views
 from karpear.reports import views as report_views
+from karpear.safety import views as safety_views
 from karpear.transparency import views as transparency_views
 
 urlpatterns = [
@@ -36,6 +39,17 @@ urlpatterns += i18n_patterns(
     path("sector/", regulator_views.sector, name="sector"),
     path("sector.csv", regulator_views.sector_csv, name="sector_csv"),
     path("sector.pdf", regulator_views.sector_pdf, name="sector_pdf"),
+
+    # Terms, code of conduct, privacy notice and parental guidance (issue #18).
+    path("documents/", document_views.index, name="documents"),
+    path("documents/<slug:kind>/", document_views.document, name="document"),
+    path("documents/<slug:kind>/<str:audience>/", document_views.document, name="document_for"),
+    path(
+        "documents/<slug:kind>/v<int:version>/<str:audience>/",
+        document_views.document,
+        name="document_version",
+    ),
+    path("safety/parents/", safety_views.parental_guidance, name="parental_guidance"),
     path("desk/", include("karpear.desk.urls")),
     prefix_default_language=False,
 )

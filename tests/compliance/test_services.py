@@ -58,7 +58,10 @@ def test_items_ruled_out_by_the_company_profile_are_na_with_a_reason(compliance:
         assert answers[ref].not_applicable
         assert answers[ref].source == AnswerSource.PROFILE
         assert "Does not apply" in answers[ref].reason
-    assert "COP-33" not in answers  # used by children: it applies and waits for an answer
+    # Used by children: it applies, and the safety policy answers it live (issue #18): private
+    # defaults served, no conformance reported yet.
+    assert answers["COP-33"].source == AnswerSource.LIVE
+    assert answers["COP-33"].value == "partially"
 
 
 def test_na_needs_a_written_reason(compliance: Person) -> None:

@@ -114,6 +114,16 @@ MATRIX = [
     ("POST", "/en/desk/compliance/regulator/submit/", {C}),
     ("POST", "/en/desk/compliance/regulator/pull/", {C}),
     ("POST", "/en/desk/compliance/regulator/requests/{received}/", {C}),
+
+    # Safe by default in the company's apps (issue #18).
+    ("GET", "/en/desk/safety/", {L, C, D}),
+    ("POST", "/en/desk/safety/draft/", {L}),
+    ("GET", "/en/desk/safety/{policy}/", {L, C, D}),
+    ("POST", "/en/desk/safety/{policy}/", {L}),
+    ("POST", "/en/desk/safety/{policy}/adopt/", {L}),
+    ("GET", "/en/desk/documents/", {L, C, D}),
+    ("GET", "/en/desk/documents/terms/", {L, C, D}),
+    ("POST", "/en/desk/documents/terms/", {L, C}),
 ]
 
 
@@ -173,6 +183,9 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{rfi}": "<int:rfi_id>",
         "{answer_file}": "<int:file_id>",
         "{received}": "<int:received_id>",
+
+        "{policy}": "<int:policy_id>",
+        "documents/terms/": "documents/<slug:kind>/",
     }
     covered = set()
     for _, path, _ in MATRIX:

@@ -75,8 +75,11 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
     )
     complaint = a_complaint(acme, cast[L])
     proposal = _child_proposal(acme, cast)
+    from karpear.safety.services import policy_draft
+
     return {
         "proposal": proposal,
+        "policy": policy_draft(member=cast[L].member).pk,
         "complaint": complaint.pk,
         "referral": referral.pk,
         "victim": victim.pk,

@@ -18,9 +18,12 @@ from karpear.desk import (
     views,
     wellness_views,
 )
+from karpear.documents import desk_views as document_views
 from karpear.referrals import desk_views as referral_views
 from karpear.regulator import company_views as regulator_company_views
 from karpear.regulator import views as regulator_views
+
+from karpear.safety import desk_views as safety_views
 
 app_name = "desk"
 urlpatterns = [
@@ -213,4 +216,12 @@ urlpatterns = [
         regulator_company_views.answer,
         name="regulator_answer",
     ),
+
+    # Safe by default in the company's apps (issue #18).
+    path("safety/", safety_views.home, name="safety"),
+    path("safety/draft/", safety_views.draft, name="safety_draft"),
+    path("safety/<int:policy_id>/", safety_views.policy, name="safety_policy"),
+    path("safety/<int:policy_id>/adopt/", safety_views.adopt, name="safety_adopt"),
+    path("documents/", document_views.documents, name="documents"),
+    path("documents/<slug:kind>/", document_views.document_edit, name="document_edit"),
 ]
