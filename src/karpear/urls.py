@@ -8,6 +8,8 @@ from karpear.api import api
 from karpear.blocklist import views as blocklist_views
 from karpear.complaints import views as complaint_views
 from karpear.core import views as core_views
+from karpear.education import public_views as education_views
+from karpear.learn import views as learn_views
 from karpear.reports import views as report_views
 from karpear.transparency import views as transparency_views
 
@@ -28,6 +30,16 @@ urlpatterns += i18n_patterns(
     path("transparency/<int:report_id>.json", transparency_views.as_json, name="transparency_json"),
     path("transparency/<int:report_id>.csv", transparency_views.as_csv, name="transparency_csv"),
     path("transparency/<int:report_id>.pdf", transparency_views.as_pdf, name="transparency_pdf"),
+    # Swipe Safe (issue #19): lessons, and the session link participants answer through.
+    path("learn/", learn_views.index, name="learn"),
+    path("learn/s/<str:token>/", education_views.session_link, name="learn_session"),
+    path("learn/<slug:path_id>/", learn_views.path_page, name="learn_path"),
+    path("learn/<slug:path_id>/<slug:lesson_id>/", learn_views.lesson_page, name="learn_lesson"),
+    path(
+        "learn/<slug:path_id>/<slug:lesson_id>.pdf",
+        learn_views.lesson_pdf,
+        name="learn_lesson_pdf",
+    ),
     path("desk/", include("karpear.desk.urls")),
     prefix_default_language=False,
 )

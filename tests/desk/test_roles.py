@@ -11,6 +11,7 @@ from tests.conftest import Client
 from tests.desk.world import desk_objects
 
 A, L, C, D = "analyst", "lead", "compliance", "admin"
+T = "trainer"  # Swipe Safe sessions only (issue #19)
 # (method, path template, roles allowed)
 MATRIX = [
     ("GET", "/en/desk/queue/", {A, L}),
@@ -32,8 +33,8 @@ MATRIX = [
     ("GET", "/en/desk/settings/sla/", {L}),
     ("GET", "/en/desk/settings/isolation/", {L}),
     ("POST", "/en/desk/settings/sla/", {L}),
-    ("GET", "/en/desk/", {A, L, C, D}),
-    ("GET", "/en/desk/wellbeing/", {A, L, C, D}),
+    ("GET", "/en/desk/", {A, L, C, D, T}),
+    ("GET", "/en/desk/wellbeing/", {A, L, C, D, T}),
     ("GET", "/en/desk/next/", {A, L}),
     ("GET", "/en/desk/notices/", {A, L}),
     ("GET", "/en/desk/notices/new/", {A, L}),
@@ -88,12 +89,26 @@ MATRIX = [
     ("GET", "/en/desk/complaints/", {A, L}),
     ("GET", "/en/desk/complaints/{complaint}/", {A, L}),
     ("POST", "/en/desk/complaints/{complaint}/", {A, L}),
+    # Swipe Safe education (issue #19): trainers run sessions; figures for the readers.
+    ("GET", "/en/desk/education/", {T, C, L, D}),
+    ("POST", "/en/desk/education/curricula/", {T}),
+    ("GET", "/en/desk/education/sessions/new/", {T}),
+    ("POST", "/en/desk/education/sessions/new/", {T}),
+    ("GET", "/en/desk/education/sessions/{education_session}/", {T, C, L, D}),
+    ("POST", "/en/desk/education/sessions/{education_session}/status/", {T}),
+    ("POST", "/en/desk/education/sessions/{education_session}/attendance/", {T}),
+    ("POST", "/en/desk/education/sessions/{education_session}/names/", {T}),
+    ("POST", "/en/desk/education/sessions/{education_session}/paper/", {T}),
+    ("GET", "/en/desk/education/impact/", {T, C, L, D}),
+    ("GET", "/en/desk/education/impact/?format=csv", {T, C, L, D}),
 ]
 
 
 @pytest.fixture
-def cast(analyst: Person, lead: Person, compliance: Person, admin: Person) -> dict[str, Person]:
-    return {A: analyst, L: lead, C: compliance, D: admin}
+def cast(
+    analyst: Person, lead: Person, compliance: Person, admin: Person, trainer: Person
+) -> dict[str, Person]:
+    return {A: analyst, L: lead, C: compliance, D: admin, T: trainer}
 
 
 @pytest.mark.parametrize(
@@ -131,6 +146,7 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "{referral}": "<int:referral_id>",
         "{victim}": "<int:victim_referral_id>",
         "{complaint}": "<int:complaint_id>",
+        "{education_session}": "<int:session_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

@@ -75,6 +75,7 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
     )
     complaint = a_complaint(acme, cast[L])
     return {
+        "education_session": _education_session(acme, cast),
         "complaint": complaint.pk,
         "referral": referral.pk,
         "victim": victim.pk,
@@ -89,3 +90,13 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
         "file": attached.pk,
         "match": 0,
     }
+
+
+def _education_session(acme: Organisation, cast: dict[str, Person]) -> int:
+    """A Swipe Safe session (issue #19), planned by the cast's trainer or a new one."""
+    from karpear.staff.models import Role
+    from tests.cast import _person
+    from tests.education.helpers import a_curriculum, a_session
+
+    trainer = cast.get("trainer") or _person(acme, "w-trainer", Role.TRAINER)
+    return a_session(trainer, a_curriculum(trainer)).pk

@@ -18,6 +18,7 @@ from karpear.desk import (
     views,
     wellness_views,
 )
+from karpear.education import desk_views as education_views
 from karpear.referrals import desk_views as referral_views
 
 app_name = "desk"
@@ -146,4 +147,34 @@ urlpatterns = [
         referral_views.child_send,
         name="child_referral_send",
     ),
+    # Swipe Safe education (issue #19).
+    path("education/", education_views.home, name="education"),
+    path("education/curricula/", education_views.curriculum_add, name="education_curriculum"),
+    path("education/sessions/new/", education_views.session_new, name="education_session_new"),
+    path(
+        "education/sessions/<int:session_id>/",
+        education_views.session_detail,
+        name="education_session",
+    ),
+    path(
+        "education/sessions/<int:session_id>/status/",
+        education_views.session_status,
+        name="education_status",
+    ),
+    path(
+        "education/sessions/<int:session_id>/attendance/",
+        education_views.session_attendance,
+        name="education_attendance",
+    ),
+    path(
+        "education/sessions/<int:session_id>/names/",
+        education_views.session_names,
+        name="education_names",
+    ),
+    path(
+        "education/sessions/<int:session_id>/paper/",
+        education_views.session_paper,
+        name="education_paper",
+    ),
+    path("education/impact/", education_views.impact_page, name="education_impact"),
 ]

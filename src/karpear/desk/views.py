@@ -51,6 +51,8 @@ from karpear.staff.models import Role, StaffMember
 def home(request: HttpRequest, member: StaffMember) -> HttpResponse:
     if member.can_see_cases:
         return redirect("desk:queue")
+    if member.role == Role.TRAINER:
+        return redirect("desk:education")
     return redirect("desk:compliance" if member.role == Role.COMPLIANCE else "desk:audit")
 
 

@@ -12,6 +12,9 @@ class Role(models.TextChoices):
     LEAD = "lead", _("Safeguarding lead")
     COMPLIANCE = "compliance", _("Compliance officer")
     ADMIN = "admin", _("Administrator")
+    # Runs Swipe Safe sessions and reads their figures, nothing else (issue #19; CNCC's
+    # training of trainers): no case content, no compliance answers.
+    TRAINER = "trainer", _("Trainer")
 
 
 # Roles that may see case content. Compliance officers and administrators see
