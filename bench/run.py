@@ -12,6 +12,7 @@ from bench import (
     blocklist,
     decode,
     desk_queue,
+    education,
     evidence,
     hashes,
     input_guard,
@@ -33,6 +34,7 @@ BENCHES = [
     sign_in.main,
     decode.main,
     input_guard.main,
+    education.main,
 ]
 
 if __name__ == "__main__":

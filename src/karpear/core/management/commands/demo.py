@@ -27,6 +27,7 @@ DEMO_STAFF = [
     ("lead", Role.LEAD),
     ("compliance", Role.COMPLIANCE),
     ("admin", Role.ADMIN),
+    ("trainer", Role.TRAINER),  # Swipe Safe sessions (issue #19)
 ]
 # Screened on the personnel register (2.6 b); "analyst2" is not, to show the difference.
 DEMO_SCREENED = {"analyst", "lead"}
@@ -96,9 +97,23 @@ class Command(BaseCommand):
         self._print_staff(create=True)
         _demo_four_eyes(org)
         _demo_history(org)
+        self._demo_education(org)
         self.stdout.write(
             "Blocklist splash page: http://127.0.0.1:8000/blocked/?url=http://blocked.example.invalid/demo/1.html"
         )
+
+    def _demo_education(self, org: Organisation) -> None:
+        from karpear.education.demo import demo_education
+
+        trainer = StaffMember.objects.get(user__username="trainer", organisation=org)
+        session = demo_education(trainer)
+        self.stdout.write(
+            "Swipe Safe lessons: http://127.0.0.1:8000/learn/   (English: /en/learn/)"
+        )
+        if session is not None:
+            self.stdout.write(
+                f"Swipe Safe session link (before-quiz open): http://127.0.0.1:8000/learn/s/{session.token}/"
+            )
 
     def _print_staff(self, *, create: bool) -> None:
         org = Organisation.objects.get(slug="demo")
