@@ -479,6 +479,8 @@ KARPEAR_SMALL_NUMBER = env_int("KARPEAR_SMALL_NUMBER", 10)
 KARPEAR_LEARN_DIR = env_str("KARPEAR_LEARN_DIR", "")
 KARPEAR_EDUCATION_FOLLOWUP_DAYS = env_int("KARPEAR_EDUCATION_FOLLOWUP_DAYS", 28)
 KARPEAR_EDUCATION_NAME_DAYS = env_int("KARPEAR_EDUCATION_NAME_DAYS", 90)
+# Quiz answers per client address: generous, because a whole class can share one school address.
+KARPEAR_RATE_QUIZ = os.environ.get("KARPEAR_RATE_QUIZ", "120/60")
 
 # Hash checks (issue #6): a hash matching more than FLOOD_MAX distinct items within
 # FLOOD_MINUTES is quarantined: it stops triggering automatic action until the lead releases it.

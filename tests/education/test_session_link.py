@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -161,3 +162,17 @@ def test_the_follow_up_opens_after_the_delay_and_records_practice(
     assert client.post(url, practice).status_code == 200
     assert client.post(url, practice).status_code == 409
     assert PracticeAnswer.objects.filter(did=True).count() == len(curriculum.practice)
+
+
+def test_a_flood_from_one_address_is_slowed_without_losing_what_was_typed(
+    client: Client, open_session: tuple[Session, str], settings: Any
+) -> None:
+    session, url = open_session
+    settings.KARPEAR_RATELIMIT_ENABLED = True
+    settings.KARPEAR_RATE_QUIZ = "2/60"
+    for i in range(2):
+        assert client.post(url, form(session.curriculum, f"wave{i}", 3)).status_code == 200
+    slowed = client.post(url, form(session.curriculum, "wave9", 3))
+    assert slowed.status_code == 429 and slowed["Retry-After"]
+    assert 'value="wave9"' in slowed.content.decode()
+    assert Participant.objects.count() == 2

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods
 
-from karpear.core.errors import ApplicationError
+from karpear.core.errors import ApplicationError, RateLimited
+from karpear.core.ratelimit import enforce
 from karpear.education import services
 from karpear.education.models import Phase, Session, SessionStatus
 
@@ -46,6 +49,7 @@ def _int(value: object) -> int | None:
     return int(text) if text.isdigit() and len(text) < 3 else None
 
 
+@require_http_methods(["GET", "POST"])
 def session_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         session = services.session_by_token(token)
@@ -67,6 +71,7 @@ def session_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "education/link.html", context)
     code = str(request.POST.get("code", ""))[:200]
     try:
+        enforce(request, "education_quiz", settings.KARPEAR_RATE_QUIZ)
         if stage in (Phase.PRE, Phase.POST):
             answers = {
                 q["id"]: choice
@@ -87,4 +92,7 @@ def session_link(request: HttpRequest, token: str) -> HttpResponse:
         raise ApplicationError(services.CLOSED_MESSAGE, code="closed", status=409)
     except ApplicationError as exc:
         context.update({"message": exc.message, "errors": exc.fields, "code": code[:40]})
-        return render(request, "education/link.html", context, status=exc.status)
+        response = render(request, "education/link.html", context, status=exc.status)
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response

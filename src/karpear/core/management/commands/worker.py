@@ -25,6 +25,7 @@ from karpear.audit.services import audit_record
 from karpear.blocklist.services import forward_appeals
 from karpear.cases.services import erase_expired_contacts
 from karpear.core.ratelimit import ratelimit_purge
+from karpear.education.services import erase_expired_names
 from karpear.evidence.services import integrity_check, purge_expired, purge_resume
 from karpear.platformlink.services import deliver_due
 
@@ -68,6 +69,8 @@ JOBS: list[tuple[str, Callable[[], int], float]] = [
     ("audit_checkpoint", checkpoint_audit, float(settings.KARPEAR_AUDIT_CHECKPOINT_SECONDS)),
     # Ended rate-limit windows: nothing links a client over time (issue #15, item 16).
     ("purge_rate_limit_windows", ratelimit_purge, 300.0),
+    # Names from Swipe Safe sign-in sheets, erased on schedule (issue #19, item 2).
+    ("erase_expired_attendee_names", erase_expired_names, 3600.0),
 ]
 
 
