@@ -12,6 +12,7 @@ from bench import (
     blocklist,
     decode,
     desk_queue,
+    education,
     evidence,
     hashes,
     input_guard,
@@ -35,6 +36,8 @@ BENCHES = [
     decode.main,
     input_guard.main,
     readability.main,
+
+    education.main,
 ]
 
 if __name__ == "__main__":

@@ -72,6 +72,11 @@ def admin(acme: Organisation) -> Person:
 
 
 @pytest.fixture
+def trainer(acme: Organisation) -> Person:
+    return _person(acme, "bopha", Role.TRAINER)
+
+
+@pytest.fixture
 def outsider(bayon: Organisation) -> Person:
     return _person(bayon, "mony", Role.ANALYST)
 

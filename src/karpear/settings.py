@@ -148,6 +148,9 @@ INSTALLED_APPS = [
 
     "karpear.safety",
     "karpear.documents",
+
+    "karpear.learn",
+    "karpear.education",
 ]
 
 MIDDLEWARE = [
@@ -503,6 +506,15 @@ KARPEAR_FRAMEWORK_DIR = os.environ.get("KARPEAR_FRAMEWORK_DIR", "")
 
 # Transparency reports (issue #9): counts from 1 to N-1 are published as "fewer than N".
 KARPEAR_SMALL_NUMBER = env_int("KARPEAR_SMALL_NUMBER", 10)
+
+# Swipe Safe education (issue #19): a folder replacing the shipped lessons, paths and curricula
+# (laid out like learn/content/), the days after a session when the practice follow-up opens,
+# and how long names from a session's sign-in sheet are kept (encrypted) before erasure.
+KARPEAR_LEARN_DIR = env_str("KARPEAR_LEARN_DIR", "")
+KARPEAR_EDUCATION_FOLLOWUP_DAYS = env_int("KARPEAR_EDUCATION_FOLLOWUP_DAYS", 28)
+KARPEAR_EDUCATION_NAME_DAYS = env_int("KARPEAR_EDUCATION_NAME_DAYS", 90)
+# Quiz answers per client address: generous, because a whole class can share one school address.
+KARPEAR_RATE_QUIZ = os.environ.get("KARPEAR_RATE_QUIZ", "120/60")
 
 # Hash checks (issue #6): a hash matching more than FLOOD_MAX distinct items within
 # FLOOD_MINUTES is quarantined: it stops triggering automatic action until the lead releases it.

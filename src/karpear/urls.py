@@ -13,6 +13,9 @@ from karpear.monitoring import views as monitoring_views
 from karpear.regulator import public_views as regulator_views
 
 from karpear.documents import views as document_views
+
+from karpear.education import public_views as education_views
+from karpear.learn import views as learn_views
 from karpear.reports import views as report_views
 from karpear.safety import views as safety_views
 from karpear.transparency import views as transparency_views
@@ -50,6 +53,17 @@ urlpatterns += i18n_patterns(
         name="document_version",
     ),
     path("safety/parents/", safety_views.parental_guidance, name="parental_guidance"),
+
+    # Swipe Safe (issue #19): lessons, and the session link participants answer through.
+    path("learn/", learn_views.index, name="learn"),
+    path("learn/s/<str:token>/", education_views.session_link, name="learn_session"),
+    path("learn/<slug:path_id>/", learn_views.path_page, name="learn_path"),
+    path("learn/<slug:path_id>/<slug:lesson_id>/", learn_views.lesson_page, name="learn_lesson"),
+    path(
+        "learn/<slug:path_id>/<slug:lesson_id>.pdf",
+        learn_views.lesson_pdf,
+        name="learn_lesson_pdf",
+    ),
     path("desk/", include("karpear.desk.urls")),
     prefix_default_language=False,
 )

@@ -22,6 +22,7 @@ from tests.desk.test_roles import MATRIX
 from tests.desk.world import desk_objects
 
 A, L, C, D = "analyst", "lead", "compliance", "admin"
+T = "trainer"
 
 
 @dataclass
@@ -37,8 +38,10 @@ def build_acme(acme: Organisation, cast: dict[str, Person]) -> World:
 
 
 @pytest.fixture
-def cast(analyst: Person, lead: Person, compliance: Person, admin: Person) -> dict[str, Person]:
-    return {A: analyst, L: lead, C: compliance, D: admin}
+def cast(
+    analyst: Person, lead: Person, compliance: Person, admin: Person, trainer: Person
+) -> dict[str, Person]:
+    return {A: analyst, L: lead, C: compliance, D: admin, T: trainer}
 
 
 @pytest.fixture
@@ -50,6 +53,7 @@ def bayon_cast(bayon: Organisation) -> dict[str, Person]:
         L: _person(bayon, "b-lead", Role.LEAD),
         C: _person(bayon, "b-compliance", Role.COMPLIANCE),
         D: _person(bayon, "b-admin", Role.ADMIN),
+        T: _person(bayon, "b-trainer", Role.TRAINER),
     }
     for person in people.values():
         screen(person)

@@ -14,6 +14,8 @@ A, L, C, D = "analyst", "lead", "compliance", "admin"
 # The regulator's roles (issue #20): in their own organisation, never on a company page.
 RV, HU, RA = "reviewer", "head", "regulator_admin"
 REG = {RV, HU, RA}
+
+T = "trainer"  # Swipe Safe sessions only (issue #19)
 # (method, path template, roles allowed)
 MATRIX = [
     ("GET", "/en/desk/queue/", {A, L}),
@@ -37,6 +39,9 @@ MATRIX = [
     ("POST", "/en/desk/settings/sla/", {L}),
     ("GET", "/en/desk/", {A, L, C, D, *REG}),  # a redirect to one's own home
     ("GET", "/en/desk/wellbeing/", {A, L, C, D}),
+
+    ("GET", "/en/desk/", {A, L, C, D, T}),
+    ("GET", "/en/desk/wellbeing/", {A, L, C, D, T}),
     ("GET", "/en/desk/next/", {A, L}),
     ("GET", "/en/desk/notices/", {A, L}),
     ("GET", "/en/desk/notices/new/", {A, L}),
@@ -124,6 +129,19 @@ MATRIX = [
     ("GET", "/en/desk/documents/", {L, C, D}),
     ("GET", "/en/desk/documents/terms/", {L, C, D}),
     ("POST", "/en/desk/documents/terms/", {L, C}),
+
+    # Swipe Safe education (issue #19): trainers run sessions; figures for the readers.
+    ("GET", "/en/desk/education/", {T, C, L, D}),
+    ("POST", "/en/desk/education/curricula/", {T}),
+    ("GET", "/en/desk/education/sessions/new/", {T}),
+    ("POST", "/en/desk/education/sessions/new/", {T}),
+    ("GET", "/en/desk/education/sessions/{education_session}/", {T, C, L, D}),
+    ("POST", "/en/desk/education/sessions/{education_session}/status/", {T}),
+    ("POST", "/en/desk/education/sessions/{education_session}/attendance/", {T}),
+    ("POST", "/en/desk/education/sessions/{education_session}/names/", {T}),
+    ("POST", "/en/desk/education/sessions/{education_session}/paper/", {T}),
+    ("GET", "/en/desk/education/impact/", {T, C, L, D}),
+    ("GET", "/en/desk/education/impact/?format=csv", {T, C, L, D}),
 ]
 
 
@@ -132,6 +150,11 @@ def cast(request: pytest.FixtureRequest) -> dict[str, Person]:
     roles = {A: "analyst", L: "lead", C: "compliance", D: "admin"}
     roles.update({RV: "reviewer", HU: "head", RA: "regulator_admin"})
     return {role: request.getfixturevalue(name) for role, name in roles.items()}
+
+def cast(
+    analyst: Person, lead: Person, compliance: Person, admin: Person, trainer: Person
+) -> dict[str, Person]:
+    return {A: analyst, L: lead, C: compliance, D: admin, T: trainer}
 
 
 @pytest.mark.parametrize(
@@ -186,6 +209,8 @@ def test_the_matrix_covers_every_desk_url() -> None:
 
         "{policy}": "<int:policy_id>",
         "documents/terms/": "documents/<slug:kind>/",
+
+        "{education_session}": "<int:session_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

@@ -80,6 +80,8 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
     return {
         "proposal": proposal,
         "policy": policy_draft(member=cast[L].member).pk,
+
+        "education_session": _education_session(acme, cast),
         "complaint": complaint.pk,
         "referral": referral.pk,
         "victim": victim.pk,
@@ -125,3 +127,12 @@ def _child_proposal(acme: Organisation, cast: dict[str, Person]) -> int:
     return child_referral_propose(
         victim_referral_id=victim.pk, member=cast[L].member, fields=["age_band"]
     ).pk
+
+def _education_session(acme: Organisation, cast: dict[str, Person]) -> int:
+    """A Swipe Safe session (issue #19), planned by the cast's trainer or a new one."""
+    from karpear.staff.models import Role
+    from tests.cast import _person
+    from tests.education.helpers import a_curriculum, a_session
+
+    trainer = cast.get("trainer") or _person(acme, "w-trainer", Role.TRAINER)
+    return a_session(trainer, a_curriculum(trainer)).pk

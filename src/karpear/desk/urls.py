@@ -19,6 +19,8 @@ from karpear.desk import (
     wellness_views,
 )
 from karpear.documents import desk_views as document_views
+
+from karpear.education import desk_views as education_views
 from karpear.referrals import desk_views as referral_views
 from karpear.regulator import company_views as regulator_company_views
 from karpear.regulator import views as regulator_views
@@ -224,4 +226,35 @@ urlpatterns = [
     path("safety/<int:policy_id>/adopt/", safety_views.adopt, name="safety_adopt"),
     path("documents/", document_views.documents, name="documents"),
     path("documents/<slug:kind>/", document_views.document_edit, name="document_edit"),
+
+    # Swipe Safe education (issue #19).
+    path("education/", education_views.home, name="education"),
+    path("education/curricula/", education_views.curriculum_add, name="education_curriculum"),
+    path("education/sessions/new/", education_views.session_new, name="education_session_new"),
+    path(
+        "education/sessions/<int:session_id>/",
+        education_views.session_detail,
+        name="education_session",
+    ),
+    path(
+        "education/sessions/<int:session_id>/status/",
+        education_views.session_status,
+        name="education_status",
+    ),
+    path(
+        "education/sessions/<int:session_id>/attendance/",
+        education_views.session_attendance,
+        name="education_attendance",
+    ),
+    path(
+        "education/sessions/<int:session_id>/names/",
+        education_views.session_names,
+        name="education_names",
+    ),
+    path(
+        "education/sessions/<int:session_id>/paper/",
+        education_views.session_paper,
+        name="education_paper",
+    ),
+    path("education/impact/", education_views.impact_page, name="education_impact"),
 ]

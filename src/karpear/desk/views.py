@@ -54,6 +54,8 @@ def home(request: HttpRequest, member: StaffMember) -> HttpResponse:
         return redirect("desk:regulator")  # the regulator's staff see no company page
     if member.can_see_cases:
         return redirect("desk:queue")
+    if member.role == Role.TRAINER:
+        return redirect("desk:education")
     return redirect("desk:compliance" if member.role == Role.COMPLIANCE else "desk:audit")
 
 

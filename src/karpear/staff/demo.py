@@ -14,6 +14,7 @@ DEMO_STAFF = [
     ("lead", Role.LEAD),
     ("compliance", Role.COMPLIANCE),
     ("admin", Role.ADMIN),
+    ("trainer", Role.TRAINER),  # Swipe Safe sessions (issue #19)
 ]
 
 

@@ -20,6 +20,10 @@ class Role(models.TextChoices):
     HEAD = "head", _("Head of unit")
     REGULATOR_ADMIN = "regulator_admin", _("Regulator administrator")
 
+    # Runs Swipe Safe sessions and reads their figures, nothing else (issue #19; CNCC's
+    # training of trainers): no case content, no compliance answers.
+    TRAINER = "trainer", _("Trainer")
+
 
 # Roles that may see case content. Compliance officers and administrators see
 # aggregate figures and settings only (issue #3, item 2).

@@ -17,6 +17,7 @@ from karpear.cases.selectors import period_cases, response_times
 from karpear.complaints.selectors import period_complaints
 from karpear.compliance.services import latest_signed_summary
 from karpear.core.dates import day_start
+from karpear.education.selectors import period_education
 from karpear.evidence.services import evidence_period_counts
 from karpear.hashes.selectors import bank_summary, period_matches
 from karpear.notices.selectors import period_notices
@@ -55,4 +56,6 @@ def compute(organisation: Organisation, start: date, end: date) -> dict[str, Any
         "self_assessment": latest_signed_summary(organisation, before=until),
         # Complaints about decisions (issue #17, item 8).
         "complaints": period_complaints(organisation, since, until),
+        # Swipe Safe education and its measured effect (issue #19, item 6; guidelines 2.4, 3).
+        "education": period_education(organisation, since, until),
     }

@@ -256,6 +256,32 @@ def public_figures(figures: dict[str, Any], threshold: int) -> dict[str, Any]:
         "evidence": b(figures["evidence"], threshold),
         "self_assessment": figures["self_assessment"],
         "complaints": _complaints(figures.get("complaints"), threshold),
+        "education": _education(figures.get("education"), threshold),
+    }
+
+
+def _education(figures: dict[str, Any] | None, threshold: int) -> dict[str, Any] | None:
+    """Swipe Safe sessions (issue #19, item 6): counts suppressed; the means and the paired
+    gain's interval only when they rest on at least `threshold` pairs. None before #19 or when
+    no session was held."""
+    if not figures or not figures.get("sessions"):
+        return None
+    enough = figures["pairs"] >= threshold
+
+    def shown(key: str) -> float | None:
+        value = figures.get(key)
+        return round(value, 1) if enough and value is not None else None
+
+    return {
+        "sessions": figures["sessions"],
+        "attended": suppression.hide(figures["attended"], threshold),
+        "pairs": suppression.hide(figures["pairs"], threshold),
+        "pre_mean": shown("pre_mean"),
+        "post_mean": shown("post_mean"),
+        "mean_gain": shown("mean_gain"),
+        "ci_low": shown("ci_low"),
+        "ci_high": shown("ci_high"),
+        "followup_n": suppression.hide(figures["followup_n"], threshold),
     }
 
 
@@ -421,6 +447,7 @@ CSV_MAP: list[tuple[str, str, str]] = [
         "Median time to decide a complaint (hours)",
     ),
     ("complaints.hours_to_decide.*", "karpear", "Karpear: time to decide a complaint"),
+    ("education.*", "karpear", "Karpear: Swipe Safe sessions and knowledge before and after"),
 ]
 
 
