@@ -76,6 +76,8 @@ _FILE_UPLOAD_PREFIXES: tuple[str, ...] = (
     "/en/desk/notices/new/",
     "/desk/compliance/",  # policy documents and screenshots as evidence for checklist items
     "/en/desk/compliance/",
+    "/desk/safeguarding/staff/import/",  # the staff directory's CSV (issue #21), checked there
+    "/en/desk/safeguarding/staff/import/",
 )
 
 
