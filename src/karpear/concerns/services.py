@@ -300,9 +300,10 @@ def concern_reply(
     body = body.strip()
     if not body or len(body) > TEXT_MAX:
         raise _too_long("body", TEXT_MAX) if body else ApplicationError(_("Write the reply."))
+    # Checked (and a refusal audited) before the transaction, so the refusal's record stays.
+    access_concern(member=member, concern_id=concern_id, request=request)
     with transaction.atomic():
-        concern = access_concern(member=member, concern_id=concern_id, request=request)
-        concern = Concern.objects.select_for_update().get(pk=concern.pk)
+        concern = Concern.objects.select_for_update().get(pk=concern_id)
         if concern.is_closed:
             raise ApplicationError(_("This concern is closed."), status=409)
         message = ConcernMessage.objects.create(
@@ -332,8 +333,8 @@ def concern_transition(
     """Move a concern one step (MOVES) with a reason; acknowledging needs none. Lock: the
     concern's row, FOR UPDATE, so two officers cannot move it from the same state twice."""
     reason = reason.strip()
+    access_concern(member=member, concern_id=concern_id, request=request)
     with transaction.atomic():
-        access_concern(member=member, concern_id=concern_id, request=request)
         concern = Concern.objects.select_for_update().get(pk=concern_id)
         if to not in MOVES.get(concern.status, ()):
             raise ApplicationError(
