@@ -16,6 +16,7 @@ from karpear.blocklist.services import list_changes
 from karpear.cases.selectors import period_cases, response_times
 from karpear.complaints.selectors import period_complaints
 from karpear.compliance.services import latest_signed_summary
+from karpear.concerns.selectors import concern_figures
 from karpear.core.dates import day_start
 from karpear.evidence.services import evidence_period_counts
 from karpear.hashes.selectors import bank_summary, period_matches
@@ -55,4 +56,6 @@ def compute(organisation: Organisation, start: date, end: date) -> dict[str, Any
         "self_assessment": latest_signed_summary(organisation, before=until),
         # Complaints about decisions (issue #17, item 8).
         "complaints": period_complaints(organisation, since, until),
+        # Safeguarding concerns raised in confidence (issue #21, item 6; guidelines 2.2).
+        "concerns": concern_figures(organisation, since, until),
     }

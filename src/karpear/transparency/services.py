@@ -256,6 +256,20 @@ def public_figures(figures: dict[str, Any], threshold: int) -> dict[str, Any]:
         "evidence": b(figures["evidence"], threshold),
         "self_assessment": figures["self_assessment"],
         "complaints": _complaints(figures.get("complaints"), threshold),
+        "concerns": _concerns(figures.get("concerns"), threshold),
+    }
+
+
+def _concerns(figures: dict[str, Any] | None, threshold: int) -> dict[str, Any] | None:
+    """Safeguarding concerns (issue #21, item 6): so few that any count below N could point at
+    a person, so every count is suppressed; None in reports published before concerns."""
+    if figures is None:
+        return None
+    total = figures["received"]
+    return {
+        "received": suppression.hide(total, threshold),
+        "acknowledged_in_time": suppression.hide(figures["acknowledged_in_time"], threshold),
+        "outcome": suppression.breakdown(figures["outcome"], threshold, total),
     }
 
 
@@ -421,6 +435,11 @@ CSV_MAP: list[tuple[str, str, str]] = [
         "Median time to decide a complaint (hours)",
     ),
     ("complaints.hours_to_decide.*", "karpear", "Karpear: time to decide a complaint"),
+    (
+        "concerns.*",
+        "karpear",
+        "Karpear: safeguarding concerns received, acknowledged in time, outcomes (issue #21)",
+    ),
 ]
 
 

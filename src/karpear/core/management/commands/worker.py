@@ -24,9 +24,12 @@ from karpear.audit.checkpoints import checkpoint_write
 from karpear.audit.services import audit_record
 from karpear.blocklist.services import forward_appeals
 from karpear.cases.services import erase_expired_contacts
+from karpear.concerns.services import erase_expired as erase_expired_concerns
 from karpear.core.ratelimit import ratelimit_purge
 from karpear.evidence.services import integrity_check, purge_expired, purge_resume
 from karpear.platformlink.services import deliver_due
+from karpear.safeguarding.directory import erase_departed
+from karpear.safeguarding.documents import remind_due
 
 
 def purge_evidence() -> int:
@@ -68,6 +71,11 @@ JOBS: list[tuple[str, Callable[[], int], float]] = [
     ("audit_checkpoint", checkpoint_audit, float(settings.KARPEAR_AUDIT_CHECKPOINT_SECONDS)),
     # Ended rate-limit windows: nothing links a client over time (issue #15, item 16).
     ("purge_rate_limit_windows", ratelimit_purge, 300.0),
+    # Safeguarding (issue #21): acknowledgement links for newcomers and reminders; erasure of
+    # leavers' personal data and of closed concerns' texts after their retention.
+    ("safeguarding_reminders", remind_due, 3600.0),
+    ("erase_departed_staff", erase_departed, 3600.0),
+    ("erase_expired_concerns", erase_expired_concerns, 3600.0),
 ]
 
 
