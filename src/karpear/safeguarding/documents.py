@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
@@ -186,25 +186,31 @@ def _send(doc: Document, outgoing: list[tuple[Employee, str]], *, reminder: bool
     (development: files under DATA_DIR/outbox). A failed send is logged; the reminder job
     sends a new link later."""
     organisation = doc.organisation
-    for employee, token in outgoing:
-        body = render_to_string(
-            "safeguarding/ack_mail.txt",
-            {
-                "doc": doc,
-                "kind_en": _label(doc.kind, "en"),
-                "kind_km": _label(doc.kind, "km"),
-                "org": organisation,
-                "url": ack_url(organisation, token),
-                "url_en": ack_url(organisation, token, "en"),
-                "days": settings.KARPEAR_ACK_LINK_DAYS,
-                "reminder": reminder,
-            },
+    subject = f"{_label(doc.kind, 'km')} / {_label(doc.kind, 'en')} v{doc.version}"
+    messages = [
+        EmailMessage(
+            subject=subject,
+            body=render_to_string(
+                "safeguarding/ack_mail.txt",
+                {
+                    "doc": doc,
+                    "kind_en": _label(doc.kind, "en"),
+                    "kind_km": _label(doc.kind, "km"),
+                    "org": organisation,
+                    "url": ack_url(organisation, token),
+                    "url_en": ack_url(organisation, token, "en"),
+                    "days": settings.KARPEAR_ACK_LINK_DAYS,
+                    "reminder": reminder,
+                },
+            ),
+            to=[employee.email],
         )
-        subject = f"{_label(doc.kind, 'km')} / {_label(doc.kind, 'en')} v{doc.version}"
-        try:
-            EmailMessage(subject=subject, body=body, to=[employee.email]).send()
-        except OSError:
-            log.warning("acknowledgement link for employee %s not sent yet", employee.pk)
+        for employee, token in outgoing
+    ]
+    try:
+        get_connection().send_messages(messages)
+    except OSError:
+        log.warning("%d acknowledgement links not sent yet", len(messages))
 
 
 def _label(kind: str, lang: str) -> str:
