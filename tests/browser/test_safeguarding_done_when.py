@@ -36,6 +36,7 @@ def test_acknowledgements_and_an_anonymous_concern_in_khmer_at_360_px(
     browser: Any,
     page: Any,
     nojs_page: Any,
+    *,
     acme: Organisation,
     admin: Person,
     lead: Person,
