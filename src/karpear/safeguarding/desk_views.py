@@ -107,15 +107,11 @@ def employee_edit(request: HttpRequest, member: StaffMember, employee_id: int) -
 @require_POST
 @desk_view(*TRAINING_RECORDERS)
 def training_add(request: HttpRequest, member: StaffMember, employee_id: int) -> HttpResponse:
-    completed_on = _date(request.POST.get("completed_on"))
-    if completed_on is None:
-        messages.error(request, _("Give the date the course was completed."))
-        return redirect("desk:safeguarding_staff")
     training.training_record(
         actor=member,
         employee_id=employee_id,
         course=str(request.POST.get("course", "")),
-        completed_on=completed_on,
+        completed_on=_date(request.POST.get("completed_on")),
         provider=str(request.POST.get("provider", "")),
         expires_on=_date(request.POST.get("expires_on")),
         request=request,

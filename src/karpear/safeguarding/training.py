@@ -53,27 +53,30 @@ def training_record(
     actor: StaffMember,
     employee_id: int,
     course: str,
-    completed_on: date,
+    completed_on: date | None,
     provider: str,
     expires_on: date | None,
     request: HttpRequest | None = None,
 ) -> TrainingRecord:
     """Record a completed course. Without an expiry date the course is valid for
-    KARPEAR_TRAINING_VALID_MONTHS (training is refreshed, not done once)."""
+    KARPEAR_TRAINING_VALID_MONTHS (training is refreshed, not done once). Another
+    organisation's employee is missing (404) whatever else is wrong."""
+    employee = access_employee(organisation=actor.organisation, employee_id=employee_id)
     provider = provider.strip()
     errors: dict[str, list[str]] = {}
     if course not in Course.values:
         errors["course"] = [str(_("Choose a course."))]
     if not provider or len(provider) > 120:
         errors["provider"] = [str(_("Name the provider (at most 120 characters)."))]
-    if completed_on > timezone.localdate():
+    if completed_on is None:
+        errors["completed_on"] = [str(_("Give the date the course was completed."))]
+    elif completed_on > timezone.localdate():
         errors["completed_on"] = [str(_("The course cannot end in the future."))]
-    if expires_on is not None and expires_on <= completed_on:
+    elif expires_on is not None and expires_on <= completed_on:
         errors["expires_on"] = [str(_("The expiry must come after the course."))]
-    if errors:
+    if errors or completed_on is None:
         raise ApplicationError(_("The training was not recorded."), fields=errors)
     with transaction.atomic():
-        employee = access_employee(organisation=actor.organisation, employee_id=employee_id)
         record = TrainingRecord.objects.create(
             employee=employee,
             course=course,
