@@ -7,6 +7,7 @@ from django.urls import include, path
 from karpear.api import api
 from karpear.blocklist import views as blocklist_views
 from karpear.complaints import views as complaint_views
+from karpear.concerns import views as concern_views
 from karpear.core import views as core_views
 from karpear.monitoring import views as monitoring_views
 
@@ -18,6 +19,8 @@ from karpear.education import public_views as education_views
 from karpear.learn import views as learn_views
 from karpear.reports import views as report_views
 from karpear.safety import views as safety_views
+
+from karpear.safeguarding import views as safeguarding_views
 from karpear.transparency import views as transparency_views
 
 urlpatterns = [
@@ -33,6 +36,10 @@ urlpatterns += i18n_patterns(
     path("status/", report_views.status, name="status"),
     path("blocked/", blocklist_views.blocked, name="blocked"),
     path("contest/", complaint_views.complaint, name="complaint"),
+    # Safeguarding inside the company (issue #21): concerns in confidence, acknowledgements.
+    path("concerns/", concern_views.raise_concern, name="concern"),
+    path("concerns/follow/", concern_views.follow, name="concern_follow"),
+    path("safeguarding/ack/<str:token>/", safeguarding_views.ack, name="safeguarding_ack"),
     path("transparency/", transparency_views.index, name="transparency"),
     path("transparency/<int:report_id>/", transparency_views.detail, name="transparency_report"),
     path("transparency/<int:report_id>.json", transparency_views.as_json, name="transparency_json"),

@@ -142,6 +142,21 @@ MATRIX = [
     ("POST", "/en/desk/education/sessions/{education_session}/paper/", {T}),
     ("GET", "/en/desk/education/impact/", {T, C, L, D}),
     ("GET", "/en/desk/education/impact/?format=csv", {T, C, L, D}),
+
+    # Safeguarding inside the company (issue #21); in the world the lead is the officer.
+    ("GET", "/en/desk/safeguarding/staff/", {C, L, D}),
+    ("POST", "/en/desk/safeguarding/staff/import/", {D}),
+    ("POST", "/en/desk/safeguarding/staff/{employee}/", {D}),
+    ("POST", "/en/desk/safeguarding/staff/{employee}/training/", {C, D}),
+    ("GET", "/en/desk/safeguarding/officers/", {C, L, D}),
+    ("POST", "/en/desk/safeguarding/officers/", {D}),
+    ("GET", "/en/desk/safeguarding/policies/", {C, L, D}),
+    ("POST", "/en/desk/safeguarding/policies/", {C}),
+    ("GET", "/en/desk/safeguarding/policies/{document}/", {C, L, D}),
+    ("GET", "/en/desk/safeguarding/training/", {C, L, D}),
+    ("GET", "/en/desk/concerns/", {L}),
+    ("GET", "/en/desk/concerns/{concern}/", {L}),
+    ("POST", "/en/desk/concerns/{concern}/", {L}),
 ]
 
 
@@ -211,6 +226,10 @@ def test_the_matrix_covers_every_desk_url() -> None:
         "documents/terms/": "documents/<slug:kind>/",
 
         "{education_session}": "<int:session_id>",
+
+        "{employee}": "<int:employee_id>",
+        "{document}": "<int:document_id>",
+        "{concern}": "<int:concern_id>",
     }
     covered = set()
     for _, path, _ in MATRIX:

@@ -82,6 +82,7 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
         "policy": policy_draft(member=cast[L].member).pk,
 
         "education_session": _education_session(acme, cast),
+        **_safeguarding_objects(acme, cast),
         "complaint": complaint.pk,
         "referral": referral.pk,
         "victim": victim.pk,
@@ -136,3 +137,20 @@ def _education_session(acme: Organisation, cast: dict[str, Person]) -> int:
 
     trainer = cast.get("trainer") or _person(acme, "w-trainer", Role.TRAINER)
     return a_session(trainer, a_curriculum(trainer)).pk
+
+def _safeguarding_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int | str]:
+    """Issue #21: twenty staff, the lead appointed safeguarding officer (by the administrator),
+    the policy adopted, and a concern raised (only the officer may read it)."""
+    from karpear.concerns.services import concern_raise
+    from karpear.safeguarding.models import Employee
+    from tests.safeguarding.helpers import adopt_policy, appoint_officer, import_staff
+
+    import_staff(acme, 20)
+    appoint_officer(cast["admin"], cast[L])
+    doc = adopt_policy(cast[C])
+    concern, _secret = concern_raise(
+        organisation=acme, about="behaviour", raised_by="outside", text="He messages pupils."
+    )
+    employee = Employee.objects.filter(organisation=acme).order_by("pk").first()
+    assert employee is not None
+    return {"employee": employee.pk, "document": doc.pk, "concern": concern.pk}

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from karpear.concerns import desk_views as concern_views
 from karpear.desk import (
     audit_views,
     auth_views,
@@ -26,6 +27,8 @@ from karpear.regulator import company_views as regulator_company_views
 from karpear.regulator import views as regulator_views
 
 from karpear.safety import desk_views as safety_views
+
+from karpear.safeguarding import desk_views as safeguarding_views
 
 app_name = "desk"
 urlpatterns = [
@@ -257,4 +260,30 @@ urlpatterns = [
         name="education_paper",
     ),
     path("education/impact/", education_views.impact_page, name="education_impact"),
+
+    # Safeguarding inside the company (issue #21).
+    path("safeguarding/staff/", safeguarding_views.staff_directory, name="safeguarding_staff"),
+    path("safeguarding/staff/import/", safeguarding_views.staff_import, name="safeguarding_import"),
+    path(
+        "safeguarding/staff/<int:employee_id>/",
+        safeguarding_views.employee_edit,
+        name="safeguarding_employee",
+    ),
+    path(
+        "safeguarding/staff/<int:employee_id>/training/",
+        safeguarding_views.training_add,
+        name="safeguarding_training_add",
+    ),
+    path("safeguarding/officers/", safeguarding_views.officer_page, name="safeguarding_officers"),
+    path("safeguarding/policies/", safeguarding_views.policy_page, name="safeguarding_policies"),
+    path(
+        "safeguarding/policies/<int:document_id>/",
+        safeguarding_views.policy_status,
+        name="safeguarding_policy",
+    ),
+    path(
+        "safeguarding/training/", safeguarding_views.training_overdue, name="safeguarding_training"
+    ),
+    path("concerns/", concern_views.concerns, name="concerns"),
+    path("concerns/<int:concern_id>/", concern_views.concern, name="concern"),
 ]

@@ -16,6 +16,7 @@ from karpear.blocklist.services import list_changes
 from karpear.cases.selectors import period_cases, response_times
 from karpear.complaints.selectors import period_complaints
 from karpear.compliance.services import latest_signed_summary
+from karpear.concerns.selectors import concern_figures
 from karpear.core.dates import day_start
 from karpear.education.selectors import period_education
 from karpear.evidence.services import evidence_period_counts
@@ -58,4 +59,7 @@ def compute(organisation: Organisation, start: date, end: date) -> dict[str, Any
         "complaints": period_complaints(organisation, since, until),
         # Swipe Safe education and its measured effect (issue #19, item 6; guidelines 2.4, 3).
         "education": period_education(organisation, since, until),
+
+        # Safeguarding concerns raised in confidence (issue #21, item 6; guidelines 2.2).
+        "concerns": concern_figures(organisation, since, until),
     }

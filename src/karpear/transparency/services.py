@@ -257,6 +257,7 @@ def public_figures(figures: dict[str, Any], threshold: int) -> dict[str, Any]:
         "self_assessment": figures["self_assessment"],
         "complaints": _complaints(figures.get("complaints"), threshold),
         "education": _education(figures.get("education"), threshold),
+        "concerns": _concerns(figures.get("concerns"), threshold),
     }
 
 
@@ -282,6 +283,19 @@ def _education(figures: dict[str, Any] | None, threshold: int) -> dict[str, Any]
         "ci_low": shown("ci_low"),
         "ci_high": shown("ci_high"),
         "followup_n": suppression.hide(figures["followup_n"], threshold),
+    }
+
+
+def _concerns(figures: dict[str, Any] | None, threshold: int) -> dict[str, Any] | None:
+    """Safeguarding concerns (issue #21, item 6): so few that any count below N could point at
+    a person, so every count is suppressed; None in reports published before concerns."""
+    if figures is None:
+        return None
+    total = figures["received"]
+    return {
+        "received": suppression.hide(total, threshold),
+        "acknowledged_in_time": suppression.hide(figures["acknowledged_in_time"], threshold),
+        "outcome": suppression.breakdown(figures["outcome"], threshold, total),
     }
 
 
@@ -448,6 +462,12 @@ CSV_MAP: list[tuple[str, str, str]] = [
     ),
     ("complaints.hours_to_decide.*", "karpear", "Karpear: time to decide a complaint"),
     ("education.*", "karpear", "Karpear: Swipe Safe sessions and knowledge before and after"),
+
+    (
+        "concerns.*",
+        "karpear",
+        "Karpear: safeguarding concerns received, acknowledged in time, outcomes (issue #21)",
+    ),
 ]
 
 
