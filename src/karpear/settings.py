@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "karpear.referrals",
     "karpear.complaints",
     "karpear.hashes",
+    "karpear.takeitdown",
 ]
 
 MIDDLEWARE = [
@@ -554,3 +555,12 @@ KARPEAR_ISOLATE_CLAUSE = os.environ.get(
     "KARPEAR_ISOLATE_CLAUSE",
     "Terms of service: content reported as child sexual abuse is hidden while it is assessed",
 )
+
+# The child's portal, second version (issue #22). "Leave now" goes to a neutral site that says
+# nothing of what the visitor was doing (item 2). Hashes a child sends from /take-it-down/ go to
+# the organisation's bank of source "self-report"; its policy is "review" (a match queues the
+# upload for a person, isolated meanwhile) unless set to "act" (item 6).
+KARPEAR_QUICK_EXIT_URL = os.environ.get("KARPEAR_QUICK_EXIT_URL", "https://www.google.com/")
+KARPEAR_SELF_REPORT_POLICY = os.environ.get("KARPEAR_SELF_REPORT_POLICY", "review")
+if KARPEAR_SELF_REPORT_POLICY not in ("review", "act"):
+    raise ImproperlyConfigured("KARPEAR_SELF_REPORT_POLICY must be review or act")

@@ -9,10 +9,12 @@ from karpear.blocklist import views as blocklist_views
 from karpear.complaints import views as complaint_views
 from karpear.core import views as core_views
 from karpear.reports import views as report_views
+from karpear.takeitdown import views as takeitdown_views
 from karpear.transparency import views as transparency_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", report_views.favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
@@ -21,6 +23,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", report_views.report, name="report"),
     path("status/", report_views.status, name="status"),
+    path("take-it-down/", takeitdown_views.take_it_down, name="take_it_down"),
     path("blocked/", blocklist_views.blocked, name="blocked"),
     path("contest/", complaint_views.complaint, name="complaint"),
     path("transparency/", transparency_views.index, name="transparency"),
