@@ -22,7 +22,11 @@ class TakeItDownForm(forms.Form):
     hashes = forms.CharField(
         widget=forms.HiddenInput,
         max_length=4000,
-        error_messages={"required": _NO_HASHES, "max_length": _NO_HASHES},
+        error_messages={
+            "required": _NO_HASHES,
+            "max_length": _NO_HASHES,
+            "null_characters_not_allowed": _NO_HASHES,
+        },
     )
     pictures = forms.IntegerField(
         widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_PICTURES
