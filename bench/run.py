@@ -18,6 +18,7 @@ from bench import (
     intake,
     notices,
     sign_in,
+    take_it_down,
     transparency,
 )
 
@@ -33,6 +34,7 @@ BENCHES = [
     sign_in.main,
     decode.main,
     input_guard.main,
+    take_it_down.main,
 ]
 
 if __name__ == "__main__":
