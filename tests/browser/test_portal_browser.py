@@ -188,3 +188,32 @@ def test_touch_targets_are_large(page: Any) -> None:
                     return [e.outerHTML.slice(0, 60), r.width, r.height]; })
         .filter(([, w, h]) => w < 24 || h < 24)""")
     assert small == []
+
+
+def test_the_transparency_report_fits_a_360px_phone(page: Any, compliance: Any) -> None:
+    from datetime import date
+
+    from karpear.transparency.services import report_publish
+
+    narrative = {h: {"en": h, "km": h} for h in ("policies", "processes", "outcomes")}
+    report = report_publish(
+        member=compliance.member,
+        start=date(2025, 1, 1),
+        end=date(2025, 12, 31),
+        narrative=narrative,
+    )
+    for prefix in ("/", "/en/"):
+        page.goto(f"{page.base}{prefix}transparency/{report.pk}/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, prefix
+
+
+def test_the_quick_exit_leaves_and_takes_the_page_out_of_the_history(
+    page: Any, settings: Any
+) -> None:
+    settings.KARPEAR_QUICK_EXIT_URL = page.base + "/healthz"  # a neutral page, on loopback
+    page.goto(page.base + "/")
+    page.goto(page.base + "/?who=teen")
+    page.click("#quick-exit")
+    page.wait_for_url("**/healthz")
+    page.go_back()
+    assert "who=teen" not in page.url  # the page she was on is no longer one step back
