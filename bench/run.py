@@ -20,6 +20,7 @@ from bench import (
     notices,
     readability,
     sign_in,
+    take_it_down,
     transparency,
 )
 
@@ -38,6 +39,8 @@ BENCHES = [
     readability.main,
 
     education.main,
+
+    take_it_down.main,
 ]
 
 if __name__ == "__main__":

@@ -154,6 +154,8 @@ INSTALLED_APPS = [
 
     "karpear.safeguarding",
     "karpear.concerns",
+
+    "karpear.takeitdown",
 ]
 
 MIDDLEWARE = [
@@ -660,3 +662,12 @@ KARPEAR_CONCERN_RETENTION_DAYS = env_int("KARPEAR_CONCERN_RETENTION_DAYS", 365)
 KARPEAR_RATE_CONCERNS = os.environ.get("KARPEAR_RATE_CONCERNS", "10/600")
 KARPEAR_RATE_CONCERN_READS = os.environ.get("KARPEAR_RATE_CONCERN_READS", "10/600")
 KARPEAR_CONCERN_CODE_TRIES = os.environ.get("KARPEAR_CONCERN_CODE_TRIES", "5/3600")
+
+# The child's portal, second version (issue #22). "Leave now" goes to a neutral site that says
+# nothing of what the visitor was doing (item 2). Hashes a child sends from /take-it-down/ go to
+# the organisation's bank of source "self-report"; its policy is "review" (a match queues the
+# upload for a person, isolated meanwhile) unless set to "act" (item 6).
+KARPEAR_QUICK_EXIT_URL = os.environ.get("KARPEAR_QUICK_EXIT_URL", "https://www.google.com/")
+KARPEAR_SELF_REPORT_POLICY = os.environ.get("KARPEAR_SELF_REPORT_POLICY", "review")
+if KARPEAR_SELF_REPORT_POLICY not in ("review", "act"):
+    raise ImproperlyConfigured("KARPEAR_SELF_REPORT_POLICY must be review or act")

@@ -21,11 +21,15 @@ from karpear.reports import views as report_views
 from karpear.safety import views as safety_views
 
 from karpear.safeguarding import views as safeguarding_views
+
+from karpear.takeitdown import views as takeitdown_views
 from karpear.transparency import views as transparency_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", monitoring_views.metrics, name="metrics"),
+
+    path("favicon.ico", report_views.favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
@@ -34,6 +38,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", report_views.report, name="report"),
     path("status/", report_views.status, name="status"),
+    path("take-it-down/", takeitdown_views.take_it_down, name="take_it_down"),
     path("blocked/", blocklist_views.blocked, name="blocked"),
     path("contest/", complaint_views.complaint, name="complaint"),
     # Safeguarding inside the company (issue #21): concerns in confidence, acknowledgements.

@@ -75,10 +75,9 @@ def _sign_in(page: Any, person: Person) -> None:
 
 
 def _report(page: Any, link: str, category: str) -> Case:
-    page.goto(page.base + "/en/")
+    page.goto(page.base + "/en/?who=teen")  # the start page's "I am 13 to 17" (issue #22)
     page.fill("#id_links", link)
     page.check(f"input[name=category][value={category}]")
-    page.check("#id_age_1")  # I am under 18
     page.click("button[type=submit]")
     report = Report.objects.get(reference=page.inner_text("#reference").strip())
     return CaseReport.objects.select_related("case").get(report=report).case

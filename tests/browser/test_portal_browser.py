@@ -22,8 +22,8 @@ def _fill_minimal(page: Any, link: str) -> None:
 def test_a_child_reports_in_khmer_and_checks_the_status(page: Any) -> None:
     page.goto(page.base + "/")
     assert page.locator("html").get_attribute("lang") == "km"
+    page.click("a[href='?who=teen']")  # I am 13 to 17 (issue #22, item 3)
     _fill_minimal(page, "https://social.example/p/77")
-    page.check("#id_age_1")  # I am under 18
     page.click("button[type=submit]")
     reference = page.inner_text("#reference").strip()
     assert REFERENCE.match(reference)
@@ -40,10 +40,12 @@ def test_a_child_reports_in_khmer_and_checks_the_status(page: Any) -> None:
 
 def test_an_adult_reports_in_english_without_javascript(nojs_page: Any) -> None:
     page = nojs_page
-    page.goto(page.base + "/en/")
+    page.goto(page.base + "/en/?who=adult")
     page.fill("#id_links", "https://video.example/live/9")
     page.check("#id_category_1")
+    page.click("details.more summary")
     page.fill("#id_seen_on", "2026-11-01")
+    assert not page.is_visible("#id_contact_email")  # only once she chooses to be contacted
     page.check("#id_contact_choice_1")
     page.fill("#id_contact_email", "teacher@school.example")
     page.click("button[type=submit]")
@@ -60,9 +62,10 @@ def test_an_adult_reports_in_english_without_javascript(nojs_page: Any) -> None:
 
 def test_errors_are_announced_and_keep_what_was_typed(nojs_page: Any) -> None:
     page = nojs_page
-    page.goto(page.base + "/en/")
+    page.goto(page.base + "/en/?who=teen")
+    page.click("details.more summary")
     page.fill("#id_description", "A man in the group keeps asking")
-    page.click("button[type=submit]")
+    page.click("button[type=submit] >> nth=0")
     assert page.locator(".errors[role=alert]").count() == 1
     assert page.locator("#id_links").get_attribute("aria-invalid") == "true"
     assert "id_links_error" in (page.locator("#id_links").get_attribute("aria-describedby") or "")
@@ -81,17 +84,26 @@ def test_the_language_switch_keeps_the_page(page: Any) -> None:
 def _pages(page: Any) -> list[tuple[str, Any]]:
     """Every public page state, as (name, visit) pairs, in both languages."""
 
-    def form(prefix: str) -> None:
+    def start(prefix: str) -> None:
         page.goto(page.base + prefix)
+
+    def form(prefix: str) -> None:
+        page.goto(page.base + prefix + "?who=teen")
+
+    def young_form(prefix: str) -> None:
+        page.goto(page.base + prefix + "?who=child")
 
     def errors(prefix: str) -> None:
         form(prefix)
-        page.click("button[type=submit]")
+        page.click("button[type=submit] >> nth=0")
 
     def receipt(prefix: str) -> None:
         form(prefix)
         _fill_minimal(page, "https://x.example/1")
-        page.click("button[type=submit]")
+        page.click("button[type=submit] >> nth=0")
+
+    def take_it_down(prefix: str) -> None:
+        page.goto(page.base + prefix + "take-it-down/")
 
     def status(prefix: str) -> None:
         page.goto(page.base + prefix + "status/")
@@ -117,7 +129,10 @@ def _pages(page: Any) -> list[tuple[str, Any]]:
         page.click("button[type=submit]")
 
     visits = [
+        start,
         form,
+        young_form,
+        take_it_down,
         errors,
         receipt,
         status,
@@ -150,7 +165,7 @@ def test_every_public_page_passes_axe_wcag_22_aa(page: Any, settings: Any, acme:
 
 
 def test_no_layout_shift_and_no_sideways_scrolling_at_360px(page: Any) -> None:
-    for path in ["/", "/en/", "/status/"]:
+    for path in ["/", "/?who=child", "/en/?who=teen", "/status/", "/take-it-down/"]:
         page.goto(page.base + path)
         shift = page.evaluate("""() => new Promise(resolve => {
             let total = 0;
@@ -164,7 +179,7 @@ def test_no_layout_shift_and_no_sideways_scrolling_at_360px(page: Any) -> None:
 
 
 def test_touch_targets_are_large(page: Any) -> None:
-    page.goto(page.base + "/en/")
+    page.goto(page.base + "/en/?who=teen")
     small = page.evaluate("""() => [...document.querySelectorAll(
             'button, a, input[type=radio], input[type=checkbox], summary, input[type=text]')]
         .filter(e => e.offsetParent !== null && !e.closest('.hp') && !e.classList.contains('skip'))
@@ -173,3 +188,32 @@ def test_touch_targets_are_large(page: Any) -> None:
                     return [e.outerHTML.slice(0, 60), r.width, r.height]; })
         .filter(([, w, h]) => w < 24 || h < 24)""")
     assert small == []
+
+
+def test_the_transparency_report_fits_a_360px_phone(page: Any, compliance: Any) -> None:
+    from datetime import date
+
+    from karpear.transparency.services import report_publish
+
+    narrative = {h: {"en": h, "km": h} for h in ("policies", "processes", "outcomes")}
+    report = report_publish(
+        member=compliance.member,
+        start=date(2025, 1, 1),
+        end=date(2025, 12, 31),
+        narrative=narrative,
+    )
+    for prefix in ("/", "/en/"):
+        page.goto(f"{page.base}{prefix}transparency/{report.pk}/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, prefix
+
+
+def test_the_quick_exit_leaves_and_takes_the_page_out_of_the_history(
+    page: Any, settings: Any
+) -> None:
+    settings.KARPEAR_QUICK_EXIT_URL = page.base + "/healthz"  # a neutral page, on loopback
+    page.goto(page.base + "/")
+    page.goto(page.base + "/?who=teen")
+    page.click("#quick-exit")
+    page.wait_for_url("**/healthz")
+    page.go_back()
+    assert "who=teen" not in page.url  # the page she was on is no longer one step back

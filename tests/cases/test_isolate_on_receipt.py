@@ -104,7 +104,7 @@ def test_another_organisations_link_does_not_count(
 
 
 def test_a_repeated_submission_isolates_once(client: Client, linked: Organisation) -> None:
-    token = client.get("/en/").context["form"]["submission"].value()
+    token = client.get("/en/?who=teen").context["form"]["submission"].value()
     form = valid_form(links="https://social.example/p/7", submission=token)
     client.post("/en/", form)
     client.post("/en/", form)

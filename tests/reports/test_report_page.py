@@ -43,14 +43,14 @@ def test_the_help_block_is_on_every_public_page(client: Client) -> None:
 
 
 def test_the_form_takes_no_files_and_says_why(client: Client) -> None:
-    html = client.get("/en/").content.decode()
+    html = client.get("/en/?who=teen").content.decode()
     assert 'type="file"' not in html
     assert "multipart" not in html
-    assert "Do not send the picture or video." in html
+    assert "Please do not send, save or screenshot the picture or video" in html
 
 
 def test_the_date_seen_starts_empty(client: Client, acme: Organisation) -> None:
-    html = client.get("/en/").content.decode()
+    html = client.get("/en/?who=teen").content.decode()
     field = re.search(r'<input[^>]*id="id_seen_on"[^>]*>', html)
     assert field, "the page has no date field"
     assert "value=" not in field.group(0)

@@ -127,7 +127,11 @@ def test_public_pages_in_both_languages_and_every_format(
     english = client.get(f"/en/transparency/{report.pk}/")
     assert english.status_code == 200
     assert b"How fast we acted" in english.content and b"policies in English" in english.content
-    assert b"<svg" in english.content and b"<script" not in english.content
+    assert b"<svg" in english.content
+    # No script but the quick exit's, from this origin (issue #22, item 2).
+    assert re.findall(rb"<script[^>]*>", english.content) == [
+        b'<script src="/static/karpear/exit.js" defer>'
+    ]
     khmer = client.get(f"/transparency/{report.pk}/")
     assert "ជាភាសាខ្មែរ".encode() in khmer.content
     doc = json.loads(client.get(f"/transparency/{report.pk}.json").content)

@@ -37,7 +37,7 @@ def appeal_submit(
     *, organisation: Organisation, url: str, reason: str, contact: str = ""
 ) -> Appeal:
     """Record that someone says a page is wrongly blocked; the worker forwards it to the source."""
-    from karpear.reports.references import format_reference, new_reference
+    from karpear.reports.references import new_reference
 
     errors: dict[str, list[str]] = {}
     canonical = None
@@ -66,7 +66,7 @@ def appeal_submit(
     with transaction.atomic():
         appeal = Appeal.objects.create(
             organisation=organisation,
-            reference="A-" + format_reference(new_reference())[:9],
+            reference="A-" + new_reference()[:9],  # A-XXXX-XXXX (issue #22, item 4)
             url_enc=encrypt_text(str(canonical)),
             source=source,
             entry_reference=entry_reference,

@@ -183,6 +183,16 @@ def case_isolate_on_receipt(
     if refused:
         _skip(case, refused, report.received_at)
         return None
+    return _isolate_provisionally(
+        case=case, clause=policy.clause, detail={"on_receipt": True}, content=content
+    )
+
+
+def _isolate_provisionally(
+    *, case: Case, clause: str, detail: dict[str, Any], content: dict[str, Any]
+) -> Decision:
+    """Move the case to "content isolated" (system actor) and record the provisional decision
+    under the terms of service, which asks the platform to isolate and preserve (outbox)."""
     now = timezone.now().replace(microsecond=0)
     from_state = State(case.state)
     Case.objects.filter(pk=case.pk).update(
@@ -196,10 +206,10 @@ def case_isolate_on_receipt(
         kind="transition",
         from_state=from_state,
         to_state=State.ISOLATED,
-        reason=policy.clause,
+        reason=clause,
         actor=None,
         at=now,
-        detail={"on_receipt": True},
+        detail=detail,
     )
     report_ids = list(case.case_reports.values_list("report_id", flat=True))
     report_set_status(report_ids=report_ids, status=PUBLIC_STATUS[State.ISOLATED])
@@ -208,8 +218,27 @@ def case_isolate_on_receipt(
         member=None,
         kind=DecisionKind.CONTENT_ISOLATE,
         ground=Ground.TERMS,
-        clause=policy.clause,
+        clause=clause,
         at=now,
         request=None,
         content=content,
+    )
+
+
+def case_isolate_self_report_match(*, case: Case, content_id: str) -> Decision | None:
+    """Isolate an upload that matched a child's self-reported image, pending review (#22, item 6).
+
+    The child asked for her own image to be stopped (take-it-down page), so the upload is hidden
+    at once while a person reviews the match, as a report is on receipt. Only a case still
+    waiting for the desk, and only with a platform link to carry the decision.
+    """
+    if not PlatformLink.objects.filter(organisation_id=case.organisation_id).exists():
+        return None
+    if case.state not in (State.RECEIVED, State.IN_REVIEW):
+        return None
+    return _isolate_provisionally(
+        case=case,
+        clause=receipt_policy(case.organisation).clause,
+        detail={"on_receipt": True, "self_report": True},
+        content={"platform_content_ids": [content_id], "urls": [], "user_ids": []},
     )

@@ -76,6 +76,11 @@ def _label_consent(code: str) -> str:
 
 
 def _transition(event: CaseEvent) -> str:
+    if (event.detail or {}).get("self_report"):
+        return _(
+            "Content isolated provisionally: it matches a picture that a child asked us to stop "
+            "spreading (self-report). Who asked is not known to the desk."
+        )
     if (event.detail or {}).get("on_receipt"):
         return _("Content isolated on receipt, provisionally, until the desk assesses it.")
     to_state = _label(State, event.to_state)

@@ -46,10 +46,17 @@ def report_context(assessment: Assessment, *, pdf: bool = False) -> dict[str, An
 
 
 def pdf_from_html(html: str) -> bytes:
-    """A self-contained HTML page as PDF; any URL in it is refused, never fetched."""
+    """A self-contained HTML page as PDF; any URL in it is refused, never fetched.
+
+    Tagged PDF/UA-1 (issue #22, item 9): a structure tree of headings, paragraphs, lists and
+    tables, the document language from `<html lang>` (km or en) and the title shown, so a screen
+    reader can read the compliance and transparency reports.
+    """
     from weasyprint import HTML  # type: ignore[import-untyped]
 
-    pdf: bytes = HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
     return pdf
 
 

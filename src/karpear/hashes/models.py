@@ -14,6 +14,8 @@ class BankSource(models.TextChoices):
     STOPNCII = "stopncii", "StopNCII"
     HOTLINE = "hotline", _("National hotline")
     OWN = "own", _("This company's confirmed cases")
+    # Hashes a child (or her parent) made on her own phone of her own image (issue #22, item 6).
+    SELF_REPORT = "self-report", _("Self-reports from the take-it-down page")
 
 
 class BankPolicy(models.TextChoices):

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
+from karpear.cases.receipt import case_isolate_self_report_match
 from karpear.cases.services import case_open_for_content, case_takedown_by_notice
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.evidence.services import evidence_capture
@@ -410,6 +411,8 @@ def check(
     ]
     action = max(policies, key=POLICY_RANK.__getitem__, default=None)
     case_id = None
+    # A child's own image (take-it-down page, issue #22 item 6): the case says so, never who.
+    self_report = any(f.bank_hash.bank.source == BankSource.SELF_REPORT for f in found)
     keep = upload is not None and any(f.bank_hash.bank.preserve_uploads for f in found)
     if action in (BankPolicy.ACT, BankPolicy.REVIEW):
         case = case_open_for_content(
@@ -419,9 +422,11 @@ def check(
             opened_at=now,
             source="hash_match",
             priority=1 if action == BankPolicy.ACT else 0,
-            detail={"hash_match": content_id},
+            detail={"hash_match": content_id, **({"self_report": True} if self_report else {})},
         )
         case_id = case.pk
+        if self_report and action == BankPolicy.REVIEW:
+            case_isolate_self_report_match(case=case, content_id=content_id)
         if action == BankPolicy.ACT:
             strictest = found[policies.index(BankPolicy.ACT)]
             case_takedown_by_notice(

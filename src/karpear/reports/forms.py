@@ -29,6 +29,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffd\ufeff]")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 _UNREADABLE = _("Some letters could not be read. Please type them again.")
+# Django's own "Ensure this value has at most…" has no Khmer translation and reads like a
+# rule book; this one is ours, in both languages (issue #22, item 4).
+_TOO_LONG = _("Please make this shorter: at most %(limit_value)d letters (now %(show_value)d).")
+
+# Who is reporting (issue #22, item 3): the start page's four answers, which set the wording
+# (CNCC Appendix 1 age bands) and, unless the reporter says otherwise, whether she is a child.
+WHO_CHOICES = [
+    ("child", _("I am under 13")),
+    ("teen", _("I am 13 to 17")),
+    ("parent", _("I am a parent or carer")),
+    ("adult", _("I am an adult who saw something")),
+]
+WHO_IS_CHILD = {"child": True, "teen": True, "parent": False, "adult": False}
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -73,15 +86,14 @@ class ReportData:
 
 class ReportForm(forms.Form):
     links = forms.CharField(
-        label=_("Link"),
-        help_text=_(
-            "Copy the link and paste it here. If you have more than one, put each on a new line."
-        ),
+        # Short, so the whole minimum report fits a phone's first screen (issue #22, item 1);
+        # several links, one a line, are still taken.
+        label=_("Paste the link here"),
         required=False,
         max_length=MAX_LINKS * (MAX_LINK_LENGTH + 2),
         widget=forms.Textarea(
             attrs={
-                "rows": 2,
+                "rows": 1,
                 "inputmode": "url",
                 "autocomplete": "off",
                 "spellcheck": "false",
@@ -165,6 +177,8 @@ class ReportForm(forms.Form):
         max_length=254,
         error_messages={"invalid": _("Please check the email address.")},
     )
+    # The start page's answer, carried through the form (not a question on it).
+    who = forms.CharField(required=False, widget=forms.HiddenInput)
     # Honeypot: hidden from people (CSS and aria-hidden), filled by bots.
     website = forms.CharField(required=False, max_length=200, label=_("Leave this empty"))
     # One-time token so a double tap or a reload gives the same receipt.
@@ -176,6 +190,8 @@ class ReportForm(forms.Form):
             for validator in form_field.validators:
                 if isinstance(validator, ProhibitNullCharactersValidator):
                     validator.message = _UNREADABLE
+            if getattr(form_field, "max_length", None):
+                form_field.error_messages["max_length"] = _TOO_LONG
         if not self.is_bound:
             # No default date (issue #16, item 4): a report that skips the question must say
             # "not given", not "seen today".
@@ -192,6 +208,11 @@ class ReportForm(forms.Form):
 
     def clean_contact_name(self) -> str:
         return self._clean_line("contact_name")
+
+    def clean_who(self) -> str:
+        """An unknown answer is no answer: the form is still the form, only worded generally."""
+        who = str(self.cleaned_data.get("who") or "")
+        return who if who in WHO_IS_CHILD else ""
 
     def clean_submission(self) -> str:
         return self._clean_line("submission")
@@ -302,6 +323,8 @@ class ReportForm(forms.Form):
             seen_at_time=data.get("seen_at_time"),
             seen_approximate=bool(data.get("seen_approximate")),
             description=data.get("description", ""),
-            reporter_is_child={"child": True, "adult": False}.get(data.get("age") or ""),
+            reporter_is_child={"child": True, "adult": False}.get(
+                data.get("age") or "", WHO_IS_CHILD.get(data.get("who") or "")
+            ),
             contact=contact,
         )

@@ -41,7 +41,9 @@ def other_language(context: template.Context) -> dict[str, str]:
     return {
         "code": target,
         "name": "English" if target == "en" else "ភាសាខ្មែរ",
-        "url": translate_url(request.path, target),
+        # The query string too: the splash page's ?url= is the page (issue #22, item 4).
+        "url": translate_url(request.path, target)
+        + (f"?{request.GET.urlencode()}" if request.GET else ""),
     }
 
 
