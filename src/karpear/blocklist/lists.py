@@ -2,9 +2,15 @@
 
 Accepted: a plain list (one URL per line; the release's reference given for the
 whole file) or CSV with a header naming at least `url`, optionally `reference`,
-`confirmed` (YYYY-MM-DD) and `type` (`url` or `domain`). Every line is checked
+`confirmed` (YYYY-MM-DD) and `type` (`url`, `page` or `domain`). Every line is checked
 on its own: a bad line is reported with its number and the reason, and never
 stops the others. Nothing here fetches anything; URLs are text.
+
+What each type blocks (docs/integration-blocklist.md, "What an entry blocks"):
+`url` is a Safe Browsing expression, so the entry for a home page blocks the whole host and
+its subdomains, and a directory blocks what is under it; `page` blocks that one page (host,
+path and query exactly) and nothing else; `domain` blocks the domain and its subdomains,
+also at the DNS resolver.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from karpear.blocklist.matcher import url_digest_hex
+from karpear.blocklist.matcher import page_digest_hex, url_digest_hex
 from karpear.links.canonical import MalformedURL, canonicalize, canonicalize_site
 
 MAX_LINE = 4096
@@ -26,7 +32,9 @@ _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[
 class Row:
     kind: str  # "url" | "domain"
     value: str  # hex SHA-256 of the canonical expression, or the domain
-    canonical: str  # canonical URL (url) or domain, kept encrypted at the list holder
+    # canonical URL (url; "=" before it for a "this page only" entry) or domain, kept
+    # encrypted at the list holder
+    canonical: str
     reference: str
     confirmed_on: date
 
@@ -56,12 +64,16 @@ def row_for(kind: str, text: str, reference: str, confirmed_on: date) -> Row:
         if not canonical.is_ip and not _DOMAIN_RE.match(canonical.host):
             raise ValueError("not a domain name")
         return Row("domain", canonical.host, canonical.host, reference, confirmed_on)
-    if kind != "url":
-        raise ValueError(f"unknown type {kind!r} (use url or domain)")
+    if kind not in ("url", "page"):
+        raise ValueError(f"unknown type {kind!r} (use url, page or domain)")
     try:
         canonical = canonicalize_site(text)
     except MalformedURL as exc:
         raise ValueError(f"not a URL: {exc.reason}") from exc
+    if kind == "page":
+        # Published and enforced as a url entry: only its digest differs, so a subscriber
+        # running an older Karpear simply never matches it rather than misreading it.
+        return Row("url", page_digest_hex(canonical), f"={canonical}", reference, confirmed_on)
     return Row("url", url_digest_hex(canonical), str(canonical), reference, confirmed_on)
 
 

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         imp.add_argument("--source", required=True, help="registered source code")
         imp.add_argument("--reference", default="", help="reference for lines that have none")
         imp.add_argument("--confirmed", type=date.fromisoformat, help="YYYY-MM-DD, default today")
-        imp.add_argument("--type", default="url", choices=["url", "domain"])
+        imp.add_argument("--type", default="url", choices=["url", "page", "domain"])
         imp.add_argument("--append", action="store_true", help="add only, never remove")
         imp.add_argument("--note", default="")
 
