@@ -37,7 +37,6 @@ KEYED = [
     ("POST", "/api/v1/regulator/submissions", {C}),
     ("GET", "/api/v1/regulator/requests", {C}),
     ("POST", "/api/v1/regulator/requests/1/answer", {C}),
-
     ("GET", "/api/v1/safety-policy", {P}),
     ("POST", "/api/v1/safety-policy/attestations", {P}),
 ]

@@ -80,7 +80,6 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
     return {
         "proposal": proposal,
         "policy": policy_draft(member=cast[L].member).pk,
-
         "education_session": _education_session(acme, cast),
         **_safeguarding_objects(acme, cast),
         "complaint": complaint.pk,
@@ -129,6 +128,7 @@ def _child_proposal(acme: Organisation, cast: dict[str, Person]) -> int:
         victim_referral_id=victim.pk, member=cast[L].member, fields=["age_band"]
     ).pk
 
+
 def _education_session(acme: Organisation, cast: dict[str, Person]) -> int:
     """A Swipe Safe session (issue #19), planned by the cast's trainer or a new one."""
     from karpear.staff.models import Role
@@ -137,6 +137,7 @@ def _education_session(acme: Organisation, cast: dict[str, Person]) -> int:
 
     trainer = cast.get("trainer") or _person(acme, "w-trainer", Role.TRAINER)
     return a_session(trainer, a_curriculum(trainer)).pk
+
 
 def _safeguarding_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int | str]:
     """Issue #21: twenty staff, the lead appointed safeguarding officer (by the administrator),
