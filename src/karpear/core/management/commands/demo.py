@@ -96,9 +96,29 @@ class Command(BaseCommand):
         self._print_staff(create=True)
         _demo_four_eyes(org)
         _demo_history(org)
+        self._demo_regulator(org)
         self.stdout.write(
             "Blocklist splash page: http://127.0.0.1:8000/blocked/?url=http://blocked.example.invalid/demo/1.html"
         )
+
+    def _demo_regulator(self, org: Organisation) -> None:
+        """The regulator at its own host name, with two companies (issue #20)."""
+        from karpear.regulator.demo import REGULATOR_HOST, REGULATOR_STAFF, demo_regulator
+
+        demo_regulator(org, DEMO_PASSWORD)
+        self.stdout.write(self.style.SUCCESS("Demo regulator: the MPTC (issue #20)"))
+        self.stdout.write(
+            f"Regulator desk: http://{REGULATOR_HOST}:8000/en/desk/   "
+            f"sector summary: http://{REGULATOR_HOST}:8000/en/sector/"
+        )
+        for username, role in REGULATOR_STAFF:
+            member = StaffMember.objects.get(user__username=username)
+            device = TOTPDevice.objects.create(user=member.user, name="demo", confirmed=True)
+            secret = totp_secret(device)
+            self.stdout.write(
+                f"  {username:<11} {role.label:<19} TOTP secret (demo only): "
+                f"{secret}   code now: karpear totp-code {secret}"
+            )
 
     def _print_staff(self, *, create: bool) -> None:
         org = Organisation.objects.get(slug="demo")
