@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from karpear.audit.models import AuditEntry
 from karpear.orgs.models import Organisation
+from karpear.orgs.services import organisation_create
 from karpear.staff.models import Role
 from tests.cast import Person, _person, sign_in
 from tests.conftest import BAYON_HOST
@@ -22,6 +23,7 @@ from tests.desk.test_roles import MATRIX
 from tests.desk.world import desk_objects
 
 A, L, C, D = "analyst", "lead", "compliance", "admin"
+RV, HU, RA = "reviewer", "head", "regulator_admin"  # the regulator's roles (issue #20)
 
 
 @dataclass
@@ -32,13 +34,20 @@ class World:
 
 
 def build_acme(acme: Organisation, cast: dict[str, Person]) -> World:
-    """The same objects as the role matrix builds, through the real services."""
-    return World(ids=desk_objects(acme, cast))
+    """The same objects as the role matrix builds, through the real services (the regulator's
+    objects are the MPTC's, with Acme registered as its company)."""
+    from tests.regulator.world import regulator_objects
+
+    ids = desk_objects(acme, {k: v for k, v in cast.items() if k in (A, L, C, D)})
+    ids.update(regulator_objects(acme, cast[HU], cast[RV]))
+    return World(ids=ids)
 
 
 @pytest.fixture
-def cast(analyst: Person, lead: Person, compliance: Person, admin: Person) -> dict[str, Person]:
-    return {A: analyst, L: lead, C: compliance, D: admin}
+def cast(request: pytest.FixtureRequest) -> dict[str, Person]:
+    roles = {A: "analyst", L: "lead", C: "compliance", D: "admin"}
+    roles.update({RV: "reviewer", HU: "head", RA: "regulator_admin"})
+    return {role: request.getfixturevalue(name) for role, name in roles.items()}
 
 
 @pytest.fixture
@@ -53,6 +62,11 @@ def bayon_cast(bayon: Organisation) -> dict[str, Person]:
     }
     for person in people.values():
         screen(person)
+    # Another regulator on the same deployment (issue #20): none of the MPTC's objects.
+    other = organisation_create(name="Other regulator", slug="other-reg", kind="regulator")
+    people[RV] = _person(other, "o-reviewer", Role.REVIEWER)
+    people[HU] = _person(other, "o-head", Role.HEAD)
+    people[RA] = _person(other, "o-admin", Role.REGULATOR_ADMIN)
     return people
 
 
