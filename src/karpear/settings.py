@@ -143,18 +143,13 @@ INSTALLED_APPS = [
     "karpear.hashes",
     "karpear.monitoring",
     "karpear.backups",
-
     "karpear.regulator",
-
     "karpear.safety",
     "karpear.documents",
-
     "karpear.learn",
     "karpear.education",
-
     "karpear.safeguarding",
     "karpear.concerns",
-
     "karpear.takeitdown",
 ]
 

@@ -9,26 +9,20 @@ from karpear.blocklist import views as blocklist_views
 from karpear.complaints import views as complaint_views
 from karpear.concerns import views as concern_views
 from karpear.core import views as core_views
-from karpear.monitoring import views as monitoring_views
-
-from karpear.regulator import public_views as regulator_views
-
 from karpear.documents import views as document_views
-
 from karpear.education import public_views as education_views
 from karpear.learn import views as learn_views
+from karpear.monitoring import views as monitoring_views
+from karpear.regulator import public_views as regulator_views
 from karpear.reports import views as report_views
-from karpear.safety import views as safety_views
-
 from karpear.safeguarding import views as safeguarding_views
-
+from karpear.safety import views as safety_views
 from karpear.takeitdown import views as takeitdown_views
 from karpear.transparency import views as transparency_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", monitoring_views.metrics, name="metrics"),
-
     path("favicon.ico", report_views.favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
@@ -54,7 +48,6 @@ urlpatterns += i18n_patterns(
     path("sector/", regulator_views.sector, name="sector"),
     path("sector.csv", regulator_views.sector_csv, name="sector_csv"),
     path("sector.pdf", regulator_views.sector_pdf, name="sector_pdf"),
-
     # Terms, code of conduct, privacy notice and parental guidance (issue #18).
     path("documents/", document_views.index, name="documents"),
     path("documents/<slug:kind>/", document_views.document, name="document"),
@@ -65,7 +58,6 @@ urlpatterns += i18n_patterns(
         name="document_version",
     ),
     path("safety/parents/", safety_views.parental_guidance, name="parental_guidance"),
-
     # Swipe Safe (issue #19): lessons, and the session link participants answer through.
     path("learn/", learn_views.index, name="learn"),
     path("learn/s/<str:token>/", education_views.session_link, name="learn_session"),

@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from karpear.audit.models import AuditEntry
 from karpear.orgs.models import Organisation
-from karpear.staff.models import Role
 from karpear.orgs.services import organisation_create
+from karpear.staff.models import Role
 from tests.cast import Person, _person, sign_in
 from tests.conftest import BAYON_HOST
 from tests.desk.test_roles import MATRIX

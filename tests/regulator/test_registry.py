@@ -95,3 +95,22 @@ def test_submission_keys_are_issued_once_shown_and_audited(
     assert token.startswith("kp_company_")
     entry = AuditEntry.objects.get(action="regulator_submission_key")
     assert token not in json.dumps(entry.detail)
+
+
+def test_an_operator_creates_a_regulator_from_the_command_line() -> None:
+    import io
+
+    from django.core.management import call_command
+
+    call_command(
+        "org",
+        "create",
+        "--name",
+        "MPTC",
+        "--slug",
+        "mptc2",
+        "--kind",
+        "regulator",
+        stdout=io.StringIO(),
+    )
+    assert Organisation.objects.get(slug="mptc2").is_regulator

@@ -49,11 +49,12 @@ def two_environments(tmp_path: Path) -> Iterator[tuple[dict[str, str], dict[str,
     for name in ("company", "regulator"):
         (tmp_path / name).mkdir()
         envs.append({**base, "KARPEAR_DATA_DIR": str(tmp_path / name)})
-    pg = os.environ.get("DATABASE_URL", "")
-    names = [f"reg_{uuid.uuid4().hex[:8]}" for _ in envs] if pg.startswith("postgres") else []
+    url = os.environ.get("DATABASE_URL", "")
+    names = [f"reg_{uuid.uuid4().hex[:8]}" for _ in envs] if url.startswith("postgres") else []
+    pg = url.rsplit("/", 1)[0] + "/postgres"  # the server's maintenance database
     if names:
         for env, name in zip(envs, names, strict=True):
-            env["DATABASE_URL"] = pg.rsplit("/", 1)[0] + "/" + name
+            env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
         _psql(pg, f"CREATE DATABASE {names[0]}")
     else:
         for env in envs:

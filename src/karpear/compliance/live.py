@@ -25,9 +25,8 @@ from karpear.compliance.models import (
     PolicyKind,
     Product,
 )
-from karpear.education.selectors import programme_evidence
-
 from karpear.concerns.selectors import concern_figures
+from karpear.education.selectors import programme_evidence
 from karpear.evidence.register import register_statistics
 from karpear.evidence.services import evidence_counts
 from karpear.hashes.selectors import bank_summary
@@ -108,7 +107,6 @@ FIGURE_LABELS: dict[str, Any] = {
     "education_pairs": _("Participants measured before and after"),
     "education_followups": _("Participants asked about practice at follow-up"),
     "education_partners": _("Partner organisations"),
-
     # Safeguarding inside the company (issue #21; items 3, 7, 8, 24).
     "officer": _("Designated safeguarding officer"),
     "officer_since": _("Appointed on"),
@@ -579,7 +577,6 @@ PROVIDERS: dict[str, Callable[[Organisation, datetime], Live]] = {
         education_programme,
         education_partners,
         education_research,
-
         safeguarding_officer,
         safeguarding_policy,
         staff_awareness,

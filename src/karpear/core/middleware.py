@@ -78,7 +78,6 @@ _FILE_UPLOAD_PREFIXES: tuple[str, ...] = (
     "/en/desk/compliance/",
     "/desk/regulator/upload/",  # a company's package uploaded by hand (issue #20)
     "/en/desk/regulator/upload/",
-
     "/desk/safeguarding/staff/import/",  # the staff directory's CSV (issue #21), checked there
     "/en/desk/safeguarding/staff/import/",
 )

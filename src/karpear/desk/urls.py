@@ -20,15 +20,12 @@ from karpear.desk import (
     wellness_views,
 )
 from karpear.documents import desk_views as document_views
-
 from karpear.education import desk_views as education_views
 from karpear.referrals import desk_views as referral_views
 from karpear.regulator import company_views as regulator_company_views
 from karpear.regulator import views as regulator_views
-
-from karpear.safety import desk_views as safety_views
-
 from karpear.safeguarding import desk_views as safeguarding_views
+from karpear.safety import desk_views as safety_views
 
 app_name = "desk"
 urlpatterns = [
@@ -221,7 +218,6 @@ urlpatterns = [
         regulator_company_views.answer,
         name="regulator_answer",
     ),
-
     # Safe by default in the company's apps (issue #18).
     path("safety/", safety_views.home, name="safety"),
     path("safety/draft/", safety_views.draft, name="safety_draft"),
@@ -229,7 +225,6 @@ urlpatterns = [
     path("safety/<int:policy_id>/adopt/", safety_views.adopt, name="safety_adopt"),
     path("documents/", document_views.documents, name="documents"),
     path("documents/<slug:kind>/", document_views.document_edit, name="document_edit"),
-
     # Swipe Safe education (issue #19).
     path("education/", education_views.home, name="education"),
     path("education/curricula/", education_views.curriculum_add, name="education_curriculum"),
@@ -260,7 +255,6 @@ urlpatterns = [
         name="education_paper",
     ),
     path("education/impact/", education_views.impact_page, name="education_impact"),
-
     # Safeguarding inside the company (issue #21).
     path("safeguarding/staff/", safeguarding_views.staff_directory, name="safeguarding_staff"),
     path("safeguarding/staff/import/", safeguarding_views.staff_import, name="safeguarding_import"),

@@ -34,7 +34,13 @@ STATUSES = {
     "missing": _("Missing (overdue)"),
     "not_yet": _("Not yet due"),
 }
-SORTS = ("name", "sector", "size", "status", "minimum")
+SORTS = {
+    "name": _("Name"),
+    "sector": _("Sector"),
+    "size": _("Size"),
+    "status": _("Status"),
+    "minimum": _("Minimum items met"),
+}
 
 
 @dataclass

@@ -59,7 +59,6 @@ def compute(organisation: Organisation, start: date, end: date) -> dict[str, Any
         "complaints": period_complaints(organisation, since, until),
         # Swipe Safe education and its measured effect (issue #19, item 6; guidelines 2.4, 3).
         "education": period_education(organisation, since, until),
-
         # Safeguarding concerns raised in confidence (issue #21, item 6; guidelines 2.2).
         "concerns": concern_figures(organisation, since, until),
     }

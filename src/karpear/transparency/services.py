@@ -462,7 +462,6 @@ CSV_MAP: list[tuple[str, str, str]] = [
     ),
     ("complaints.hours_to_decide.*", "karpear", "Karpear: time to decide a complaint"),
     ("education.*", "karpear", "Karpear: Swipe Safe sessions and knowledge before and after"),
-
     (
         "concerns.*",
         "karpear",

@@ -28,6 +28,12 @@ class Command(BaseCommand):
             help="Serve hosts that match no organisation (single-company install).",
         )
         create.add_argument("--response-hours", type=int, default=24)
+        create.add_argument(
+            "--kind",
+            default=Organisation.Kind.COMPANY,
+            choices=Organisation.Kind.values,
+            help="A company, or a regulator receiving companies' packages (issue #20).",
+        )
         sub.add_parser("list", help="List organisations.")
 
     @cli_audited("create")
@@ -35,7 +41,8 @@ class Command(BaseCommand):
         if options["action"] == "list":
             for org in Organisation.objects.order_by("slug"):
                 flag = " (default)" if org.is_default else ""
-                self.stdout.write(f"{org.slug}\t{org.domain or '-'}\t{org.name}{flag}")
+                kind = " (regulator)" if org.is_regulator else ""
+                self.stdout.write(f"{org.slug}\t{org.domain or '-'}\t{org.name}{flag}{kind}")
             return
         try:
             org = organisation_create(
@@ -45,6 +52,7 @@ class Command(BaseCommand):
                 domain=options["domain"],
                 is_default=options["default"],
                 response_hours=options["response_hours"],
+                kind=options["kind"],
             )
         except IntegrityError as exc:
             raise CommandError(
