@@ -144,7 +144,7 @@ def _invite(doc: Document, employees: QuerySet[Employee]) -> int:
     expires = now + timedelta(days=settings.KARPEAR_ACK_LINK_DAYS)
     have = set(Acknowledgement.objects.filter(document=doc).values_list("employee_id", flat=True))
     outgoing: list[tuple[Employee, str]] = []
-    for employee in employees.filter(left_on__isnull=True, erased_at__isnull=True):
+    for employee in employees.filter(left_on__isnull=True, erased_at__isnull=True).order_by("pk"):
         if employee.pk in have:
             continue
         token, digest = _token()
