@@ -97,8 +97,8 @@ def _safeguarding_objects(acme: Organisation, cast: dict[str, Person]) -> dict[s
     """Issue #21: two staff, the lead appointed safeguarding officer (by the administrator),
     the policy adopted, and a concern raised (only the officer may read it)."""
     from karpear.concerns.services import concern_raise
-    from karpear.safeguarding.models import Employee
     from karpear.safeguarding.documents import document_adopt
+    from karpear.safeguarding.models import Employee
     from tests.safeguarding.helpers import appoint_officer, import_staff
 
     import_staff(acme, 2)
