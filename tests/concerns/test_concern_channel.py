@@ -114,6 +114,8 @@ def test_an_oversized_or_empty_concern_is_refused_clearly(acme: Organisation) ->
     nul = Client().post("/en/concerns/", {**FORM, "text": "a\x00b"})
     assert nul.status_code == 400
     assert not Concern.objects.exists()
+    refused = AuditEntry.objects.filter(action="concern_refused")
+    assert [e.detail["fields"] for e in refused] == [["text"], ["text"]]  # NUL: refused earlier
 
 
 def test_concern_texts_are_encrypted_at_rest(
