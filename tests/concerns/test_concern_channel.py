@@ -193,3 +193,8 @@ def test_another_organisations_officer_sees_nothing(
         "/en/concerns/follow/", {"code": concern.code, "secret": secret}
     )
     assert elsewhere.status_code == 403
+
+
+def test_every_public_page_links_to_the_concern_channel(acme: Organisation) -> None:
+    for path, link in (("/", 'href="/concerns/"'), ("/en/status/", 'href="/en/concerns/"')):
+        assert link in Client().get(path).content.decode(), path
