@@ -114,6 +114,8 @@ def test_an_oversized_or_empty_concern_is_refused_clearly(acme: Organisation) ->
     nul = Client().post("/en/concerns/", {**FORM, "text": "a\x00b"})
     assert nul.status_code == 400
     assert not Concern.objects.exists()
+    refused = AuditEntry.objects.filter(action="concern_refused")
+    assert [e.detail["fields"] for e in refused] == [["text"], ["text"]]  # NUL: refused earlier
 
 
 def test_concern_texts_are_encrypted_at_rest(
@@ -191,3 +193,8 @@ def test_another_organisations_officer_sees_nothing(
         "/en/concerns/follow/", {"code": concern.code, "secret": secret}
     )
     assert elsewhere.status_code == 403
+
+
+def test_every_public_page_links_to_the_concern_channel(acme: Organisation) -> None:
+    for path, link in (("/", 'href="/concerns/"'), ("/en/status/", 'href="/en/concerns/"')):
+        assert link in Client().get(path).content.decode(), path

@@ -140,15 +140,16 @@ def _education_session(acme: Organisation, cast: dict[str, Person]) -> int:
 
 
 def _safeguarding_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int | str]:
-    """Issue #21: twenty staff, the lead appointed safeguarding officer (by the administrator),
+    """Issue #21: two staff, the lead appointed safeguarding officer (by the administrator),
     the policy adopted, and a concern raised (only the officer may read it)."""
     from karpear.concerns.services import concern_raise
+    from karpear.safeguarding.documents import document_adopt
     from karpear.safeguarding.models import Employee
-    from tests.safeguarding.helpers import adopt_policy, appoint_officer, import_staff
+    from tests.safeguarding.helpers import appoint_officer, import_staff
 
-    import_staff(acme, 20)
+    import_staff(acme, 2)
     appoint_officer(cast["admin"], cast[L])
-    doc = adopt_policy(cast[C])
+    doc, _sent = document_adopt(member=cast[C].member, kind="policy", body_en="P", body_km="ក")
     concern, _secret = concern_raise(
         organisation=acme, about="behaviour", raised_by="outside", text="He messages pupils."
     )

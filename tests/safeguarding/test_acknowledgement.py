@@ -126,3 +126,20 @@ def test_only_the_compliance_officer_adopts_and_empty_texts_are_refused(
         member=compliance.member, kind="conduct", body_en=draft["en"], body_km=draft["km"]
     )
     assert (doc.version, sent) == (1, 0)
+
+
+def test_acknowledgement_links_never_reach_a_log() -> None:
+    from karpear.core.logging import redact
+
+    line = '"GET /en/safeguarding/ack/tEvY7LC0zpoAf-tT36u4VYfwi1gjUcFelvOvKlwYfvM/ HTTP/1.1" 200'
+    assert "tEvY7" not in redact(line) and "/safeguarding/ack/[token]/" in redact(line)
+
+
+def test_a_link_opened_on_another_organisations_site_is_refused(
+    adopted: Any, bayon: Organisation
+) -> None:
+    token = sent_tokens()[0]
+    elsewhere = Client(HTTP_HOST="bayon.test").post(f"/en/safeguarding/ack/{token}/")
+    assert elsewhere.status_code == 410
+    assert not Acknowledgement.objects.filter(acknowledged_at__isnull=False).exists()
+    assert Client().post(f"/en/safeguarding/ack/{token}/").status_code == 200

@@ -132,6 +132,21 @@ def concern_raise(
     return concern, secret
 
 
+def concern_refused(
+    *, organisation: Organisation, fields: list[str], request: HttpRequest | None = None
+) -> None:
+    """Record that a concern was refused (too long, empty, a wrong choice): which fields, never
+    what was written. The page's rate limit keeps this from flooding the log."""
+    audit_record(
+        action="concern_refused",
+        organisation=organisation,
+        actor_label="public",
+        object_type="concern",
+        detail={"fields": sorted(fields)[:10]},
+        request=request,
+    )
+
+
 class WrongReceipt(ApplicationError):
     status = 403
     code = "wrong_receipt"

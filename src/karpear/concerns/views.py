@@ -12,7 +12,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from karpear.concerns.forms import ConcernForm, ReceiptForm
-from karpear.concerns.services import concern_answer, concern_open, concern_raise, thread
+from karpear.concerns.services import (
+    concern_answer,
+    concern_open,
+    concern_raise,
+    concern_refused,
+    thread,
+)
 from karpear.core.errors import ApplicationError, RateLimited
 from karpear.core.ratelimit import enforce
 from karpear.orgs.services import current_organisation
@@ -39,6 +45,7 @@ def raise_concern(request: HttpRequest) -> HttpResponse:
         )
         return _limited(page, exc)
     if not form.is_valid():
+        concern_refused(organisation=org, fields=list(form.errors), request=request)
         return render(request, "concerns/form.html", {"form": form}, status=400)
     try:
         concern, secret = concern_raise(organisation=org, request=request, **form.cleaned_data)

@@ -20,6 +20,8 @@ _PATTERNS = [
     # put in the path or query where one belongs, it never reaches a log.
     (re.compile(r"(/api/v1/reports/)[^/?#\s\"]+"), r"\1[reference]"),
     (re.compile(r"(/status/)[^/?#\s\"]+"), r"\1[reference]"),
+    # A staff member's personal acknowledgement link (issue #21) is a credential too.
+    (re.compile(r"(/safeguarding/ack/)[^/?#\s\"]+"), r"\1[token]"),
     (re.compile(r"(?i)\b(reference|ref)=([^&\s\"]+)"), r"\1=[reference]"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
     (

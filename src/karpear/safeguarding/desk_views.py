@@ -93,6 +93,7 @@ def employee_edit(request: HttpRequest, member: StaffMember, employee_id: int) -
     directory.employee_update(
         actor=member,
         employee_id=employee_id,
+        name=str(request.POST.get("name", "")),
         department=str(request.POST.get("department", "")),
         role_title=str(request.POST.get("role_title", "")),
         may_encounter_csam=request.POST.get("may_encounter_csam") == "on",

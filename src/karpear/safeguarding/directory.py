@@ -271,16 +271,22 @@ def employee_update(
     may_encounter_csam: bool,
     works_with_children: bool,
     left_on: date | None,
+    name: str | None = None,
     request: HttpRequest | None = None,
 ) -> Employee:
-    """Edit one person on the desk; leaving starts the erasure clock (KARPEAR_STAFF_ERASE_DAYS)."""
+    """Edit one person on the desk (a new address is a new person: import it); leaving starts
+    the erasure clock (KARPEAR_STAFF_ERASE_DAYS). Another organisation's person is 404 first."""
+    employee = access_employee(organisation=actor.organisation, employee_id=employee_id)
     department, role_title = department.strip(), role_title.strip()
+    name = (name or "").strip() or employee.name
     if len(department) > LIMITS["department"] or len(role_title) > LIMITS["role_title"]:
         raise ApplicationError(_("The department or role title is too long."))
+    if len(name) > LIMITS["name"]:
+        raise ApplicationError(_("The name is too long."))
     if left_on is not None and left_on > timezone.localdate() + timedelta(days=366):
         raise ApplicationError(_("The leaving date is too far ahead."))
     with transaction.atomic():
-        employee = access_employee(organisation=actor.organisation, employee_id=employee_id)
+        employee.name = name
         employee.department = department
         employee.role_title = role_title
         employee.may_encounter_csam = may_encounter_csam
@@ -288,6 +294,7 @@ def employee_update(
         employee.left_on = left_on
         employee.save(
             update_fields=[
+                "name",
                 "department",
                 "role_title",
                 "may_encounter_csam",

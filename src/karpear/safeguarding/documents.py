@@ -144,7 +144,7 @@ def _invite(doc: Document, employees: QuerySet[Employee]) -> int:
     expires = now + timedelta(days=settings.KARPEAR_ACK_LINK_DAYS)
     have = set(Acknowledgement.objects.filter(document=doc).values_list("employee_id", flat=True))
     outgoing: list[tuple[Employee, str]] = []
-    for employee in employees.filter(left_on__isnull=True, erased_at__isnull=True):
+    for employee in employees.filter(left_on__isnull=True, erased_at__isnull=True).order_by("pk"):
         if employee.pk in have:
             continue
         token, digest = _token()
@@ -223,9 +223,12 @@ class LinkRefused(ApplicationError):
     code = "link_refused"
 
 
-def access_acknowledgement(*, token: str, request: HttpRequest | None = None) -> Acknowledgement:
+def access_acknowledgement(
+    *, token: str, organisation: Organisation | None = None, request: HttpRequest | None = None
+) -> Acknowledgement:
     """The acknowledgement a link asks for, or LinkRefused (audited) when the link is unknown,
-    already used, replaced by a reminder, or expired. The refusal says the same for each."""
+    already used, replaced by a reminder, expired, or opened on another organisation's site
+    (organisations never mix). The refusal says the same for each."""
     digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     ack = (
         Acknowledgement.objects.select_related("document__organisation", "employee")
@@ -239,6 +242,8 @@ def access_acknowledgement(*, token: str, request: HttpRequest | None = None) ->
         reason = "expired"
     elif ack.employee.left_on is not None or ack.employee.erased_at is not None:
         reason = "left"
+    elif organisation is not None and ack.document.organisation_id != organisation.pk:
+        reason = "other_organisation"
     if reason:
         audit_record(
             action="ack_link_refused",
@@ -259,11 +264,13 @@ def access_acknowledgement(*, token: str, request: HttpRequest | None = None) ->
     return ack
 
 
-def acknowledge(*, token: str, request: HttpRequest | None = None) -> Acknowledgement:
+def acknowledge(
+    *, token: str, organisation: Organisation | None = None, request: HttpRequest | None = None
+) -> Acknowledgement:
     """Record the acknowledgement and spend the link. The conditional UPDATE (token still
     there) lets exactly one of two simultaneous clicks count; the other is refused. Refusals
     are audited outside the transaction, so the record of them stays."""
-    ack = access_acknowledgement(token=token, request=request)
+    ack = access_acknowledgement(token=token, organisation=organisation, request=request)
     now = timezone.now()
     with transaction.atomic():
         done = Acknowledgement.objects.filter(
@@ -280,7 +287,7 @@ def acknowledge(*, token: str, request: HttpRequest | None = None) -> Acknowledg
                 request=request,
             )
     if done != 1:
-        return access_acknowledgement(token=token, request=request)  # refused and audited
+        return access_acknowledgement(token=token, organisation=organisation, request=request)
     ack.acknowledged_at = now
     return ack
 
