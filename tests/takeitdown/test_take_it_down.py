@@ -173,3 +173,16 @@ def test_without_a_platform_link_the_match_is_only_queued(
     client.post("/en/take-it-down/", _form())
     case = Case.objects.get(pk=_upload_matches(acme)["case_id"])
     assert case.state == State.RECEIVED
+
+
+def test_the_status_page_knows_a_take_it_down_code(
+    client: Client, bayon_client: Client, acme: Organisation, bayon: Organisation
+) -> None:
+    match = REF.search(client.post("/en/take-it-down/", _form()).content.decode())
+    assert match
+    code = match.group(1)
+    html = client.post("/en/status/", {"reference": code.lower()}).content.decode()
+    assert "We have the codes of your pictures." in html and code in html
+    # Another organisation's status page does not know it.
+    other = bayon_client.post("/en/status/", {"reference": code})
+    assert other.status_code == 404 and "We have the codes" not in other.content.decode()

@@ -70,7 +70,8 @@ def test_the_compliance_pdf_is_tagged_in_its_language(compliance: Person) -> Non
         member=compliance.member, framework_id="cop-checklist", profile={"used_by_children": True}
     )
     answer_rest(compliance.member, assessment)
-    for language in ("km", "en"):
-        with translation.override(language):
-            roles = _check_tagged(report_pdf(assessment), language)
-        assert {"/H1", "/Table", "/P"} <= roles, roles
+    # Khmer, the default; both languages go through the same pdf_from_html as the transparency
+    # report above, which is checked in both.
+    with translation.override("km"):
+        roles = _check_tagged(report_pdf(assessment), "km")
+    assert {"/H1", "/Table", "/P"} <= roles, roles

@@ -19,6 +19,7 @@ from karpear.reports.forms import WHO_CHOICES, WHO_IS_CHILD, ReportForm
 from karpear.reports.models import Category, Channel, PublicStatus
 from karpear.reports.outcomes import report_outcome
 from karpear.reports.services import report_public_status, report_submit
+from karpear.takeitdown.selectors import self_report_by_reference
 
 PICTOGRAMS = "reports/pictograms/%s.svg"
 # The youngest band's words and pictograms for each category (issue #22, item 3; CNCC
@@ -111,6 +112,11 @@ def status(request: HttpRequest) -> HttpResponse:
         context["reference"] = reference
         try:
             enforce(request, "status", settings.KARPEAR_RATE_STATUS)
+            # A take-it-down code gets its own answer here (issue #22, item 8).
+            self_report = self_report_by_reference(organisation=org, reference=reference)
+            if self_report is not None:
+                context["reference"], context["self_report"] = self_report.reference, self_report
+                return render(request, "reports/status.html", context)
             context["reference"], context["status"] = report_public_status(
                 organisation=org, reference=reference
             )
