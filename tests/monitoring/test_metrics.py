@@ -196,3 +196,23 @@ def test_a_scrape_costs_the_same_queries_however_many_organisations(
         org = organisation_create(name=f"Org {n}", slug=f"org{n}", domain=f"org{n}.test")
         make_case(org, url=f"https://social.example/o/{n}")
     assert queries() == few <= QUERY_BUDGET
+
+
+def test_the_hash_index_age_and_delta_follow_its_snapshot(acme: Organisation, scrape: Any) -> None:
+    from pathlib import Path
+
+    from karpear.hashes.index import index_compact
+    from karpear.hashes.services import bank_create, hashes_import
+
+    bank = bank_create(
+        organisation=acme, name="hotline", source="hotline", agreement="test", policy="review"
+    )
+    csv = Path(__file__).resolve().parents[2] / "examples" / "hashes" / "demo-bank.csv"
+    hashes_import(bank=bank, text=csv.read_text(encoding="utf-8"))
+    before = scrape()
+    assert ("karpear_hash_index_age_seconds", (("organisation", "acme"),)) not in before
+    assert value(before, "karpear_hash_index_delta", organisation="acme") > 0
+    index_compact(acme.pk)
+    after = scrape()
+    assert value(after, "karpear_hash_index_delta", organisation="acme") == 0
+    assert 0 <= value(after, "karpear_hash_index_age_seconds", organisation="acme") < 3600
