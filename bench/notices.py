@@ -221,14 +221,15 @@ def main() -> None:  # noqa: PLR0915 - one scripted scenario
 
 def _delivery_span(env: dict[str, str]) -> float:
     """Seconds from the backlog's first delivery to its last, by the worker's own clock."""
-    script = (
-        "import json; from django.db.models import Max, Min\n"
-        "from karpear.platformlink.models import WebhookEvent as E\n"
-        "r = E.objects.filter(event_type='account.warn').aggregate("
-        "a=Min('delivered_at'), b=Max('delivered_at'))\n"
-        "print(json.dumps((r['b'] - r['a']).total_seconds()))"
-    )
-    return float(json.loads(_karpear(env, "shell", "-v0", "-c", script)))
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        row = conn.execute(
+            "SELECT min(delivered_at), max(delivered_at) FROM platformlink_webhookevent "
+            "WHERE event_type = 'account.warn'"
+        ).fetchone()
+    assert row is not None and row[0] is not None, row
+    return float((row[1] - row[0]).total_seconds())
 
 
 def _direct_rate(platform: str, secret: str, count: int) -> float:
