@@ -21,6 +21,10 @@ BIN = ROOT / ".venv" / "bin"
 
 
 def pg_url() -> str:
+    """The bench's PostgreSQL: KARPEAR_BENCH_PG_URL when a server is already running (a
+    shared one on a busy machine), else the project's throwaway server."""
+    if os.environ.get("KARPEAR_BENCH_PG_URL"):
+        return os.environ["KARPEAR_BENCH_PG_URL"]
     out = subprocess.run(
         [ROOT / "scripts" / "pg-test.sh", "start"], check=True, capture_output=True, text=True
     ).stdout

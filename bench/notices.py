@@ -66,7 +66,7 @@ def _applied(platform: str) -> int:
     return int(_state(platform)["applied"])
 
 
-def main() -> None:
+def main() -> None:  # noqa: PLR0915 - one scripted scenario
     singles = int(os.environ.get("BENCH_NOTICE_SINGLES", "50"))
     burst = int(os.environ.get("BENCH_NOTICE_BURST", "1000"))
     with server(3) as (url, env):
@@ -191,6 +191,7 @@ def main() -> None:
             while _applied(platform) < target + burst:
                 time.sleep(0.05)
             rate = burst / (time.perf_counter() - start)
+            steady = (burst - 1) / _delivery_span(env)
         finally:
             worker.terminate()
             worker.wait()
@@ -211,10 +212,24 @@ def main() -> None:
         f"p99 {_pct(burst_ms, 0.99):6.0f} ms"
     )
     print(
-        f"  worker draining a backlog of {burst}: {rate:6.0f} webhooks/s (incl. start-up); "
-        f"reference, direct signed POSTs from one process: {reference_rate:6.0f}/s; "
-        f"ratio {rate / reference_rate:.2f}"
+        f"  worker draining a backlog of {burst}: {steady:6.0f} webhooks/s from first to last "
+        f"delivery ({rate:6.0f}/s incl. the worker's start-up); reference, direct signed "
+        f"POSTs from one process: {reference_rate:6.0f}/s; ratio {steady / reference_rate:.2f} "
+        f"(goal >=0.8; {rate / reference_rate:.2f} incl. start-up)"
     )
+
+
+def _delivery_span(env: dict[str, str]) -> float:
+    """Seconds from the backlog's first delivery to its last, by the worker's own clock."""
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        row = conn.execute(
+            "SELECT min(delivered_at), max(delivered_at) FROM platformlink_webhookevent "
+            "WHERE event_type = 'account.warn'"
+        ).fetchone()
+    assert row is not None and row[0] is not None, row
+    return float((row[1] - row[0]).total_seconds())
 
 
 def _direct_rate(platform: str, secret: str, count: int) -> float:

@@ -37,9 +37,7 @@ BENCHES = [
     decode.main,
     input_guard.main,
     readability.main,
-
     education.main,
-
     take_it_down.main,
 ]
 

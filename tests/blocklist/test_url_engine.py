@@ -109,3 +109,18 @@ def test_ipv6_pages_can_be_listed_and_checked(acme: Organisation) -> None:
 def test_the_other_organisation_does_not_see_it(acme: Organisation, bayon: Organisation) -> None:
     import_text(acme, register(acme), "http%3A%2F%2Fbad.example%2F\n")
     assert check_url(bayon, "http://bad.example/") is None
+
+
+def test_an_ipv6_whole_site_entry_blocks_at_the_proxy_and_stays_out_of_dns(
+    acme: Organisation,
+) -> None:
+    from karpear.blocklist.services import rpz_zone
+    from tests.blocklist.helpers import add_domain
+
+    iwf = register(acme)
+    add_domain(acme, iwf, "[2001:DB8::9]", "IWF-9")
+    add_domain(acme, iwf, "whole.example", "IWF-10")
+    hit = check_url(acme, "http://[2001:db8::9]/any/page")
+    assert hit is not None and hit.kind == "domain"
+    zone = rpz_zone(acme)
+    assert "whole.example CNAME ." in zone and "2001" not in zone

@@ -133,6 +133,8 @@ def rpz_zone(
         "@ IN NS localhost.",
     ]
     for domain in sorted(matcher.domains):
+        if domain.startswith("["):
+            continue  # an IPv6 literal is no DNS name (the proxy blocks it; issue #24, item 2)
         for name in (domain, f"*.{domain}"):
             if splash_a or splash_aaaa:
                 if splash_a:

@@ -19,6 +19,7 @@ class Job:
     run: Callable[[], int]
     every: Callable[[], float]  # seconds between rounds, read when the worker starts
     depth: Callable[[], int] | None = None  # things waiting for this job now (for /metrics)
+    batch: int | None = None  # a round that did this many ran full: run again at once
 
 
 _JOBS: dict[str, Job] = {}
@@ -30,10 +31,11 @@ def register_job(
     run: Callable[[], int],
     every: float | Callable[[], float],
     depth: Callable[[], int] | None = None,
+    batch: int | None = None,
 ) -> None:
     """Register (or replace, so a re-run `ready()` is harmless) the job called `name`."""
     seconds = every if callable(every) else (lambda value=float(every): value)
-    _JOBS[name] = Job(name=name, run=run, every=seconds, depth=depth)
+    _JOBS[name] = Job(name=name, run=run, every=seconds, depth=depth, batch=batch)
 
 
 def registered_jobs() -> list[Job]:

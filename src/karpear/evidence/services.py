@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -146,7 +147,12 @@ def evidence_capture(
     kek_id, wrapped = keys.wrap(data_key)
     blob = keys.encrypt_content(data_key, content, object_key)
     store = storage.backend()
-    store.put(object_key, blob)
+    # The object's write and fsync wait on the disk; the hashes and the row's statements need
+    # the CPU and the database. They overlap (issue #24, item 6), and COMMIT waits for the
+    # write: the row never commits before its object is durable, as before.
+    writing = _PUTS.submit(store.put, object_key, blob)
+    md5 = _HASHES.submit(_md5_hex, content)  # hashlib lets go of the GIL for large inputs
+    sha256 = hashlib.sha256(content).hexdigest()
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -156,8 +162,8 @@ def evidence_capture(
                 source=source,
                 content_type=kind,
                 size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                md5=hashlib.md5(content, usedforsecurity=False).hexdigest(),
+                sha256=sha256,
+                md5=md5.result(),
                 pdq=pdq,
                 captured_at=now,
                 legal_basis=legal_basis,
@@ -172,10 +178,27 @@ def evidence_capture(
             )
             _custody(item, "capture", actor, f"preserved from {source}", sha256=item.sha256)
             case_preserved(case_id=case.pk, at=now)
-    except Exception:
-        store.delete(object_key)
+            writing.result()  # raises the store's error: the transaction rolls back
+    except BaseException as exc:
+        if not writing.cancel():
+            wait([writing])
+        failed = None if writing.cancelled() else writing.exception()
+        if failed is None:
+            store.delete(object_key)  # written, but its row did not commit
+        elif failed is not exc:
+            raise failed from exc  # a full disk is the cause, whatever it broke next
         raise
     return item
+
+
+def _md5_hex(content: bytes) -> str:
+    return hashlib.md5(content, usedforsecurity=False).hexdigest()
+
+
+# One thread each: a capture waits for its own write before it returns, so these never queue
+# more than one job per request thread in flight.
+_PUTS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="evidence-put")
+_HASHES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="evidence-md5")
 
 
 # ---------------------------------------------------------------- access

@@ -19,4 +19,5 @@ class PlatformLinkConfig(AppConfig):
             run=deliver_due,
             every=0.2,
             depth=lambda: webhooks_due(now=timezone.now()),
+            batch=100,  # deliver_due's batch: a full one means a backlog (issue #24, item 5)
         )

@@ -57,6 +57,9 @@ class WebhookEvent(models.Model):
     payload = models.JSONField()
     subject_type = models.CharField(max_length=32, blank=True)
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The content item the event acts on ("case:<id>"): events with one key are delivered in
+    # the order they were queued, a later one never before an earlier one (issue #24, item 5).
+    order_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
     status = models.CharField(
         max_length=12, choices=EventStatus.choices, default=EventStatus.PENDING
@@ -74,6 +77,9 @@ class WebhookEvent(models.Model):
                 fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_due_idx"
             ),
             models.Index(fields=["subject_type", "subject_id"], name="webhook_subject_idx"),
+            models.Index(
+                fields=["order_key", "id"], condition=Q(status="pending"), name="webhook_order_idx"
+            ),
         ]
 
     def __str__(self) -> str:

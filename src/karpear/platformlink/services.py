@@ -7,6 +7,7 @@ import json
 import logging
 import random
 import secrets
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -14,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -132,6 +133,7 @@ def event_enqueue(
         raise ValueError(f"unknown event type {event_type}")
     now = timezone.now()
     msg_id = "msg_" + uuid.uuid4().hex
+    case_id = data.get("case_id")
     return WebhookEvent.objects.create(
         organisation_id=organisation_id,
         msg_id=msg_id,
@@ -139,9 +141,15 @@ def event_enqueue(
         payload={"type": event_type, "timestamp": now.isoformat(), "data": data},
         subject_type=subject_type,
         subject_id=subject_id,
+        order_key="" if case_id is None else f"case:{case_id}",
         created_at=now,
         next_attempt_at=now,
     )
+
+
+def _claim_seconds() -> int:
+    """How long a claim holds: three timeouts, after which another worker may send again."""
+    return int(settings.KARPEAR_WEBHOOK_TIMEOUT) * 3
 
 
 def _claim(event_id: int, now: datetime) -> bool:
@@ -150,7 +158,7 @@ def _claim(event_id: int, now: datetime) -> bool:
         Q(locked_until__isnull=True) | Q(locked_until__lt=now),
         pk=event_id,
         status=EventStatus.PENDING,
-    ).update(locked_until=now + timedelta(seconds=settings.KARPEAR_WEBHOOK_TIMEOUT * 3))
+    ).update(locked_until=now + timedelta(seconds=_claim_seconds()))
     return claimed == 1
 
 
@@ -201,13 +209,19 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.5, 1.5))  # noqa: S311 - jitter only
 
 
-def deliver_one(event_id: int, *, now: datetime | None = None) -> str | None:
-    """Try to deliver one event; return its new status, or None if someone else has it."""
-    moment = now or timezone.now()
-    if not _claim(event_id, moment):
-        return None
-    event = WebhookEvent.objects.get(pk=event_id)
-    link = PlatformLink.objects.filter(organisation_id=event.organisation_id).first()
+_RESULT_FIELDS = [
+    "attempts",
+    "last_status_code",
+    "last_error",
+    "locked_until",
+    "status",
+    "delivered_at",
+    "next_attempt_at",
+]
+
+
+def _attempt(event: WebhookEvent, link: PlatformLink | None, moment: datetime) -> bool:
+    """POST one claimed event and set its fields from the answer (not saved); True if delivered."""
     status_code, error = (
         (None, "no platform link configured") if link is None else _post(link, event)
     )
@@ -218,37 +232,119 @@ def deliver_one(event_id: int, *, now: datetime | None = None) -> str | None:
     if not error and status_code is not None and 200 <= status_code < 300:
         event.status = EventStatus.DELIVERED
         event.delivered_at = timezone.now()
-    elif moment - event.created_at > timedelta(hours=settings.KARPEAR_WEBHOOK_GIVE_UP_HOURS):
+        return True
+    if moment - event.created_at > timedelta(hours=settings.KARPEAR_WEBHOOK_GIVE_UP_HOURS):
         event.status = EventStatus.DEAD
         log.warning("webhook %s gave up after %d attempts: %s", event.msg_id, event.attempts, error)
     else:
         event.next_attempt_at = moment + _backoff(event.attempts)
+    return False
+
+
+def _record(events: list[WebhookEvent]) -> None:
+    """Save attempted events in one statement and one commit, then tell the receivers."""
+    if not events:
+        return
     with transaction.atomic():
-        event.save(
-            update_fields=[
-                "attempts",
-                "last_status_code",
-                "last_error",
-                "locked_until",
-                "status",
-                "delivered_at",
-                "next_attempt_at",
-            ]
-        )
-        if event.status == EventStatus.DELIVERED:
-            webhook_delivered.send(sender=WebhookEvent, event=event)
+        WebhookEvent.objects.bulk_update(events, _RESULT_FIELDS)
+        for event in events:
+            if event.status == EventStatus.DELIVERED:
+                webhook_delivered.send(sender=WebhookEvent, event=event)
+
+
+def deliver_one(event_id: int, *, now: datetime | None = None) -> str | None:
+    """Try to deliver one event; return its new status, or None if someone else has it."""
+    moment = now or timezone.now()
+    if not _claim(event_id, moment):
+        return None
+    event = WebhookEvent.objects.get(pk=event_id)
+    link = PlatformLink.objects.filter(organisation_id=event.organisation_id).first()
+    _attempt(event, link, moment)
+    _record([event])
     return str(event.status)
 
 
-def deliver_due(*, limit: int = 100, now: datetime | None = None) -> int:
-    """Deliver events whose time has come, oldest first; returns how many were tried."""
-    moment = now or timezone.now()
-    due = list(
-        WebhookEvent.objects.filter(status=EventStatus.PENDING, next_attempt_at__lte=moment)
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
+def _claim_batch(moment: datetime, limit: int) -> list[WebhookEvent]:
+    """Claim up to `limit` due events in one statement, in the order they were queued.
+
+    `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING *` on PostgreSQL: two
+    workers take disjoint batches without waiting for each other. SQLite (3.35+ has
+    RETURNING) runs the same statement without the row locks: it has one writer at a time.
+    An event is left out while an earlier one for the same content item is still waiting
+    (not due, or held by another worker), so a restore never overtakes its isolation.
+    The claim lasts as long as one event's (three timeouts), so a worker killed mid-batch
+    holds its events only that long; `deliver_due` stops a batch before its claim runs out.
+    """
+    unlocked = Q(locked_until__isnull=True) | Q(locked_until__lt=moment)
+    earlier_waiting = WebhookEvent.objects.filter(
+        ~unlocked | Q(next_attempt_at__gt=moment),
+        status=EventStatus.PENDING,
+        order_key=OuterRef("order_key"),
+        id__lt=OuterRef("id"),
     )
-    return sum(1 for event_id in due if deliver_one(event_id, now=moment) is not None)
+    due = (
+        WebhookEvent.objects.filter(
+            unlocked, status=EventStatus.PENDING, next_attempt_at__lte=moment
+        )
+        .exclude(~Q(order_key=""), Exists(earlier_waiting))
+        .order_by("id")
+        .values("id")[:limit]
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True)
+    table = connection.ops.quote_name(WebhookEvent._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(f.column) for f in WebhookEvent._meta.concrete_fields
+    )
+    until = moment + timedelta(seconds=_claim_seconds())
+    with transaction.atomic():  # (Django builds FOR UPDATE only inside a transaction)
+        inner, params = due.query.sql_with_params()
+        sql = (
+            f"UPDATE {table} SET locked_until = %s WHERE id IN ({inner}) "  # noqa: S608 - ORM SQL
+            f"RETURNING {columns}"
+        )
+        claimed = list(WebhookEvent.objects.raw(sql, [until, *params]))
+    return sorted(claimed, key=lambda e: e.pk)
+
+
+def deliver_due(*, limit: int = 100, now: datetime | None = None) -> int:
+    """Deliver events whose time has come, in the order they were queued; how many were tried.
+
+    One statement claims the batch and one commit records it (issue #24, item 5: the
+    round trips per event, not the POSTs, were the cost). Still at least once: an event is
+    marked delivered only after the platform echoed its id, and a worker killed mid-batch
+    leaves its events claimed until the claim runs out, then they go again (the platform
+    applies each `webhook-id` once). When an event fails, the later events for the same
+    content item are released untried, to go after it.
+    """
+    moment = now or timezone.now()
+    events = _claim_batch(moment, limit)
+    if not events:
+        return 0
+    links = {
+        link.organisation_id: link
+        for link in PlatformLink.objects.filter(
+            organisation_id__in={e.organisation_id for e in events}
+        )
+    }
+    claim = events[0].locked_until  # what RETURNING gave: this worker's claim
+    tried: list[WebhookEvent] = []
+    held: set[str] = set()
+    released: list[int] = []
+    # Leave room for one more timeout before the claim runs out: past this, the rest of the
+    # batch is released untried rather than sent while another worker may claim it.
+    stop_at = time.monotonic() + _claim_seconds() - int(settings.KARPEAR_WEBHOOK_TIMEOUT) - 1
+    for event in events:
+        if (event.order_key and event.order_key in held) or time.monotonic() > stop_at:
+            released.append(event.pk)
+            continue
+        if not _attempt(event, links.get(event.organisation_id), moment) and event.order_key:
+            held.add(event.order_key)
+        tried.append(event)
+    _record(tried)
+    if released:  # (only while the claim is still this worker's)
+        WebhookEvent.objects.filter(pk__in=released, locked_until=claim).update(locked_until=None)
+    return len(tried)
 
 
 def dead_letters(organisation: Organisation) -> list[WebhookEvent]:

@@ -1,0 +1,92 @@
+"""Webhook delivery in batches (issue #24, item 5): one claim and one commit per batch, still
+at least once, and never out of order for one content item."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from karpear.orgs.models import Organisation
+from karpear.platformlink.models import EventStatus, WebhookEvent
+from karpear.platformlink.services import _claim_batch, deliver_due, event_enqueue
+from tests.platform_fixture import RefPlatform
+
+
+def _warn(org: Organisation, n: int, case_id: int | None = None) -> WebhookEvent:
+    data: dict[str, Any] = {"account_id": f"u{n}"}
+    if case_id is not None:
+        data["case_id"] = case_id
+    return event_enqueue(organisation_id=org.pk, event_type="account.warn", data=data)
+
+
+def test_a_backlog_is_claimed_and_recorded_per_batch_not_per_event(
+    acme: Organisation, ref_platform: RefPlatform, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(30):
+        _warn(acme, n)
+    # claim (1 + transaction), links (1), record (bulk update + transaction), receivers
+    # only for decisions: the count does not grow with the batch.
+    with django_assert_max_num_queries(8):
+        assert deliver_due() == 30
+    assert ref_platform.state()["applied"] == 30
+    assert not WebhookEvent.objects.exclude(status=EventStatus.DELIVERED).exists()
+    assert deliver_due() == 0
+
+
+def test_two_workers_take_disjoint_batches(acme: Organisation) -> None:
+    for n in range(5):
+        _warn(acme, n)
+    now = timezone.now()
+    first = _claim_batch(now, 3)
+    second = _claim_batch(now, 100)
+    assert len(first) == 3 and len(second) == 2
+    assert {e.pk for e in first}.isdisjoint({e.pk for e in second})
+    assert _claim_batch(now, 100) == []
+
+
+def test_a_worker_killed_mid_batch_leaves_its_events_to_go_again(
+    acme: Organisation, ref_platform: RefPlatform
+) -> None:
+    _warn(acme, 1)
+    now = timezone.now()
+    assert len(_claim_batch(now, 10)) == 1  # ... and the worker dies before posting
+    assert deliver_due(now=now) == 0  # still claimed
+    later = now + timedelta(seconds=settings.KARPEAR_WEBHOOK_TIMEOUT * 3 + 1)
+    assert deliver_due(now=later) == 1
+    assert WebhookEvent.objects.get().status == EventStatus.DELIVERED
+
+
+def test_a_later_event_for_one_content_item_never_overtakes_an_earlier_one(
+    acme: Organisation, ref_platform: RefPlatform
+) -> None:
+    suspend = event_enqueue(
+        organisation_id=acme.pk,
+        event_type="account.suspend",
+        data={"account_id": "u9", "case_id": 7, "ends_at": None},
+    )
+    restore = event_enqueue(
+        organisation_id=acme.pk,
+        event_type="account.restore",
+        data={"account_id": "u9", "case_id": 7, "reverses": "account_suspension"},
+    )
+    ref_platform.mode("error")
+    assert deliver_due() == 1  # the suspension failed; its restore was held back untried
+    restore.refresh_from_db()
+    assert restore.attempts == 0 and restore.locked_until is None
+    ref_platform.mode("ok")
+    other = _warn(acme, 2, case_id=8)
+    assert deliver_due() == 1  # case 8's event goes; case 7 waits for its suspension's retry
+    restore.refresh_from_db()
+    other.refresh_from_db()
+    assert restore.status == EventStatus.PENDING and other.status == EventStatus.DELIVERED
+    suspend.refresh_from_db()
+    assert deliver_due(now=suspend.next_attempt_at + timedelta(seconds=1)) == 2
+    suspend.refresh_from_db()
+    restore.refresh_from_db()
+    assert suspend.delivered_at is not None and restore.delivered_at is not None
+    assert suspend.delivered_at <= restore.delivered_at
+    user = ref_platform.state()["users"]["u9"]
+    assert user["state"] == "active"  # suspended, then restored: in that order
