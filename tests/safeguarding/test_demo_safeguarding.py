@@ -9,7 +9,7 @@ from typing import Any
 from django.core import mail
 
 from karpear.concerns.models import Concern
-from karpear.core.management.commands.demo import _demo_safeguarding
+from karpear.safeguarding.demo import _demo_safeguarding
 from karpear.orgs.models import Organisation
 from karpear.staff.models import Role
 from tests.cast import _person, sign_in
