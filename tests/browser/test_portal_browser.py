@@ -217,3 +217,15 @@ def test_the_quick_exit_leaves_and_takes_the_page_out_of_the_history(
     page.wait_for_url("**/healthz")
     page.go_back()
     assert "who=teen" not in page.url  # the page she was on is no longer one step back
+
+
+def test_the_minimum_report_fits_the_first_screen_of_a_phone(page: Any) -> None:
+    """Link, category and "Send" above the fold of 360 x 740, for every band (issue #22, 1)."""
+    for prefix in ("/", "/en/"):
+        for who in ("child", "teen", "parent", "adult"):
+            page.goto(f"{page.base}{prefix}?who={who}")
+            bottom = page.evaluate(
+                "document.querySelector('.send button').getBoundingClientRect().bottom"
+            )
+            assert bottom <= 740, (prefix, who, bottom)
+            assert page.is_visible("a.tel[href^='tel:']")  # the helpline, before the form
