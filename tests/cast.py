@@ -73,7 +73,7 @@ def admin(acme: Organisation) -> Person:
 
 @pytest.fixture
 def trainer(acme: Organisation) -> Person:
-    return _person(acme, "bopha", Role.TRAINER)
+    return _person(acme, "sreyneang", Role.TRAINER)
 
 
 @pytest.fixture
