@@ -19,6 +19,7 @@ from karpear.apikeys.services import ScopedKey
 from karpear.notices.services import issuer_for_key
 from karpear.referrals.child import referral_outcome
 from karpear.referrals.models import Outcome, Referral
+from karpear.referrals.report import withheld_shown
 from karpear.referrals.selectors import disclosures_for
 from karpear.referrals.services import inbox, referral_acknowledge, referral_read
 
@@ -137,7 +138,11 @@ def get_referral(request: HttpRequest, referral_id: int) -> ReferralOut:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     r = referral_read(recipient=issuer_for_key(key), key=key, referral_id=referral_id)
     return ReferralOut(
-        **_summary(r), report=r.report, withheld=r.withheld, disclosures=disclosures_for(referral=r)
+        **_summary(r),
+        report=r.report,
+        # Reasons in the caller's language (Accept-Language), English by default for the API.
+        withheld=withheld_shown(r.withheld),
+        disclosures=disclosures_for(referral=r),
     )
 
 
