@@ -54,6 +54,9 @@ class ReferralSummary(Schema):
     reference: str
     # Child referrals: what the service reported back (contacted / could_not_reach / declined).
     outcome: str
+    # A follow-up (new evidence after you acknowledged): the earlier referral and your number.
+    follows: int | None
+    follows_reference: str
 
 
 class ReferralOut(ReferralSummary):
@@ -90,6 +93,8 @@ def _summary(r: Referral) -> dict[str, Any]:
         "acknowledged_at": r.acknowledged_at,
         "reference": r.recipient_reference,
         "outcome": r.outcome,
+        "follows": r.follows_id,
+        "follows_reference": r.follows.recipient_reference if r.follows is not None else "",
     }
 
 
