@@ -91,6 +91,7 @@ MATRIX = [
     ("GET", "/en/desk/referrals/", {A, L}),
     ("POST", "/en/desk/referrals/{referral}/resend/", {A, L}),
     ("POST", "/en/desk/referrals/{referral}/email/", {A, L}),
+    ("POST", "/en/desk/referrals/{referral}/follow-up/", {A, L}),
     ("GET", "/en/desk/referrals/{referral}/report.pdf", {A, L}),
     ("POST", "/en/desk/victim-referrals/{victim}/send/", {L}),
     ("POST", "/en/desk/child-referrals/{proposal}/approve/", {A, L}),

@@ -44,3 +44,21 @@ def test_reports_published_before_have_no_delivery_figures(acme: Organisation) -
     figures = compute(acme, *YEAR)
     del figures["referral_deliveries"]
     assert public_figures(figures, 3)["referral_deliveries"] is None
+
+
+def test_the_checklist_shows_referrals_that_really_arrived(
+    client: Client, acme: Organisation, analyst: Person
+) -> None:
+    from karpear.compliance.live import live_figure
+
+    refer(make_case(acme), analyst, Authority.ACU)
+    refer(make_case(acme, url="https://social.example/p/2"), analyst, Authority.ACU)
+    first = Referral.objects.order_by("pk").first()
+    assert first is not None
+    ack(client, key(acme), first.pk, {"reference": "ACU-31"})
+    police = live_figure("police_referrals", acme)
+    assert police is not None
+    assert police.figures["referral_reports_sent"] == 2
+    assert police.figures["referral_reports_acknowledged"] == 1
+    victims = live_figure("victim_referrals", acme)
+    assert victims is not None and victims.figures["child_referrals_sent"] == 0

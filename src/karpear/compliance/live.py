@@ -94,6 +94,10 @@ FIGURE_LABELS: dict[str, Any] = {
     "helplines": _("Child helplines shown to reporters"),
     "referral_services": _("Referral services in the directory"),
     "victim_referrals": _("Victim referrals recorded"),
+    "referral_reports_sent": _("Referral reports delivered to the police and the hotline"),
+    "referral_reports_acknowledged": _("Referral reports acknowledged by the recipient"),
+    "child_referrals_sent": _("Child referrals sent after a second person approved"),
+    "child_referrals_answered": _("Child referrals the service answered with an outcome"),
     "anonymous_reporting": _("Reports can be anonymous"),
     "contact_retention_days": _("Reporter contact details deleted after (days)"),
     "contact_encrypted": _("Reporter contact details encrypted"),
@@ -390,6 +394,14 @@ def evidence_destruction(org: Organisation, now: datetime) -> Live:
     )
 
 
+def _deliveries(org: Organisation, *names: str) -> dict[str, int]:
+    """Referrals that really arrived (issue #17), from the referrals app's public selector."""
+    from karpear.referrals.selectors import delivery_counts
+
+    counts = delivery_counts(organisation=org)
+    return {name: int(counts[name]) for name in names}  # type: ignore[literal-required]
+
+
 def police_referrals(org: Organisation, now: datetime) -> Live:
     version = _adopted(org).get(PolicyKind.REFERRAL, 0)
     referrals = referral_counts(org)
@@ -401,6 +413,7 @@ def police_referrals(org: Organisation, now: datetime) -> Live:
             "policy_referral": version,
             "authority_acu": referrals["authority_acu"],
             "issuers_acu": issuer_counts(org)["issuers_acu"],
+            **_deliveries(org, "referral_reports_sent", "referral_reports_acknowledged"),
         },
         "desk:compliance_policies",
     )
@@ -420,6 +433,7 @@ def victim_referrals(org: Organisation, now: datetime) -> Live:
             "helplines": helplines,
             "referral_services": referrals["referral_services"],
             "victim_referrals": referrals["victim_referrals"],
+            **_deliveries(org, "child_referrals_sent", "child_referrals_answered"),
         },
         "desk:compliance_policies",
     )

@@ -148,6 +148,11 @@ urlpatterns = [
     path("referrals/", referral_views.inbox_status, name="referrals"),
     path("referrals/<int:referral_id>/resend/", referral_views.resend, name="referral_resend"),
     path("referrals/<int:referral_id>/email/", referral_views.email, name="referral_email"),
+    path(
+        "referrals/<int:referral_id>/follow-up/",
+        referral_views.follow_up,
+        name="referral_follow_up",
+    ),
     path("referrals/<int:referral_id>/report.pdf", referral_views.report_pdf, name="referral_pdf"),
     path(
         "victim-referrals/<int:victim_referral_id>/send/",

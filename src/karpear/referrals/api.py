@@ -19,6 +19,7 @@ from karpear.apikeys.services import ScopedKey
 from karpear.notices.services import issuer_for_key
 from karpear.referrals.child import referral_outcome
 from karpear.referrals.models import Outcome, Referral
+from karpear.referrals.report import withheld_shown
 from karpear.referrals.selectors import disclosures_for
 from karpear.referrals.services import inbox, referral_acknowledge, referral_read
 
@@ -53,6 +54,9 @@ class ReferralSummary(Schema):
     reference: str
     # Child referrals: what the service reported back (contacted / could_not_reach / declined).
     outcome: str
+    # A follow-up (new evidence after you acknowledged): the earlier referral and your number.
+    follows: int | None
+    follows_reference: str
 
 
 class ReferralOut(ReferralSummary):
@@ -89,6 +93,8 @@ def _summary(r: Referral) -> dict[str, Any]:
         "acknowledged_at": r.acknowledged_at,
         "reference": r.recipient_reference,
         "outcome": r.outcome,
+        "follows": r.follows_id,
+        "follows_reference": r.follows.recipient_reference if r.follows is not None else "",
     }
 
 
@@ -137,7 +143,11 @@ def get_referral(request: HttpRequest, referral_id: int) -> ReferralOut:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     r = referral_read(recipient=issuer_for_key(key), key=key, referral_id=referral_id)
     return ReferralOut(
-        **_summary(r), report=r.report, withheld=r.withheld, disclosures=disclosures_for(referral=r)
+        **_summary(r),
+        report=r.report,
+        # Reasons in the caller's language (Accept-Language), English by default for the API.
+        withheld=withheld_shown(r.withheld),
+        disclosures=disclosures_for(referral=r),
     )
 
 

@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from karpear.apikeys.models import ApiKey, Scope
 from karpear.audit.services import audit_record
@@ -35,6 +34,7 @@ from karpear.referrals.models import (
     Purpose,
     Referral,
 )
+from karpear.referrals.report import NOT_AGREED
 from karpear.referrals.services import access_referral, record_reply
 from karpear.reports.models import Report
 from karpear.reports.services import report_contact
@@ -294,8 +294,8 @@ def child_referral_approve(
         schema_version=CHILD_SCHEMA_VERSION,
         report=report,
         withheld=[
-            # Stored untranslated; shown in the reader's language (referrals.report.withheld_in).
-            {"field": f"child.{f}", "reason": gettext_noop("Not agreed by the child or carer.")}
+            # Stored untranslated; shown in the reader's language (report.withheld_shown).
+            {"field": f"child.{f}", "reason": NOT_AGREED}
             for f in SHAREABLE
             if f not in fields
         ],

@@ -22,7 +22,12 @@ from karpear.referrals.mail import email_recipients, referral_email
 from karpear.referrals.models import Referral
 from karpear.referrals.report import report_build
 from karpear.referrals.selectors import referrals_for_case
-from karpear.referrals.services import access_referral_staff, overdue, referral_resend
+from karpear.referrals.services import (
+    access_referral_staff,
+    overdue,
+    referral_follow_up,
+    referral_resend,
+)
 from karpear.staff.models import StaffMember
 
 
@@ -81,6 +86,20 @@ def resend(request: HttpRequest, member: StaffMember, referral_id: int) -> HttpR
 
 def _back(request: HttpRequest, case_id: int | None) -> HttpResponse:
     return redirect("desk:case", case_id=case_id) if case_id else redirect("desk:queue")
+
+
+@require_POST
+@desk_view(*CASE_WORK)
+def follow_up(request: HttpRequest, member: StaffMember, referral_id: int) -> HttpResponse:
+    """Refer the case again to the same recipient with the evidence that arrived since."""
+    referral = access_referral_staff(member=member, referral_id=referral_id)
+    try:
+        referral_follow_up(member=member, referral_id=referral.pk, request=request)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Referred again, linked to the earlier referral."))
+    return redirect("desk:case", case_id=referral.case_id)
 
 
 @require_POST

@@ -78,9 +78,10 @@ def referral_email(
     for language in ("km", "en"):
         with translation.override(language):
             bodies.append(render_to_string("referrals/email.txt", {"referral": referral, "to": to}))
+    # A name never breaks a header: Django refuses newlines there (BadHeaderError).
+    name = " ".join(referral.recipient.name.split())
     message = EmailMessage(
-        subject=f"Karpear referral {referral.pk} · case {referral.case_id} · "
-        f"{referral.recipient.name}",
+        subject=f"Karpear referral {referral.pk} · case {referral.case_id} · {name}",
         body="\n\n".join(bodies),
         to=[to.contact.strip()],
     )

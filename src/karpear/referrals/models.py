@@ -61,12 +61,20 @@ class Referral(models.Model):
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
+    # A follow-up: the same case referred again to the same recipient because new evidence
+    # arrived after it acknowledged this one; one follow-up per referral (a chain).
+    follows = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="followed_by"
+    )
 
     class Meta:
         constraints = [
-            # One open referral of a case per recipient: referring again re-sends it.
+            # One first referral of a case per recipient: referring again re-sends it; later
+            # ones are follow-ups, each linked to the one before (`follows`).
             models.UniqueConstraint(
-                fields=["case", "recipient"], name="referral_once_per_case_recipient"
+                fields=["case", "recipient"],
+                condition=Q(follows__isnull=True),
+                name="referral_once_per_case_recipient",
             ),
             models.CheckConstraint(
                 condition=Q(acknowledged_at__isnull=True) | ~Q(recipient_reference=""),

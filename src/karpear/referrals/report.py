@@ -17,8 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_noop
 
 from karpear.cases.models import Case, Decision
 from karpear.core.crypto import decrypt_text
@@ -38,8 +37,45 @@ class Built:
     filled: list[str] = field(default_factory=list)
     withheld: list[dict[str, str]] = field(default_factory=list)
 
-    def withhold(self, path: str, reason: str | Promise) -> None:
-        self.withheld.append({"field": path, "reason": str(reason)})
+    def withhold(self, path: str, reason: str) -> None:
+        """`reason` is an untranslated message (gettext_noop): stored so, shown translated."""
+        self.withheld.append({"field": path, "reason": reason})
+
+
+# Why a field is withheld: stored as the English message id in the frozen report, and shown
+# in the reader's language (desk, PDF, API by Accept-Language) through `withheld_shown`, so a
+# referral made on a Khmer desk reads in English to an English reader and the other way round.
+_ = gettext_noop
+NOT_RECORDED = _("Not recorded on the case.")
+NO_LINK = _("No link or content ID was reported.")
+NO_ACCOUNT = _("No account was named in the reports or the decisions.")
+NO_IP_EVENTS = _("The platform supplied no IP capture events with the preserved content.")
+NO_DEVICE = _("The platform supplied no device data with the preserved content.")
+NO_FILES = _("No content is held in the evidence vault for this case.")
+CONTACT_NEVER = _(
+    "The reporter's name and contact are never passed on: reporters were not asked "
+    "to share them with the recipient (guidelines 2.6)."
+)
+NOT_SAID = _("The reporter did not say.")
+OWN_WORDS = _("The reporter's own words may identify them; the analyst's reason is sent instead.")
+NOT_AGREED = _("Not agreed by the child or carer.")
+WITHHELD_REASONS = (
+    NOT_RECORDED,
+    NO_LINK,
+    NO_ACCOUNT,
+    NO_IP_EVENTS,
+    NO_DEVICE,
+    NO_FILES,
+    CONTACT_NEVER,
+    NOT_SAID,
+    OWN_WORDS,
+    NOT_AGREED,
+)
+
+
+def withheld_shown(withheld: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The withheld fields with their reasons in the active language."""
+    return [{**w, "reason": gettext(w["reason"]) if w.get("reason") else ""} for w in withheld]
 
 
 def _metadata(item: EvidenceItem) -> dict[str, Any]:
@@ -147,21 +183,15 @@ def _account(built: Built, reports: list[Report], evidence: list[EvidenceItem]) 
     report = built.report
     for key, value in report["incident_summary"].items():
         if value is None:
-            built.withhold(f"incident_summary.{key}", _("Not recorded on the case."))
+            built.withhold(f"incident_summary.{key}", NOT_RECORDED)
         else:
             built.filled.append(f"incident_summary.{key}")
     simple = {
-        "internet_details": _("No link or content ID was reported."),
-        "reported_person.platform_identifiers": _(
-            "No account was named in the reports or the decisions."
-        ),
-        "ip_capture_events": _(
-            "The platform supplied no IP capture events with the preserved content."
-        ),
-        "device_data": _("The platform supplied no device data with the preserved content."),
-        "files": _("No content is held in the evidence vault for this case.")
-        if not evidence
-        else "",
+        "internet_details": NO_LINK,
+        "reported_person.platform_identifiers": NO_ACCOUNT,
+        "ip_capture_events": NO_IP_EVENTS,
+        "device_data": NO_DEVICE,
+        "files": NO_FILES if not evidence else "",
     }
     for path, reason in simple.items():
         found: Any = report
@@ -171,19 +201,10 @@ def _account(built: Built, reports: list[Report], evidence: list[EvidenceItem]) 
             built.filled.append(path)
         else:
             built.withhold(path, reason)
-    built.withhold(
-        "reporter.contact",
-        _(
-            "The reporter's name and contact are never passed on: reporters were not asked "
-            "to share them with the recipient (guidelines 2.6)."
-        ),
-    )
+    built.withhold("reporter.contact", CONTACT_NEVER)
     if report["reporter"]["reporter_is_child"] is None:
-        built.withhold("reporter.reporter_is_child", _("The reporter did not say."))
+        built.withhold("reporter.reporter_is_child", NOT_SAID)
     else:
         built.filled.append("reporter.reporter_is_child")
-    built.withhold(
-        "incident_summary.description",
-        _("The reporter's own words may identify them; the analyst's reason is sent instead."),
-    )
+    built.withhold("incident_summary.description", OWN_WORDS)
     built.filled.append("reporting_company")

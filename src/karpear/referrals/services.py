@@ -65,7 +65,8 @@ def referral_send(
         raise NotFound(_("There is no such recipient."))
     built = report_build(case=case)
     now = _now()
-    referral = Referral.objects.filter(case=case, recipient=recipient).first()
+    # The latest of the chain (a first referral and its follow-ups).
+    referral = Referral.objects.filter(case=case, recipient=recipient).order_by("-pk").first()
     if referral is None:
         try:
             with transaction.atomic():
@@ -82,7 +83,7 @@ def referral_send(
                     last_sent_at=now,
                 )
         except IntegrityError:
-            referral = Referral.objects.get(case=case, recipient=recipient)
+            referral = Referral.objects.get(case=case, recipient=recipient, follows__isnull=True)
     elif referral.acknowledged_at is None:
         referral.report, referral.withheld = built.report, built.withheld
         referral.last_sent_at, referral.send_count = now, referral.send_count + 1
@@ -167,6 +168,71 @@ def referral_resend(
     return referral_send(
         case=case, recipient=referral.recipient, purpose=purpose, member=member, request=request
     )
+
+
+@transaction.atomic
+def referral_follow_up(
+    *, member: StaffMember, referral_id: int, request: HttpRequest | None = None
+) -> Referral:
+    """Refer the case again to the same recipient because new evidence arrived after it
+    acknowledged `referral`: a new referral linked to it (`follows`), so the recipient files
+    it with its own case number. Nothing new in the vault, no follow-up (409); a second click
+    returns the follow-up already made; a child's referral is never rebuilt from the case.
+    Lock: the earlier referral's row (FOR UPDATE; the unique `follows` settles SQLite)."""
+    earlier = access_referral_staff(member=member, referral_id=referral_id, for_update=True)
+    if earlier.purpose == Purpose.CHILD:
+        raise ApplicationError(
+            _("A child's referral is not followed up from the case."), code="child_referral"
+        )
+    existing = Referral.objects.filter(follows=earlier).first()
+    if existing is not None:
+        return existing
+    if earlier.acknowledged_at is None:
+        raise ApplicationError(
+            _("Not acknowledged yet: send it again instead."), code="not_acknowledged", status=409
+        )
+    built = report_build(case=earlier.case)
+    sent = {f.get("sha256") for f in earlier.report.get("files", [])}
+    new = [f["sha256"] for f in built.report["files"] if f["sha256"] not in sent]
+    if not new:
+        raise ApplicationError(
+            _("No new evidence since this referral: there is nothing to follow up."),
+            code="nothing_new",
+            status=409,
+        )
+    now = _now()
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.create(
+                organisation_id=earlier.organisation_id,
+                case=earlier.case,
+                recipient=earlier.recipient,
+                purpose=earlier.purpose,
+                schema_version=SCHEMA_VERSION,
+                report=built.report,
+                withheld=built.withheld,
+                created_by=member.user,
+                created_at=now,
+                last_sent_at=now,
+                follows=earlier,
+            )
+    except IntegrityError:
+        return Referral.objects.get(follows=earlier)
+    CaseEvent.objects.create(
+        case=earlier.case,
+        kind="referral_sent",
+        actor=member.user,
+        at=now,
+        detail={
+            "referral": referral.pk,
+            "recipient": earlier.recipient.name,
+            "purpose": earlier.purpose,
+            "follows": earlier.pk,
+            "new_files": len(new),
+        },
+    )
+    _audit_staff(member, earlier.case, "referral_follow_up", referral, request)
+    return referral
 
 
 def access_referral_staff(
@@ -259,7 +325,11 @@ def inbox(
     share one; `after_id` continues within that second, and a page never skips or repeats a
     referral. Without `after_id`, referrals sent exactly at `since` are left out.
     """
-    rows = Referral.objects.filter(recipient=recipient).order_by("last_sent_at", "pk")
+    rows = (
+        Referral.objects.filter(recipient=recipient)
+        .select_related("follows")
+        .order_by("last_sent_at", "pk")
+    )
     if since is not None:
         later = Q(last_sent_at__gt=since)
         if after_id is not None:
@@ -279,7 +349,11 @@ def inbox(
 
 def access_referral(*, recipient: Issuer, referral_id: int) -> Referral:
     """A referral as its own recipient may see it; any other is "not found"."""
-    referral = Referral.objects.filter(pk=referral_id, recipient=recipient).first()
+    referral = (
+        Referral.objects.select_related("follows")
+        .filter(pk=referral_id, recipient=recipient)
+        .first()
+    )
     if referral is None:
         raise NotFound(_("There is no such referral."))
     return referral

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 from karpear.cases.models import Case, VictimReferral
 from karpear.referrals.child import SHAREABLE_LABELS
@@ -49,3 +50,9 @@ def child_proposals(case: Case) -> list[dict[str, Any]]:
 @register.simple_tag
 def child_field_choices() -> list[tuple[str, str]]:
     return [(k, str(v)) for k, v in SHAREABLE_LABELS.items()]
+
+
+@register.filter
+def withheld_reason(reason: str) -> str:
+    """A stored (untranslated) withheld-field reason in the reader's language."""
+    return gettext(reason) if reason else ""
