@@ -137,3 +137,34 @@ def test_a_request_to_a_company_outside_the_registry_is_refused(
         )
     assert caught.value.status == 404
     assert not InformationRequest.objects.exists()
+
+
+def test_a_package_uploaded_by_hand_is_verified_like_one_sent_over_the_api(
+    head: Person, reviewer: Person
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.regulator.world import signed, small_payload
+
+    company = register(head, None, slug="paper-co")
+    period_define(
+        member=head.member, label=str(timezone.localdate().year), due=timezone.localdate()
+    )
+    desk = sign_in(reviewer, host="mptc.test")
+    envelope = signed(small_payload("paper-co"), "paper-co")
+    tampered = json.loads(json.dumps(envelope))
+    tampered["payload"]["answers"][0]["outcome"] = "yes"
+    form = {"company": company.pk, "period": str(timezone.localdate().year)}
+    refused = desk.post(
+        "/en/desk/regulator/upload/",
+        {**form, "file": SimpleUploadedFile("p.json", json.dumps(tampered).encode())},
+    )
+    assert refused.status_code == 200 and "bad_signature" in refused.content.decode()
+    assert not Submission.objects.exists()
+    accepted = desk.post(
+        "/en/desk/regulator/upload/",
+        {**form, "file": SimpleUploadedFile("p.json", json.dumps(envelope).encode())},
+    )
+    submission = Submission.objects.get(company=company)
+    assert accepted["Location"].endswith(f"/regulator/submissions/{submission.pk}/")
+    assert submission.channel == "upload" and submission.received_by == reviewer.member.user

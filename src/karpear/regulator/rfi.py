@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,6 +34,7 @@ from karpear.regulator.models import (
 )
 from karpear.staff.models import StaffMember
 
+logger = logging.getLogger(__name__)
 MAX_QUESTION = 5_000
 MAX_ANSWER = 20_000
 MAX_FILES = 5
@@ -71,6 +73,9 @@ def rfi_send(
     company = RegisteredCompany.objects.filter(regulator=regulator, pk=company_id).first()
     if company is None:
         # Guidelines section 3 covers registered companies only: nobody else is asked.
+        logger.warning(
+            "request for information refused: company %s is not in the registry", company_id
+        )
         raise NotFound(_("There is no such company in the registry."))
     question = question.strip()
     errors: dict[str, list[str]] = {}

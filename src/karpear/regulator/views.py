@@ -191,7 +191,8 @@ def period_set(request: HttpRequest, member: StaffMember) -> HttpResponse:
 def upload(request: HttpRequest, member: StaffMember) -> HttpResponse:
     """A company without Karpear uploads the same JSON (docs/compliance-package.schema.json)."""
     regulator = member.organisation
-    context = {"companies": dashboard(regulator).rows, "periods": dashboard(regulator).periods}
+    listing = dashboard(regulator)
+    context: dict[str, object] = {"companies": listing.rows, "periods": listing.periods}
     if request.method == "POST":
         upload = request.FILES.get("file")
         try:
