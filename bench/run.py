@@ -17,6 +17,7 @@ from bench import (
     input_guard,
     intake,
     notices,
+    safeguarding,
     sign_in,
     transparency,
 )
@@ -33,6 +34,7 @@ BENCHES = [
     sign_in.main,
     decode.main,
     input_guard.main,
+    safeguarding.main,
 ]
 
 if __name__ == "__main__":
