@@ -19,6 +19,7 @@ from bench import (
     intake,
     notices,
     readability,
+    safeguarding,
     sign_in,
     take_it_down,
     transparency,
@@ -39,6 +40,7 @@ BENCHES = [
     readability.main,
     education.main,
     take_it_down.main,
+    safeguarding.main,
 ]
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ def test_an_administrator_appoints_the_officer_and_a_new_appointment_ends_the_ol
     assert current["officer"].member == compliance.member
     assert Appointment.objects.filter(member=lead.member, ended_on__isnull=False).count() == 1
     page = sign_in(lead).get("/en/desk/safeguarding/officers/").content.decode()
-    assert "chenda" in page and "reports to the board" in page
+    assert "chenda" in page and "reports to the board" in page and 'id="no-deputy"' in page
 
 
 def test_nobody_appoints_themselves_or_holds_both_positions(

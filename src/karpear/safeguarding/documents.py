@@ -144,14 +144,22 @@ def _invite(doc: Document, employees: QuerySet[Employee]) -> int:
     expires = now + timedelta(days=settings.KARPEAR_ACK_LINK_DAYS)
     have = set(Acknowledgement.objects.filter(document=doc).values_list("employee_id", flat=True))
     outgoing: list[tuple[Employee, str]] = []
+    rows: list[Acknowledgement] = []
     for employee in employees.filter(left_on__isnull=True, erased_at__isnull=True).order_by("pk"):
         if employee.pk in have:
             continue
         token, digest = _token()
-        Acknowledgement.objects.create(
-            document=doc, employee=employee, token_digest=digest, sent_at=now, expires_at=expires
+        rows.append(
+            Acknowledgement(
+                document=doc,
+                employee=employee,
+                token_digest=digest,
+                sent_at=now,
+                expires_at=expires,
+            )
         )
         outgoing.append((employee, token))
+    Acknowledgement.objects.bulk_create(rows, batch_size=500)  # one statement per 500 people
     if outgoing:
         transaction.on_commit(lambda: _send(doc, outgoing, reminder=False))
     return len(outgoing)
