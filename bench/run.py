@@ -16,6 +16,7 @@ from bench import (
     hashes,
     input_guard,
     intake,
+    metrics,
     notices,
     sign_in,
     transparency,
@@ -33,6 +34,7 @@ BENCHES = [
     sign_in.main,
     decode.main,
     input_guard.main,
+    metrics.main,
 ]
 
 if __name__ == "__main__":
