@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (1_000, 20_000)
@@ -37,13 +38,14 @@ def _inner() -> None:
     from karpear.links.canonical import canonical_string
     from karpear.orgs.services import organisation_create
     from karpear.reports.forms import LinkData, ReportData
+    from karpear.reports.models import Channel
     from karpear.reports.services import report_submit
 
     org = organisation_create(name="Bench", slug="bench", is_default=True)
     url = "https://social.example/p/0"
     report_submit(
         organisation=org,
-        channel="web",
+        channel=Channel.WEB,
         data=ReportData(
             items=[LinkData(url=url, normalised_url=canonical_string(url))],
             category="grooming",
@@ -67,7 +69,7 @@ def _inner() -> None:
         )
         have = size
 
-        def timed(path: str, **headers: str) -> tuple[float, int]:
+        def timed(path: str, **headers: Any) -> tuple[float, int]:
             times = []
             for _ in range(ROUNDS):
                 with CaptureQueriesContext(connection) as queries:
