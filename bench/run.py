@@ -17,6 +17,7 @@ from bench import (
     hashes,
     input_guard,
     intake,
+    metrics,
     notices,
     readability,
     safeguarding,
@@ -41,6 +42,7 @@ BENCHES = [
     education.main,
     take_it_down.main,
     safeguarding.main,
+    metrics.main,
 ]
 
 if __name__ == "__main__":

@@ -142,12 +142,19 @@ def test_two_hosts_deliver_exactly_once_while_a_worker_dies(
         platform_key.write_text(own_key)
         hosts = [Server(env), Server(env)]
         workers = [Worker(env), Worker(env)]
-        for process in [*hosts, *workers]:
-            process.start()
+        for worker in workers:
+            worker.start()
+        booting = [threading.Thread(target=host.start) for host in hosts]  # start side by side
+        for thread in booting:
+            thread.start()
         platform.start(
             posts=POSTS,
             extra=["--karpear-url", hosts[1].url, "--karpear-key-file", str(platform_key)],
         )
+        for thread in booting:
+            thread.join()
+        for host in hosts:  # each answered /healthz (Server.start raises otherwise)
+            assert host.proc is not None and host.proc.poll() is None
         acked: set[int] = set()
         lock = threading.Lock()
         stop = threading.Event()
@@ -168,29 +175,36 @@ def test_two_hosts_deliver_exactly_once_while_a_worker_dies(
                 thread.join()
         assert len(acked) >= 10, len(acked)
         expected = 2 * len(acked)  # isolate + preserve per notice; reports send none
-        deadline = time.monotonic() + 60
+        # A worker killed after the platform applied an event but before recording it leaves
+        # the event claimed: the other worker sends it again once its lock ends (same
+        # webhook-id, applied once). Wait for the platform, then for the database.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline and platform.state()["applied"] < expected:
             time.sleep(0.2)
+        while True:
+            facts = json.loads(
+                karpear(
+                    env,
+                    "shell",
+                    "-v0",
+                    "-c",
+                    "import json\n"
+                    "from karpear.cases.models import Case\n"
+                    "from karpear.evidence.models import EvidenceItem\n"
+                    "from karpear.notices.models import Notice\n"
+                    "from karpear.platformlink.models import WebhookEvent\n"
+                    "from karpear.reports.models import Report\n"
+                    "print(json.dumps({'events': WebhookEvent.objects.count(),"
+                    " 'pending': WebhookEvent.objects.exclude(status='delivered').count(),"
+                    " 'cases': Case.objects.count(), 'notices': Notice.objects.count(),"
+                    " 'reports': Report.objects.count(),"
+                    " 'items': EvidenceItem.objects.count()}))",
+                ).strip()
+            )
+            if facts["pending"] == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(1.0)
         state = platform.state()
-        facts = json.loads(
-            karpear(
-                env,
-                "shell",
-                "-v0",
-                "-c",
-                "import json\n"
-                "from karpear.cases.models import Case\n"
-                "from karpear.evidence.models import EvidenceItem\n"
-                "from karpear.notices.models import Notice\n"
-                "from karpear.platformlink.models import WebhookEvent\n"
-                "from karpear.reports.models import Report\n"
-                "print(json.dumps({'events': WebhookEvent.objects.count(),"
-                " 'pending': WebhookEvent.objects.exclude(status='delivered').count(),"
-                " 'cases': Case.objects.count(), 'notices': Notice.objects.count(),"
-                " 'reports': Report.objects.count(),"
-                " 'items': EvidenceItem.objects.count()}))",
-            ).strip()
-        )
         for process in [*workers, *hosts]:
             process.kill()
         platform.stop()
