@@ -9,8 +9,8 @@ from typing import Any
 from django.core import mail
 
 from karpear.concerns.models import Concern
-from karpear.safeguarding.demo import _demo_safeguarding
 from karpear.orgs.models import Organisation
+from karpear.safeguarding.demo import _demo_safeguarding
 from karpear.staff.models import Role
 from tests.cast import _person, sign_in
 from tests.conftest import Client
