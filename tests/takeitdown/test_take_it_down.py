@@ -186,3 +186,27 @@ def test_the_status_page_knows_a_take_it_down_code(
     # Another organisation's status page does not know it.
     other = bayon_client.post("/en/status/", {"reference": code})
     assert other.status_code == 404 and "We have the codes" not in other.content.decode()
+
+
+def test_her_contact_is_erased_after_the_retention_period(
+    client: Client, acme: Organisation
+) -> None:
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from karpear.core.jobs import job
+    from karpear.takeitdown.services import erase_expired_self_report_contacts
+
+    client.post("/en/take-it-down/", _form(contact="+855 12 345 678"))
+    report = SelfReport.objects.get()
+    days = settings.KARPEAR_CONTACT_RETENTION_DAYS
+    assert erase_expired_self_report_contacts(now=timezone.now() + timedelta(days=days - 1)) == 0
+    later = timezone.now() + timedelta(days=days + 1)
+    assert erase_expired_self_report_contacts(now=later) == 1
+    report.refresh_from_db()
+    assert report.contact_enc == "" and report.reference  # the receipt still answers
+    assert erase_expired_self_report_contacts(now=later) == 0  # nothing twice
+    assert AuditEntry.objects.filter(action="self_report_contacts_erased").count() == 1
+    assert job("erase_expired_self_report_contacts").run is erase_expired_self_report_contacts

@@ -8,7 +8,9 @@ where the next upload of that picture to the platform is caught (hashes.services
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -64,3 +66,28 @@ def self_report_submit(
     except IntegrityError:  # the same token, sent twice at once: the other request won
         return SelfReport.objects.get(organisation=organisation, submission_key=key), False
     return self_report, True
+
+
+def erase_expired_self_report_contacts(*, now: datetime | None = None) -> int:
+    """Erase the contact a child left on a self-report once the contact retention period has
+    passed since she sent it (PRODUCT.md "Privacy by default"; the same period as reporters'
+    contacts). Restart-safe: the state is the emptied column itself."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.KARPEAR_CONTACT_RETENTION_DAYS)
+    due = list(
+        SelfReport.objects.filter(received_at__lt=cutoff)
+        .exclude(contact_enc="")
+        .values_list("id", flat=True)[:1000]
+    )
+    if not due:
+        return 0
+    with transaction.atomic():
+        erased = SelfReport.objects.filter(pk__in=due).update(contact_enc="")
+        audit_record(
+            action="self_report_contacts_erased",
+            organisation=None,
+            actor_label="worker",
+            object_type="self_report",
+            object_id=0,
+            detail={"self_reports": erased},
+        )
+    return erased
