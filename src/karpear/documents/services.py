@@ -82,8 +82,10 @@ def document_draft(organisation: Organisation, kind: str) -> dict[str, dict[str,
                     if lang == "km" and organisation.name_km
                     else organisation.name,
                     "today": timezone.localdate().isoformat(),
-                    "portal": _site(organisation, reverse("report")),
-                    "contest": _site(organisation, reverse("complaint")),
+                    "portal": _site(organisation, reverse("report"), _("our report page")),
+                    "contest": _site(
+                        organisation, reverse("complaint"), _("our page for contesting decisions")
+                    ),
                     "review_hours": max(1, round(review / 60)),
                     "retention_days": settings.KARPEAR_RETENTION_DAYS["default"],
                     "contact_days": settings.KARPEAR_CONTACT_RETENTION_DAYS,
@@ -95,8 +97,10 @@ def document_draft(organisation: Organisation, kind: str) -> dict[str, dict[str,
     return texts
 
 
-def _site(organisation: Organisation, path: str) -> str:
-    return f"https://{organisation.domain}{path}" if organisation.domain else path
+def _site(organisation: Organisation, path: str, otherwise: Any) -> str:
+    """The full address where the organisation has a host name, else words (a bare "/" in a
+    sentence helps nobody)."""
+    return f"https://{organisation.domain}{path}" if organisation.domain else str(otherwise)
 
 
 def _tidy(text: str) -> str:

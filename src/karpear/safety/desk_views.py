@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from karpear.compliance.frameworks import AGE_BANDS
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import LEAD_ONLY, desk_view
 from karpear.safety.catalogue import ASSURANCE, CHANGES, Settings, catalogue
+from karpear.safety.labels import ASSURANCE_LABELS, CHANGE_LABELS
 from karpear.safety.models import PolicyStatus, SafetyPolicy
 from karpear.safety.selectors import conformance
 from karpear.safety.services import (
@@ -31,17 +31,6 @@ from karpear.safety.services import (
 from karpear.staff.models import Role, StaffMember
 
 READERS = (Role.LEAD, Role.COMPLIANCE, Role.ADMIN)
-CHANGE_LABELS = {
-    "locked": gettext_lazy("Locked"),
-    "parent": gettext_lazy("With a parent"),
-    "child": gettext_lazy("The child alone"),
-}
-ASSURANCE_LABELS = {
-    "self-declared": gettext_lazy("Self-declared"),
-    "estimated": gettext_lazy("Estimated"),
-    "verified": gettext_lazy("Verified"),
-    "parent-confirmed": gettext_lazy("Confirmed by a parent"),
-}
 
 
 def _rows(chosen: Settings) -> list[dict[str, Any]]:

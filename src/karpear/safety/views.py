@@ -10,7 +10,7 @@ from django.shortcuts import render
 from karpear.compliance.frameworks import AGE_BANDS
 from karpear.orgs.services import current_organisation
 from karpear.safety.catalogue import catalogue
-from karpear.safety.desk_views import CHANGE_LABELS
+from karpear.safety.labels import CHANGE_LABELS
 from karpear.safety.services import adopted_policy
 
 
