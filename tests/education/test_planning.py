@@ -44,6 +44,8 @@ def test_a_trainer_adopts_a_curriculum_and_plans_a_session_from_the_desk(
     assert (session.province, session.district, session.followup_days) == ("12", "1201", 28)
     page = desk.get(response["Location"]).content.decode()
     assert f"/learn/s/{session.token}/" in page and "data:image/svg+xml" in page  # the QR code
+    sheet = desk.get(f"/en/desk/education/sessions/{session.pk}/quiz.pdf")  # for paper sessions
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF-")
 
 
 def test_places_must_come_from_the_administrative_list(trainer: Person, acme: Organisation) -> None:
