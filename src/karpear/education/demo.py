@@ -11,7 +11,19 @@ from django.utils import timezone
 
 from karpear.education import services
 from karpear.education.models import Curriculum, Session, SessionStatus
+from karpear.orgs.models import Organisation
 from karpear.staff.models import StaffMember
+
+
+def open_session(org: Organisation) -> Session | None:
+    """A session of the demo whose quiz is open now, to print its link."""
+    return (
+        Session.objects.filter(
+            organisation=org, status__in=[SessionStatus.BEFORE, SessionStatus.AFTER]
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def demo_education(trainer: StaffMember) -> Session | None:

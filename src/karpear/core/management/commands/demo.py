@@ -62,6 +62,7 @@ class Command(BaseCommand):
             if demo is not None:
                 _link_reference_platform(demo)
                 _demo_hash_bank(demo)  # a demo seeded before the bank existed gets it now
+                self._demo_education(demo)  # and a demo from before issue #19 its trainer
                 self._print_staff(create=False)
             else:
                 self.stdout.write("Data already present; no demo data added.")
@@ -103,10 +104,14 @@ class Command(BaseCommand):
         )
 
     def _demo_education(self, org: Organisation) -> None:
-        from karpear.education.demo import demo_education
+        from karpear.education.demo import demo_education, open_session
 
-        trainer = StaffMember.objects.get(user__username="trainer", organisation=org)
-        session = demo_education(trainer)
+        trainer = StaffMember.objects.filter(
+            user__username="trainer", organisation=org
+        ).first() or staff_create(
+            organisation=org, username="trainer", password=DEMO_PASSWORD, role=Role.TRAINER
+        )
+        session = demo_education(trainer) or open_session(org)
         self.stdout.write(
             "Swipe Safe lessons: http://127.0.0.1:8000/learn/   (English: /en/learn/)"
         )
