@@ -28,8 +28,11 @@ def test_a_teenager_does_the_quiz_before_and_after_in_khmer_on_a_phone(
     page: Any, trainer: Person, acme: Organisation
 ) -> None:
     """With scripts on only so axe can run: the pages have none (tests/learn/test_pages.py)."""
-    page.goto(page.base + "/learn/young-13-15/")
+    page.goto(page.base + "/learn/")
     assert page.locator("html").get_attribute("lang") == "km"
+    assert axe_violations(page) == []
+    page.click("ul.paths a >> nth=1")  # young people 13 to 15
+    assert page.url.endswith("/learn/young-13-15/")
     assert axe_violations(page) == []
     page.click("ol.lessons a >> nth=1")  # the sextortion lesson
     assert "វាមិនមែនជាកំហុសរបស់អ្នកទេ" in page.inner_text("main")

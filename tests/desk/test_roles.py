@@ -134,6 +134,7 @@ MATRIX = [
     ("GET", "/en/desk/education/sessions/new/", {T}),
     ("POST", "/en/desk/education/sessions/new/", {T}),
     ("GET", "/en/desk/education/sessions/{education_session}/", {T, C, L, D}),
+    ("GET", "/en/desk/education/sessions/{education_session}/quiz.pdf", {T}),
     ("POST", "/en/desk/education/sessions/{education_session}/status/", {T}),
     ("POST", "/en/desk/education/sessions/{education_session}/attendance/", {T}),
     ("POST", "/en/desk/education/sessions/{education_session}/names/", {T}),

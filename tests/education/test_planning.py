@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -44,6 +45,8 @@ def test_a_trainer_adopts_a_curriculum_and_plans_a_session_from_the_desk(
     assert (session.province, session.district, session.followup_days) == ("12", "1201", 28)
     page = desk.get(response["Location"]).content.decode()
     assert f"/learn/s/{session.token}/" in page and "data:image/svg+xml" in page  # the QR code
+    sheet = desk.get(f"/en/desk/education/sessions/{session.pk}/quiz.pdf")  # for paper sessions
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF-")
 
 
 def test_places_must_come_from_the_administrative_list(trainer: Person, acme: Organisation) -> None:
@@ -159,3 +162,19 @@ def test_the_impact_page_exports_csv_and_suppresses_small_numbers(
     page = reader.get("/en/desk/education/impact/?province=9x&start=2026-02-30&audience=x")
     assert page.status_code == 200
     assert reader.get("/en/desk/education/impact/?province=%00").status_code == 400
+
+
+def test_the_sessions_list_costs_the_same_queries_for_one_or_many_sessions(
+    trainer: Person, acme: Organisation, django_assert_max_num_queries: Any
+) -> None:
+    curriculum = a_curriculum(trainer)
+    a_session(trainer, curriculum)
+    desk = sign_in(trainer)
+    desk.get("/en/desk/education/")  # warm the session and the content cache
+    with django_assert_max_num_queries(12) as one:
+        desk.get("/en/desk/education/")
+    for _ in range(5):
+        a_session(trainer, curriculum)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = desk.get("/en/desk/education/").content.decode()
+    assert page.count("/en/desk/education/sessions/") >= 6

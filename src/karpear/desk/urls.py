@@ -240,6 +240,11 @@ urlpatterns = [
         name="education_session",
     ),
     path(
+        "education/sessions/<int:session_id>/quiz.pdf",
+        education_views.session_sheet,
+        name="education_sheet",
+    ),
+    path(
         "education/sessions/<int:session_id>/status/",
         education_views.session_status,
         name="education_status",

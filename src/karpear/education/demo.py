@@ -12,7 +12,19 @@ from django.utils import timezone
 from karpear.core.demo import DemoContext, register_demo
 from karpear.education import services
 from karpear.education.models import Curriculum, Session, SessionStatus
+from karpear.orgs.models import Organisation
 from karpear.staff.models import StaffMember
+
+
+def open_session(org: Organisation) -> Session | None:
+    """A session of the demo whose quiz is open now, to print its link."""
+    return (
+        Session.objects.filter(
+            organisation=org, status__in=[SessionStatus.BEFORE, SessionStatus.AFTER]
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def demo_education(trainer: StaffMember) -> Session | None:
@@ -79,12 +91,19 @@ def demo_education(trainer: StaffMember) -> Session | None:
 
 
 def _demo_step(context: DemoContext) -> None:
+    from karpear.staff.models import Role
+    from karpear.staff.services import staff_create
+
+    # A demo from before issue #19 gains its trainer too.
     trainer = StaffMember.objects.filter(
         user__username="trainer", organisation=context.organisation
-    ).first()
-    if trainer is None:
-        return
-    session = demo_education(trainer)
+    ).first() or staff_create(
+        organisation=context.organisation,
+        username="trainer",
+        password=context.shared["password"],
+        role=Role.TRAINER,
+    )
+    session = demo_education(trainer) or open_session(context.organisation)
     context.write(f"Swipe Safe lessons: {context.url}/learn/   (English: /en/learn/)")
     if session is not None:
         context.write(

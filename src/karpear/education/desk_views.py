@@ -184,6 +184,38 @@ def session_detail(request: HttpRequest, member: StaffMember, session_id: int) -
     )
 
 
+@desk_view(*TRAINERS)
+def session_sheet(request: HttpRequest, member: StaffMember, session_id: int) -> HttpResponse:
+    """The quiz on paper (PDF, Khmer fonts) for a session without phones: the session link's QR
+    code, a box for the participant's code, and every question with lettered choices."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from karpear.compliance.reports import CSS_PATH, pdf_from_html
+
+    session = services.access_session(member, session_id)
+    link, _uri = _qr(request, session)
+    lang = "km" if (request.LANGUAGE_CODE or "km").startswith("km") else "en"
+    html = render_to_string(
+        "education/quiz_sheet.html",
+        {
+            "session": session,
+            "link": link,
+            # segno's own SVG, inline: the PDF renderer fetches nothing.
+            "qr": mark_safe(segno.make(link, error="m").svg_inline(scale=3)),  # noqa: S308
+            "questions": [
+                {"text": q["text"][lang], "choices": [c[lang] for c in q["choices"]]}
+                for q in session.curriculum.questions
+            ],
+            "css": CSS_PATH.read_text(encoding="utf-8"),
+        },
+        request=request,
+    )
+    response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="swipe-safe-quiz-{session.pk}.pdf"'
+    return response
+
+
 @require_POST
 @desk_view(*TRAINERS)
 def session_status(request: HttpRequest, member: StaffMember, session_id: int) -> HttpResponse:

@@ -68,7 +68,7 @@ class Lesson:
 
 
 @dataclass(frozen=True)
-class Path_:
+class LearningPath:
     id: str
     audience: str
     title: Text
@@ -98,7 +98,7 @@ class CurriculumTemplate:
 @dataclass(frozen=True)
 class Content:
     lessons: dict[str, Lesson]
-    paths: dict[str, Path_]
+    paths: dict[str, LearningPath]
     curricula: dict[str, CurriculumTemplate]
 
 
@@ -240,8 +240,8 @@ def parse_curriculum(
 
 def _paths(
     raw_paths: Any, paths_file: Path, lessons: dict[str, Lesson], problems: list[str]
-) -> dict[str, Path_]:
-    paths: dict[str, Path_] = {}
+) -> dict[str, LearningPath]:
+    paths: dict[str, LearningPath] = {}
     for i, raw in enumerate(raw_paths or []):
         if not isinstance(raw, dict):
             problems.append(f"{paths_file}: path {i + 1} must be a mapping")
@@ -257,7 +257,7 @@ def _paths(
         problems.extend(f"{where}: names unknown lesson {n!r}" for n in names if n not in lessons)
         if pid in paths:
             problems.append(f"{where}: path id used twice")
-        paths[pid] = Path_(
+        paths[pid] = LearningPath(
             pid,
             audience,
             _text(raw.get("title"), f"{where} title", problems),
@@ -310,7 +310,7 @@ def content() -> Content:
     return _cached(content_dir())
 
 
-def get_path(path_id: str) -> Path_ | None:
+def get_path(path_id: str) -> LearningPath | None:
     return content().paths.get(path_id)
 
 

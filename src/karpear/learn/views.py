@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from karpear.compliance.reports import CSS_PATH, pdf_from_html
-from karpear.learn.content import Lesson, Path_, content, get_lesson, get_path
+from karpear.learn.content import LearningPath, Lesson, content, get_lesson, get_path
 
 # The order the index lists paths in: young people first (the pages are for them), by age.
 ORDER = ("young_10_12", "young_13_15", "young_16_17", "parents", "workforce", "trainers")
@@ -23,7 +23,9 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "learn/index.html", {"paths": paths})
 
 
-def _path_and_lesson(path_id: str, lesson_id: str | None = None) -> tuple[Path_, Lesson | None]:
+def _path_and_lesson(
+    path_id: str, lesson_id: str | None = None
+) -> tuple[LearningPath, Lesson | None]:
     path = get_path(path_id)
     if path is None:
         raise Http404("no such learning path")
