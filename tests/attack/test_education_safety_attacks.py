@@ -14,7 +14,7 @@ from karpear.documents.models import DocumentVersion
 from karpear.documents.services import document_draft
 from karpear.education.models import Participant, Session, SessionStatus
 from karpear.orgs.models import Organisation
-from karpear.safety.models import Attestation
+from karpear.safety.models import Attestation, SafetyPolicy
 from karpear.safety.services import policy_adopt, policy_draft
 from tests.cast import Person, sign_in
 from tests.conftest import Client
@@ -224,3 +224,55 @@ def test_script_in_a_document_is_shown_as_text(compliance: Person, acme: Organis
     assert "&lt;script&gt;" in page
     assert Client().get(f"/en/documents/terms/v{2**40}/all/").status_code == 404
     assert Client().get("/en/documents/terms/v0/all/").status_code == 404
+
+
+# --- the catalogue changes after a policy was adopted -----------------------------------
+
+EXTRA = """
+labels:
+  friends: {en: Friends, km: មិត្ត}
+features:
+  - id: group_invites_from_strangers
+    values: ["off", friends, everyone]
+    title: {en: Who can watch live, km: អ្នកណាអាចមើលផ្សាយផ្ទាល់}
+    what: {en: Live video., km: វីដេអូផ្ទាល់។}
+    limits: {en: Viewers can record., km: អ្នកមើលអាចថត។}
+    talk: {en: Talk first., km: និយាយជាមុន។}
+    defaults:
+      "0-5": {value: "off", change: locked}
+      "6-9": {value: "off", change: locked}
+      "10-12": {value: "off", change: parent}
+      "13-15": {value: friends, change: parent}
+      "16-17": {value: friends, change: child}
+"""
+
+
+def test_a_feature_added_after_adoption_is_served_at_its_default_everywhere(
+    lead: Person, compliance: Person, acme: Organisation, settings: Any, tmp_path: Any
+) -> None:
+    """A new release (or the company's catalogue file) adds a feature: the adopted policy keeps
+    serving, the new feature at its shipped default, and the lead can draft and adopt again."""
+    from karpear.safety.catalogue import _load
+
+    policy_adopt(member=lead.member, policy=policy_draft(member=lead.member))
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(EXTRA, encoding="utf-8")
+    settings.KARPEAR_SAFETY_CATALOGUE = str(extra)
+    _load.cache_clear()
+    try:
+        api = Client().get("/api/v1/safety-policy?age_band=13-15", **_key(acme))
+        assert api.status_code == 200
+        assert api.json()["version"] == 1
+        assert api.json()["settings"]["group_invites_from_strangers"]["value"] == "friends"
+        assert sign_in(compliance).get("/en/desk/safety/").status_code == 200
+        assert Client().get("/en/safety/parents/").status_code == 200
+        assert Client().get("/en/desk/safety/1/").status_code in (302, 200)
+        desk = sign_in(lead)
+        assert desk.get(f"/en/desk/safety/{SafetyPolicy.objects.get().pk}/").status_code == 200
+        draft = policy_draft(member=lead.member)
+        assert draft.settings["16-17"]["group_invites_from_strangers"]["value"] == "friends"
+        assert policy_adopt(member=lead.member, policy=draft).version == 2
+        assert document_draft(acme, "privacy")["13-15"]["en"]
+    finally:
+        settings.KARPEAR_SAFETY_CATALOGUE = ""
+        _load.cache_clear()
