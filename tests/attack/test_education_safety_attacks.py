@@ -276,3 +276,52 @@ def test_a_feature_added_after_adoption_is_served_at_its_default_everywhere(
     finally:
         settings.KARPEAR_SAFETY_CATALOGUE = ""
         _load.cache_clear()
+
+
+# --- other organisations, repeated sheets ----------------------------------------------
+
+
+def test_another_organisations_staff_cannot_touch_sessions_or_policies(
+    trainer: Person, lead: Person, open_session: tuple[Session, str], bayon: Organisation
+) -> None:
+    from karpear.staff.models import Role
+    from tests.cast import _person
+
+    session, _url = open_session
+    draft = policy_draft(member=lead.member)
+    their_trainer = sign_in(_person(bayon, "kosal", Role.TRAINER), host="bayon.test")
+    their_lead = sign_in(_person(bayon, "sokha", Role.LEAD), host="bayon.test")
+    base = f"/en/desk/education/sessions/{session.pk}"
+    assert their_trainer.get(f"{base}/").status_code == 404
+    assert their_trainer.post(f"{base}/status/", {"status": "after"}).status_code == 404
+    assert their_trainer.post(f"{base}/names/", {"names": "Sok Dara"}).status_code == 404
+    paper = {**form(session.curriculum, "paper9", 2), "phase": "pre"}
+    assert their_trainer.post(f"{base}/paper/", paper).status_code == 404
+    assert their_lead.get(f"/en/desk/safety/{draft.pk}/").status_code == 404
+    assert their_lead.post(f"/en/desk/safety/{draft.pk}/adopt/").status_code == 404
+    session.refresh_from_db()
+    draft.refresh_from_db()
+    assert session.status == SessionStatus.BEFORE and not session.names.exists()
+    assert draft.status == "draft" and not Participant.objects.exists()
+
+
+def test_a_sign_in_sheet_sent_twice_keeps_each_name_once(
+    trainer: Person, open_session: tuple[Session, str]
+) -> None:
+    """Guidelines 2.3 (data minimisation): a double tap must not keep a child's name twice,
+    and repeated sheets cannot grow past the 300 names one session may keep."""
+    from karpear.core.errors import ApplicationError
+    from karpear.education import services
+
+    session, _url = open_session
+    desk = sign_in(trainer)
+    sheet = {"names": "Sok Dara\nChan Srey\nsok  dara"}
+    desk.post(f"/en/desk/education/sessions/{session.pk}/names/", sheet)
+    desk.post(f"/en/desk/education/sessions/{session.pk}/names/", sheet)
+    assert sorted(n.name for n in session.names.all()) == ["Chan Srey", "Sok Dara"]
+    services.names_record(
+        member=trainer.member, session=session, names=[f"Child {i}" for i in range(298)]
+    )
+    with pytest.raises(ApplicationError):
+        services.names_record(member=trainer.member, session=session, names=["One more"])
+    assert session.names.count() == 300
