@@ -193,7 +193,10 @@ def access_published(
     *, organisation: Organisation, kind: str, version: int | None = None
 ) -> DocumentVersion:
     rows = DocumentVersion.objects.filter(organisation=organisation, kind=kind)
-    doc = (rows.filter(version=version) if version else rows.order_by("-version")).first()
+    # "v0" is no version: only the address without a number means the newest.
+    doc = (
+        rows.filter(version=version) if version is not None else rows.order_by("-version")
+    ).first()
     if doc is None:
         raise NotFound(_("This document is not published yet."))
     return doc

@@ -239,7 +239,7 @@ def session_attendance(request: HttpRequest, member: StaffMember, session_id: in
         for g in Gender
         for b in AgeBand
     }
-    bad = [k for k, v in raw_values.items() if v and not (v.isdigit() and len(v) < 7)]
+    bad = [k for k, v in raw_values.items() if v and not (v.isdecimal() and len(v) < 7)]
     try:
         if bad:
             raise ApplicationError(
@@ -277,7 +277,7 @@ def session_paper(request: HttpRequest, member: StaffMember, session_id: int) ->
     answers = {
         q["id"]: int(v)
         for q in session.curriculum.questions
-        if (v := str(request.POST.get(f"q_{q['id']}", ""))).isdigit() and len(v) < 3
+        if (v := str(request.POST.get(f"q_{q['id']}", ""))).isdecimal() and len(v) < 3
     }
     try:
         result = services.quiz_submit(

@@ -46,7 +46,8 @@ def _what_is_open(session: Session) -> str:
 
 def _int(value: object) -> int | None:
     text = str(value or "")
-    return int(text) if text.isdigit() and len(text) < 3 else None
+    # isdecimal, not isdigit: "²" is a digit that int() refuses (Khmer digits still count).
+    return int(text) if text.isdecimal() and len(text) < 3 else None
 
 
 @require_http_methods(["GET", "POST"])

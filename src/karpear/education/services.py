@@ -281,8 +281,17 @@ def names_record(*, member: StaffMember, session: Session, names: list[str]) -> 
     """Keep a sign-in sheet's names, encrypted, until KARPEAR_EDUCATION_NAME_DAYS after the
     session (like reporters' contacts: the minimum, for the shortest time)."""
     _planner(member)
-    clean = [" ".join(n.split()) for n in names if n.strip()]
-    if len(clean) > MAX_NAMES or any(len(n) > MAX_NAME for n in clean):
+    Session.objects.select_for_update().get(pk=session.pk)  # two taps settle one way
+    # A name already kept (in any case or spacing) is not kept twice: a sheet sent again adds
+    # nothing, and one session never holds more than MAX_NAMES (guidelines 2.3, minimisation).
+    kept = {n.name.casefold() for n in AttendeeName.objects.filter(session=session)}
+    clean: list[str] = []
+    for raw in names:
+        name = " ".join(raw.split())
+        if name and name.casefold() not in kept:
+            kept.add(name.casefold())
+            clean.append(name)
+    if len(kept) > MAX_NAMES or any(len(n) > MAX_NAME for n in clean):
         raise ApplicationError(
             _("Give at most 300 names of at most 120 characters each."), fields={"names": []}
         )

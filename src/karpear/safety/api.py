@@ -65,7 +65,8 @@ def safety_policy(
 ) -> HttpResponse:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     served = policy_for(organisation=key.organisation, age_band=age_band, assurance=assurance)
-    if served.etag in _etags(request.headers.get("If-None-Match", "")):
+    tags = _etags(request.headers.get("If-None-Match", ""))
+    if served.etag in tags or "*" in tags:  # RFC 9110 13.1.2: "*" matches any representation
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(

@@ -136,6 +136,12 @@ def check_settings(features: dict[str, Feature], chosen: Any) -> list[str]:
     return problems or _contradictions(features, chosen)
 
 
+def entry_fits(feature: Feature, entry: Any) -> bool:
+    """Whether a stored entry is still one of the feature's settings (the catalogue may have
+    changed since a policy was adopted)."""
+    return not _entry_problems(feature, entry)
+
+
 def _entry_problems(feature: Feature, entry: Any) -> list[str]:
     if not isinstance(entry, dict):
         return ["has no setting"]

@@ -24,6 +24,7 @@ from karpear.safety.selectors import conformance
 from karpear.safety.services import (
     access_policy,
     adopted_policy,
+    effective_settings,
     policy_adopt,
     policy_draft,
     policy_edit,
@@ -72,7 +73,7 @@ def home(request: HttpRequest, member: StaffMember) -> HttpResponse:
         "safety/desk.html",
         {
             "policy": policy,
-            "rows": _rows(policy.settings if policy else cat.defaults()),
+            "rows": _rows(effective_settings(policy)),
             "bands": AGE_BANDS,
             "conformance": table,
             "band_percent": [found["band_percent"][b] for b in AGE_BANDS],
@@ -114,9 +115,9 @@ def policy(request: HttpRequest, member: StaffMember, policy_id: int) -> HttpRes
     if band not in AGE_BANDS:
         band = version.youngest_band
     problems: list[str] = []
-    chosen = version.settings
+    chosen = effective_settings(version)
     if request.method == "POST":
-        chosen = _posted(request, version.settings, band)
+        chosen = _posted(request, effective_settings(version), band)
         try:
             policy_edit(
                 member=member,

@@ -10,7 +10,7 @@ from karpear.compliance.frameworks import AGE_BANDS
 from karpear.orgs.models import Organisation
 from karpear.safety.catalogue import catalogue
 from karpear.safety.models import Attestation
-from karpear.safety.services import DEFAULT_YOUNGEST_BAND, adopted_policy
+from karpear.safety.services import DEFAULT_YOUNGEST_BAND, adopted_policy, effective_settings
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def conformance(organisation: Organisation) -> dict[str, Any]:
     adopted version (0: the shipped defaults). One query."""
     policy = adopted_policy(organisation)
     version = policy.version if policy else 0
-    chosen = policy.settings if policy else catalogue().defaults()
+    chosen = effective_settings(policy)
     bands: dict[str, dict[str, Cell]] = {band: {} for band in AGE_BANDS}
     for row in Attestation.objects.filter(organisation=organisation, version=version):
         if row.band in bands and row.feature in chosen.get(row.band, {}):
@@ -58,7 +58,7 @@ def policy_summary(organisation: Organisation) -> dict[str, Any]:
     """Figures for the compliance checklist: which version apps are served, whether its
     defaults are private and location off in every band, and the attested conformance."""
     policy = adopted_policy(organisation)
-    chosen = policy.settings if policy else catalogue().defaults()
+    chosen = effective_settings(policy)
     found = conformance(organisation)
     reported = [p for p in found["band_percent"].values() if p is not None]
 
@@ -80,7 +80,7 @@ def band_settings(organisation: Organisation, band: str) -> dict[str, dict[str, 
     the documents drafted from it (issue #18, item 5) and the parental guidance."""
     cat = catalogue()
     policy = adopted_policy(organisation)
-    chosen = policy.settings if policy else cat.defaults()
+    chosen = effective_settings(policy)
     return {
         fid: {
             "feature": feature,

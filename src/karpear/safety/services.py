@@ -20,7 +20,13 @@ from karpear.audit.services import audit_record
 from karpear.compliance.frameworks import AGE_BANDS
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
-from karpear.safety.catalogue import ASSURANCE, Settings, catalogue, check_settings
+from karpear.safety.catalogue import (
+    ASSURANCE,
+    Settings,
+    catalogue,
+    check_settings,
+    entry_fits,
+)
 from karpear.safety.models import Attestation, PolicyStatus, SafetyPolicy
 from karpear.staff.models import Role, StaffMember
 
@@ -53,6 +59,32 @@ def adopted_policy(organisation: Organisation) -> SafetyPolicy | None:
     )
 
 
+def effective_settings(policy: SafetyPolicy | None) -> Settings:
+    """The settings in force: the policy's, for every feature the catalogue has now.
+
+    A feature added to the catalogue after the policy was saved (a new release, or
+    KARPEAR_SAFETY_CATALOGUE), or one whose values changed so that a stored entry no longer
+    fits, takes its shipped defaults in every band: the whole feature, so its bands stay
+    consistent (guidelines 2.3), until the lead's next draft chooses otherwise.
+    """
+    cat = catalogue()
+    defaults = cat.defaults()
+    if policy is None:
+        return defaults
+    stored: Any = policy.settings if isinstance(policy.settings, dict) else {}
+    out: Settings = {band: {} for band in AGE_BANDS}
+    for fid, feature in cat.features.items():
+        rows: list[Any] = [
+            stored.get(band, {}).get(fid) if isinstance(stored.get(band), dict) else None
+            for band in AGE_BANDS
+        ]
+        fits = all(entry_fits(feature, row) for row in rows)
+        for band, row in zip(AGE_BANDS, rows, strict=True):
+            entry: dict[str, str] = row if fits else defaults[band][fid]
+            out[band][fid] = dict(entry)
+    return out
+
+
 def policy_draft(*, member: StaffMember, request: HttpRequest | None = None) -> SafetyPolicy:
     """The open draft, or a new one copied from the adopted version (else the shipped
     defaults). Lock: the draft's partial unique constraint settles two leads at once."""
@@ -70,7 +102,7 @@ def policy_draft(*, member: StaffMember, request: HttpRequest | None = None) -> 
             policy = SafetyPolicy.objects.create(
                 organisation=org,
                 version=version,
-                settings=base.settings if base else catalogue().defaults(),
+                settings=effective_settings(base),
                 youngest_band=base.youngest_band if base else DEFAULT_YOUNGEST_BAND,
                 created_by=member.user,
                 created_at=timezone.now(),
@@ -212,7 +244,7 @@ def policy_for(*, organisation: Organisation, age_band: str, assurance: str) -> 
         )
     cat = catalogue()
     policy = adopted_policy(organisation)
-    chosen: Settings = policy.settings if policy else cat.defaults()
+    chosen = effective_settings(policy)
     youngest = policy.youngest_band if policy else DEFAULT_YOUNGEST_BAND
     band = youngest if age_band == "unknown" else age_band
     level = ASSURANCE.index(assurance)

@@ -11,14 +11,14 @@ from karpear.compliance.frameworks import AGE_BANDS
 from karpear.orgs.services import current_organisation
 from karpear.safety.catalogue import catalogue
 from karpear.safety.labels import CHANGE_LABELS
-from karpear.safety.services import adopted_policy
+from karpear.safety.services import adopted_policy, effective_settings
 
 
 def parental_guidance(request: HttpRequest) -> HttpResponse:
     org = current_organisation(request)
     cat = catalogue()
     policy = adopted_policy(org)
-    chosen = policy.settings if policy else cat.defaults()
+    chosen = effective_settings(policy)
     controls = [
         {
             "feature": feature,
