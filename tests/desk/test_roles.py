@@ -37,9 +37,7 @@ MATRIX = [
     ("GET", "/en/desk/settings/sla/", {L}),
     ("GET", "/en/desk/settings/isolation/", {L}),
     ("POST", "/en/desk/settings/sla/", {L}),
-    ("GET", "/en/desk/", {A, L, C, D, *REG}),  # a redirect to one's own home
-    ("GET", "/en/desk/wellbeing/", {A, L, C, D}),
-    ("GET", "/en/desk/", {A, L, C, D, T}),
+    ("GET", "/en/desk/", {A, L, C, D, T, *REG}),  # a redirect to one's own home
     ("GET", "/en/desk/wellbeing/", {A, L, C, D, T}),
     ("GET", "/en/desk/next/", {A, L}),
     ("GET", "/en/desk/notices/", {A, L}),

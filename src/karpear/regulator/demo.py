@@ -184,4 +184,4 @@ def _demo_step(context: DemoContext) -> None:
         )
 
 
-register_demo(name="regulator", order=68, run=_demo_step)
+register_demo(name="regulator", order=90, run=_demo_step)  # after the history (80)

@@ -76,6 +76,9 @@ def _demo_step(context: DemoContext) -> None:
     org = context.organisation
     if Employee.objects.filter(organisation=org).exists():
         return
+    needed = {"admin", "lead", "compliance"}  # who appoints, who is appointed
+    if StaffMember.objects.filter(organisation=org, user__username__in=needed).count() < 3:
+        return  # a demo company without its demo staff: nothing to appoint
     _demo_safeguarding(org)
     context.write(
         "Safeguarding: 20 staff imported, policy adopted, links in DATA_DIR/outbox/; desk "
