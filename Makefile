@@ -6,6 +6,7 @@ KARPEAR := $(BIN)/karpear
 PORT ?= 8000
 PLATFORM_PORT ?= 8001
 RECIPIENT_PORT ?= 8002
+HELPLINE_PORT ?= 8003
 WORKERS ?= 2
 export KARPEAR_DATA_DIR ?= $(CURDIR)/var
 PYTHON ?= python3
@@ -56,7 +57,7 @@ run: install
 	  --karpear-url http://127.0.0.1:$(PORT) \
 	  --key-file $(KARPEAR_DATA_DIR)/reference-recipient.karpear-key \
 	  --db $(KARPEAR_DATA_DIR)/reference-recipient.sqlite3 & recipient=$$!; \
-	$(BIN)/python examples/reference_recipient/app.py --port 8003 --prefix CHC \
+	$(BIN)/python examples/reference_recipient/app.py --port $(HELPLINE_PORT) --prefix CHC \
 	  --outcome contacted --karpear-url http://127.0.0.1:$(PORT) \
 	  --key-file $(KARPEAR_DATA_DIR)/reference-helpline.karpear-key \
 	  --db $(KARPEAR_DATA_DIR)/reference-helpline.sqlite3 & helpline=$$!; \
