@@ -36,6 +36,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from karpear.hashes import probe
+
 WIDTHS = (22, 21, 21) * 4  # 12 substrings, three per 64-bit word
 SHIFTS = (42, 21, 0) * 4
 TABLES = len(WIDTHS)
@@ -161,6 +163,7 @@ class Snapshot:
         the pages it needs.
         """
         verify(directory)
+        probe.warm()
         return cls(
             codes=np.load(directory / "codes.npy", mmap_mode="r"),
             ids=np.load(directory / "ids.npy", mmap_mode="r"),
@@ -181,10 +184,43 @@ class Snapshot:
 
     def search(self, query: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows within `threshold` of one (32,) uint8 query, and their distances."""
-        if not self.size:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return self.search_many(query.reshape(1, 32), threshold)[0]
+
+    def search_many(
+        self, queries: np.ndarray, threshold: int, *, compiled: bool = True
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each (32,) uint8 row of `queries`: the rows within `threshold` (ascending) and
+        their distances. The compiled probe (issue #24) answers a whole batch in one call; the
+        pure path (`compiled=False`, or numba missing) gives identical results."""
+        empty = np.zeros(0, np.int64)
+        if not self.size or not len(queries):
+            return [(empty, empty) for _ in range(len(queries))]
         if threshold > EXACT_UP_TO:
-            return self._scan(query, threshold)
+            return [self._scan(query, threshold) for query in queries]
+        if compiled and threshold >= 0:
+            words = _words(np.ascontiguousarray(queries, dtype=np.uint8))
+            keys = np.stack([_substring(words, t) for t in range(TABLES)], axis=1).astype(np.int64)
+            answer = probe.probe(
+                offsets=self.offsets,
+                tables=self.tables,
+                codes=self.codes,
+                queries=queries,
+                keys=keys,
+                threshold=threshold,
+                probe_base=_PROBE_BASE,
+                probe_table=_PROBE_TABLE,
+                probe_mask=_PROBE_MASK,
+            )
+            if answer is not None:
+                lims, rows, distances = answer
+                return [
+                    (rows[lims[i] : lims[i + 1]], distances[lims[i] : lims[i + 1]])
+                    for i in range(len(queries))
+                ]
+        return [self._pure(query, threshold) for query in queries]
+
+    def _pure(self, query: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+        """One query through numpy calls alone: the fallback, and the reference in tests."""
         rows = self._candidates(query)
         if not len(rows):
             return rows, rows
