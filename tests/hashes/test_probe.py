@@ -9,6 +9,7 @@ layout of snapshots over 16M hashes (4-byte row numbers, 64-bit offsets) rebuilt
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -126,3 +127,30 @@ def test_pure_fallback_when_the_compiled_probe_is_unavailable(
         is None
     )
     _same(index.search_many(queries, 31), expected)
+
+
+def test_the_worker_keeps_every_current_snapshot_warm(
+    snapshot: tuple[mih.Snapshot, np.ndarray], tmp_path: Path, settings: Any
+) -> None:
+    """The registered job reads every page of each organisation's current snapshot, and a
+    pointer to a snapshot replaced meanwhile is skipped, not an error that stops the worker."""
+    import mmap
+    import shutil
+
+    from karpear.core.jobs import job
+    from karpear.hashes import warm
+
+    mapped = snapshot[0].codes
+    assert isinstance(mapped, np.memmap)
+    source = Path(str(mapped.filename)).parent
+    settings.KARPEAR_HASH_INDEX_DIR = tmp_path
+    shutil.copytree(source, tmp_path / "1" / "v1")
+    (tmp_path / "1" / "current").write_text("v1\n")
+    (tmp_path / "2").mkdir()
+    (tmp_path / "2" / "current").write_text("gone\n")
+    pages = sum(-(-(source / f"{n}.npy").stat().st_size // mmap.PAGESIZE) for n in mih.ARRAYS)
+
+    assert job("hash_index_keep_warm").run is warm.keep_warm
+    assert job("hash_index_keep_warm").every() == settings.KARPEAR_HASH_INDEX_TOUCH_EVERY
+    assert warm.keep_warm() == 1
+    assert warm.touch(tmp_path / "1" / "v1") == pages
