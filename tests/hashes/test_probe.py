@@ -154,3 +154,17 @@ def test_the_worker_keeps_every_current_snapshot_warm(
     assert job("hash_index_keep_warm").every() == settings.KARPEAR_HASH_INDEX_TOUCH_EVERY
     assert warm.keep_warm() == 1
     assert warm.touch(tmp_path / "1" / "v1") == pages
+
+
+def test_the_delta_scan_runs_on_one_thread() -> None:
+    """OpenMP threads spinning on a busy host made 1 query in 50 take 50-150 ms (issue #24):
+    the small in-memory delta is scanned by the calling thread alone."""
+    import faiss
+
+    from karpear.hashes.index import FlatIndex
+
+    faiss.omp_set_num_threads(4)
+    delta = FlatIndex()
+    delta.add([1], ["00" * 32])
+    assert faiss.omp_get_max_threads() == 1
+    assert delta.search("00" * 32, 0) == [(1, 0)]
