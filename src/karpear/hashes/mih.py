@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import tempfile
@@ -131,6 +132,22 @@ def _row_bytes(n: int) -> int:
     return 3 if n < (1 << 24) else 4
 
 
+MADV_POPULATE_READ = 22  # Linux 5.14; Python's mmap module does not name it
+
+
+def _populate(array: np.ndarray) -> None:
+    """Map every page of a mapped array now (issue #24): otherwise this process's first queries
+    each take thousands of page faults (5 ms instead of 0.3 at 1M hashes; ~20 ms per 1M to
+    populate). Older kernels only get read-ahead (WILLNEED)."""
+    mapped = getattr(array, "_mmap", None)
+    if mapped is None:
+        return
+    try:
+        mapped.madvise(MADV_POPULATE_READ)
+    except OSError:
+        mapped.madvise(mmap.MADV_WILLNEED)
+
+
 @dataclass
 class Snapshot:
     """A read-only MIH snapshot: codes (N, 32), ids (N,) ascending, tables, offsets."""
@@ -164,13 +181,16 @@ class Snapshot:
         """
         verify(directory)
         probe.warm()
-        return cls(
+        snapshot = cls(
             codes=np.load(directory / "codes.npy", mmap_mode="r"),
             ids=np.load(directory / "ids.npy", mmap_mode="r"),
             tables=np.load(directory / "tables.npy", mmap_mode="r"),
             offsets=np.load(directory / "offsets.npy", mmap_mode="r"),
             meta=json.loads((directory / "meta.json").read_text()),
         )
+        for array in (snapshot.codes, snapshot.tables, snapshot.offsets):
+            _populate(array)
+        return snapshot
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Row numbers of those ids that are in this snapshot."""
