@@ -524,6 +524,8 @@ KARPEAR_HASH_FLOOD_MINUTES = env_int("KARPEAR_HASH_FLOOD_MINUTES", 60)
 # added since it a process keeps in memory before writing a new one (issue #6, item 9).
 KARPEAR_HASH_INDEX_DIR = Path(os.environ.get("KARPEAR_HASH_INDEX_DIR", DATA_DIR / "hash-index"))
 KARPEAR_HASH_INDEX_COMPACT_AT = env_int("KARPEAR_HASH_INDEX_COMPACT_AT", 100_000)
+# Seconds between the worker's rounds that keep the PDQ snapshots in the page cache (issue #24).
+KARPEAR_HASH_INDEX_TOUCH_EVERY = env_int("KARPEAR_HASH_INDEX_TOUCH_EVERY", 60)
 # Hash exchanges (docs/hashes.md): NCMEC "user:password", StopNCII "fetch_key,subscription_key".
 KARPEAR_NCMEC_CREDENTIALS = env_str("KARPEAR_NCMEC_CREDENTIALS")
 KARPEAR_STOPNCII_KEYS = env_str("KARPEAR_STOPNCII_KEYS")
