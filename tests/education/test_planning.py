@@ -171,7 +171,7 @@ def test_the_sessions_list_costs_the_same_queries_for_one_or_many_sessions(
     a_session(trainer, curriculum)
     desk = sign_in(trainer)
     desk.get("/en/desk/education/")  # warm the session and the content cache
-    with django_assert_max_num_queries(12) as one:
+    with django_assert_max_num_queries(14) as one:
         desk.get("/en/desk/education/")
     for _ in range(5):
         a_session(trainer, curriculum)
