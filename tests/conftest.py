@@ -74,6 +74,15 @@ def _hash_index(settings: Any, tmp_path: Path) -> None:
     forget()
 
 
+@pytest.fixture(autouse=True)
+def _org_host_cache() -> None:
+    """Each test starts with an empty host -> organisation cache (rolled-back organisations
+    fire no signal, so a cached one from the previous test would otherwise survive)."""
+    from karpear.orgs.services import organisation_host_cache_clear
+
+    organisation_host_cache_clear()
+
+
 @pytest.fixture
 def acme(db: None) -> Organisation:
     return organisation_create(

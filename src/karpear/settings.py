@@ -314,6 +314,11 @@ KARPEAR_RATELIMIT_ENABLED = env_bool("KARPEAR_RATELIMIT_ENABLED", True)
 # established". 24 hours is Karpear's default, not a legal figure.
 KARPEAR_DEFAULT_RESPONSE_HOURS = env_int("KARPEAR_DEFAULT_RESPONSE_HOURS", 24)
 
+# Issue #24: how long a process keeps its host -> organisation mapping. A save in the same
+# process clears it at once; other processes (workers, hosts) follow within this many seconds.
+# 0 turns the cache off.
+KARPEAR_ORG_HOST_CACHE_SECONDS = env_int("KARPEAR_ORG_HOST_CACHE_SECONDS", 30)
+
 # Logs (issue #23, item 3): "plain" lines, or "json": one object a line with the request id
 # and organisation (docs/operations.md, "Logs"). Either way messages are redacted first.
 KARPEAR_LOG_FORMAT = os.environ.get("KARPEAR_LOG_FORMAT", "plain").strip().lower()
@@ -524,6 +529,8 @@ KARPEAR_HASH_FLOOD_MINUTES = env_int("KARPEAR_HASH_FLOOD_MINUTES", 60)
 # added since it a process keeps in memory before writing a new one (issue #6, item 9).
 KARPEAR_HASH_INDEX_DIR = Path(os.environ.get("KARPEAR_HASH_INDEX_DIR", DATA_DIR / "hash-index"))
 KARPEAR_HASH_INDEX_COMPACT_AT = env_int("KARPEAR_HASH_INDEX_COMPACT_AT", 100_000)
+# Seconds between the worker's rounds that keep the PDQ snapshots in the page cache (issue #24).
+KARPEAR_HASH_INDEX_TOUCH_EVERY = env_int("KARPEAR_HASH_INDEX_TOUCH_EVERY", 60)
 # Hash exchanges (docs/hashes.md): NCMEC "user:password", StopNCII "fetch_key,subscription_key".
 KARPEAR_NCMEC_CREDENTIALS = env_str("KARPEAR_NCMEC_CREDENTIALS")
 KARPEAR_STOPNCII_KEYS = env_str("KARPEAR_STOPNCII_KEYS")

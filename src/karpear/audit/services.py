@@ -58,9 +58,11 @@ def audit_record(
     Lock: takes the AuditHead row FOR UPDATE (PostgreSQL) or the database
     write lock (SQLite, BEGIN IMMEDIATE), so appends are strictly ordered. Runs
     inside the caller's transaction: the entry commits with the change it
-    records, or not at all.
+    records, or not at all. No savepoint of its own (issue #24: two round trips per entry on
+    every notice and report): an error here rolls back the caller's whole transaction, which
+    is what "or not at all" means anyway.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         user = actor if getattr(actor, "pk", None) else None
         entry = AuditEntry(

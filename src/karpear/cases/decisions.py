@@ -430,7 +430,7 @@ def _account_notice(case: Case, decision: Decision) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the notice's transaction (issue #24)
 def case_takedown_by_notice(
     *,
     case: Case,
@@ -458,7 +458,9 @@ def case_takedown_by_notice(
     if from_state in (State.RECEIVED, State.IN_REVIEW):
         changes.update(state=State.ISOLATED, first_action_at=case.first_action_at or now)
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1, **changes)
-    case.refresh_from_db()
+    # Only the columns just written: a full refresh would also drop the cached organisation
+    # and cost another query for it below (issue #24).
+    case.refresh_from_db(fields=["version", *changes])
     if case.state != from_state:
         CaseEvent.objects.create(
             case=case,
@@ -469,8 +471,9 @@ def case_takedown_by_notice(
             actor=None,
             at=now,
         )
-        report_ids = list(case.case_reports.values_list("report_id", flat=True))
-        report_set_status(report_ids=report_ids, status=PUBLIC_STATUS[State(case.state)])
+        if case.report_count:  # a case a notice just opened has no reporter to tell
+            report_ids = list(case.case_reports.values_list("report_id", flat=True))
+            report_set_status(report_ids=report_ids, status=PUBLIC_STATUS[State(case.state)])
     decision = decision_record(
         case=case,
         member=None,

@@ -69,7 +69,7 @@ def case_open_for_content(
     if case is None:
         review, action = sla_minutes(organisation, category)
         case = Case.objects.create(
-            organisation_id=organisation.pk,
+            organisation=organisation,
             category=category or "other",
             group_key=keys[0],
             opened_at=opened_at,
@@ -87,9 +87,11 @@ def case_open_for_content(
             actor=None,
             detail=detail or {},
         )
-    elif priority > case.priority:
-        Case.objects.filter(pk=case.pk).update(priority=priority)
-        case.priority = priority
+    else:
+        case.organisation = organisation  # the caller's row: no lazy query later (issue #24)
+        if priority > case.priority:
+            Case.objects.filter(pk=case.pk).update(priority=priority)
+            case.priority = priority
     return case
 
 

@@ -61,6 +61,10 @@ class FlatIndex:
     def __post_init__(self) -> None:
         import faiss
 
+        # Issue #24: one thread. The delta is small (a scan of it takes well under a millisecond)
+        # and OpenMP's worker threads, spinning on a busy host, made one query in fifty take
+        # 50-150 ms instead of 0.3 (bench/hashes.py p99); server processes give the parallelism.
+        faiss.omp_set_num_threads(1)
         self._index = faiss.IndexBinaryIDMap2(faiss.IndexBinaryFlat(BITS))
 
     def add(self, ids: list[int], hex_values: list[str]) -> None:

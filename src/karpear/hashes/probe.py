@@ -1,0 +1,201 @@
+"""Compiled probe-and-verify for the MIH snapshot (issue #24, PDQ index row).
+
+The pure path (`mih.Snapshot._candidates`) makes ~2,800 small numpy calls per query and
+materialises every candidate row (~13k at 10M) before checking a single distance. Here one
+compiled loop walks each probed bucket, decodes the row number in place, checks the full
+Hamming distance against the memory-mapped codes and keeps only the rows within the threshold;
+a row found through several tables is kept once (the few matches of a query are sorted and
+repeats dropped, which gives exactly the pure path's `np.unique` order). Queries come in
+batches, so the Python overhead is paid once per batch.
+
+numba compiles it (cached on disk, `cache=True`, so a restarted process loads machine code
+instead of compiling). If numba is missing or fails to compile, `AVAILABLE` is False and the
+snapshot uses the pure path: same results, slower. `tests/hashes/test_probe.py` compares both.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger("karpear.hashes")
+
+_NUMBA: Any
+try:  # either way the results are the same
+    import numba
+
+    _NUMBA = numba
+except ImportError:  # the pure path answers
+    _NUMBA = None
+
+
+def _popcount(x: Any) -> Any:
+    """Bits set in a uint64 (SWAR; LLVM turns it into one popcnt instruction)."""
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+def _probe(  # noqa: PLR0917 - a numba kernel takes its arrays positionally
+    offsets: Any,
+    tables: Any,
+    width: int,
+    n: int,
+    codes: Any,
+    queries: Any,
+    keys: Any,
+    threshold: int,
+    probe_base: Any,
+    probe_table: Any,
+    probe_mask: Any,
+) -> Any:
+    """Rows within `threshold` of each query: (lims, rows, distances), rows sorted per query.
+
+    offsets: every table's bucket offsets; tables: the (TABLES * N * width) row table as bytes;
+    codes and queries: native uint64 views (N, 4) and (Q, 4); keys: (Q, TABLES) substrings.
+    """
+    q_count = queries.shape[0]
+    lims = np.zeros(q_count + 1, np.int64)
+    capacity = 1024
+    rows = np.empty(capacity, np.int64)
+    dists = np.empty(capacity, np.int64)
+    found = 0
+    for q in range(q_count):
+        q0, q1, q2, q3 = queries[q, 0], queries[q, 1], queries[q, 2], queries[q, 3]
+        start = found
+        for p in range(probe_base.shape[0]):
+            table = probe_table[p]
+            bucket = probe_base[p] + (keys[q, table] ^ probe_mask[p])
+            first = np.int64(offsets[bucket])
+            last = np.int64(offsets[bucket + 1])
+            flat = (table * n + first) * width
+            for _ in range(first, last):
+                row = (
+                    np.int64(tables[flat])
+                    | (np.int64(tables[flat + 1]) << 8)
+                    | (np.int64(tables[flat + 2]) << 16)
+                )
+                if width == 4:
+                    row |= np.int64(tables[flat + 3]) << 24
+                flat += width
+                d = _popcount(codes[row, 0] ^ q0)
+                d += _popcount(codes[row, 1] ^ q1)
+                if d > threshold:
+                    continue
+                d += _popcount(codes[row, 2] ^ q2)
+                d += _popcount(codes[row, 3] ^ q3)
+                if d > threshold:
+                    continue
+                if found == capacity:
+                    capacity *= 2
+                    grown = np.empty(capacity, np.int64)
+                    grown[:found] = rows[:found]
+                    rows = grown
+                    grown = np.empty(capacity, np.int64)
+                    grown[:found] = dists[:found]
+                    dists = grown
+                rows[found] = row
+                dists[found] = np.int64(d)
+                found += 1
+        # Sort this query's matches by row and drop repeats (a row found by several tables).
+        order = np.argsort(rows[start:found], kind="mergesort")
+        sorted_rows = rows[start:found][order]
+        sorted_dists = dists[start:found][order]
+        kept = start
+        for i in range(sorted_rows.shape[0]):
+            if i and sorted_rows[i] == sorted_rows[i - 1]:
+                continue
+            rows[kept] = sorted_rows[i]
+            dists[kept] = sorted_dists[i]
+            kept += 1
+        found = kept
+        lims[q + 1] = found
+    return lims, rows[:found].copy(), dists[:found].copy()
+
+
+class _State:
+    """Whether the compiled probe can answer (set False for good at its first failure)."""
+
+    available = False
+    warm = False
+    kernel: Any = None
+
+
+if _NUMBA is not None:
+    try:
+        _popcount = _NUMBA.njit(inline="always", cache=True)(_popcount)
+        _State.kernel = _NUMBA.njit(cache=True, nogil=True)(_probe)
+        _State.available = True
+    except Exception:
+        log.warning("PDQ index: compiled probe unavailable, using the pure path", exc_info=True)
+
+AVAILABLE = _State.available  # at import; tests skip without numba
+
+
+def probe(
+    *,
+    offsets: np.ndarray,
+    tables: np.ndarray,
+    codes: np.ndarray,
+    queries: np.ndarray,
+    keys: np.ndarray,
+    threshold: int,
+    probe_base: np.ndarray,
+    probe_table: np.ndarray,
+    probe_mask: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Run the compiled kernel (see `_probe`); None if it is unavailable or fails to compile,
+    and then the caller answers through the pure path (numba compiles at the first call)."""
+    if not _State.available:
+        return None
+    n, width = tables.shape[1], tables.shape[2]
+    try:
+        result: tuple[np.ndarray, np.ndarray, np.ndarray] = _State.kernel(
+            offsets,
+            tables.reshape(-1),
+            width,
+            n,
+            codes.view(np.uint64),
+            np.array(queries, np.uint8, order="C").view(np.uint64),  # writable: one signature
+            keys,
+            threshold,
+            probe_base,
+            probe_table,
+            probe_mask,
+        )
+    except Exception:  # a broken compiler must never stop matching
+        _State.available = False
+        log.warning("PDQ index: compiled probe failed, using the pure path", exc_info=True)
+        return None
+    return result
+
+
+def warm() -> None:
+    """Load (or compile) the machine code now, on tiny read-only arrays typed like a mapped
+    snapshot's, so a process pays it when it maps a snapshot and not at its first query."""
+    if _State.warm or not _State.available:
+        return
+    _State.warm = True
+    codes = np.zeros((1, 32), np.uint8)
+    tables = np.zeros((12, 1, 3), np.uint8)
+    queries = np.zeros((1, 32), np.uint8)
+    keys = np.zeros((1, 12), np.int64)
+    nothing = np.zeros(0, np.int64)
+    for kind in (np.uint32, np.uint64):
+        offsets = np.zeros(2, kind)
+        for array in (codes, tables, offsets):
+            array.flags.writeable = False
+        probe(
+            offsets=offsets,
+            tables=tables,
+            codes=codes,
+            queries=queries,
+            keys=keys,
+            threshold=0,
+            probe_base=nothing,
+            probe_table=nothing,
+            probe_mask=nothing,
+        )

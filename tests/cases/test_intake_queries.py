@@ -1,0 +1,90 @@
+"""Statements per report and per notice (issue #24: intake throughput).
+
+Every statement is a round trip inside the transaction that must commit before the
+acknowledgement; these bounds keep the figures reached from creeping back up. The
+durability side (nothing acknowledged is lost) is the SIGKILL tests' job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from karpear.apikeys.models import Scope
+from karpear.apikeys.services import apikey_create
+from karpear.audit.services import audit_verify
+from karpear.cases.models import Case, CaseReport
+from karpear.links.canonical import canonical_string
+from karpear.notices.models import Action
+from karpear.notices.services import ItemIn, issuer_for_key, notice_receive
+from karpear.orgs.models import Organisation
+from karpear.platformlink.services import link_configure
+from karpear.reports.forms import LinkData, ReportData
+from karpear.reports.models import Channel
+from karpear.reports.services import report_submit
+
+
+def _report(org: Organisation, url: str) -> Any:
+    return report_submit(
+        organisation=org,
+        channel=Channel.WEB,
+        data=ReportData(
+            items=[LinkData(url=url, normalised_url=canonical_string(url))],
+            category="sexual_image",
+            seen_on=None,
+            seen_at_time=None,
+            seen_approximate=False,
+            description="",
+            reporter_is_child=True,
+            contact=None,
+        ),
+    )
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new case", "joins a case"])
+def test_a_report_takes_few_statements(
+    acme: Organisation, existing: bool, django_assert_max_num_queries: Any
+) -> None:
+    if existing:
+        _report(acme, "https://social.example/p/9")
+    # Was 11 (new case) and 9 (joining) with BEGIN/COMMIT (here SAVEPOINT/RELEASE); the
+    # remaining statements are each a row that must be durable before the reference is shown.
+    with django_assert_max_num_queries(11 if not existing else 9):
+        report, created = _report(acme, "https://social.example/p/9")
+    assert created
+    assert CaseReport.objects.filter(report=report).count() == 1
+    assert audit_verify().ok
+
+
+def test_a_notice_takes_few_statements(
+    acme: Organisation, django_assert_max_num_queries: Any
+) -> None:
+    link_configure(
+        organisation=acme, webhook_url="http://127.0.0.1:9/hook", hosted_domains=["social.example"]
+    )
+    key = apikey_create(organisation=acme, scope=Scope.ISSUER, name="Anti-Cybercrime Unit")[0]
+    issuer = issuer_for_key(key)
+    notice_receive(
+        issuer=issuer,
+        issuer_reference="warm",
+        legal_basis="art. 41",
+        items=[ItemIn(platform_content_id="post:0")],
+        actions=[Action.TAKEDOWN],
+        deadline=None,
+    )
+    # Was 38 (two audit entries at 5 each, nested savepoints, a re-read organisation, a
+    # reporter lookup on a case just opened); 25 now, BEGIN/COMMIT and the idempotency check
+    # included. The rest: see docs/operations.md "Hot paths" (issue #24, p1).
+    with django_assert_max_num_queries(25):
+        notice, created = notice_receive(
+            issuer=issuer,
+            issuer_reference="ACU/1",
+            legal_basis="art. 41",
+            items=[ItemIn(platform_content_id="post:1")],
+            actions=[Action.TAKEDOWN],
+            deadline=None,
+        )
+    assert created and notice.acted_at is not None
+    assert Case.objects.filter(source="notice").count() == 2
+    assert audit_verify().ok
