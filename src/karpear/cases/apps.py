@@ -10,17 +10,17 @@ class CasesConfig(AppConfig):
         from django.utils import timezone
 
         from karpear.cases import receivers  # noqa: F401  (connects signal receivers)
-        from karpear.cases.outcomes import outcome_reader
-        from karpear.reports.outcomes import register_outcome_reader
-
-        # The status page's plain reason comes from the cases (reports do not import cases).
-        register_outcome_reader(outcome_reader)
         from karpear.cases.health import contacts_due_for_erasure
         from karpear.cases.models import State
+        from karpear.cases.outcomes import outcome_reader
         from karpear.cases.services import erase_expired_contacts
         from karpear.core.jobs import register_job
         from karpear.core.labels import register_labels
         from karpear.reports.models import Category, Channel
+        from karpear.reports.outcomes import register_outcome_reader
+
+        # The status page's plain reason comes from the cases (reports do not import cases).
+        register_outcome_reader(outcome_reader)
 
         # The desk's {{ code|label:"state" }} filter lives in core (core/labels.py).
         register_labels("state", State)

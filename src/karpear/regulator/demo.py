@@ -14,6 +14,7 @@ import copy
 import hashlib
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils import timezone
 
@@ -168,8 +169,8 @@ def _demo_step(context: DemoContext) -> None:
 
     if not Organisation.objects.filter(slug="mptc").exists():
         demo_regulator(context.organisation, context.shared["password"])
-    port = context.url.rsplit(":", 1)[-1] if context.url.count(":") > 1 else "80"
-    base = f"http://{REGULATOR_HOST}:{port}"
+    served = urlsplit(context.url)  # the regulator answers on the same port, at its own host
+    base = f"{served.scheme}://{REGULATOR_HOST}" + (f":{served.port}" if served.port else "")
     context.write(context.success("Demo regulator: the MPTC (issue #20)"))
     context.write(f"Regulator desk: {base}/en/desk/   sector summary: {base}/en/sector/")
     for username, role in REGULATOR_STAFF:
