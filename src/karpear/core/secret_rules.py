@@ -1,6 +1,6 @@
 """What production refuses to start with (issue #15, item 10).
 
-Imported by settings.py, so it depends on nothing but the standard library.
+Imported by settings (karpear/config/keys.py), so it depends on nothing but the standard library.
 Every message names the variable and the rule, never the value: start-up
 errors end up in logs and support tickets (docs/operations.md, "Production
 start-up checks").

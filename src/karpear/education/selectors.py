@@ -285,7 +285,8 @@ def period_education(org: Organisation, since: datetime, until: datetime) -> dic
 
 
 def programme_evidence(org: Organisation, since: date) -> dict[str, Any]:
-    """What checklist items 37-41 read (compliance/live.py): sessions, partners, measurement."""
+    """What checklist items 37-41 read (compliance/live/education.py): sessions, partners and
+    measurement."""
     sessions = Session.objects.filter(organisation=org, held_on__gte=since)
     participants = Participant.objects.filter(session__in=sessions)
     return {
