@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from karpear.compliance.live import (
     safety,
 )
 from karpear.orgs.models import Organisation
+from tests.cast import Person
 
 NOW = datetime.fromisoformat("2026-06-01T00:00:00+07:00")
 GROUPS = (assessments, desk, education, referrals, safeguarding, safety)
@@ -44,3 +46,24 @@ def test_every_figure_a_provider_returns_has_a_label(acme: Organisation) -> None
         if missing:
             unlabelled[name] = missing
     assert unlabelled == {}
+
+
+def test_an_overview_and_a_new_checklist_read_each_provider_once(
+    compliance: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three COP items name `reporting_facility`: one reading serves them all."""
+    from karpear.compliance import live
+    from karpear.compliance.services import assessment_start, overview
+
+    calls: list[str] = []
+    original = live.PROVIDERS["reporting_facility"]
+
+    def counted(org: Any, now: Any) -> Any:
+        calls.append("read")
+        return original(org, now)
+
+    monkeypatch.setitem(live.PROVIDERS, "reporting_facility", counted)
+    assessment = assessment_start(member=compliance.member, framework_id="cop-checklist")
+    assert calls == ["read"]
+    overview(assessment)
+    assert calls == ["read", "read"]

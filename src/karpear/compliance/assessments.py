@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.audit.services import audit_record
 from karpear.compliance.common import audit_assessment, current_answers, require_writer
 from karpear.compliance.frameworks import PROFILE_FLAGS, Item, get_framework
-from karpear.compliance.live import Live, live_figure
+from karpear.compliance.live import Live, live_reader
 from karpear.compliance.models import (
     Answer,
     AnswerSource,
@@ -105,6 +105,7 @@ def assessment_start(
             status=409,
         ) from exc
     copied = current_answers(previous) if previous else {}
+    read = live_reader(org, now)
     rows = []
     for item in framework.items.values():
         base: dict[str, Any] = {
@@ -123,7 +124,7 @@ def assessment_start(
                 )
             )
             continue
-        live = live_figure(item.live, org, now) if item.live else None
+        live = read(item.live) if item.live else None
         old = copied.get(item.ref)
         if live is not None and live.suggested and (old is None or old.source == AnswerSource.LIVE):
             rows.append(_live_answer(base, item, live))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.compliance.common import OUTCOMES, current_answers, framework_of, outcome
 from karpear.compliance.frameworks import Framework, Item
-from karpear.compliance.live import Live, live_figure
+from karpear.compliance.live import Live, live_figure, live_reader
 from karpear.compliance.models import Answer, AnswerFile, Assessment
 from karpear.core.errors import NotFound
 
@@ -51,18 +52,30 @@ class Overview:
         return self.counts.get("open", 0) == 0
 
 
-def _row_live(row_answer: Answer | None, item: Item, assessment: Assessment) -> Live | None:
+def _row_live(
+    row_answer: Answer | None,
+    item: Item,
+    assessment: Assessment,
+    read: Callable[[str], Live | None],
+) -> Live | None:
     if not item.live:
         return None
     if assessment.is_frozen:
         snapshot = row_answer.live if row_answer and row_answer.live else None
         frozen = (assessment.frozen or {}).get("live", {}).get(item.ref) or snapshot
         return Live.from_dict(frozen) if frozen else None
-    return live_figure(item.live, assessment.organisation)
+    return read(item.live)
 
 
-def _row(assessment: Assessment, item: Item, answer: Answer | None, files: list[AnswerFile]) -> Row:
-    return Row(item, answer, outcome(item, answer), _row_live(answer, item, assessment), files)
+def _row(
+    assessment: Assessment,
+    item: Item,
+    answer: Answer | None,
+    files: list[AnswerFile],
+    read: Callable[[str], Live | None],
+) -> Row:
+    live = _row_live(answer, item, assessment, read)
+    return Row(item, answer, outcome(item, answer), live, files)
 
 
 def framework_title(assessment: Assessment) -> str:
@@ -81,7 +94,9 @@ def item_row(assessment: Assessment, ref: str) -> Row:
         .first()
     )
     files = list(assessment.files.defer("data").filter(ref=ref).order_by("uploaded_at"))
-    return _row(assessment, item, answer, files)
+    return _row(
+        assessment, item, answer, files, lambda name: live_figure(name, assessment.organisation)
+    )
 
 
 def overview(assessment: Assessment) -> Overview:
@@ -93,9 +108,10 @@ def overview(assessment: Assessment) -> Overview:
     areas: list[Area] = []
     totals: Counter[str] = Counter()
     every: list[Row] = []
+    read = live_reader(assessment.organisation)
     for section in framework.sections:
         rows = [
-            _row(assessment, item, answers.get(item.ref), files.get(item.ref, []))
+            _row(assessment, item, answers.get(item.ref), files.get(item.ref, []), read)
             for item in section.items
         ]
         # Minimum expectations first (Appendix 2, note 2), then in checklist order.

@@ -11,6 +11,7 @@ frameworks are checked against and the labels the desk and the PDF show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "Live",
     "Provider",
     "live_figure",
+    "live_reader",
     "suggested_profile",
 ]
 
@@ -42,6 +44,21 @@ PROVIDERS: dict[str, Provider] = {fn.__name__: fn for g in _GROUPS for fn in g.P
 def live_figure(provider: str, org: Organisation, now: datetime | None = None) -> Live | None:
     fn = PROVIDERS.get(provider)
     return fn(org, now or timezone.now()) if fn else None
+
+
+def live_reader(org: Organisation, now: datetime | None = None) -> Callable[[str], Live | None]:
+    """`live_figure` for a whole framework: several items name the same provider (the COP
+    checklist asks some on two or three items), so an overview or a new assessment reads each
+    provider once, at one moment."""
+    moment = now or timezone.now()
+    seen: dict[str, Live | None] = {}
+
+    def read(provider: str) -> Live | None:
+        if provider not in seen:
+            seen[provider] = live_figure(provider, org, moment)
+        return seen[provider]
+
+    return read
 
 
 def suggested_profile(org: Organisation) -> dict[str, bool]:
