@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 from typing import Any
 
 import numpy as np
@@ -124,15 +125,24 @@ class _State:
     kernel: Any = None
 
 
-def _kernel() -> Any:
-    """The compiled kernel, numba imported and the functions wrapped at the first call."""
-    if _State.kernel is None:
-        import numba  # deferred: see the module docstring
+_KERNEL_LOCK = threading.Lock()
 
-        global _popcount  # noqa: PLW0603 - `_probe` calls it by its global name
-        _popcount = numba.njit(inline="always", cache=True)(_popcount)
-        _State.kernel = numba.njit(cache=True, nogil=True)(_probe)
-    return _State.kernel
+
+def _kernel() -> Any:
+    """The compiled kernel, numba imported and the functions wrapped at the first call.
+
+    Under a lock: two request threads mapping snapshots at once must not wrap `_popcount`
+    twice (a second wrap would fail and turn the compiled path off for the process)."""
+    if _State.kernel is not None:  # every query after the first: no lock
+        return _State.kernel
+    with _KERNEL_LOCK:
+        if _State.kernel is None:
+            import numba  # deferred: see the module docstring
+
+            global _popcount  # noqa: PLW0603 - `_probe` calls it by its global name
+            _popcount = numba.njit(inline="always", cache=True)(_popcount)
+            _State.kernel = numba.njit(cache=True, nogil=True)(_probe)
+        return _State.kernel
 
 
 def probe(
