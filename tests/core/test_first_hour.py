@@ -38,10 +38,16 @@ def test_an_installed_package_without_a_setting_says_so(tmp_path: Path) -> None:
 
 
 def _karpear(*args: str, data: Path, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    return _run([str(KARPEAR), *args], data=data, cwd=cwd, **extra)
+
+
+def _run(
+    command: list[str], data: Path, cwd: Path, **extra: str
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "KARPEAR_ENV"}}
     environment.update({"KARPEAR_DATA_DIR": str(data), "PYTHONPATH": str(ROOT / "src"), **extra})
     return subprocess.run(
-        [str(KARPEAR), *args],
+        command,
         cwd=cwd,
         env=environment,
         capture_output=True,
@@ -64,6 +70,14 @@ def test_a_command_on_an_empty_data_directory_says_so_instead_of_creating_a_data
     if database.exists():  # created empty and private by settings, but never given tables
         with sqlite3.connect(database) as conn:
             assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+def test_the_app_server_refuses_to_start_on_an_empty_database(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = _run([sys.executable, "-c", "import karpear.wsgi"], data=data, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "No initialised Karpear database" in result.stderr and str(data) in result.stderr
 
 
 def test_help_works_without_a_database(tmp_path: Path) -> None:

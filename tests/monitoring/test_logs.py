@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from karpear.apikeys.models import Scope
+from karpear.apikeys.services import apikey_create
 from karpear.core.logging import JsonFormatter, PlainFormatter, RedactFilter
 from karpear.orgs.models import Organisation
 from tests.conftest import Client, valid_form, valid_json
@@ -90,6 +92,17 @@ def test_every_line_is_json_with_the_request_id_and_organisation(
     assert served[-1]["organisation"] == "acme"
     assert served[-1]["message"].startswith("POST portal 200")
     assert {"time", "level", "logger", "message"} <= set(served[-1])
+
+
+def test_an_api_request_s_line_names_the_key_s_organisation(
+    client: Client, acme: Organisation, bayon: Organisation, json_log: io.StringIO
+) -> None:
+    _key, token = apikey_create(organisation=bayon, scope=Scope.ISSUER, name="ACU")
+    response = client.get("/api/v1/whoami", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    served = [line for line in _lines(json_log) if line["logger"] == "karpear.request"]
+    assert served[-1]["organisation"] == "bayon"  # the key's, not the host's default (acme)
+    assert token not in json_log.getvalue()
 
 
 @pytest.mark.parametrize("given", ["", "short", "x" * 65, "bad id with spaces", "a\nb=c"])

@@ -85,6 +85,15 @@ def test_a_double_tap_gives_the_first_receipt(client: Client, acme: Organisation
     assert SelfReport.objects.count() == 1 and BankHash.objects.count() == 2
 
 
+def test_a_picture_already_in_the_bank_adds_nothing(client: Client, acme: Organisation) -> None:
+    client.post("/en/take-it-down/", _form())
+    other = "0" * 31 + "1"
+    client.post("/en/take-it-down/", _form(hashes=f"pdq:{PDQ}\nmd5:{other}", submission="tok-2"))
+    first, second = SelfReport.objects.order_by("id")
+    assert (first.hashes_added, second.hashes_added) == (2, 1)
+    assert BankHash.objects.count() == 3
+
+
 def test_the_policy_can_be_act(client: Client, acme: Organisation, settings: Any) -> None:
     settings.KARPEAR_SELF_REPORT_POLICY = "act"
     client.post("/en/take-it-down/", _form())

@@ -11,7 +11,6 @@ checkpoint copied to another host or a WORM bucket (docs/operations.md, "The aud
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from django.utils import timezone
 from karpear.audit.checkpoint_s3 import s3_enabled, s3_lines, s3_put
 from karpear.audit.models import AuditEntry, AuditHead
 from karpear.core import signing
+from karpear.core.appendfile import append_line
 
 KIND = "karpear.audit.checkpoint"
 PATTERN = "audit-checkpoints-*.jsonl"
@@ -53,28 +53,6 @@ def _last_line(directory: Path) -> str:
         return ""
     lines = files[-1].read_text(encoding="utf-8").splitlines()
     return lines[-1] if lines else ""
-
-
-def _append(path: Path, line: str) -> None:
-    """Append one line (O_APPEND: concurrent writers never interleave a short line) and fsync."""
-    created = not path.exists()
-    if not created and path.stat().st_size:
-        with path.open("rb") as handle:
-            handle.seek(-1, os.SEEK_END)
-            if handle.read(1) != b"\n":  # a write torn by a crash: start on a line of its own
-                line = "\n" + line
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, line.encode("ascii"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if created:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def checkpoint_write(*, directory: Path | None = None, force: bool = False) -> Checkpoint | None:
@@ -114,7 +92,7 @@ def checkpoint_write(*, directory: Path | None = None, force: bool = False) -> C
     if s3_enabled():  # first: if the bucket refuses, no local line says it was done
         s3_put(line, entry_id=last.id, when=now)
     path = target / f"audit-checkpoints-{now:%Y-%m}.jsonl"
-    _append(path, line)
+    append_line(path, line)
     return Checkpoint(last.id, last.entry_hash, head.count, last.key_id, when, path.name)
 
 

@@ -13,7 +13,6 @@ host with the audit checkpoints (docs/operations.md, "Backup and restore").
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from karpear.audit.models import AuditEntry
 from karpear.core import signing
+from karpear.core.appendfile import append_line
 
 KIND = "karpear.erasure"
 ACTIONS = frozenset({"evidence_destroy", "contacts_erased"})
@@ -61,13 +61,7 @@ def record(entry: AuditEntry) -> None:
     line = json.dumps(signing.sign(payload), sort_keys=True, separators=(",", ":")) + "\n"
     directory = journal_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = directory / f"erasures-{timezone.now():%Y-%m}.jsonl"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, line.encode("ascii"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_line(directory / f"erasures-{timezone.now():%Y-%m}.jsonl", line)
 
 
 def _on_audit_entry(

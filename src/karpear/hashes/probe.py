@@ -9,26 +9,24 @@ repeats dropped, which gives exactly the pure path's `np.unique` order). Queries
 batches, so the Python overhead is paid once per batch.
 
 numba compiles it (cached on disk, `cache=True`, so a restarted process loads machine code
-instead of compiling). If numba is missing or fails to compile, `AVAILABLE` is False and the
-snapshot uses the pure path: same results, slower. `tests/hashes/test_probe.py` compares both.
+instead of compiling). numba itself is imported at the first need (`warm`, when a snapshot is
+mapped), never at import: importing it takes over half a second, which every command, test
+and server process would pay at start-up (hashes.apps registers the warm job, whose module
+imports mih and so this one). If numba is missing (`AVAILABLE` False) or fails to import or
+compile, the snapshot uses the pure path: same results, slower. `tests/hashes/test_probe.py`
+compares both.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import threading
 from typing import Any
 
 import numpy as np
 
 log = logging.getLogger("karpear.hashes")
-
-_NUMBA: Any
-try:  # either way the results are the same
-    import numba
-
-    _NUMBA = numba
-except ImportError:  # the pure path answers
-    _NUMBA = None
 
 
 def _popcount(x: Any) -> Any:
@@ -116,23 +114,35 @@ def _probe(  # noqa: PLR0917 - a numba kernel takes its arrays positionally
     return lims, rows[:found].copy(), dists[:found].copy()
 
 
+AVAILABLE = importlib.util.find_spec("numba") is not None  # found, not imported; tests skip
+
+
 class _State:
     """Whether the compiled probe can answer (set False for good at its first failure)."""
 
-    available = False
+    available = AVAILABLE
     warm = False
     kernel: Any = None
 
 
-if _NUMBA is not None:
-    try:
-        _popcount = _NUMBA.njit(inline="always", cache=True)(_popcount)
-        _State.kernel = _NUMBA.njit(cache=True, nogil=True)(_probe)
-        _State.available = True
-    except Exception:
-        log.warning("PDQ index: compiled probe unavailable, using the pure path", exc_info=True)
+_KERNEL_LOCK = threading.Lock()
 
-AVAILABLE = _State.available  # at import; tests skip without numba
+
+def _kernel() -> Any:
+    """The compiled kernel, numba imported and the functions wrapped at the first call.
+
+    Under a lock: two request threads mapping snapshots at once must not wrap `_popcount`
+    twice (a second wrap would fail and turn the compiled path off for the process)."""
+    if _State.kernel is not None:  # every query after the first: no lock
+        return _State.kernel
+    with _KERNEL_LOCK:
+        if _State.kernel is None:
+            import numba  # deferred: see the module docstring
+
+            global _popcount  # noqa: PLW0603 - `_probe` calls it by its global name
+            _popcount = numba.njit(inline="always", cache=True)(_popcount)
+            _State.kernel = numba.njit(cache=True, nogil=True)(_probe)
+        return _State.kernel
 
 
 def probe(
@@ -147,13 +157,14 @@ def probe(
     probe_table: np.ndarray,
     probe_mask: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Run the compiled kernel (see `_probe`); None if it is unavailable or fails to compile,
-    and then the caller answers through the pure path (numba compiles at the first call)."""
+    """Run the compiled kernel (see `_probe`); None if it is unavailable or fails to import or
+    compile, and then the caller answers through the pure path (numba compiles at the first
+    call)."""
     if not _State.available:
         return None
     n, width = tables.shape[1], tables.shape[2]
     try:
-        result: tuple[np.ndarray, np.ndarray, np.ndarray] = _State.kernel(
+        result: tuple[np.ndarray, np.ndarray, np.ndarray] = _kernel()(
             offsets,
             tables.reshape(-1),
             width,

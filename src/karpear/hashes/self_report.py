@@ -74,17 +74,20 @@ def self_report_hashes_add(*, organisation: Organisation, hashes: list[tuple[str
     """Add a self-report's hashes to the bank; the number new to it (a repeat adds none).
 
     Runs inside the caller's transaction. A PDQ hash is indexed like any imported one (the
-    index reads new rows by id), so the next upload check already sees it.
+    index reads new rows by id), so the next upload check already sees it. What is new is
+    found among the (at most MAX_HASHES) given values, not by counting the whole bank twice:
+    the bank grows with every self-report.
     """
     bank = self_report_bank(organisation)
     now = timezone.now()
-    before = bank.hashes.count()
-    BankHash.objects.bulk_create(
-        [BankHash(bank=bank, kind=kind, value=value, added_at=now) for kind, value in hashes],
-        ignore_conflicts=True,
+    present = set(
+        BankHash.objects.filter(bank=bank, value__in=[value for _, value in hashes]).values_list(
+            "kind", "value"
+        )
     )
-    return bank.hashes.count() - before
-
-
-def is_self_report(bank: Bank) -> bool:
-    return bank.source == BankSource.SELF_REPORT
+    new = [pair for pair in dict.fromkeys(hashes) if pair not in present]
+    BankHash.objects.bulk_create(
+        [BankHash(bank=bank, kind=kind, value=value, added_at=now) for kind, value in new],
+        ignore_conflicts=True,  # a simultaneous self-report of the same picture
+    )
+    return len(new)
