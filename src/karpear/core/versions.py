@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core.errors import ApplicationError
+from karpear.core.models import AdoptedText
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T", bound=AdoptedText)
 
 MAX_BILINGUAL_CHARS = 50_000
 
@@ -41,16 +43,16 @@ def latest_by_kind(rows: QuerySet[M]) -> dict[str, M]:
 
 
 def adopt_bilingual(
-    model: type[M],
+    model: type[T],
     *,
     organisation: Any,
     kind: str,
     body_en: str,
     body_km: str,
     adopted_by: Any,
-) -> M:
-    """Check both texts, then store them as the next version of `kind` (model has
-    organisation, kind, version, body_en, body_km, adopted_by, adopted_at).
+) -> T:
+    """Check both texts, then store them as the next version of `kind` of an AdoptedText
+    model.
 
     1. Each language must be written and at most MAX_BILINGUAL_CHARS long, else
        ApplicationError with the field names body_en / body_km.
