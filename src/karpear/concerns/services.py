@@ -34,8 +34,9 @@ from karpear.concerns.models import (
     RaisedBy,
     Side,
 )
-from karpear.core.errors import ApplicationError, NotFound, RateLimited
-from karpear.core.ratelimit import hit, parse_rate
+from karpear.core.clients import client_key
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.ratelimit import enforce_key
 from karpear.orgs.models import Organisation
 from karpear.reports.references import ALPHABET, new_reference
 from karpear.safeguarding.officers import officer_positions
@@ -163,22 +164,15 @@ def concern_open(
     tell nothing about which was wrong.
     """
     code, secret = normalise(code), normalise(secret)
-    if settings.KARPEAR_RATELIMIT_ENABLED:
-        from karpear.core.clients import client_key
-
-        for action, key, rate in (
-            (
-                "concern_read",
-                client_key(request) if request else "-",
-                settings.KARPEAR_RATE_CONCERN_READS,
-            ),
-            ("concern_code", f"{organisation.pk}|{code}", settings.KARPEAR_CONCERN_CODE_TRIES),
-        ):
-            hits, retry_after = hit(action, key, rate)
-            if hits > parse_rate(rate)[0]:
-                raise RateLimited(
-                    _("Too many tries. Please wait and try again later."), retry_after=retry_after
-                )
+    for action, key, rate in (
+        (
+            "concern_read",
+            client_key(request) if request else "-",
+            settings.KARPEAR_RATE_CONCERN_READS,
+        ),
+        ("concern_code", f"{organisation.pk}|{code}", settings.KARPEAR_CONCERN_CODE_TRIES),
+    ):
+        enforce_key(action, key, rate, _("Too many tries. Please wait and try again later."))
     concern = Concern.objects.filter(organisation=organisation, code=code).first()
     stored = concern.secret_hash if concern is not None and concern.secret_hash else _dummy_hash()
     matches = check_password(secret, stored)
