@@ -38,7 +38,7 @@ from karpear.core.clients import client_key
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.core.ratelimit import enforce_key
 from karpear.orgs.models import Organisation
-from karpear.reports.references import ALPHABET, new_reference
+from karpear.reports.references import ALPHABET, format_reference, new_reference
 from karpear.safeguarding.officers import officer_positions
 from karpear.staff.models import StaffMember
 
@@ -59,14 +59,13 @@ _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def _secret() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(16))  # 80 bits
-    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+    return format_reference("".join(secrets.choice(ALPHABET) for _ in range(16)))  # 80 bits
 
 
 def normalise(value: str) -> str:
     """Codes and secrets as typed: any case, spaces or dashes, O for 0 and I or L for 1."""
     compact = "".join(c for c in value.upper() if c.isalnum()).translate(_READ_AS)[:40]
-    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    return format_reference(compact)
 
 
 @lru_cache(maxsize=1)
