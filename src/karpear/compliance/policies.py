@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -20,14 +19,12 @@ from karpear.cases.selectors import referral_counts
 from karpear.cases.services import referral_services, sla_targets
 from karpear.compliance.models import PolicyDocument, PolicyKind
 from karpear.core.errors import ApplicationError
-from karpear.core.versions import adopt_bilingual, latest_by_kind
+from karpear.core.versions import LANGUAGES, adopt_bilingual, draft_bilingual, latest_by_kind
 from karpear.notices.selectors import active_issuers
 from karpear.orgs.models import Organisation
 from karpear.orgs.services import help_contacts
 from karpear.reports.models import Category
 from karpear.staff.models import Role, StaffMember
-
-LANGUAGES = ("en", "km")
 
 
 def _receipt_context(organisation: Organisation) -> dict[str, object]:
@@ -65,13 +62,7 @@ def policy_draft(organisation: Organisation) -> dict[str, dict[str, str]]:
         "referrals": referral_counts(organisation),
         "receipt": _receipt_context(organisation),
     }
-    return {
-        kind: {
-            lang: render_to_string(f"compliance/policies/{kind}.{lang}.txt", context).strip()
-            for lang in LANGUAGES
-        }
-        for kind in PolicyKind.values
-    }
+    return draft_bilingual("compliance/policies/{kind}.{lang}.txt", PolicyKind.values, context)
 
 
 @transaction.atomic

@@ -9,11 +9,13 @@ Core imports no capability app (tests/core/test_core_imports.py): callers pass t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import Max, QuerySet
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core.errors import ApplicationError
@@ -23,6 +25,25 @@ M = TypeVar("M", bound=models.Model)
 T = TypeVar("T", bound=AdoptedText)
 
 MAX_BILINGUAL_CHARS = 50_000
+LANGUAGES = ("en", "km")
+
+
+def draft_bilingual(
+    template: str, kinds: Iterable[str], context: dict[str, Any]
+) -> dict[str, dict[str, str]]:
+    """{kind: {language: text}}: template.format(kind=..., lang=...) rendered with the
+    organisation's settings in context, each in its own language, so a label the template
+    shows (an issuer's kind, a course) is Khmer in the Khmer text whatever the desk's
+    language."""
+    drafts: dict[str, dict[str, str]] = {}
+    for kind in kinds:
+        drafts[kind] = {}
+        for lang in LANGUAGES:
+            with translation.override(lang):
+                drafts[kind][lang] = render_to_string(
+                    template.format(kind=kind, lang=lang), context
+                ).strip()
+    return drafts
 
 
 def next_version(rows: QuerySet[Any]) -> int:

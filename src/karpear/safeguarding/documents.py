@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.core.errors import ApplicationError
-from karpear.core.versions import adopt_bilingual, latest_by_kind
+from karpear.core.versions import adopt_bilingual, draft_bilingual, latest_by_kind
 from karpear.orgs.models import Organisation
 from karpear.orgs.services import help_contacts
 from karpear.safeguarding.models import Acknowledgement, Document, DocumentKind, Employee
@@ -36,7 +36,6 @@ from karpear.safeguarding.training import EVERYONE, MAY_ENCOUNTER_CSAM, WORKS_WI
 from karpear.staff.models import Role, StaffMember
 
 log = logging.getLogger("karpear.safeguarding")
-LANGUAGES = ("en", "km")
 ADOPTERS = (Role.COMPLIANCE,)
 
 
@@ -59,15 +58,7 @@ def document_draft(organisation: Organisation) -> dict[str, dict[str, str]]:
         "courses_csam": [c.label for c in MAY_ENCOUNTER_CSAM],
         "courses_children": [c.label for c in WORKS_WITH_CHILDREN],
     }
-    drafts: dict[str, dict[str, str]] = {}
-    for kind in DocumentKind.values:
-        drafts[kind] = {}
-        for lang in LANGUAGES:
-            with translation.override(lang):
-                drafts[kind][lang] = render_to_string(
-                    f"safeguarding/documents/{kind}.{lang}.txt", context
-                ).strip()
-    return drafts
+    return draft_bilingual("safeguarding/documents/{kind}.{lang}.txt", DocumentKind.values, context)
 
 
 def latest_documents(organisation: Organisation) -> dict[str, Document]:
