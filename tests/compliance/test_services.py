@@ -372,3 +372,17 @@ def test_the_command_line_checks_lists_and_exports(compliance: Person, tmp_path:
     assert pdf.read_bytes().startswith(b"%PDF-")
     with pytest.raises(CommandError):
         call_command("compliance", "package", "99999", stdout=io.StringIO())
+
+
+def test_each_drafted_policy_shows_labels_in_its_own_language(acme: Organisation) -> None:
+    """Drafted from the English desk, the Khmer procedure still names the issuers' kinds in
+    Khmer (and the English one in English)."""
+    from karpear.compliance.policies import policy_draft
+    from karpear.notices.services import issuers
+
+    issuers(acme)  # the registry's two issuers of the guidelines
+    with translation.override("en"):
+        takedown = policy_draft(acme)["takedown"]
+    assert "(Anti-Cybercrime Unit)" in takedown["en"]
+    assert "(អង្គភាពប្រឆាំងបទល្មើសបច្ចេកវិទ្យា)" in takedown["km"]
+    assert "(Anti-Cybercrime Unit)" not in takedown["km"]

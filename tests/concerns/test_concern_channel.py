@@ -70,6 +70,15 @@ def no_cache(response: Any) -> bool:
     )
 
 
+def test_codes_and_secrets_are_read_as_typed_in_any_case_spacing_or_look_alike() -> None:
+    from karpear.concerns.services import _secret, normalise
+
+    secret = _secret()
+    assert len(secret) == 19 and secret.count("-") == 3
+    assert normalise(secret.lower().replace("-", " ")) == secret
+    assert normalise(" oil0-ABCD  efgh") == "0110-ABCD-EFGH"
+
+
 def test_a_wrong_secret_and_a_wrong_code_get_the_same_answer_and_are_audited(
     acme: Organisation,
 ) -> None:

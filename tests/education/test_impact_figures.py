@@ -116,6 +116,22 @@ def test_small_numbers_are_hidden_as_in_the_transparency_report(
     assert suppressed(impact(acme, ImpactFilter()), threshold=4)["paired"] is not None
 
 
+def test_a_hidden_group_cannot_be_worked_out_from_the_attendance_total(
+    trainer: Person, acme: Organisation
+) -> None:
+    """One 13-15-year-old among 23 adults: "<5" beside 23 and a total of 24 would say 1."""
+    session = a_session(trainer, a_curriculum(trainer))
+    services.attendance_record(
+        member=trainer.member,
+        session=session,
+        counts={("female", "adult"): 14, ("male", "adult"): 9, ("other", "13_15"): 1},
+    )
+    shown = suppressed(impact(acme, ImpactFilter()), threshold=5)
+    assert shown["attended"] == 24
+    assert shown["by_age"] == {"adult": "<5", "13_15": "<5"}
+    assert shown["by_gender"] == {"female": 14, "male": "<5", "other": "<5"}
+
+
 def test_filters_keep_provinces_curricula_and_organisations_apart(
     trainer: Person, acme: Organisation, bayon: Organisation
 ) -> None:

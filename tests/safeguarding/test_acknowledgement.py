@@ -13,8 +13,14 @@ from django.utils import timezone
 from karpear.audit.models import AuditEntry
 from karpear.core.errors import ApplicationError
 from karpear.orgs.models import Organisation
-from karpear.safeguarding.documents import document_adopt, document_draft, remind_due
+from karpear.safeguarding.documents import (
+    document_adopt,
+    document_draft,
+    latest_documents,
+    remind_due,
+)
 from karpear.safeguarding.models import Acknowledgement
+from karpear.safeguarding.selectors import acknowledgement_figures
 from tests.cast import Person, sign_in
 from tests.conftest import Client
 from tests.safeguarding.helpers import adopt_policy, import_staff, sent_tokens
@@ -126,6 +132,20 @@ def test_only_the_compliance_officer_adopts_and_empty_texts_are_refused(
         member=compliance.member, kind="conduct", body_en=draft["en"], body_km=draft["km"]
     )
     assert (doc.version, sent) == (1, 0)
+
+
+def test_a_new_version_is_numbered_after_the_last_and_asks_everyone_again(
+    adopted: Any, compliance: Person, django_capture_on_commit_callbacks: Any
+) -> None:
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        doc, sent = document_adopt(
+            member=compliance.member, kind="policy", body_en="Policy, v2.\r\n", body_km="ក"
+        )
+    assert (doc.version, sent, doc.body_en) == (2, 20, "Policy, v2.")
+    assert len(mail.outbox) == 20
+    assert latest_documents(adopted.organisation)["policy"] == doc
+    assert acknowledgement_figures(adopted.organisation)["policy_version"] == 2
 
 
 def test_acknowledgement_links_never_reach_a_log() -> None:

@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from karpear.core.models import AdoptedText
+
 
 class Product(models.Model):
     """A product or service the company assesses with a CRIA (2.1: "all product and service")."""
@@ -189,20 +191,10 @@ class PolicyKind(models.TextChoices):
     REFERRAL = "referral", _("Reporting and referral process")
 
 
-class PolicyDocument(models.Model):
+class PolicyDocument(AdoptedText):
     """A policy the company adopted from Karpear's draft (checklist items 29-32). Versioned."""
 
-    organisation = models.ForeignKey(
-        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     kind = models.CharField(max_length=16, choices=PolicyKind.choices)
-    version = models.PositiveIntegerField()
-    body_en = models.TextField()
-    body_km = models.TextField()
-    adopted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    adopted_at = models.DateTimeField()
 
     class Meta:
         constraints = [

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -21,14 +19,12 @@ from karpear.cases.selectors import referral_counts
 from karpear.cases.services import referral_services, sla_targets
 from karpear.compliance.models import PolicyDocument, PolicyKind
 from karpear.core.errors import ApplicationError
+from karpear.core.versions import LANGUAGES, adopt_bilingual, draft_bilingual, latest_by_kind
 from karpear.notices.selectors import active_issuers
 from karpear.orgs.models import Organisation
 from karpear.orgs.services import help_contacts
 from karpear.reports.models import Category
 from karpear.staff.models import Role, StaffMember
-
-LANGUAGES = ("en", "km")
-MAX_POLICY_CHARS = 50_000
 
 
 def _receipt_context(organisation: Organisation) -> dict[str, object]:
@@ -66,13 +62,7 @@ def policy_draft(organisation: Organisation) -> dict[str, dict[str, str]]:
         "referrals": referral_counts(organisation),
         "receipt": _receipt_context(organisation),
     }
-    return {
-        kind: {
-            lang: render_to_string(f"compliance/policies/{kind}.{lang}.txt", context).strip()
-            for lang in LANGUAGES
-        }
-        for kind in PolicyKind.values
-    }
+    return draft_bilingual("compliance/policies/{kind}.{lang}.txt", PolicyKind.values, context)
 
 
 @transaction.atomic
@@ -90,27 +80,13 @@ def policy_adopt(
         )
     if kind not in PolicyKind.values:
         raise ApplicationError(_("There is no such policy."), code="not_found", status=404)
-    errors = {
-        name: [str(_("Write the policy in this language (at most 50,000 characters)."))]
-        for name, body in (("body_en", body_en), ("body_km", body_km))
-        if not body.strip() or len(body) > MAX_POLICY_CHARS
-    }
-    if errors:
-        raise ApplicationError(_("The policy was not adopted."), fields=errors)
-    version = (
-        PolicyDocument.objects.select_for_update()
-        .filter(organisation=member.organisation, kind=kind)
-        .aggregate(v=Max("version"))["v"]
-        or 0
-    ) + 1
-    doc = PolicyDocument.objects.create(
+    doc = adopt_bilingual(
+        PolicyDocument,
         organisation=member.organisation,
         kind=kind,
-        version=version,
-        body_en=body_en.strip().replace("\r\n", "\n"),
-        body_km=body_km.strip().replace("\r\n", "\n"),
+        body_en=body_en,
+        body_km=body_km,
         adopted_by=member.user,
-        adopted_at=timezone.now(),
     )
     audit_record(
         action="policy_adopt",
@@ -118,16 +94,11 @@ def policy_adopt(
         actor=member.user,
         object_type="policy",
         object_id=doc.pk,
-        detail={"kind": kind, "version": version},
+        detail={"kind": kind, "version": doc.version},
         request=request,
     )
     return doc
 
 
 def adopted_policies(organisation: Organisation) -> dict[str, PolicyDocument]:
-    latest: dict[str, PolicyDocument] = {}
-    for doc in PolicyDocument.objects.filter(organisation=organisation).order_by(
-        "kind", "-version"
-    ):
-        latest.setdefault(doc.kind, doc)
-    return latest
+    return latest_by_kind(PolicyDocument.objects.filter(organisation=organisation))

@@ -34,10 +34,11 @@ from karpear.concerns.models import (
     RaisedBy,
     Side,
 )
-from karpear.core.errors import ApplicationError, NotFound, RateLimited
-from karpear.core.ratelimit import hit, parse_rate
+from karpear.core.clients import client_key
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.ratelimit import enforce_key
 from karpear.orgs.models import Organisation
-from karpear.reports.references import ALPHABET, new_reference
+from karpear.reports.references import ALPHABET, format_reference, new_reference
 from karpear.safeguarding.officers import officer_positions
 from karpear.staff.models import StaffMember
 
@@ -58,14 +59,13 @@ _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def _secret() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(16))  # 80 bits
-    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+    return format_reference("".join(secrets.choice(ALPHABET) for _ in range(16)))  # 80 bits
 
 
 def normalise(value: str) -> str:
     """Codes and secrets as typed: any case, spaces or dashes, O for 0 and I or L for 1."""
     compact = "".join(c for c in value.upper() if c.isalnum()).translate(_READ_AS)[:40]
-    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    return format_reference(compact)
 
 
 @lru_cache(maxsize=1)
@@ -163,22 +163,15 @@ def concern_open(
     tell nothing about which was wrong.
     """
     code, secret = normalise(code), normalise(secret)
-    if settings.KARPEAR_RATELIMIT_ENABLED:
-        from karpear.core.clients import client_key
-
-        for action, key, rate in (
-            (
-                "concern_read",
-                client_key(request) if request else "-",
-                settings.KARPEAR_RATE_CONCERN_READS,
-            ),
-            ("concern_code", f"{organisation.pk}|{code}", settings.KARPEAR_CONCERN_CODE_TRIES),
-        ):
-            hits, retry_after = hit(action, key, rate)
-            if hits > parse_rate(rate)[0]:
-                raise RateLimited(
-                    _("Too many tries. Please wait and try again later."), retry_after=retry_after
-                )
+    for action, key, rate in (
+        (
+            "concern_read",
+            client_key(request) if request else "-",
+            settings.KARPEAR_RATE_CONCERN_READS,
+        ),
+        ("concern_code", f"{organisation.pk}|{code}", settings.KARPEAR_CONCERN_CODE_TRIES),
+    ):
+        enforce_key(action, key, rate, _("Too many tries. Please wait and try again later."))
     concern = Concern.objects.filter(organisation=organisation, code=code).first()
     stored = concern.secret_hash if concern is not None and concern.secret_hash else _dummy_hash()
     matches = check_password(secret, stored)

@@ -34,13 +34,23 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "")
 
 
+def purpose_key(purpose: str) -> bytes:
+    """HMAC(the client-hash secret, purpose): a key of its own for each use of the secret."""
+    return hmac.new(
+        settings.KARPEAR_CLIENT_HASH_KEY.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256
+    ).digest()
+
+
+def keyed_digest(purpose: str, value: str) -> str:
+    """HMAC-SHA256 (hex) of value under purpose_key(purpose): finds a row again by a value
+    (a work address, a participant's code) without the value being readable in the database,
+    and the same value gives unrelated digests for different purposes."""
+    return hmac.new(purpose_key(purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def day_key(day: date) -> bytes:
     """The day's key: HMAC(secret, "client-key|YYYY-MM-DD")."""
-    return hmac.new(
-        settings.KARPEAR_CLIENT_HASH_KEY.encode("utf-8"),
-        f"client-key|{day.isoformat()}".encode(),
-        hashlib.sha256,
-    ).digest()
+    return purpose_key(f"client-key|{day.isoformat()}")
 
 
 def client_key(request: HttpRequest, *, now: datetime | None = None) -> str:

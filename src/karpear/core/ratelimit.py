@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core.clients import client_key
@@ -75,11 +76,19 @@ def ended_windows(*, now: datetime) -> int:
 
 def enforce(request: HttpRequest, action: str, rate: str) -> None:
     """Raise RateLimited when this client went over `rate` for `action`."""
+    enforce_key(
+        action,
+        client_key(request),
+        rate,
+        _("Too many tries from this phone or computer. Please try again in a minute."),
+    )
+
+
+def enforce_key(action: str, key: str, rate: str, message: str | Promise) -> None:
+    """Raise RateLimited(message) when `key` (a client's key, or anything else counted, such
+    as a typed receipt code) went over `rate` for `action`."""
     if not settings.KARPEAR_RATELIMIT_ENABLED:
         return
-    hits, retry_after = hit(action, client_key(request), rate)
+    hits, retry_after = hit(action, key, rate)
     if hits > parse_rate(rate)[0]:
-        raise RateLimited(
-            _("Too many tries from this phone or computer. Please try again in a minute."),
-            retry_after=retry_after,
-        )
+        raise RateLimited(message, retry_after=retry_after)

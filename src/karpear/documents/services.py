@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.audit.services import audit_record
 from karpear.cases.services import sla_targets
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.versions import latest_by_kind, next_version
 from karpear.documents.models import AUDIENCES, DocumentKind, DocumentVersion
 from karpear.documents.readability import measure
 from karpear.orgs.models import Organisation
@@ -150,10 +150,7 @@ def document_adopt(
         for audience in AUDIENCES
     }
     org = member.organisation
-    version = (
-        DocumentVersion.objects.filter(organisation=org, kind=kind).aggregate(v=Max("version"))["v"]
-        or 0
-    ) + 1
+    version = next_version(DocumentVersion.objects.filter(organisation=org, kind=kind))
     try:
         with transaction.atomic():
             doc = DocumentVersion.objects.create(
@@ -204,10 +201,7 @@ def access_published(
 
 def latest_versions(organisation: Organisation) -> dict[str, DocumentVersion]:
     """The newest adopted version of each kind (for compliance evidence)."""
-    latest: dict[str, DocumentVersion] = {}
-    for doc in DocumentVersion.objects.filter(organisation=organisation).order_by("version"):
-        latest[doc.kind] = doc
-    return latest
+    return latest_by_kind(DocumentVersion.objects.filter(organisation=organisation))
 
 
 def blocks(text: str) -> list[tuple[str, Any]]:

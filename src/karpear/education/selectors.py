@@ -29,7 +29,7 @@ from karpear.education.models import (
 )
 from karpear.education.stats import Paired, paired
 from karpear.orgs.models import Organisation
-from karpear.transparency.suppression import hide
+from karpear.transparency.suppression import breakdown, hide
 
 # Per-question difficulty (issue #19, item 5): an item most people knew before the session
 # teaches little; an item few got right after it and that barely improved was not learned.
@@ -214,7 +214,8 @@ def impact(org: Organisation, f: ImpactFilter) -> dict[str, Any]:
 
 def suppressed(figures: dict[str, Any], threshold: int | None = None) -> dict[str, Any]:
     """Small numbers as "<N" (as in the transparency report): a count from 1 to N-1 is hidden,
-    and a mean, interval or share resting on fewer than N people is not shown at all."""
+    so is a second count where one hidden one could be recovered from a shown total, and a
+    mean, interval or share resting on fewer than N people is not shown at all."""
     n_min = int(threshold or settings.KARPEAR_SMALL_NUMBER)
     pairs: Paired | None = figures["paired"]
     enough_pairs = pairs is not None and pairs.n >= n_min
@@ -227,8 +228,10 @@ def suppressed(figures: dict[str, Any], threshold: int | None = None) -> dict[st
         {
             "threshold": n_min,
             "attended": hide(figures["attended"], n_min),
-            "by_gender": {k: hide(v, n_min) for k, v in figures["by_gender"].items()},
-            "by_age": {k: hide(v, n_min) for k, v in figures["by_age"].items()},
+            # Both add up to the attendance shown above: secondary suppression, so no hidden
+            # group can be worked out by subtraction.
+            "by_gender": breakdown(figures["by_gender"], n_min, figures["attended"]),
+            "by_age": breakdown(figures["by_age"], n_min, figures["attended"]),
             "pre_n": hide(figures["pre_n"], n_min),
             "post_n": hide(figures["post_n"], n_min),
             "followup_n": hide(figures["followup_n"], n_min),

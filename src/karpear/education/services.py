@@ -12,8 +12,6 @@ Rules that hold everywhere:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
+from karpear.core.clients import keyed_digest
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.education.models import (
     AgeBand,
@@ -336,12 +335,7 @@ def normalise_code(code: str) -> str:
 def code_digest(session: Session, code: str) -> str:
     """HMAC of the code under a key of its own per session: the code is never stored, and the
     same code in two sessions gives two unrelated digests."""
-    key = hmac.new(
-        settings.KARPEAR_CLIENT_HASH_KEY.encode("utf-8"),
-        f"education-code|{session.token}".encode(),
-        hashlib.sha256,
-    ).digest()
-    return hmac.new(key, normalise_code(code).encode("utf-8"), hashlib.sha256).hexdigest()
+    return keyed_digest(f"education-code|{session.token}", normalise_code(code))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ everyone, not only desk users. `karpear staff import FILE` and the desk's import
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
+from karpear.core.clients import keyed_digest
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
 from karpear.safeguarding.models import Employee
@@ -41,10 +40,7 @@ LIMITS = {"name": 200, "email": 254, "department": 100, "role_title": 200}
 def email_digest(email: str) -> str:
     """Keyed digest of a work address: lookups without a readable address in the database.
     Keyed with the client-hash secret (kept outside the database), for one purpose."""
-    key = hmac.new(
-        settings.KARPEAR_CLIENT_HASH_KEY.encode("utf-8"), b"staff-email v1", hashlib.sha256
-    ).digest()
-    return hmac.new(key, email.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
+    return keyed_digest("staff-email v1", email.strip().lower())
 
 
 @dataclass(frozen=True)

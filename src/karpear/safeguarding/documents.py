@@ -18,7 +18,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.core.errors import ApplicationError
+from karpear.core.versions import adopt_bilingual, draft_bilingual, latest_by_kind
 from karpear.orgs.models import Organisation
 from karpear.orgs.services import help_contacts
 from karpear.safeguarding.models import Acknowledgement, Document, DocumentKind, Employee
@@ -35,8 +36,6 @@ from karpear.safeguarding.training import EVERYONE, MAY_ENCOUNTER_CSAM, WORKS_WI
 from karpear.staff.models import Role, StaffMember
 
 log = logging.getLogger("karpear.safeguarding")
-LANGUAGES = ("en", "km")
-MAX_DOCUMENT_CHARS = 50_000
 ADOPTERS = (Role.COMPLIANCE,)
 
 
@@ -59,22 +58,11 @@ def document_draft(organisation: Organisation) -> dict[str, dict[str, str]]:
         "courses_csam": [c.label for c in MAY_ENCOUNTER_CSAM],
         "courses_children": [c.label for c in WORKS_WITH_CHILDREN],
     }
-    drafts: dict[str, dict[str, str]] = {}
-    for kind in DocumentKind.values:
-        drafts[kind] = {}
-        for lang in LANGUAGES:
-            with translation.override(lang):
-                drafts[kind][lang] = render_to_string(
-                    f"safeguarding/documents/{kind}.{lang}.txt", context
-                ).strip()
-    return drafts
+    return draft_bilingual("safeguarding/documents/{kind}.{lang}.txt", DocumentKind.values, context)
 
 
 def latest_documents(organisation: Organisation) -> dict[str, Document]:
-    latest: dict[str, Document] = {}
-    for doc in Document.objects.filter(organisation=organisation).order_by("version"):
-        latest[doc.kind] = doc
-    return latest
+    return latest_by_kind(Document.objects.filter(organisation=organisation))
 
 
 def document_adopt(
@@ -97,28 +85,14 @@ def document_adopt(
         )
     if kind not in DocumentKind.values:
         raise ApplicationError(_("There is no such policy."), code="bad_kind")
-    errors = {
-        name: [str(_("Write the policy in this language (at most 50,000 characters)."))]
-        for name, body in (("body_en", body_en), ("body_km", body_km))
-        if not body.strip() or len(body) > MAX_DOCUMENT_CHARS
-    }
-    if errors:
-        raise ApplicationError(_("The policy was not adopted."), fields=errors)
     with transaction.atomic():
-        version = (
-            Document.objects.select_for_update()
-            .filter(organisation=member.organisation, kind=kind)
-            .aggregate(v=Max("version"))["v"]
-            or 0
-        ) + 1
-        doc = Document.objects.create(
+        doc = adopt_bilingual(
+            Document,
             organisation=member.organisation,
             kind=kind,
-            version=version,
-            body_en=body_en.strip().replace("\r\n", "\n"),
-            body_km=body_km.strip().replace("\r\n", "\n"),
+            body_en=body_en,
+            body_km=body_km,
             adopted_by=member.user,
-            adopted_at=timezone.now(),
         )
         sent = _invite(doc, Employee.objects.filter(organisation=member.organisation))
         audit_record(
@@ -127,7 +101,7 @@ def document_adopt(
             actor=member.user,
             object_type="safeguarding_document",
             object_id=doc.pk,
-            detail={"kind": kind, "version": version, "links": sent},
+            detail={"kind": kind, "version": doc.version, "links": sent},
             request=request,
         )
     return doc, sent

@@ -8,12 +8,12 @@ found by a keyed digest and kept encrypted to send links; name and role title ar
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core.fields import EncryptedTextField
+from karpear.core.models import AdoptedText
 
 
 class Employee(models.Model):
@@ -103,20 +103,10 @@ class DocumentKind(models.TextChoices):
     CONDUCT = "conduct", _("Staff code of conduct")
 
 
-class Document(models.Model):
+class Document(AdoptedText):
     """One adopted version of the policy or the code of conduct, in Khmer and English."""
 
-    organisation = models.ForeignKey(
-        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
     kind = models.CharField(max_length=12, choices=DocumentKind.choices)
-    version = models.PositiveIntegerField()
-    body_en = models.TextField()
-    body_km = models.TextField()
-    adopted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    adopted_at = models.DateTimeField()
 
     class Meta:
         constraints = [

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.audit.services import audit_record
 from karpear.compliance.frameworks import AGE_BANDS
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.versions import next_version
 from karpear.orgs.models import Organisation
 from karpear.safety.catalogue import (
     ASSURANCE,
@@ -96,9 +96,7 @@ def policy_draft(*, member: StaffMember, request: HttpRequest | None = None) -> 
     base = adopted_policy(org)
     try:
         with transaction.atomic():
-            version = (
-                SafetyPolicy.objects.filter(organisation=org).aggregate(v=Max("version"))["v"] or 0
-            ) + 1
+            version = next_version(SafetyPolicy.objects.filter(organisation=org))
             policy = SafetyPolicy.objects.create(
                 organisation=org,
                 version=version,

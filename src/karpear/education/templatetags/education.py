@@ -11,15 +11,6 @@ NONE = "\u2013"  # an en dash where a figure is not shown
 
 
 @register.filter
-def get(mapping: Any, key: Any) -> Any:
-    """mapping[key], or None: templates cannot index a dict with a variable."""
-    try:
-        return mapping.get(key)
-    except AttributeError:
-        return None
-
-
-@register.filter
 def pct(value: Any) -> str:
     """A percentage with one decimal, or an en dash when it is not shown."""
     return NONE if value is None else f"{float(value):.1f}"
