@@ -22,7 +22,14 @@ from karpear.desk.access import REGULATOR_ADMINS, REGULATOR_READERS, REGULATOR_W
 from karpear.regulator import registry, rfi
 from karpear.regulator.common import access_company
 from karpear.regulator.dashboard import SORTS, STATUSES, dashboard, dashboard_csv
-from karpear.regulator.models import Channel, Sector, Size, Submission
+from karpear.regulator.models import (
+    Channel,
+    RegisteredCompany,
+    ReportingPeriod,
+    Sector,
+    Size,
+    Submission,
+)
 from karpear.regulator.receipt import max_bytes, submission_receive
 from karpear.staff.models import StaffMember
 from karpear.transparency.charts import bars
@@ -75,7 +82,7 @@ def companies(request: HttpRequest, member: StaffMember) -> HttpResponse:
         request,
         "desk/regulator/companies.html",
         {
-            "companies": dashboard(member.organisation).rows,
+            "companies": list(RegisteredCompany.objects.filter(regulator=member.organisation)),
             "sectors": Sector.choices,
             "sizes": Size.choices,
             "can_keep": member.role in REGULATOR_ADMINS,
@@ -116,7 +123,11 @@ def company(request: HttpRequest, member: StaffMember, company_id: int) -> HttpR
         {
             "company": found,
             "keys": list(found.keys.all()),
-            "submissions": list(Submission.objects.filter(company=found).defer("envelope")[:50]),
+            "submissions": list(
+                Submission.objects.filter(company=found)
+                .select_related("period")
+                .defer("envelope", "transparency")[:50]
+            ),
             "requests": rfi.rfis_for(found),
             "today": timezone.localdate(),
             "can_keep": member.role in REGULATOR_ADMINS,
@@ -191,8 +202,11 @@ def period_set(request: HttpRequest, member: StaffMember) -> HttpResponse:
 def upload(request: HttpRequest, member: StaffMember) -> HttpResponse:
     """A company without Karpear uploads the same JSON (docs/compliance-package.schema.json)."""
     regulator = member.organisation
-    listing = dashboard(regulator)
-    context: dict[str, object] = {"companies": listing.rows, "periods": listing.periods}
+    # Only the names to choose from: not the dashboard, which reads every submission.
+    context: dict[str, object] = {
+        "companies": list(RegisteredCompany.objects.filter(regulator=regulator)),
+        "periods": list(ReportingPeriod.objects.filter(regulator=regulator)),
+    }
     if request.method == "POST":
         upload = request.FILES.get("file")
         try:
