@@ -10,11 +10,11 @@ class CasesConfig(AppConfig):
         from django.utils import timezone
 
         from karpear.cases import receivers  # noqa: F401  (connects signal receivers)
-        from karpear.cases.outcomes import outcome_reader
+        from karpear.cases.outcomes import report_outcome
         from karpear.reports.outcomes import register_outcome_reader
 
         # The status page's plain reason comes from the cases (reports do not import cases).
-        register_outcome_reader(outcome_reader)
+        register_outcome_reader(report_outcome)
         from karpear.cases.health import contacts_due_for_erasure
         from karpear.cases.models import State
         from karpear.cases.services import erase_expired_contacts
