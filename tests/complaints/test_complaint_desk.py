@@ -76,3 +76,22 @@ def test_another_organisation_gets_404_and_changes_nothing(
     assert complaint.reference not in client.get("/en/desk/complaints/").content.decode()
     complaint.refresh_from_db()
     assert complaint.status == ComplaintStatus.RECEIVED
+
+
+def test_the_queue_uses_a_fixed_number_of_queries_however_many_complaints(
+    acme: Organisation, analyst: Person, analyst2: Person
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a_complaint(acme, analyst, account="u1")
+    client = sign_in(analyst2)
+    client.get("/en/desk/complaints/")  # warm the per-process host cache (orgs)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/en/desk/complaints/")
+    for n in range(2, 6):
+        a_complaint(acme, analyst, account=f"u{n}")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/en/desk/complaints/").content.decode()
+    assert len(many) == len(few)
+    assert page.count("Permanent account suspension") == 5

@@ -290,3 +290,31 @@ def test_sending_a_childs_referral_again_never_rebuilds_it_from_the_case(
     assert referral.send_count == 2 and referral.report == before
     body = get(client, helpline_token, f"/api/v1/referrals/{referral.pk}").json()
     assert "social.example" not in json.dumps(body) and "012345678" not in json.dumps(body)
+
+
+def test_a_childs_referral_is_never_emailed_even_to_a_registered_address_of_its_kind(
+    acme: Organisation, lead: Person, second: Person, helpline_token: str
+) -> None:
+    from django.core import mail
+
+    from karpear.evidence.recipients import recipient_add
+    from karpear.notices.models import Issuer, IssuerKind
+    from karpear.referrals.mail import email_recipients, referral_email
+
+    case = make_case(acme, contact=True)
+    victim = _consent(case, lead)
+    referral = child_referral_send(
+        victim_referral_id=victim.pk, member=lead.member, fields=["phone"], approver=second
+    )
+    # Even a service that is also the hotline, with an e-mail address on the register: the
+    # child's details go only to the inbox the child agreed to, never to an address.
+    Issuer.objects.filter(pk=referral.recipient_id).update(kind=IssuerKind.HOTLINE)
+    officer = recipient_add(
+        member=lead.member, name="Duty", agency="Helpline", kind="hotline", contact="d@h.example"
+    )
+    referral.refresh_from_db()
+    assert email_recipients(referral=referral) == []
+    with pytest.raises(ApplicationError) as refused:
+        referral_email(member=lead.member, referral_id=referral.pk, recipient_id=officer.pk)
+    assert refused.value.status == 404 and mail.outbox == []
+    assert not AuditEntry.objects.filter(action="referral_email").exists()

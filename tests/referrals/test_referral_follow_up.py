@@ -83,3 +83,33 @@ def test_nothing_new_unacknowledged_or_another_organisation_makes_no_follow_up(
     desk = sign_in(outsider, host=BAYON_HOST)
     assert desk.post(f"/en/desk/referrals/{first.pk}/follow-up/").status_code == 404
     assert Referral.objects.count() == 1
+
+
+def _followed_up(client: Client, acme: Organisation, analyst: Person, token: str, n: int) -> None:
+    """A referral acknowledged as ACU-n, then followed up with new evidence."""
+    case = refer(make_case(acme, url=f"https://many.example/{n}"), analyst, Authority.ACU)
+    first = Referral.objects.get(case=case)
+    _capture(case, 10 + n)
+    assert ack(client, token, first.pk, {"reference": f"ACU-{n}"}).status_code == 201
+    referral_follow_up(member=analyst.member, referral_id=first.pk)
+
+
+def test_the_inbox_reads_a_fixed_number_of_queries_however_many_follow_ups(
+    client: Client, acme: Organisation, analyst: Person
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = key(acme)
+    _followed_up(client, acme, analyst, token, 0)
+    get(client, token, "/api/v1/referrals")  # warm the per-process host cache (orgs)
+    with CaptureQueriesContext(connection) as few:
+        get(client, token, "/api/v1/referrals")
+    for n in range(1, 4):
+        _followed_up(client, acme, analyst, token, n)
+    with CaptureQueriesContext(connection) as many:
+        inbox = get(client, token, "/api/v1/referrals").json()["referrals"]
+    assert len(many) == len(few)
+    assert sorted(r["follows_reference"] for r in inbox if r["follows"]) == [
+        f"ACU-{n}" for n in range(4)
+    ]

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 import karpear.reports
-from karpear.cases.outcomes import outcome_reader
+from karpear.cases.outcomes import report_outcome
 from karpear.reports import outcomes
 
 APP = Path(karpear.reports.__file__).parent
@@ -35,6 +35,6 @@ def test_no_module_of_reports_imports_cases() -> None:
 
 
 def test_cases_register_the_outcome_reader_once() -> None:
-    assert outcomes._readers.count(outcome_reader) == 1
-    outcomes.register_outcome_reader(outcome_reader)
-    assert outcomes._readers.count(outcome_reader) == 1
+    assert outcomes._readers.count(report_outcome) == 1
+    outcomes.register_outcome_reader(report_outcome)
+    assert outcomes._readers.count(report_outcome) == 1

@@ -12,7 +12,7 @@ class CasesConfig(AppConfig):
         from karpear.cases import receivers  # noqa: F401  (connects signal receivers)
         from karpear.cases.health import contacts_due_for_erasure
         from karpear.cases.models import State
-        from karpear.cases.outcomes import outcome_reader
+        from karpear.cases.outcomes import report_outcome
         from karpear.cases.services import erase_expired_contacts
         from karpear.core.jobs import register_job
         from karpear.core.labels import register_labels
@@ -20,7 +20,7 @@ class CasesConfig(AppConfig):
         from karpear.reports.outcomes import register_outcome_reader
 
         # The status page's plain reason comes from the cases (reports do not import cases).
-        register_outcome_reader(outcome_reader)
+        register_outcome_reader(report_outcome)
 
         # The desk's {{ code|label:"state" }} filter lives in core (core/labels.py).
         register_labels("state", State)

@@ -58,11 +58,6 @@ def report_outcome(*, organisation: Organisation, reference: str) -> Promise | N
     return REASONS.get(last.to_state)
 
 
-def outcome_reader(organisation: Organisation, reference: str) -> Promise | None:
-    """`report_outcome` in the shape reports.outcomes.register_outcome_reader takes."""
-    return report_outcome(organisation=organisation, reference=reference)
-
-
 def _outcome_before(case_id: int, event_id: int) -> Promise | None:
     last = (
         CaseEvent.objects.filter(case_id=case_id, to_state__in=list(REASONS), id__lt=event_id)

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from karpear.desk.wellness import exposure_tick
-from karpear.staff.models import COMPANY_ROLES, Role, StaffMember
+from karpear.staff.models import COMPANY_ROLES, REGULATOR_ROLES, Role, StaffMember
 from karpear.staff.services import NotSignedIn, access_staff
 
 P = ParamSpec("P")
@@ -25,9 +25,8 @@ AUDIT_READERS = (Role.LEAD, Role.ADMIN)
 FIGURE_READERS = (Role.COMPLIANCE, Role.LEAD, Role.ADMIN)
 # Every company role: the regulator's roles open no company page (issue #20).
 EVERY_ROLE = tuple(r for r in Role if r in COMPANY_ROLES)
-REGULATOR_READERS = (Role.REVIEWER, Role.HEAD, Role.REGULATOR_ADMIN)
-REGULATOR_WRITERS = (Role.REVIEWER, Role.HEAD)
-REGULATOR_ADMINS = (Role.HEAD, Role.REGULATOR_ADMIN)
+# Every regulator role (the regulator's own pages take theirs from regulator.common).
+REGULATOR_READERS = tuple(r for r in Role if r in REGULATOR_ROLES)
 
 
 def desk_view(

@@ -22,18 +22,9 @@ from karpear.referrals.models import Outcome, Referral
 from karpear.referrals.report import withheld_shown
 from karpear.referrals.selectors import disclosures_for
 from karpear.referrals.services import inbox, referral_acknowledge, referral_read
+from karpear.reports.api import ErrorOut
 
 router = Router(tags=["referrals"], auth=ScopedKey(Scope.ISSUER))
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
 
 
 ERRORS: dict[int, type[Schema]] = {

@@ -22,18 +22,9 @@ from karpear.regulator.models import Channel, RegisteredCompany
 from karpear.regulator.receipt import submission_receive
 from karpear.regulator.registry import company_for_api_key
 from karpear.regulator.rfi import decode_files, rfi_answer_record, rfis_for
+from karpear.reports.api import ErrorOut
 
 router = Router(tags=["regulator"], auth=ScopedKey(Scope.COMPANY))
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]] | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
 
 
 ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -11,9 +11,9 @@ from karpear.audit.services import audit_record
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
 from karpear.regulator.models import RegisteredCompany
-from karpear.staff.models import Role, StaffMember
+from karpear.staff.models import REGULATOR_ROLES, Role, StaffMember
 
-READERS = frozenset({Role.REVIEWER, Role.HEAD, Role.REGULATOR_ADMIN})
+READERS = REGULATOR_ROLES
 # Reviewers and heads of unit read submissions and ask companies; the registry and its keys
 # belong to heads of unit and administrators.
 REVIEWERS = frozenset({Role.REVIEWER, Role.HEAD})

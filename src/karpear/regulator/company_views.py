@@ -9,10 +9,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from karpear.compliance.services import MAX_FILE_BYTES
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import desk_view
 from karpear.regulator import outbound
-from karpear.regulator.rfi import FileIn
+from karpear.regulator.rfi import MAX_FILES, FileIn
 from karpear.staff.models import Role, StaffMember
 
 WRITERS = (Role.COMPLIANCE,)
@@ -55,8 +56,8 @@ def pull(request: HttpRequest, member: StaffMember) -> HttpResponse:
 @desk_view(*WRITERS)
 def answer(request: HttpRequest, member: StaffMember, received_id: int) -> HttpResponse:
     files = [
-        FileIn(f.name or "file", f.content_type or "", f.read(5 * 1024 * 1024 + 1))
-        for f in request.FILES.getlist("files")[:6]
+        FileIn(f.name or "file", f.content_type or "", f.read(MAX_FILE_BYTES + 1))
+        for f in request.FILES.getlist("files")[: MAX_FILES + 1]
     ]
     try:
         outbound.request_answer(

@@ -93,9 +93,14 @@ def dashboard(
         companies = companies.filter(size=size)
     latest: dict[int, Submission] = {}
     if period is not None:
-        for s in Submission.objects.filter(
-            company__in=companies, period=period, framework_id="cop-checklist"
-        ).order_by("signed_at", "id"):
+        # The rows need the summary only; a package and its report can be megabytes each.
+        for s in (
+            Submission.objects.filter(
+                company__in=companies, period=period, framework_id="cop-checklist"
+            )
+            .defer("envelope", "transparency")
+            .order_by("signed_at", "id")
+        ):
             latest[s.company_id] = s
     open_counts: Counter[int] = Counter()
     overdue_counts: Counter[int] = Counter()

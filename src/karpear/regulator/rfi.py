@@ -22,6 +22,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# An answer's files are the kinds the company keeps as compliance evidence, with its limit.
+from karpear.compliance.services import FILE_TYPES, MAX_FILE_BYTES
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
 from karpear.regulator.common import REVIEWERS, audit, require
@@ -38,13 +40,6 @@ logger = logging.getLogger(__name__)
 MAX_QUESTION = 5_000
 MAX_ANSWER = 20_000
 MAX_FILES = 5
-MAX_FILE_BYTES = 5 * 1024 * 1024
-FILE_TYPES = {
-    "application/pdf": b"%PDF-",
-    "image/png": b"\x89PNG\r\n\x1a\n",
-    "image/jpeg": b"\xff\xd8\xff",
-    "text/plain": b"",
-}
 
 
 @dataclass(frozen=True)

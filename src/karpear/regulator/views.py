@@ -18,11 +18,18 @@ from django.views.decorators.http import require_POST
 
 from karpear.core.dates import parse_day
 from karpear.core.errors import ApplicationError
-from karpear.desk.access import REGULATOR_ADMINS, REGULATOR_READERS, REGULATOR_WRITERS, desk_view
+from karpear.desk.access import desk_view
 from karpear.regulator import registry, rfi
-from karpear.regulator.common import access_company
+from karpear.regulator.common import KEEPERS, READERS, REVIEWERS, access_company
 from karpear.regulator.dashboard import SORTS, STATUSES, dashboard, dashboard_csv
-from karpear.regulator.models import Channel, Sector, Size, Submission
+from karpear.regulator.models import (
+    Channel,
+    RegisteredCompany,
+    ReportingPeriod,
+    Sector,
+    Size,
+    Submission,
+)
 from karpear.regulator.receipt import max_bytes, submission_receive
 from karpear.staff.models import StaffMember
 from karpear.transparency.charts import bars
@@ -37,7 +44,7 @@ def _fail(request: HttpRequest, exc: ApplicationError, *, not_found: bool = True
     messages.error(request, text)
 
 
-@desk_view(*REGULATOR_READERS)
+@desk_view(*READERS)
 def home(request: HttpRequest, member: StaffMember) -> HttpResponse:
     view = dashboard(
         member.organisation,
@@ -63,28 +70,28 @@ def home(request: HttpRequest, member: StaffMember) -> HttpResponse:
             "chosen": request.GET,
             "status_chart": bars([(str(STATUSES[s]), n) for s, n in view.status_counts.items()]),
             "item_chart": bars(meets),
-            "can_keep": member.role in REGULATOR_ADMINS,
+            "can_keep": member.role in KEEPERS,
             "due_default": (timezone.localdate() + timedelta(days=90)).isoformat(),
         },
     )
 
 
-@desk_view(*REGULATOR_READERS)
+@desk_view(*READERS)
 def companies(request: HttpRequest, member: StaffMember) -> HttpResponse:
     return render(
         request,
         "desk/regulator/companies.html",
         {
-            "companies": dashboard(member.organisation).rows,
+            "companies": list(RegisteredCompany.objects.filter(regulator=member.organisation)),
             "sectors": Sector.choices,
             "sizes": Size.choices,
-            "can_keep": member.role in REGULATOR_ADMINS,
+            "can_keep": member.role in KEEPERS,
         },
     )
 
 
 @require_POST
-@desk_view(*REGULATOR_ADMINS)
+@desk_view(*KEEPERS)
 def company_add(request: HttpRequest, member: StaffMember) -> HttpResponse:
     try:
         company = registry.company_register(
@@ -104,7 +111,7 @@ def company_add(request: HttpRequest, member: StaffMember) -> HttpResponse:
     return redirect("desk:regulator_company", company_id=company.pk)
 
 
-@desk_view(*REGULATOR_READERS)
+@desk_view(*READERS)
 def company(request: HttpRequest, member: StaffMember, company_id: int) -> HttpResponse:
     try:
         found = access_company(regulator=member.organisation, company_id=company_id)
@@ -116,11 +123,15 @@ def company(request: HttpRequest, member: StaffMember, company_id: int) -> HttpR
         {
             "company": found,
             "keys": list(found.keys.all()),
-            "submissions": list(Submission.objects.filter(company=found).defer("envelope")[:50]),
+            "submissions": list(
+                Submission.objects.filter(company=found)
+                .select_related("period")
+                .defer("envelope", "transparency")[:50]
+            ),
             "requests": rfi.rfis_for(found),
             "today": timezone.localdate(),
-            "can_keep": member.role in REGULATOR_ADMINS,
-            "can_ask": member.role in REGULATOR_WRITERS,
+            "can_keep": member.role in KEEPERS,
+            "can_ask": member.role in REVIEWERS,
             "due_default": (timezone.localdate() + timedelta(days=14)).isoformat(),
             "token": request.session.pop("regulator_token", None),
         },
@@ -128,7 +139,7 @@ def company(request: HttpRequest, member: StaffMember, company_id: int) -> HttpR
 
 
 @require_POST
-@desk_view(*REGULATOR_ADMINS)
+@desk_view(*KEEPERS)
 def key_add(request: HttpRequest, member: StaffMember, company_id: int) -> HttpResponse:
     try:
         found = access_company(regulator=member.organisation, company_id=company_id)
@@ -147,7 +158,7 @@ def key_add(request: HttpRequest, member: StaffMember, company_id: int) -> HttpR
 
 
 @require_POST
-@desk_view(*REGULATOR_ADMINS)
+@desk_view(*KEEPERS)
 def key_revoke(request: HttpRequest, member: StaffMember, key_id: int) -> HttpResponse:
     try:
         key = registry.key_revoke(member=member, key_id=key_id, request=request)
@@ -158,7 +169,7 @@ def key_revoke(request: HttpRequest, member: StaffMember, key_id: int) -> HttpRe
 
 
 @require_POST
-@desk_view(*REGULATOR_ADMINS)
+@desk_view(*KEEPERS)
 def token_issue(request: HttpRequest, member: StaffMember, company_id: int) -> HttpResponse:
     try:
         found = access_company(regulator=member.organisation, company_id=company_id)
@@ -172,7 +183,7 @@ def token_issue(request: HttpRequest, member: StaffMember, company_id: int) -> H
 
 
 @require_POST
-@desk_view(*REGULATOR_ADMINS)
+@desk_view(*KEEPERS)
 def period_set(request: HttpRequest, member: StaffMember) -> HttpResponse:
     due = parse_day(request.POST.get("due"))
     try:
@@ -187,12 +198,15 @@ def period_set(request: HttpRequest, member: StaffMember) -> HttpResponse:
     return redirect("desk:regulator")
 
 
-@desk_view(*REGULATOR_READERS, post=REGULATOR_WRITERS)
+@desk_view(*READERS, post=tuple(REVIEWERS))
 def upload(request: HttpRequest, member: StaffMember) -> HttpResponse:
     """A company without Karpear uploads the same JSON (docs/compliance-package.schema.json)."""
     regulator = member.organisation
-    listing = dashboard(regulator)
-    context: dict[str, object] = {"companies": listing.rows, "periods": listing.periods}
+    # Only the names to choose from: not the dashboard, which reads every submission.
+    context: dict[str, object] = {
+        "companies": list(RegisteredCompany.objects.filter(regulator=regulator)),
+        "periods": list(ReportingPeriod.objects.filter(regulator=regulator)),
+    }
     if request.method == "POST":
         upload = request.FILES.get("file")
         try:
@@ -231,7 +245,7 @@ def upload(request: HttpRequest, member: StaffMember) -> HttpResponse:
     return render(request, "desk/regulator/upload.html", context)
 
 
-@desk_view(*REGULATOR_READERS)
+@desk_view(*READERS)
 def submission(request: HttpRequest, member: StaffMember, submission_id: int) -> HttpResponse:
     found = (
         Submission.objects.filter(company__regulator=member.organisation, pk=submission_id)
@@ -248,14 +262,14 @@ def submission(request: HttpRequest, member: StaffMember, submission_id: int) ->
             "submission": found,
             "payload": payload,
             "answers": payload.get("answers", []),
-            "can_ask": member.role in REGULATOR_WRITERS,
+            "can_ask": member.role in REVIEWERS,
             "due_default": (timezone.localdate() + timedelta(days=14)).isoformat(),
         },
     )
 
 
 @require_POST
-@desk_view(*REGULATOR_WRITERS)
+@desk_view(*REVIEWERS)
 def request_send(request: HttpRequest, member: StaffMember) -> HttpResponse:
     company_id = (
         int(request.POST.get("company") or 0) if request.POST.get("company", "").isdigit() else 0
@@ -283,7 +297,7 @@ def request_send(request: HttpRequest, member: StaffMember) -> HttpResponse:
     return redirect("desk:regulator_request", rfi_id=sent.pk)
 
 
-@desk_view(*REGULATOR_READERS)
+@desk_view(*READERS)
 def request_detail(request: HttpRequest, member: StaffMember, rfi_id: int) -> HttpResponse:
     try:
         found = rfi.access_rfi(regulator=member.organisation, rfi_id=rfi_id)
@@ -300,7 +314,7 @@ def request_detail(request: HttpRequest, member: StaffMember, rfi_id: int) -> Ht
     )
 
 
-@desk_view(*REGULATOR_READERS)
+@desk_view(*READERS)
 def answer_file(request: HttpRequest, member: StaffMember, file_id: int) -> HttpResponse:
     try:
         found = rfi.access_answer_file(regulator=member.organisation, file_id=file_id)

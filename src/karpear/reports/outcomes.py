@@ -8,14 +8,18 @@ reports). The app that works reports into outcomes registers one function here f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from django.utils.functional import Promise
 
 from karpear.orgs.models import Organisation
 
-# (organisation, parsed reference) -> a plain reason, or None while there is none.
-OutcomeReader = Callable[[Organisation, str], Promise | None]
+
+class OutcomeReader(Protocol):
+    """(organisation, parsed reference) -> a plain reason, or None while there is none."""
+
+    def __call__(self, *, organisation: Organisation, reference: str) -> Promise | None: ...
+
 
 _readers: list[OutcomeReader] = []
 
@@ -29,7 +33,7 @@ def register_outcome_reader(reader: OutcomeReader) -> None:
 def report_outcome(*, organisation: Organisation, reference: str) -> Promise | None:
     """The first registered reader's answer for this report, or None."""
     for reader in _readers:
-        answer = reader(organisation, reference)
+        answer = reader(organisation=organisation, reference=reference)
         if answer is not None:
             return answer
     return None
