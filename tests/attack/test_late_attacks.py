@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from karpear.orgs.models import Organisation
 from karpear.regulator.models import Submission
 from karpear.regulator.registry import period_define
 from tests.cast import Person, sign_in
@@ -61,3 +62,49 @@ def test_a_signed_package_holding_a_nul_is_refused_not_a_crash(
     response = _upload(head, reviewer, json.dumps(signed(payload, "paper-co")).encode())
     assert response.status_code == 200 and "NUL" in response.content.decode()
     assert not Submission.objects.exists()
+
+
+# #20 and #22: answers from another server (the regulator's, a blocklist publisher's) are parsed
+# here too; a hostile or broken server must get a refusal, never a RecursionError.
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+class _Answer:
+    status = 200
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def read(self, _limit: int) -> bytes:
+        return self.body
+
+    def __enter__(self) -> _Answer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+
+def test_a_regulator_answering_too_deep_json_is_unreachable_not_a_crash(
+    acme: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urllib.request
+
+    from karpear.regulator.outbound import RegulatorUnreachable, link_set, requests_pull
+
+    link_set(organisation=acme, url="https://mptc.test", token="kp_company_x_y", operator="ops")
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *_a, **_k: _Answer(DEEP))
+    with pytest.raises(RegulatorUnreachable):
+        requests_pull(organisation=acme)
+
+
+def test_a_publisher_answering_too_deep_json_is_a_pull_error_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from karpear.blocklist import pull
+
+    monkeypatch.setattr(pull, "_fetch", lambda *_a: DEEP)
+    subscription: Any = object()
+    with pytest.raises(pull.PullError):
+        pull._verified(subscription, pull._fetch(subscription, None))
