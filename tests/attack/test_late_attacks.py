@@ -6,6 +6,8 @@ receipt was wrong."""
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,3 +110,24 @@ def test_a_publisher_answering_too_deep_json_is_a_pull_error_not_a_crash(
     subscription: Any = object()
     with pytest.raises(pull.PullError):
         pull._verified(subscription, pull._fetch(subscription, None))
+
+
+# #23: a backup holds the whole database (password hashes, one-time-code keys, every case). An
+# operator's existing, empty backup folder is often world-readable; the backup must not be.
+
+
+def test_a_backup_is_readable_by_its_owner_only_even_in_an_open_folder(
+    acme: Organisation, tmp_path: Path
+) -> None:
+    from karpear.backups.services import backup_create
+
+    target = tmp_path / "backup"
+    target.mkdir()
+    target.chmod(0o755)
+    previous = os.umask(0o022)
+    try:
+        manifest = backup_create(target=target)
+    finally:
+        os.umask(previous)
+    assert target.stat().st_mode & 0o077 == 0
+    assert (target / manifest["database"]).stat().st_mode & 0o077 == 0
