@@ -149,7 +149,9 @@ def error_response(
     return response
 
 
-def _language_for(request: HttpRequest) -> str:
+def language_for(request: HttpRequest) -> str:
+    """The language of a refusal made before LocaleMiddleware: the path's, or for the API the
+    Accept-Language header's."""
     if request.path.startswith("/api/"):
         return translation.get_language_from_request(request, check_path=False)
     return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
@@ -166,7 +168,7 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with translation.override(_language_for(request)):  # messages in their language
+        with translation.override(language_for(request)):  # messages in their language
             try:
                 check_request(request)
             except BadInput as refused:
