@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from karpear.core.dbfailures import RETRY_AFTER_SECONDS, is_bad_value, is_disk_full
-from karpear.core.errors import ApplicationError
+from karpear.core.errors import ApplicationError, RateLimited
 from karpear.core.guards import error_response, language_for
 
 logger = logging.getLogger(__name__)
@@ -125,9 +125,12 @@ class ApplicationErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, ApplicationError) and not request.path.startswith("/api/"):
             template = "desk/error.html" if "/desk/" in request.path else "core/error.html"
-            return render(
+            page = render(
                 request, template, {"message": exception.message}, status=exception.status
             )
+            if isinstance(exception, RateLimited):
+                page["Retry-After"] = str(exception.retry_after)
+            return page
         # Pages and the API alike (the API re-raises what it has no handler for).
         if is_disk_full(exception):
             logger.error("database write failed for lack of space: %s", type(exception).__name__)
