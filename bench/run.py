@@ -14,6 +14,7 @@ from bench import (
     desk_queue,
     education,
     evidence,
+    goals,
     hashes,
     input_guard,
     intake,
@@ -49,3 +50,4 @@ if __name__ == "__main__":
     for bench in BENCHES:
         bench()
         sys.stdout.flush()
+    goals.summary()
