@@ -140,3 +140,29 @@ def test_issuing_again_revokes_the_earlier_key_and_waits_for_a_second_person_on_
     desk.post(f"/en/desk/referral-services/{service_id}/confirm/")
     binding.refresh_from_db()
     assert binding.confirmed_by_id == lead.member.user_id
+
+
+def test_another_organisations_keeper_cannot_bind_or_confirm_and_confirming_twice_is_harmless(
+    acme: Organisation, bayon: Organisation, lead: Person, admin: Person
+) -> None:
+    from karpear.core.errors import NotFound
+    from karpear.staff.models import Role
+    from tests.cast import _person
+
+    service_id = _helpline_id(acme)
+    bayon_lead = _person(bayon, "sokun", Role.LEAD)
+    with pytest.raises(NotFound):
+        inbox_issue(member=bayon_lead.member, service_id=service_id)
+    binding, _token = inbox_issue(member=lead.member, service_id=service_id)
+    with pytest.raises(NotFound):
+        inbox_confirm(member=bayon_lead.member, service_id=service_id)
+    desk = sign_in(bayon_lead)
+    assert desk.post(f"/en/desk/referral-services/{service_id}/confirm/").status_code == 404
+    assert desk.post(f"/en/desk/referral-services/{service_id}/unbind/").status_code == 404
+    assert ServiceInbox.objects.get().confirmed_at is None
+    first = inbox_confirm(member=admin.member, service_id=service_id)
+    again = inbox_confirm(member=admin.member, service_id=service_id)  # a double click
+    assert (again.pk, again.confirmed_at) == (first.pk, first.confirmed_at)
+    assert again.key_id == binding.key_id
+    assert AuditEntry.objects.filter(action="service_inbox_confirm").count() == 1
+    assert ApiKey.objects.get(pk=binding.key_id).revoked_at is None
