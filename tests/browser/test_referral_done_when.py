@@ -37,7 +37,7 @@ from tests.cast import Person, make_case
 from tests.complaints.helpers import a_ban
 from tests.evidence.conftest import screen
 from tests.platform_fixture import RefPlatform, free_port
-from tests.referrals.helpers import key
+from tests.referrals.helpers import key, service_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 RECIPIENT = Path(__file__).resolve().parents[2] / "examples" / "reference_recipient" / "app.py"
@@ -108,6 +108,7 @@ def test_referrals_arrive_and_a_contested_ban_is_lifted(
     analyst: Person,
     analyst2: Person,
     lead: Person,
+    admin: Person,
 ) -> None:
     # 1. An analyst refers a case to the ACU on the desk.
     case = make_case(acme, contact=True, category="grooming")  # not isolated on receipt
@@ -124,7 +125,7 @@ def test_referrals_arrive_and_a_contested_ban_is_lifted(
     assert "their number ACU-000001" in page.inner_text("main")
 
     # 3. The lead records the child's consent and proposes the referral with one field.
-    helpline_token = key(acme, HELPLINE)
+    helpline_token = service_key(acme, HELPLINE, lead, admin)
     lead_tab = next(_tab(browser, live_server.url, javascript=True))
     _sign_in(lead_tab, lead)
     lead_tab.goto(lead_tab.base + f"/en/desk/cases/{case.pk}/")

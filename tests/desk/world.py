@@ -74,11 +74,12 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
         expected_version=Case.objects.get(pk=case.pk).version,
     )
     complaint = a_complaint(acme, cast[L])
-    proposal = _child_proposal(acme, cast)
+    proposal, service = _child_proposal(acme, cast)
     from karpear.safety.services import policy_draft
 
     return {
         "proposal": proposal,
+        "service": service,
         "policy": policy_draft(member=cast[L].member).pk,
         "education_session": _education_session(acme, cast),
         **_safeguarding_objects(acme, cast),
@@ -98,21 +99,21 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
     }
 
 
-def _child_proposal(acme: Organisation, cast: dict[str, Person]) -> int:
-    """A consented child referral proposed by the lead, waiting for a second person."""
+def _child_proposal(acme: Organisation, cast: dict[str, Person]) -> tuple[int, int]:
+    """A consented child referral proposed by the lead, waiting for a second person, to a
+    service whose key the lead issued and the administrator confirmed; (proposal, service)."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from karpear.apikeys.models import Scope
-    from karpear.apikeys.services import apikey_create
     from karpear.cases.models import Case
     from karpear.cases.services import referral_services, victim_referral_record
     from karpear.referrals.child import child_referral_propose
+    from tests.referrals.helpers import service_key
 
     case = make_case(acme, url="https://social.example/p/child")
     service = referral_services(acme)[0]
-    apikey_create(organisation=acme, scope=Scope.ISSUER, name=service.name_en)
+    service_key(acme, service.name_en, cast[L], cast["admin"])
     victim = victim_referral_record(
         case=case,
         member=cast[L].member,
@@ -124,9 +125,10 @@ def _child_proposal(acme: Organisation, cast: dict[str, Person]) -> int:
         consent_obtained_by="lead",
         expected_version=Case.objects.get(pk=case.pk).version,
     )
-    return child_referral_propose(
+    proposal = child_referral_propose(
         victim_referral_id=victim.pk, member=cast[L].member, fields=["age_band"]
-    ).pk
+    )
+    return proposal.pk, service.pk
 
 
 def _education_session(acme: Organisation, cast: dict[str, Person]) -> int:

@@ -49,3 +49,15 @@ def ack(client: Client, token: str, referral_id: int | str, body: Any) -> Any:
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
+
+
+def service_key(org: Organisation, name: str, issuer: Person, confirmer: Person) -> str:
+    """A key issued for the directory's service `name` by one keeper, confirmed by another:
+    the only way a service receives a child's referral (referrals/inboxes.py)."""
+    from karpear.cases.referrals import referral_services
+    from karpear.referrals.inboxes import inbox_confirm, inbox_issue
+
+    service = next(s for s in referral_services(org) if s.name_en == name)
+    _binding, token = inbox_issue(member=issuer.member, service_id=service.pk)
+    inbox_confirm(member=confirmer.member, service_id=service.pk)
+    return token

@@ -25,7 +25,7 @@ from karpear.referrals.models import ChildReferralProposal, Purpose, Referral
 from tests.cast import Person, make_case, sign_in
 from tests.conftest import Client
 from tests.evidence.conftest import screen
-from tests.referrals.helpers import ACU, ack, get, key
+from tests.referrals.helpers import ACU, ack, get, key, service_key
 
 HELPLINE = "Child Helpline Cambodia"
 
@@ -56,8 +56,9 @@ def _outcome(client: Client, token: str, referral_id: int, body: object) -> Any:
 
 
 @pytest.fixture
-def helpline_token(acme: Organisation) -> str:
-    return key(acme, HELPLINE)
+def helpline_token(acme: Organisation, lead: Person, admin: Person) -> str:
+    """The helpline's key, issued for it by the lead and confirmed by the administrator."""
+    return service_key(acme, HELPLINE, lead, admin)
 
 
 @pytest.fixture
@@ -201,13 +202,15 @@ def _proposal(case: Case, lead: Person) -> ChildReferralProposal:
 
 
 def test_nobody_approves_their_own_and_only_a_screened_case_worker_of_the_organisation_does(
+    *,
     acme: Organisation,
     lead: Person,
     analyst: Person,
     compliance: Person,
     outsider: Person,
+    admin: Person,
 ) -> None:
-    key(acme, HELPLINE)
+    service_key(acme, HELPLINE, lead, admin)
     proposal = _proposal(make_case(acme, contact=True), lead)
     screen(lead)
     screen(compliance)

@@ -25,7 +25,7 @@ from karpear.referrals.models import ChildReferralProposal, Referral
 from tests.cast import Person, make_case
 from tests.complaints.test_complaint_races import _together
 from tests.evidence.conftest import screen
-from tests.referrals.helpers import key
+from tests.referrals.helpers import service_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,8 +36,8 @@ def _server_database() -> None:
         pytest.skip("needs a server database: SQLite serialises writers before the race")
 
 
-def _proposal(acme: Organisation, lead: Person) -> ChildReferralProposal:
-    key(acme, "Child Helpline Cambodia")
+def _proposal(acme: Organisation, lead: Person, admin: Person) -> ChildReferralProposal:
+    service_key(acme, "Child Helpline Cambodia", lead, admin)
     case = make_case(acme, contact=True)
     helpline = referral_services(acme)[0]
     victim = services.victim_referral_record(
@@ -61,21 +61,21 @@ def _approve(person: Person, proposal_id: int) -> Callable[[], Any]:
 
 
 def test_two_approvals_at_once_send_once(
-    acme: Organisation, lead: Person, analyst: Person, analyst2: Person
+    acme: Organisation, lead: Person, admin: Person, analyst: Person, analyst2: Person
 ) -> None:
     screen(analyst)
     screen(analyst2)
-    proposal = _proposal(acme, lead)
+    proposal = _proposal(acme, lead, admin)
     results = _together([_approve(analyst, proposal.pk), _approve(analyst2, proposal.pk)] * 2)
     assert Referral.objects.count() == 1
     assert {r.pk for r in results if isinstance(r, Referral)} == {Referral.objects.get().pk}
 
 
 def test_an_approval_and_a_withdrawal_at_once_never_both_happen(
-    acme: Organisation, lead: Person, analyst2: Person
+    acme: Organisation, lead: Person, admin: Person, analyst2: Person
 ) -> None:
     screen(analyst2)
-    proposal = _proposal(acme, lead)
+    proposal = _proposal(acme, lead, admin)
 
     def withdraw() -> Any:
         return child_referral_close(

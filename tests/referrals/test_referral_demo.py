@@ -37,3 +37,9 @@ def test_the_demo_writes_working_acu_and_helpline_keys_for_the_reference_recipie
     helpline = next(s for s in referral_services(key.organisation) if s.phone == "1280")
     inbox = service_inbox(helpline)
     assert inbox is not None and issuer_for_key(key) == inbox
+    # Bound by two demo people, as any service's inbox must be (referrals/inboxes.py).
+    from karpear.referrals.models import ServiceInbox
+
+    binding = ServiceInbox.objects.get(key=key)
+    assert binding.confirmed_by is not None
+    assert (binding.bound_by.username, binding.confirmed_by.username) == ("lead", "admin")

@@ -5,9 +5,10 @@ encrypted), the encrypted files and audit checkpoints, and `manifest.json` namin
 with its size and SHA-256, signed with the deployment's key. Keys are never in it (back them
 up apart: docs/operations.md). A restore goes into an empty database and data directory, then
 at once destroys what the law required to be gone since: evidence destroyed or contacts
-erased after the backup (the erasure journal, backups/journal.py), evidence whose retention
-ended and contacts whose retention ended meanwhile, and finally checks integrity and the
-audit chain.
+erased after the backup (the erasure journal, backups/journal.py), then everything whose
+retention ended meanwhile, by running every job an app registered as an erasure
+(core/jobs.py: evidence, reporters' and self-reports' contacts, closed concerns, departed
+staff, complaint texts, attendee names...), and finally checks integrity and the audit chain.
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ from karpear.audit.verify import audit_verify
 from karpear.backups import dumps
 from karpear.backups.journal import erasures_since
 from karpear.cases.restore import erase_contacts_again
-from karpear.cases.services import erase_expired_contacts
 from karpear.core import signing
+from karpear.core.jobs import erasure_jobs, run_until_done
 from karpear.evidence.models import EvidenceItem
 from karpear.evidence.restore import destroy_again, object_read, object_write
-from karpear.evidence.services import integrity_check, purge_expired, purge_resume
+from karpear.evidence.services import integrity_check
 
 FORMAT = "karpear.backup"
 MANIFEST = "manifest.json"
@@ -149,8 +150,8 @@ class RestoreResult:
     objects: int
     destroyed_again: list[int] = field(default_factory=list)
     erased_again: list[int] = field(default_factory=list)
-    retention_destroyed: list[int] = field(default_factory=list)
-    contacts_erased: int = 0
+    # Things each registered erasure job erased because their retention ended meanwhile.
+    retention_erased: dict[str, int] = field(default_factory=dict)
     refused_journal_lines: list[str] = field(default_factory=list)
     integrity_problems: list[tuple[int, str]] = field(default_factory=list)
     audit_ok: bool = False
@@ -202,9 +203,8 @@ def backup_restore(*, source: Path) -> RestoreResult:
         items=journal.items, reason="destroyed after the backup this was restored from"
     )
     result.erased_again = erase_contacts_again(cases=journal.cases)
-    purge_resume()
-    result.retention_destroyed = purge_expired().destroyed
-    result.contacts_erased = erase_expired_contacts()
+    # Every app's retention erasure now, not on the worker's next round (core/jobs.py).
+    result.retention_erased = {job.name: run_until_done(job) for job in erasure_jobs()}
     audit_record(
         action="backup_restored",
         organisation=None,
@@ -214,7 +214,7 @@ def backup_restore(*, source: Path) -> RestoreResult:
             "objects": result.objects,
             "destroyed_again": result.destroyed_again,
             "erased_again": result.erased_again,
-            "retention_destroyed": result.retention_destroyed,
+            "retention_erased": result.retention_erased,
         },
     )
     checkpoint_write(force=True)

@@ -33,4 +33,5 @@ class CasesConfig(AppConfig):
             run=erase_expired_contacts,
             every=60.0,
             depth=lambda: contacts_due_for_erasure(now=timezone.now()),
+            erasure=True,
         )

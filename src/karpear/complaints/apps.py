@@ -16,5 +16,8 @@ class ComplaintsConfig(AppConfig):
 
         # What account holders wrote is erased on schedule (issue #17, item 6).
         register_job(
-            name="erase_expired_complaint_reasons", run=erase_expired_complaint_reasons, every=300.0
+            name="erase_expired_complaint_reasons",
+            run=erase_expired_complaint_reasons,
+            every=300.0,
+            erasure=True,
         )

@@ -16,4 +16,4 @@ class ConcernsConfig(AppConfig):
         from karpear.core.jobs import register_job
 
         # Closed concerns' texts are erased after their retention (issue #21, item 5).
-        register_job(name="erase_expired_concerns", run=erase_expired, every=3600.0)
+        register_job(name="erase_expired_concerns", run=erase_expired, every=3600.0, erasure=True)

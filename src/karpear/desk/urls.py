@@ -174,6 +174,23 @@ urlpatterns = [
         referral_views.child_close,
         name="child_referral_close",
     ),
+    # Which key receives each service's child referrals: bound by two people.
+    path("referral-services/", referral_views.inbox_services, name="inbox_services"),
+    path(
+        "referral-services/<int:service_id>/issue/",
+        referral_views.inbox_service_issue,
+        name="inbox_service_issue",
+    ),
+    path(
+        "referral-services/<int:service_id>/confirm/",
+        referral_views.inbox_service_confirm,
+        name="inbox_service_confirm",
+    ),
+    path(
+        "referral-services/<int:service_id>/unbind/",
+        referral_views.inbox_service_unbind,
+        name="inbox_service_unbind",
+    ),
     # The regulator's desk (issue #20): regulator roles only.
     path("regulator/", regulator_views.home, name="regulator"),
     path("regulator/companies/", regulator_views.companies, name="regulator_companies"),

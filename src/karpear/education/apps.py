@@ -10,4 +10,6 @@ class EducationConfig(AppConfig):
         from karpear.education.services import erase_expired_names
 
         # Names from Swipe Safe sign-in sheets, erased on schedule (issue #19, item 2).
-        register_job(name="erase_expired_attendee_names", run=erase_expired_names, every=3600.0)
+        register_job(
+            name="erase_expired_attendee_names", run=erase_expired_names, every=3600.0, erasure=True
+        )

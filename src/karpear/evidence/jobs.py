@@ -41,5 +41,6 @@ def register() -> None:
         run=purge_evidence,
         every=300.0,
         depth=lambda: items_due_for_destruction(now=timezone.now()),
+        erasure=True,
     )
     register_job(name="evidence_integrity_check", run=check_evidence, every=24 * 3600.0)

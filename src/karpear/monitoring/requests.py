@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -23,10 +24,8 @@ log = logging.getLogger("karpear.request")
 # else is replaced, so a client cannot write arbitrary text into every log line.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
-# First segments of /api/v1/… and of the pages ("/en/" stripped) worth their own series.
-API_AREAS = frozenset(
-    {"reports", "notices", "evidence", "hashes", "blocklist", "referrals", "appeals", "keys"}
-)
+# First segments of the pages ("/en/" stripped) worth their own series; the API's areas are
+# read from its routes (api_areas), so a new router's requests never count as `api_other`.
 PAGE_AREAS = frozenset(
     {"desk", "status", "blocked", "contest", "transparency", "admin", "static", "healthz"}
 )
@@ -45,6 +44,18 @@ LATENCY = Histogram(
 )
 
 
+@cache
+def api_areas() -> frozenset[str]:
+    """The first segments of every /api/v1/ route ("reports", "regulator", "safety-policy"...),
+    read once from the API's URL patterns (imported late: karpear.api imports every app)."""
+    from karpear.api import api
+
+    patterns = api.urls[0]
+    assert isinstance(patterns, list)
+    areas = {str(p.pattern).split("/", 1)[0] for p in patterns}
+    return frozenset(area for area in areas if area and "." not in area)  # not openapi.json
+
+
 def route_group(path: str) -> str:
     """The route group of a request path: "portal", "desk", "api_reports", … or "other"."""
     parts = [p for p in path.split("/") if p]
@@ -54,7 +65,7 @@ def route_group(path: str) -> str:
         return "portal"
     if parts[0] == "api":
         area = parts[2] if len(parts) > 2 and parts[1] == "v1" else ""
-        return f"api_{area}" if area in API_AREAS else "api_other"
+        return f"api_{area.replace('-', '_')}" if area in api_areas() else "api_other"
     if parts[0] == "metrics":
         return "metrics"
     return parts[0] if parts[0] in PAGE_AREAS else "other"

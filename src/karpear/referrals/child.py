@@ -3,10 +3,10 @@
 Guidelines 2.6, item 32: refer the child into the formal child-protection system, with
 consent. The referral rests on a recorded consent (cases.VictimReferral with who, how, when
 and by whom) and shares only the fields the child or carer agreed to, chosen on the form.
-Without consent nothing about the child leaves the company. A service with an issuer key of
-the same name as its directory entry reads it in the same inbox as the police, acknowledges it
-with its own reference, and reports an outcome (contacted / could not reach / declined). The
-desk never scores risk: the service assesses the child.
+Without consent nothing about the child leaves the company. A service whose issuer key two
+keepers bound to its directory entry (referrals/inboxes.py) reads it in the same inbox as the
+police, acknowledges it with its own reference, and reports an outcome (contacted / could not
+reach / declined). The desk never scores risk: the service assesses the child.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from karpear.apikeys.models import ApiKey, Scope
+from karpear.apikeys.models import ApiKey
 from karpear.audit.services import audit_record
 from karpear.cases.models import CaseEvent, ReferralService, VictimReferral
 from karpear.core.errors import ApplicationError, NotFound
@@ -27,12 +27,14 @@ from karpear.evidence.recipients import clean_text
 from karpear.evidence.services import personnel_cleared
 from karpear.notices.models import Issuer
 from karpear.notices.services import issuer_for_key
+from karpear.referrals.inboxes import inbox_binding
 from karpear.referrals.models import (
     ChildReferralProposal,
     Outcome,
     ProposalStatus,
     Purpose,
     Referral,
+    ServiceInbox,
 )
 from karpear.referrals.report import NOT_AGREED
 from karpear.referrals.services import access_referral, record_reply
@@ -57,21 +59,21 @@ def _now() -> datetime:
 
 
 def service_inbox(service: ReferralService) -> Issuer | None:
-    """The issuer whose keys read this service's referrals: the one registered under the
-    service's directory name. None means the service works on paper or e-mail."""
-    issuer = Issuer.objects.filter(
-        organisation_id=service.organisation_id, name__iexact=service.name_en
-    ).first()
-    if issuer is None:
-        # A key issued under the service's name registers it, as its first API call would.
-        key = ApiKey.objects.filter(
-            organisation_id=service.organisation_id,
-            scope=Scope.ISSUER,
-            name__iexact=service.name_en,
-            revoked_at__isnull=True,
-        ).first()
-        issuer = issuer_for_key(key) if key is not None else None
-    return issuer if issuer is not None and issuer.active else None
+    """The issuer whose bound key reads this service's referrals; None means the service
+    works on paper or e-mail. Only a binding two keepers made counts (referrals/inboxes.py),
+    never a name: any issuer key can carry any name."""
+    bound = _bound_inbox(service)
+    return bound[0] if bound is not None else None
+
+
+def _bound_inbox(service: ReferralService) -> tuple[Issuer, ServiceInbox] | None:
+    binding = inbox_binding(service)
+    if binding is None:
+        return None
+    try:
+        return issuer_for_key(binding.key), binding
+    except ApplicationError:  # the issuer was made inactive
+        return None
 
 
 def _child_fields(victim: VictimReferral, fields: list[str]) -> dict[str, Any]:
@@ -110,16 +112,20 @@ def _consented_victim(*, member: StaffMember, victim_referral_id: int) -> Victim
     return victim
 
 
-def _inbox_of(victim: VictimReferral) -> Issuer:
+def _inbox_of(victim: VictimReferral) -> tuple[Issuer, ServiceInbox]:
     assert victim.service is not None  # _consented_victim checked it
-    recipient = service_inbox(victim.service)
-    if recipient is None:
+    bound = _bound_inbox(victim.service)
+    if bound is None:
         raise ApplicationError(
-            _("This service has no inbox; send the referral by letter or e-mail."),
+            _(
+                "This service has no confirmed inbox, so it cannot receive a child's referral: "
+                "a key must be issued for it and confirmed by a second person on the Referral "
+                "services page. Until then, send the referral by letter or e-mail."
+            ),
             code="no_inbox",
             status=409,
         )
-    return recipient
+    return bound
 
 
 def _event(proposal: ChildReferralProposal, kind: str, member: StaffMember, **detail: Any) -> None:
@@ -188,7 +194,7 @@ def child_referral_propose(
             _("Choose what the child agreed to share."),
             fields={"fields": [", ".join(unknown) or str(_("Choose at least one."))]},
         )
-    recipient = _inbox_of(victim)
+    recipient, _binding = _inbox_of(victim)
     try:
         with transaction.atomic():
             proposal = ChildReferralProposal.objects.create(
@@ -264,7 +270,7 @@ def child_referral_approve(
     if proposal.status != ProposalStatus.PROPOSED:
         _refuse_closed(proposal)
     victim = _consented_victim(member=member, victim_referral_id=proposal.victim_referral_id)
-    recipient = _inbox_of(victim)
+    recipient, binding = _inbox_of(victim)
     now = _now()
     claimed = ChildReferralProposal.objects.filter(
         pk=proposal.pk, status=ProposalStatus.PROPOSED
@@ -322,6 +328,10 @@ def child_referral_approve(
         referral=referral.pk,
         proposed_by=proposal.proposed_by_id,
         fields=sorted(fields),
+        # Which inbox, and the two people who bound it (referrals/inboxes.py).
+        inbox_key=binding.key.prefix,
+        inbox_bound_by=binding.bound_by_id,
+        inbox_confirmed_by=binding.confirmed_by_id,
     )
     return referral
 
@@ -379,7 +389,7 @@ def referral_outcome(
 ) -> tuple[Referral, bool]:
     """The service reports what happened. The same outcome again is a retry (not new); another
     is 409; only child referrals take an outcome."""
-    referral = access_referral(recipient=recipient, referral_id=referral_id)
+    referral = access_referral(recipient=recipient, key=key, referral_id=referral_id)
     if referral.purpose != Purpose.CHILD:
         raise ApplicationError(
             _("Only a referral of a child takes an outcome."), code="not_a_child_referral"

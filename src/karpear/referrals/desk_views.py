@@ -1,6 +1,9 @@
-"""Desk pages for referrals: the report before sending, and the overdue list with re-send."""
+"""Desk pages for referrals: the report before sending, the overdue list with re-send, the
+child referral's two people, and the services' inboxes."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -8,18 +11,26 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from karpear.cases.referrals import referral_services
 from karpear.cases.services import access_case
 from karpear.core.errors import ApplicationError
 from karpear.desk.access import CASE_WORK, LEAD_ONLY, desk_view, int_or_none
 from karpear.evidence.models import Recipient
+from karpear.evidence.recipients import KEEPERS
 from karpear.referrals.child import (
     access_proposal,
     child_referral_approve,
     child_referral_close,
     child_referral_propose,
 )
+from karpear.referrals.inboxes import (
+    inbox_confirm,
+    inbox_issue,
+    inbox_unbind,
+    service_bindings,
+)
 from karpear.referrals.mail import email_recipients, referral_email
-from karpear.referrals.models import Referral
+from karpear.referrals.models import Referral, ServiceInbox
 from karpear.referrals.report import report_build
 from karpear.referrals.selectors import referrals_for_case
 from karpear.referrals.services import (
@@ -188,3 +199,72 @@ def report_pdf(request: HttpRequest, member: StaffMember, referral_id: int) -> H
     )
     response["Content-Disposition"] = f'attachment; filename="referral-{referral.pk}.pdf"'
     return response
+
+
+def _services_page(
+    request: HttpRequest, member: StaffMember, issued: tuple[ServiceInbox, str] | None = None
+) -> HttpResponse:
+    rows = referral_services(member.organisation)
+    bindings = service_bindings([s.pk for s in rows])
+    return render(
+        request,
+        "referrals/services.html",
+        {"rows": [(s, bindings.get(s.pk)) for s in rows], "issued": issued},
+    )
+
+
+@desk_view(*KEEPERS)
+def inbox_services(request: HttpRequest, member: StaffMember) -> HttpResponse:
+    """The referral directory with each service's inbox: which key, bound and confirmed by
+    whom, when; the forms to issue, confirm and unbind (referrals/inboxes.py)."""
+    return _services_page(request, member)
+
+
+def _inbox_step(request: HttpRequest, step: Any, done: str, **kwargs: Any) -> HttpResponse:
+    try:
+        step(request=request, **kwargs)
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, done)
+    return redirect("desk:inbox_services")
+
+
+@require_POST
+@desk_view(*KEEPERS)
+def inbox_service_issue(request: HttpRequest, member: StaffMember, service_id: int) -> HttpResponse:
+    """Issue a key for the service; the token is shown on this response only."""
+    try:
+        issued = inbox_issue(member=member, service_id=service_id, request=request)
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+        return redirect("desk:inbox_services")
+    return _services_page(request, member, issued)
+
+
+@require_POST
+@desk_view(*KEEPERS)
+def inbox_service_confirm(
+    request: HttpRequest, member: StaffMember, service_id: int
+) -> HttpResponse:
+    return _inbox_step(
+        request, inbox_confirm, _("Confirmed."), member=member, service_id=service_id
+    )
+
+
+@require_POST
+@desk_view(*KEEPERS)
+def inbox_service_unbind(
+    request: HttpRequest, member: StaffMember, service_id: int
+) -> HttpResponse:
+    return _inbox_step(
+        request,
+        inbox_unbind,
+        _("The inbox was taken away and its key revoked."),
+        member=member,
+        service_id=service_id,
+    )

@@ -142,3 +142,43 @@ class ChildReferralProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Child referral proposal {self.pk} on case {self.case_id}"
+
+
+class ServiceInbox(models.Model):
+    """The recorded binding of a child-protection service in the directory to the one issuer
+    key that receives its children's referrals. A name is never enough: one keeper issues the
+    key for the service (which binds it), a different keeper confirms, and only a confirmed
+    binding with a live key delivers, or lets a key read a child's referral."""
+
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    service = models.OneToOneField(
+        "cases.ReferralService", on_delete=models.PROTECT, related_name="+"
+    )
+    key = models.OneToOneField("apikeys.ApiKey", on_delete=models.PROTECT, related_name="+")
+    bound_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    bound_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Nobody confirms their own binding, even by a raw write.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=models.F("bound_by")),
+                name="service_inbox_confirmed_by_another",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
+                | Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+                name="service_inbox_confirmed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Inbox of service {self.service_id}"

@@ -23,6 +23,7 @@ from karpear.cases.models import Authority, Case, CaseEvent, State
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.notices.models import Issuer, IssuerKind
 from karpear.orgs.models import Organisation
+from karpear.referrals.inboxes import readable_by
 from karpear.referrals.models import Purpose, Referral
 from karpear.referrals.report import SCHEMA_VERSION, report_build
 from karpear.staff.models import StaffMember
@@ -326,7 +327,7 @@ def inbox(
     referral. Without `after_id`, referrals sent exactly at `since` are left out.
     """
     rows = (
-        Referral.objects.filter(recipient=recipient)
+        Referral.objects.filter(readable_by(key), recipient=recipient)
         .select_related("follows")
         .order_by("last_sent_at", "pk")
     )
@@ -347,11 +348,12 @@ def inbox(
     return result
 
 
-def access_referral(*, recipient: Issuer, referral_id: int) -> Referral:
-    """A referral as its own recipient may see it; any other is "not found"."""
+def access_referral(*, recipient: Issuer, key: ApiKey, referral_id: int) -> Referral:
+    """A referral as its own recipient may see it (a child's only with the key bound to the
+    child's service); any other is "not found"."""
     referral = (
         Referral.objects.select_related("follows")
-        .filter(pk=referral_id, recipient=recipient)
+        .filter(readable_by(key), pk=referral_id, recipient=recipient)
         .first()
     )
     if referral is None:
@@ -362,7 +364,7 @@ def access_referral(*, recipient: Issuer, referral_id: int) -> Referral:
 @transaction.atomic
 def referral_read(*, recipient: Issuer, key: ApiKey, referral_id: int) -> Referral:
     """One referral, read by its recipient: the first read is stamped, every read audited."""
-    referral = access_referral(recipient=recipient, referral_id=referral_id)
+    referral = access_referral(recipient=recipient, key=key, referral_id=referral_id)
     if referral.first_read_at is None:
         Referral.objects.filter(pk=referral.pk, first_read_at__isnull=True).update(
             first_read_at=_now()
@@ -393,7 +395,7 @@ def referral_acknowledge(
         raise ApplicationError(
             _("Give your case number."), fields={"reference": [str(_("Required."))]}
         )
-    referral = access_referral(recipient=recipient, referral_id=referral_id)
+    referral = access_referral(recipient=recipient, key=key, referral_id=referral_id)
     now = _now()
     claimed = Referral.objects.filter(pk=referral.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=now, recipient_reference=reference

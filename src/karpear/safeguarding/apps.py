@@ -19,4 +19,4 @@ class SafeguardingConfig(AppConfig):
         # Acknowledgement links for newcomers and reminders; erasure of leavers' personal data
         # after their retention (issue #21).
         register_job(name="safeguarding_reminders", run=remind_due, every=3600.0)
-        register_job(name="erase_departed_staff", run=erase_departed, every=3600.0)
+        register_job(name="erase_departed_staff", run=erase_departed, every=3600.0, erasure=True)

@@ -15,4 +15,5 @@ class TakeItDownConfig(AppConfig):
             name="erase_expired_self_report_contacts",
             run=erase_expired_self_report_contacts,
             every=3600.0,
+            erasure=True,
         )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from karpear.cases.models import Case, VictimReferral
 from karpear.referrals.child import SHAREABLE_LABELS
+from karpear.referrals.inboxes import inbox_binding
 from karpear.referrals.models import ChildReferralProposal, ProposalStatus, Referral
 from karpear.referrals.selectors import referrals_for_case
 
@@ -32,8 +33,10 @@ def child_referral_sent(victim_referral: VictimReferral) -> bool:
 
 @register.simple_tag
 def child_proposals(case: Case) -> list[dict[str, Any]]:
-    """The case's child-referral proposals with the chosen fields' labels (never values)."""
-    rows = (
+    """The case's child-referral proposals with the chosen fields' labels (never values) and
+    the service's confirmed inbox (which key, bound and confirmed by whom, when), or None: the
+    approver sees where the child's details would go before approving."""
+    rows = list(
         ChildReferralProposal.objects.filter(case=case)
         .select_related("proposed_by", "decided_by", "victim_referral__service")
         .order_by("proposed_at", "pk")
@@ -42,6 +45,10 @@ def child_proposals(case: Case) -> list[dict[str, Any]]:
         {
             "proposal": p,
             "labels": [str(SHAREABLE_LABELS[f]) for f in p.fields if f in SHAREABLE_LABELS],
+            # One query per proposal: a case has one or two.
+            "inbox": inbox_binding(p.victim_referral.service)
+            if p.victim_referral.service is not None
+            else None,
         }
         for p in rows
     ]

@@ -35,10 +35,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Restored the backup of {result.taken_at.isoformat()}: {result.objects} vault "
             f"objects. Destroyed again: {len(result.destroyed_again)} item(s) destroyed after "
-            f"the backup, {len(result.retention_destroyed)} whose retention ended since; "
-            f"contacts erased again for {len(result.erased_again)} case(s), "
-            f"{result.contacts_erased} past retention."
+            f"the backup; contacts erased again for {len(result.erased_again)} case(s)."
         )
+        erased = ", ".join(f"{name} {n}" for name, n in result.retention_erased.items() if n)
+        self.stdout.write(f"Erased at once, past retention since the backup: {erased or 'none'}.")
         for line in result.refused_journal_lines:
             self.stderr.write(f"Erasure journal line {line} is not signed by this deployment.")
         if result.integrity_problems:
