@@ -20,7 +20,7 @@ from karpear.cases.models import (
 )
 from karpear.cases.workflow import PUBLIC_STATUS
 from karpear.core.errors import ApplicationError
-from karpear.core.rows import columns, from_row, insert_parts
+from karpear.core.rows import columns, fetch_one, from_row, insert_parts
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import PlatformLink
 from karpear.reports.models import Report, ReportedItem
@@ -218,9 +218,7 @@ def _open_or_join_pg(*, report: Report, keys: list[str]) -> tuple[Case, bool]:
     """  # noqa: S608
     params: list[Any] = [org, keys, State.CLOSED.value, org, report.category]
     params += case_params + event_params + link_params + [org]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    row = fetch_one(sql, params)
     case: Case = from_row(Case, row[:-1])
     case.organisation = report.organisation  # the caller's row: no lazy query later
     return case, bool(row[-1])

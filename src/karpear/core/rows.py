@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
@@ -72,9 +73,49 @@ def insert_parts(
             value = timezone.now()
         else:
             value = field.get_default()
+        prepared = field.get_db_prep_save(value, conn)
+        if prepared is None:
+            # Typed, since a server-side parameter in a SELECT list has no type to infer.
+            selects.append(f"NULL::{field.db_type(conn)}")
+            continue
         selects.append("%s")
-        params.append(field.get_db_prep_save(value, conn))
+        params.append(prepared)
     return ", ".join(names), ", ".join(selects), params
+
+
+class _PreparedCursor(psycopg.Cursor[Any]):
+    """A server-side-binding cursor whose statements are prepared once per connection."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        return super().execute(query, params, prepare=True)
+
+
+def fetch_one(sql: str, params: list[Any]) -> tuple[Any, ...]:
+    """Run one hot-path statement and return its one row.
+
+    On PostgreSQL the statement is prepared on this connection the first time and only
+    executed after that: the intake statements are long CTEs, and planning them, and quoting
+    their values into the text (Django's client-side binding), cost more than running them.
+    The SQL depends only on the models (and, for a report, its number of items), so a worker
+    keeps a handful of prepared statements. It goes through Django's cursor wrapper, so it is
+    counted and logged like any query. Elsewhere (SQLite), a plain cursor.
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return tuple(cursor.fetchone())
+    conn.ensure_connection()
+    if conn.connection.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None: not even on request). Its own
+        # client-side cursors never prepare; this threshold only lets `prepare=True` work here,
+        # and is too high for anything to be prepared unasked.
+        conn.connection.prepare_threshold = 2**31 - 1
+    raw: Any = _PreparedCursor(conn.connection)  # Django's wrappers take any DB-API cursor
+    wrapped = conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
+    with wrapped as cursor:
+        cursor.execute(sql, params)
+        return tuple(cursor.fetchone())
 
 
 @cache

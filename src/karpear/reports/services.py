@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.core.crypto import decrypt_text, encrypt_text
 from karpear.core.errors import ApplicationError, NotFound
-from karpear.core.rows import columns, from_row, insert_parts
+from karpear.core.rows import columns, fetch_one, from_row, insert_parts
 from karpear.links.canonical import canonical_key
 from karpear.orgs.models import Organisation
 from karpear.reports.forms import ReportData
@@ -162,8 +162,8 @@ def _insert(
     report_cols, report_selects, params = insert_parts(Report, values)
     item_selects: list[str] = []
     item_cols = ""
-    for row in rows:
-        item_cols, selects, row_params = insert_parts(ReportedItem, row, {"report_id": "r.id"})
+    for item_row in rows:
+        item_cols, selects, row_params = insert_parts(ReportedItem, item_row, {"report_id": "r.id"})
         item_selects.append(f"SELECT {selects} FROM r")  # noqa: S608 - placeholders only
         params += row_params
     sql = (
@@ -178,12 +178,12 @@ def _insert(
         )
     else:
         sql += " SELECT r.*, ARRAY[]::bigint[] FROM r"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    report = from_row(Report, row[:-1])
+    stored = fetch_one(sql, params)
+    report = from_row(Report, stored[:-1])
     report.organisation = organisation  # the caller's row: no lazy query later
-    items = [ReportedItem(id=pk, report=report, **r) for pk, r in zip(row[-1], rows, strict=True)]
+    items = [
+        ReportedItem(id=pk, report=report, **r) for pk, r in zip(stored[-1], rows, strict=True)
+    ]
     for item in items:
         item._state.adding = False
         item._state.db = connection.alias
