@@ -142,6 +142,8 @@ class Platform:
         self.mode = "ok"
         self.lock = threading.Lock()
         self.connections = 0  # TCP connections accepted: a sender reuses one (HTTP/1.1)
+        # Its own lock: `lock` is held through an apply, uploads to Karpear included.
+        self.connections_lock = threading.Lock()
         with self._conn() as conn:
             conn.executescript("""
                 CREATE TABLE IF NOT EXISTS posts (id TEXT PRIMARY KEY, url TEXT, owner TEXT,
@@ -491,7 +493,7 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
 
         def setup(self) -> None:
             super().setup()
-            with platform.lock:
+            with platform.connections_lock:
                 platform.connections += 1
 
         def log_message(self, *args: Any) -> None:  # quiet
