@@ -168,3 +168,20 @@ def test_the_delta_scan_runs_on_one_thread() -> None:
     delta.add([1], ["00" * 32])
     assert faiss.omp_get_max_threads() == 1
     assert delta.search("00" * 32, 0) == [(1, 0)]
+
+
+def test_a_query_with_more_candidates_than_the_kernel_s_first_buffer(tmp_path: Path) -> None:
+    """A tight cluster (issue #24): one query walks ~12 x 3,000 bucket entries, past the
+    compiled probe's first candidate buffer (16,384), and still equals the pure path."""
+    rng = np.random.default_rng(7)
+    centre = rng.integers(0, 256, 32, dtype=np.uint8)
+    codes = np.repeat(centre[None, :], 3_000, axis=0)
+    for row in codes[::2]:  # half differ in one bit outside the first word
+        row[8 + int(rng.integers(0, 24))] ^= np.uint8(1 << int(rng.integers(0, 8)))
+    mih.build(codes, np.arange(len(codes), dtype=np.int64), tmp_path / "cluster", {})
+    index = mih.Snapshot.load(tmp_path / "cluster")
+    queries = np.stack([centre, rng.integers(0, 256, 32, dtype=np.uint8), centre])
+    compiled = index.search_many(queries, 31)
+    _same(compiled, index.search_many(queries, 31, compiled=False))
+    assert len(compiled[0][0]) == 3_000 and len(compiled[2][0]) == 3_000
+    assert len(compiled[1][0]) == 0
