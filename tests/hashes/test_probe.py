@@ -185,3 +185,44 @@ def test_a_query_with_more_candidates_than_the_kernel_s_first_buffer(tmp_path: P
     _same(compiled, index.search_many(queries, 31, compiled=False))
     assert len(compiled[0][0]) == 3_000 and len(compiled[2][0]) == 3_000
     assert len(compiled[1][0]) == 0
+
+
+def _resident_kb(path: Path) -> int:
+    """This process's resident pages of one mapped file (/proc/self/smaps), in kB."""
+    total, inside = 0, False
+    with open("/proc/self/smaps", encoding="ascii", errors="replace") as smaps:
+        for line in smaps:
+            first = line.split(" ", 1)[0]
+            if "-" in first and ":" not in first:  # a mapping's header line
+                inside = line.rstrip().endswith(str(path))
+            elif inside and line.startswith("Rss:"):
+                total += int(line.split()[1])
+    return total
+
+
+def test_a_process_maps_its_evicted_snapshot_again_without_waiting_for_a_query(
+    tmp_path: Path,
+) -> None:
+    """After the kernel dropped a snapshot's pages from this process (as on an idle night),
+    `remap` maps them again (issue #24: otherwise the next query takes thousands of faults),
+    and mapping one starts the process's remap thread once."""
+    import threading
+
+    from karpear.hashes import index
+
+    codes = np.random.default_rng(3).integers(0, 256, (5_000, 32), dtype=np.uint8)
+    mih.build(codes, np.arange(len(codes), dtype=np.int64), tmp_path / "s", {})
+    snap = mih.Snapshot.load(tmp_path / "s")
+    path = (tmp_path / "s" / "codes.npy").resolve()
+    full = _resident_kb(path)
+    assert full >= len(codes) * 32 // 1024
+    snap.codes._mmap.madvise(21)  # type: ignore[attr-defined]  # MADV_PAGEOUT
+    assert _resident_kb(path) < full
+    snap.remap()
+    assert _resident_kb(path) == full
+    assert snap.search(codes[7], 0)[0].tolist() == [7]
+
+    index._adopt(index._Cached(index.PdqIndex()), index._Cached(index.PdqIndex(snapshot=snap)))
+    index._adopt(index._Cached(index.PdqIndex()), index._Cached(index.PdqIndex(snapshot=snap)))
+    names = [t.name for t in threading.enumerate()]
+    assert names.count("karpear-hash-index-remap") == 1
