@@ -201,7 +201,7 @@ def _resident_kb(path: Path) -> int:
 
 
 def test_a_process_maps_its_evicted_snapshot_again_without_waiting_for_a_query(
-    tmp_path: Path,
+    snapshot: tuple[mih.Snapshot, np.ndarray],
 ) -> None:
     """After the kernel dropped a snapshot's pages from this process (as on an idle night),
     `remap` maps them again (issue #24: otherwise the next query takes thousands of faults),
@@ -210,17 +210,16 @@ def test_a_process_maps_its_evicted_snapshot_again_without_waiting_for_a_query(
 
     from karpear.hashes import index
 
-    codes = np.random.default_rng(3).integers(0, 256, (5_000, 32), dtype=np.uint8)
-    mih.build(codes, np.arange(len(codes), dtype=np.int64), tmp_path / "s", {})
-    snap = mih.Snapshot.load(tmp_path / "s")
-    path = (tmp_path / "s" / "codes.npy").resolve()
+    snap, codes = snapshot
+    assert isinstance(snap.codes, np.memmap)
+    path = Path(str(snap.codes.filename)).resolve()
     full = _resident_kb(path)
     assert full >= len(codes) * 32 // 1024
     snap.codes._mmap.madvise(21)  # type: ignore[attr-defined]  # MADV_PAGEOUT
     assert _resident_kb(path) < full
     snap.remap()
     assert _resident_kb(path) == full
-    assert snap.search(codes[7], 0)[0].tolist() == [7]
+    assert snap.search(codes[7], 0)[0].tolist() == [7]  # row 7 of the fixture's snapshot
 
     index._adopt(index._Cached(index.PdqIndex()), index._Cached(index.PdqIndex(snapshot=snap)))
     index._adopt(index._Cached(index.PdqIndex()), index._Cached(index.PdqIndex(snapshot=snap)))
