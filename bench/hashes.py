@@ -236,14 +236,18 @@ def _idle(
     t0 = time.perf_counter()
     snap.remap()  # what this process's remap thread does after each keep-warm period
     remapped = time.perf_counter() - t0
+    f0, c0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt, time.process_time()
     t0 = time.perf_counter()
     search(hexes[2])
     kept = time.perf_counter() - t0
+    c1, f1 = time.process_time(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     return {
         "idle_ms": cold * 1000,
         "touch_ms": touched * 1000,
         "remap_ms": remapped * 1000,
         "kept_ms": kept * 1000,
+        "kept_cpu_ms": (c1 - c0) * 1000,
+        "kept_faults": f1 - f0,
     }
 
 
@@ -289,7 +293,8 @@ def _line(name: str, build: str, result: dict[str, object], truth: list[set[int]
             f"\n    {'':<22} first query after idle (evicted): {result['idle_ms']:.1f}ms; with "
             f"the worker's keep-warm round ({result['touch_ms']:.0f}ms) and the process's "
             f"remap ({result.get('remap_ms', 0):.0f}ms, its own thread) before it: "
-            f"{result['kept_ms']:.1f}ms"
+            f"{result['kept_ms']:.1f}ms (CPU {result.get('kept_cpu_ms', 0):.1f}ms, "
+            f"{result.get('kept_faults', 0)} page faults)"
             if "idle_ms" in result
             else ""
         )
