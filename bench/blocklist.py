@@ -164,6 +164,16 @@ def lookup_figures(work: Path) -> None:
         f"cost per URL at {len(matchers[N]):,} entries vs {len(matchers[1000]):,}: "
         f"{best[N] / best[1000] - 1:+.1%} (goal within 10%)"
     )
+    from bench.goals import record
+
+    for size in (1000, N):
+        record(
+            f"URL lookup vs gglsbl, {len(matchers[size]):,} entries", ref / best[size], 3, unit="x"
+        )
+    growth = (best[N] / best[1000] - 1) * 100
+    record(
+        "URL lookup cost, largest list vs smallest", growth, 10, unit="%", higher_is_better=False
+    )
     _parser_figures(mixed)
 
 

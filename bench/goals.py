@@ -1,9 +1,15 @@
 """Issue #24's table: each bench records its figure beside the goal, and `make bench` ends
-with the whole table, so one run shows which rows reached their goal."""
+with the whole table, so one run shows which rows reached their goal.
+
+Some benches measure in a child process, so a row is also appended, as a JSON line, to the file
+BENCH_GOALS_FILE names (bench/run.py sets it); the summary reads that file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -34,15 +40,25 @@ def record(
     path: str, figure: float, goal: float, *, unit: str = "", higher_is_better: bool = True
 ) -> None:
     """Keep a row for the summary and print it where the bench prints its figures."""
-    row = Row(path, figure, goal, unit, higher_is_better)
-    ROWS.append(row)
+    row = Row(path, float(figure), float(goal), unit, higher_is_better)
     print(row.line())
+    shared = os.environ.get("BENCH_GOALS_FILE")
+    if shared:
+        with Path(shared).open("a", encoding="utf-8") as out:
+            out.write(json.dumps(asdict(row)) + "\n")
+    else:
+        ROWS.append(row)
 
 
 def summary() -> None:
-    if not ROWS:
+    rows = list(ROWS)
+    shared = os.environ.get("BENCH_GOALS_FILE")
+    if shared and Path(shared).exists():
+        lines = Path(shared).read_text(encoding="utf-8").splitlines()
+        rows += [Row(**json.loads(line)) for line in lines if line]
+    if not rows:
         return
     print("\nissue #24, this run:")
-    for row in ROWS:
+    for row in rows:
         print(row.line())
-    print(f"  {sum(r.met for r in ROWS)} of {len(ROWS)} rows at or past their goal")
+    print(f"  {sum(r.met for r in rows)} of {len(rows)} rows at or past their goal")

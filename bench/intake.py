@@ -18,6 +18,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import WrkResult, server, wrk
+from bench.goals import record
 
 POST = """
 wrk.method = "POST"
@@ -60,6 +61,7 @@ def main() -> None:
     ratios = " ".join(f"{i.rps / t.rps:.2f}" for t, i in zip(trivial, intake, strict=True))
     overall = _mean(r.rps for r in intake) / _mean(r.rps for r in trivial)
     print(f"  intake / trivial throughput ratio: {overall:.2f} (rounds: {ratios})")
+    record("report intake vs GET /healthz", overall, 0.5)
 
 
 def _mean(values: Iterable[float]) -> float:

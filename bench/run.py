@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,6 +53,8 @@ BENCHES = [
 if __name__ == "__main__":
     # BENCH_ONLY=intake,notices,... runs those modules only (e.g. issue #24's rows).
     only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
+    goals_file = Path(tempfile.mkdtemp(prefix="karpear-bench-")) / "goals.jsonl"
+    os.environ["BENCH_GOALS_FILE"] = str(goals_file)  # rows from child processes too
     for bench in BENCHES:
         if only and bench.__module__.rpartition(".")[2] not in only:
             continue
