@@ -82,11 +82,11 @@ def acu(acme: Organisation) -> Issuer:
 
 
 # Was 38 (two audit entries at 5 each, nested savepoints, a re-read organisation, a reporter
-# lookup on a case just opened), then 25; now 14 for one notice whatever its number of items,
+# lookup on a case just opened), then 25; now 13 for one notice whatever its number of items,
 # SAVEPOINT/RELEASE (BEGIN/COMMIT in production) included: the notice, its items, the cases
 # (lock, SLA, insert), decisions, timeline and webhooks are one statement each, the audit
 # entries three (issue #24; docs/operations.md "Hot paths").
-NOTICE_STATEMENTS = 14
+NOTICE_STATEMENTS = 13
 
 
 # Whatever the number of items, as long as each INSERT fits Django's SQLite limit of 999
