@@ -212,3 +212,29 @@ def test_only_issuers_of_the_organisation_send_batches(
     theirs_item = NoticeItem.objects.filter(notice__organisation=bayon).get()
     assert theirs_item.case is not None and theirs_item.case.organisation_id == bayon.pk
     assert Case.objects.filter(organisation=acme).count() == 1
+
+
+def test_a_batch_joins_a_reported_case_and_its_reporter_sees_it_move(
+    client: Client, acu: str, acme: Organisation
+) -> None:
+    from karpear.platformlink.services import link_isolation_set
+    from karpear.reports.models import PublicStatus, Report
+    from tests.cast import make_case
+
+    link_isolation_set(organisation=acme, categories=[])  # nothing isolated on receipt
+    reported = make_case(acme, url="https://social.example/p/3")
+    assert reported.state == State.RECEIVED
+    assert Report.objects.get().status == PublicStatus.RECEIVED
+    before = reported.version
+    notices = [_notice(f"ACU/{n}", {"url": "https://social.example/p/3"}) for n in range(2)]
+    response = post(client, acu, "/api/v1/notices/batch", {"notices": notices})
+    case_ids = {r["notice"]["items"][0]["case_id"] for r in response.json()["results"]}
+    assert case_ids == {reported.pk} and Case.objects.count() == 1
+    reported.refresh_from_db()
+    assert reported.state == State.ISOLATED and reported.priority == 1
+    assert reported.first_action_at is not None and reported.preserve_requested_at is not None
+    assert reported.version == before + 2  # an analyst's open form sees the change
+    assert Report.objects.get().status == PublicStatus.CHECKING
+    # The first notice moves the case and asks for preservation; each is a decision.
+    timeline = list(reported.events.values_list("kind", flat=True))
+    assert timeline == ["opened", "transition", "decision", "preserve_requested", "decision"]
