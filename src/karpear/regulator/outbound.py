@@ -217,36 +217,64 @@ def submissions_sent(organisation: Organisation) -> list[SentSubmission]:
     return list(SentSubmission.objects.filter(organisation=organisation)[:20])
 
 
-@transaction.atomic
+def _read_request(item: Any) -> tuple[int, dict[str, Any], tuple[str, datetime] | None] | None:
+    """One request as the regulator listed it: (remote id, fields, (answer, answered at) once
+    answered), or None when it is unreadable."""
+    try:
+        remote_id = int(item["id"])
+        fields = {
+            "item_ref": str(item.get("item_ref") or "")[:32],
+            "question": str(item["question"])[:5000],
+            "deadline": date.fromisoformat(item["deadline"]),
+            "sent_at": datetime.fromisoformat(item["sent_at"]),
+        }
+        answered = (
+            (str(item.get("answer") or ""), datetime.fromisoformat(item["answered_at"]))
+            if item.get("answered_at")
+            else None
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return remote_id, fields, answered
+
+
 def requests_pull(*, organisation: Organisation) -> int:
-    """Fetch the regulator's requests (another deployment); returns how many are new."""
+    """Fetch the regulator's requests (another deployment); returns how many are new.
+
+    Fetch first, then write: the HTTP call (up to KARPEAR_REGULATOR_TIMEOUT) runs before any
+    transaction opens, so a slow regulator holds no transaction or lock on this database; the
+    answer is read whole and checked, then stored in one short transaction. Idempotent: a
+    request is stored once per (organisation, remote id) (the unique constraint decides when
+    two pulls race; `get_or_create` takes the other's row), and an answer is recorded only on
+    a row that has none yet."""
     link = regulator_link(organisation)
     if link is None:
         return 0
     status, answer = _call(link.url, link.token, "GET", "requests")
-    if status != 200 or not isinstance(answer, dict):
+    if (
+        status != 200
+        or not isinstance(answer, dict)
+        or not isinstance(answer.get("requests"), list)
+    ):
         raise RegulatorUnreachable(_("The regulator's service refused to list its requests."))
-    new = 0
-    for item in answer.get("requests", [])[:500]:
-        try:
-            defaults = {
-                "item_ref": str(item.get("item_ref") or "")[:32],
-                "question": str(item["question"])[:5000],
-                "deadline": date.fromisoformat(item["deadline"]),
-                "sent_at": datetime.fromisoformat(item["sent_at"]),
-            }
-            remote_id = int(item["id"])
-        except (KeyError, TypeError, ValueError):
-            logger.warning("a request from the regulator was unreadable and skipped")
-            continue
-        row, created = ReceivedRequest.objects.get_or_create(
-            organisation=organisation, remote_id=remote_id, defaults=defaults
+    listed = [_read_request(item) for item in answer["requests"][:500]]
+    readable = [r for r in listed if r is not None]
+    if len(readable) < len(listed):
+        logger.warning(
+            "%d requests from the regulator were unreadable and skipped",
+            len(listed) - len(readable),
         )
-        new += created
-        if item.get("answered_at") and row.answered_at is None:
-            row.answer = str(item.get("answer") or "")
-            row.answered_at = datetime.fromisoformat(item["answered_at"])
-            row.save(update_fields=["answer", "answered_at"])
+    new = 0
+    with transaction.atomic():
+        for remote_id, fields, answered in readable:
+            row, created = ReceivedRequest.objects.get_or_create(
+                organisation=organisation, remote_id=remote_id, defaults=fields
+            )
+            new += created
+            if answered is not None:
+                ReceivedRequest.objects.filter(pk=row.pk, answered_at__isnull=True).update(
+                    answer=answered[0], answered_at=answered[1]
+                )
     return new
 
 
