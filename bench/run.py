@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bench import (
     desk_queue,
     education,
     evidence,
+    goals,
     hashes,
     input_guard,
     intake,
@@ -46,6 +48,11 @@ BENCHES = [
 ]
 
 if __name__ == "__main__":
+    # BENCH_ONLY=intake,notices,... runs those modules only (e.g. issue #24's rows).
+    only = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
     for bench in BENCHES:
+        if only and bench.__module__.rpartition(".")[2] not in only:
+            continue
         bench()
         sys.stdout.flush()
+    goals.summary()

@@ -10,6 +10,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from karpear.cases.models import Case
+from karpear.evidence.models import Recipient
 from karpear.orgs.models import Organisation
 from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Channel
@@ -237,3 +238,19 @@ def head(mptc: Organisation) -> Person:
 @pytest.fixture
 def regulator_admin(mptc: Organisation) -> Person:
     return _person(mptc, "nimol", Role.REGULATOR_ADMIN)
+
+
+def register_recipient(member: StaffMember, **fields: Any) -> Recipient:
+    """A recipient added by `member` (a keeper) and confirmed by a second keeper of the same
+    organisation, as the desk needs before anything is sent to it (evidence/recipients.py)."""
+    from karpear.evidence.recipients import recipient_add, recipient_confirm
+
+    recipient = recipient_add(member=member, **fields)
+    org = member.organisation
+    second = (
+        StaffMember.objects.filter(organisation=org, role__in=[Role.ADMIN, Role.LEAD])
+        .exclude(pk=member.pk)
+        .first()
+        or _person(org, f"keeper-{org.slug}", Role.ADMIN).member
+    )
+    return recipient_confirm(member=second, recipient_id=recipient.pk)

@@ -262,20 +262,10 @@ class Platform:
             ).fetchone()
         if row is None or not (self.karpear_url and self.karpear_key):
             return 404, {"error": "no decision to contest"}
-        request = urllib.request.Request(  # noqa: S310 - the operator's own Karpear URL
-            self.karpear_url + "/api/v1/appeals",
-            data=json.dumps({"decision_id": row[0], "reason": reason}).encode(),
-            method="POST",
-            headers={
-                "Authorization": f"Bearer {self.karpear_key}",
-                "Content-Type": "application/json",
-            },
+        status, _headers, answer = self._karpear(
+            "POST", "/api/v1/appeals", {"decision_id": row[0], "reason": reason}
         )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return int(response.status), dict(json.loads(response.read()))
-        except urllib.error.HTTPError as exc:
-            return exc.code, dict(json.loads(exc.read() or b"{}"))
+        return int(status), dict(answer or {})
 
     def picture(self, conn: sqlite3.Connection, post_id: str) -> tuple[bytes, str]:
         row = conn.execute("SELECT data, kind FROM pictures WHERE post = ?", (post_id,)).fetchone()

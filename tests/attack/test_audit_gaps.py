@@ -12,9 +12,8 @@ from karpear.audit.models import AuditEntry
 from karpear.cases.models import Case
 from karpear.evidence.disclosure import disclosure_approve, disclosure_request
 from karpear.evidence.models import Disclosure, EvidenceItem
-from karpear.evidence.recipients import recipient_add
 from karpear.orgs.models import Organisation
-from tests.cast import Person, _person, sign_in
+from tests.cast import Person, _person, register_recipient, sign_in
 from tests.evidence.conftest import case, item, screen
 
 __all__ = ["case", "item"]  # the vault fixtures, shared with tests/evidence
@@ -44,8 +43,8 @@ def _approved_disclosure(
     screen(analyst)
     screen(lead)
     Case.objects.filter(pk=case.pk).update(assignee=analyst.member.user)
-    recipient = recipient_add(
-        member=lead.member, name="Officer Sok", agency="ACU", kind="law_enforcement"
+    recipient = register_recipient(
+        lead.member, name="Officer Sok", agency="ACU", kind="law_enforcement"
     )
     requested = disclosure_request(
         member=analyst.member,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -17,7 +18,7 @@ from karpear.concerns.services import (
 )
 from karpear.core.errors import ApplicationError
 from karpear.orgs.models import Organisation
-from tests.cast import Person
+from tests.cast import Person, sign_in
 from tests.concerns.helpers import a_concern
 from tests.safeguarding.helpers import appoint_officer
 
@@ -93,3 +94,20 @@ def test_texts_are_erased_after_the_retention_period_and_the_receipt_stops_worki
     assert concern_figures(acme)["outcome"]["no_further_action"] == 1
     with pytest.raises(ApplicationError):
         concern_open(organisation=acme, code=concern.code, secret=secret)
+
+
+def test_the_officers_list_costs_the_same_queries_for_one_or_many_concerns(
+    acme: Organisation, officer: Person, django_assert_max_num_queries: Any
+) -> None:
+    """One read of the officer's positions (it was read twice: 16), one of the concerns, and
+    the audit entry that records the listing."""
+    a_concern(acme)
+    desk = sign_in(officer)
+    desk.get("/en/desk/concerns/")  # warm the session
+    with django_assert_max_num_queries(15) as one:
+        desk.get("/en/desk/concerns/")
+    for _ in range(5):
+        a_concern(acme)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = desk.get("/en/desk/concerns/").content.decode()
+    assert page.count("/en/desk/concerns/") >= 6

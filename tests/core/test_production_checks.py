@@ -26,6 +26,7 @@ _SCRUBBED = {
     *SECRET_NAMES,
     "KARPEAR_FIELD_KEY",
     "KARPEAR_EVIDENCE_KEK",
+    "KARPEAR_AUDIT_KEYS",
     "DATABASE_URL",
     "KARPEAR_ENV",
     "DEBUG",
@@ -212,3 +213,23 @@ def test_the_rules_accept_what_the_documentation_tells_operators_to_run() -> Non
         assert text_secret_weakness(secrets.token_hex(32)) is None
         assert text_secret_weakness(base64.b64encode(secrets.token_bytes(32)).decode()) is None
         assert kek_weakness(kek()) is None
+
+
+def test_the_audit_keys_are_checked_like_every_other_secret(tmp_path: Path) -> None:
+    """The audit chain's keys: no weak one, none beside the data, one key a line in a file."""
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    env = good_production_env()
+    weak = load_settings(data, {**env, "KARPEAR_AUDIT_KEYS": f"{strong()},short"})
+    assert weak.returncode != 0 and "KARPEAR_AUDIT_KEYS (item 2) is" in weak.stderr
+    inside = data / "audit-keys"
+    inside.write_text(f"{strong()}\n{strong()}\n")
+    beside = load_settings(data, {**env, "KARPEAR_AUDIT_KEYS_FILE": str(inside)})
+    assert "KARPEAR_AUDIT_KEYS_FILE is inside the data directory" in beside.stderr
+    outside = tmp_path / "audit-keys"
+    outside.write_text(inside.read_text())
+    ok = load_settings(
+        data, {**env, "KARPEAR_AUDIT_KEYS_FILE": str(outside)}, show="KARPEAR_AUDIT_KEYS"
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.count("'") == 4  # two keys, not one holding a new line

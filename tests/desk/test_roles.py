@@ -57,6 +57,7 @@ MATRIX = [
     ("GET", "/en/desk/recipients/", {L, D}),
     ("POST", "/en/desk/recipients/", {L, D}),
     ("POST", "/en/desk/recipients/{recipient}/", {L, D}),
+    ("POST", "/en/desk/recipients/{recipient}/confirm/", {L, D}),
     ("GET", "/en/desk/personnel/", {L, D}),
     ("POST", "/en/desk/personnel/save/", {L, D}),
     ("GET", "/en/desk/webhooks/", {L, D}),

@@ -17,11 +17,11 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
     from karpear.compliance.services import assessment_start, file_attach
     from karpear.evidence.disclosure import package_path
     from karpear.evidence.models import Disclosure
-    from karpear.evidence.recipients import recipient_add
     from karpear.evidence.services import evidence_capture
     from karpear.notices.models import IssuerKind
     from karpear.referrals.models import Purpose
     from karpear.referrals.services import recipient_for, referral_send
+    from tests.cast import register_recipient
     from tests.complaints.helpers import a_complaint
     from tests.evidence.conftest import benign_png, screen
 
@@ -59,8 +59,8 @@ def desk_objects(acme: Organisation, cast: dict[str, Person]) -> dict[str, int |
         content_type="text/plain",
         data=b"Named safety lead: Ms Chenda",
     )
-    recipient = recipient_add(
-        member=cast[L].member, name="Officer Sok", agency="ACU", kind="law_enforcement"
+    recipient = register_recipient(
+        cast[L].member, name="Officer Sok", agency="ACU", kind="law_enforcement"
     )
     acu = recipient_for(organisation=acme, kind=IssuerKind.ACU)
     assert acu is not None

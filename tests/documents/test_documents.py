@@ -48,7 +48,7 @@ def test_the_easy_privacy_notice_says_what_the_bands_policy_does(
 
 
 def test_the_lead_adopts_and_every_version_stays_published(
-    lead: Person, acme: Organisation
+    lead: Person, acme: Organisation, django_assert_max_num_queries: Any
 ) -> None:
     client = sign_in(lead)
     page = client.get("/en/desk/documents/terms/")
@@ -64,8 +64,13 @@ def test_the_lead_adopts_and_every_version_stays_published(
     old = public.get("/documents/terms/v1/10-12/")
     assert old.status_code == 200 and "កំណែទីពីរ".encode() not in old.content
     assert "នេះជាកំណែមុន".encode() in old.content  # "this is an earlier version", in Khmer
-    current = public.get("/documents/terms/10-12/")
+    with django_assert_max_num_queries(2):  # the organisation's help contacts, the version
+        current = public.get("/documents/terms/10-12/")
     assert "កំណែទីពីរ".encode() in current.content
+    assert "នេះជាកំណែមុន".encode() not in current.content
+    numbered = public.get("/documents/terms/v2/10-12/")
+    assert "កំណែទីពីរ".encode() in numbered.content
+    assert "នេះជាកំណែមុន".encode() not in numbered.content
     index = public.get("/en/documents/")
     assert b"version 1 of" in index.content and b"version 2 of" in index.content
 

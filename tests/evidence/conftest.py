@@ -59,10 +59,10 @@ def item(acme: Organisation, case: Case) -> EvidenceItem:
 @pytest.fixture
 def recipient(lead: Person) -> Any:
     """The Anti-Cybercrime Unit on Acme's register, added by the lead through the service."""
-    from karpear.evidence.recipients import recipient_add
+    from tests.cast import register_recipient
 
-    return recipient_add(
-        member=lead.member,
+    return register_recipient(
+        lead.member,
         name="Cyber desk, Officer Sok",
         agency="Anti-Cybercrime Unit",
         kind="law_enforcement",

@@ -68,9 +68,9 @@ def test_another_organisations_recipient_cannot_be_chosen(
     item: EvidenceItem, case: Case, analyst: Person, outsider: Person, bayon: Organisation
 ) -> None:
     bayon_lead = _person(bayon, "bayon-lead", "lead")  # type: ignore[arg-type]
-    from karpear.evidence.recipients import recipient_add
+    from tests.cast import register_recipient
 
-    theirs = recipient_add(member=bayon_lead.member, name="X", agency="Y", kind="court")
+    theirs = register_recipient(bayon_lead.member, name="X", agency="Y", kind="court")
     with pytest.raises(ApplicationError):
         disclosure_request(
             member=analyst.member,

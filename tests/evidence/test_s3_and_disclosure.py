@@ -177,10 +177,11 @@ def test_the_desk_flow_from_request_to_verified_package(  # noqa: PLR0917 - fixt
 def test_a_registered_recipient_fills_the_request(
     item: EvidenceItem, case: Case, analyst: Person, lead: Person, acme: Organisation
 ) -> None:
-    from karpear.evidence.recipients import recipient_add, recipient_set_active
+    from karpear.evidence.recipients import recipient_set_active
+    from tests.cast import register_recipient
 
-    acu = recipient_add(
-        member=lead.member,
+    acu = register_recipient(
+        lead.member,
         name="Cyber desk, Officer Sok",
         agency="Anti-Cybercrime Unit",
         kind="law_enforcement",
@@ -193,7 +194,7 @@ def test_a_registered_recipient_fills_the_request(
         item_ids=[item.pk],
     )
     assert request.registered_recipient == acu and request.agency == "Anti-Cybercrime Unit"
-    old = recipient_add(member=lead.member, name="Old", agency="X", kind="court")
+    old = register_recipient(lead.member, name="Old", agency="X", kind="court")
     recipient_set_active(member=lead.member, recipient_id=old.pk, active=False)
     with pytest.raises(ApplicationError):
         disclosure_request(

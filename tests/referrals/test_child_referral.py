@@ -297,9 +297,9 @@ def test_a_childs_referral_is_never_emailed_even_to_a_registered_address_of_its_
 ) -> None:
     from django.core import mail
 
-    from karpear.evidence.recipients import recipient_add
     from karpear.notices.models import Issuer, IssuerKind
     from karpear.referrals.mail import email_recipients, referral_email
+    from tests.cast import register_recipient
 
     case = make_case(acme, contact=True)
     victim = _consent(case, lead)
@@ -309,8 +309,8 @@ def test_a_childs_referral_is_never_emailed_even_to_a_registered_address_of_its_
     # Even a service that is also the hotline, with an e-mail address on the register: the
     # child's details go only to the inbox the child agreed to, never to an address.
     Issuer.objects.filter(pk=referral.recipient_id).update(kind=IssuerKind.HOTLINE)
-    officer = recipient_add(
-        member=lead.member, name="Duty", agency="Helpline", kind="hotline", contact="d@h.example"
+    officer = register_recipient(
+        lead.member, name="Duty", agency="Helpline", kind="hotline", contact="d@h.example"
     )
     referral.refresh_from_db()
     assert email_recipients(referral=referral) == []

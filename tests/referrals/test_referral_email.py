@@ -15,11 +15,10 @@ from karpear.audit.models import AuditEntry
 from karpear.cases.models import Authority, CaseEvent
 from karpear.core.errors import ApplicationError
 from karpear.evidence.models import Recipient
-from karpear.evidence.recipients import recipient_add
 from karpear.orgs.models import Organisation
 from karpear.referrals.mail import referral_email
 from karpear.referrals.models import Referral
-from tests.cast import Person, make_case, sign_in
+from tests.cast import Person, make_case, register_recipient, sign_in
 from tests.conftest import BAYON_HOST, Client
 from tests.referrals.helpers import ack, key, refer
 
@@ -33,8 +32,8 @@ def _overdue(acme: Organisation, analyst: Person) -> Referral:
 def _officer(
     lead: Person, contact: str = "duty@acu.example", kind: str = "law_enforcement"
 ) -> Recipient:
-    return recipient_add(
-        member=lead.member, name="Duty officer", agency="ACU", kind=kind, contact=contact
+    return register_recipient(
+        lead.member, name="Duty officer", agency="ACU", kind=kind, contact=contact
     )
 
 
@@ -125,3 +124,22 @@ def test_development_writes_the_mail_to_the_outbox_directory(
     (written,) = list((tmp_path / "outbox").iterdir())
     text = written.read_text()
     assert "duty@acu.example" in text and f"referral-{referral.pk}.pdf" in text
+
+
+def test_an_address_one_keeper_added_alone_is_never_emailed(
+    acme: Organisation, analyst: Person, lead: Person
+) -> None:
+    from karpear.evidence.recipients import recipient_add
+
+    referral = _overdue(acme, analyst)
+    alone = recipient_add(
+        member=lead.member,
+        name="Friend",
+        agency="ACU",
+        kind="law_enforcement",
+        contact="f@x.example",
+    )
+    assert "f@x.example" not in sign_in(lead).get("/en/desk/referrals/").content.decode()
+    with pytest.raises(ApplicationError) as refused:
+        referral_email(member=lead.member, referral_id=referral.pk, recipient_id=alone.pk)
+    assert refused.value.status == 404 and mail.outbox == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -87,3 +88,23 @@ def test_training_for_another_organisations_employee_is_refused(
         {"course": "policy", "completed_on": "2026-01-01", "provider": "x"},
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["staff", "training"])
+def test_the_staff_pages_cost_the_same_queries_for_two_or_twenty_people(
+    acme: Organisation, compliance: Person, django_assert_max_num_queries: Any, page: str
+) -> None:
+    """The employees and their valid courses are read once each, whatever the head count (the
+    training page's figures are counted from the same read as its list)."""
+    url = f"/en/desk/safeguarding/{page}/"
+    import_staff(acme, 2)
+    desk = sign_in(compliance)
+    desk.get(url)  # warm the session
+    # 13: the signed-in desk's own (10) and three reads: employees, their valid courses, and
+    # the leavers or the courses expiring soon. Reading the standing twice made it 15.
+    with django_assert_max_num_queries(13) as two:
+        desk.get(url)
+    import_staff(acme, 20)
+    with django_assert_max_num_queries(len(two.captured_queries)):
+        response = desk.get(url)
+    assert response.status_code == 200

@@ -81,6 +81,9 @@ def backup_create(*, target: Path) -> dict[str, Any]:
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty")
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # mkdir's mode does not apply to a folder that already exists (often 0755): the backup
+    # holds password hashes and one-time-code keys, so only its owner may enter it.
+    target.chmod(0o700)
     _copy_tree(checkpoint_dir(), target / "checkpoints")
     taken_at = timezone.now()
     database = target / ("database.sqlite3" if dumps.engine() == "sqlite" else "database.pgdump")
@@ -93,6 +96,7 @@ def backup_create(*, target: Path) -> dict[str, Any]:
         head = read(
             f"SELECT count, last_hash FROM {AuditHead._meta.db_table} WHERE id = 1"  # noqa: S608
         )
+    database.chmod(0o600)  # sqlite3 and pg_dump create it with the umask (often 0644)
     for key, backend in objects:
         _write(target / "objects" / backend / key, object_read(backend=backend, key=key))
     _copy_tree(Path(settings.DATA_DIR) / "files", target / "files")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import subprocess
 import urllib.error
 import urllib.request
@@ -31,6 +30,7 @@ from karpear.blocklist.publishing import FORMAT
 from karpear.core import signing
 from karpear.core.crypto import decrypt_text, encrypt_text
 from karpear.core.errors import ApplicationError
+from karpear.core.guards import parse_json
 from karpear.orgs.models import Organisation
 
 # --- Subscribing (the ISP side) ----------------------------------------------------
@@ -114,7 +114,7 @@ def _fetch(subscription: Subscription, since: int | None) -> bytes:
 
 def _verified(subscription: Subscription, body: bytes) -> dict[str, Any]:
     try:
-        envelope = json.loads(body)
+        envelope = parse_json(body)
     except ValueError as exc:
         raise PullError("the publisher's answer is not JSON") from exc
     try:

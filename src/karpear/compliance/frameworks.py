@@ -98,7 +98,9 @@ class Framework:
         return self.items.get(ref)
 
 
-def _text(raw: Any, where: str, problems: list[str], *, required: bool = True) -> Text:
+def bilingual_text(raw: Any, where: str, problems: list[str], *, required: bool = True) -> Text:
+    """{en, km} from a data file as Text; a missing or empty language is a problem at `where`.
+    The safety catalogue reads its texts with it too."""
     if not isinstance(raw, dict):
         if required:
             problems.append(f"{where}: needs text in both languages (en and km)")
@@ -145,8 +147,8 @@ def _item(raw: Any, section: str, default_answer: str, problems: list[str]) -> I
     return Item(
         ref=ref,
         section=section,
-        text=_text(raw.get("text"), where, problems),
-        guidance=_text(raw.get("guidance"), f"{where} guidance", problems, required=False),
+        text=bilingual_text(raw.get("text"), where, problems),
+        guidance=bilingual_text(raw.get("guidance"), f"{where} guidance", problems, required=False),
         evidence=str(raw.get("evidence") or ""),
         answer=str(answer),
         minimum=bool(raw.get("minimum", False)),
@@ -184,7 +186,7 @@ def _sections(
                 problems.append(f"{path}: item {item.ref} names unknown live figure {item.live!r}")
             items[item.ref] = item
             section_items.append(item)
-        title = _text(raw_section.get("title"), f"section {sid}", problems)
+        title = bilingual_text(raw_section.get("title"), f"section {sid}", problems)
         sections.append(Section(sid, title, tuple(section_items)))
     return sections, items
 
@@ -212,7 +214,7 @@ def parse_framework(data: bytes, path: str, live_providers: Iterable[str]) -> Fr
             if needed not in items:
                 problems.append(f"{path}: item {item.ref} requires unknown item {needed}")
     problems.extend(f"{path}: {p}" for p in _cycles(items))
-    title = _text(raw.get("title"), "title", problems)
+    title = bilingual_text(raw.get("title"), "title", problems)
     if problems:
         raise FrameworkError([p if p.startswith(path) else f"{path}: {p}" for p in problems])
     return Framework(

@@ -1,13 +1,10 @@
 """The assessment report as a page and as a PDF (issue #8 point 6).
 
-The PDF is drawn by WeasyPrint from the same template, with Debian's Khmer OS fonts named in the
-CSS so Khmer script (stacked consonants included) renders. WeasyPrint is given a URL fetcher that
-refuses everything: a report must never make the server fetch a link someone typed into it.
+The PDF is drawn from the same template through core.pdf (Khmer fonts, no URL ever fetched).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest
@@ -19,17 +16,7 @@ from karpear.audit.services import audit_record
 from karpear.compliance.live import FIGURE_LABELS, STATUS_LABELS
 from karpear.compliance.models import Assessment
 from karpear.compliance.overview import overview
-
-
-class FetchRefused(Exception):
-    """The PDF renderer asked for a URL; reports are self-contained, so nothing is fetched."""
-
-
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise FetchRefused(url)
-
-
-CSS_PATH = Path(__file__).resolve().parent.parent / "static" / "karpear" / "report.css"
+from karpear.core.pdf import CSS_PATH, pdf_from_html
 
 
 def report_context(assessment: Assessment, *, pdf: bool = False) -> dict[str, Any]:
@@ -43,21 +30,6 @@ def report_context(assessment: Assessment, *, pdf: bool = False) -> dict[str, An
         "status_labels": STATUS_LABELS,
         "figure_labels": FIGURE_LABELS,
     }
-
-
-def pdf_from_html(html: str) -> bytes:
-    """A self-contained HTML page as PDF; any URL in it is refused, never fetched.
-
-    Tagged PDF/UA-1 (issue #22, item 9): a structure tree of headings, paragraphs, lists and
-    tables, the document language from `<html lang>` (km or en) and the title shown, so a screen
-    reader can read the compliance and transparency reports.
-    """
-    from weasyprint import HTML  # type: ignore[import-untyped]
-
-    pdf: bytes = HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
-    return pdf
 
 
 def report_pdf(

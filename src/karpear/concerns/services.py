@@ -228,10 +228,6 @@ def may_read(member: StaffMember, concern: Concern) -> bool:
     return bool(positions)
 
 
-def is_reader(member: StaffMember) -> bool:
-    return bool(officer_positions(member))
-
-
 def _refuse(member: StaffMember, concern_id: int | str, request: HttpRequest | None) -> None:
     audit_record(
         action="concern_read_refused",
@@ -246,9 +242,9 @@ def _refuse(member: StaffMember, concern_id: int | str, request: HttpRequest | N
 
 def concern_list(*, member: StaffMember, request: HttpRequest | None = None) -> list[Concern]:
     """The concerns this officer or deputy may read (listing is audited as a read)."""
-    if not is_reader(member):
-        _refuse(member, "", request)
     positions = officer_positions(member)
+    if not positions:
+        _refuse(member, "", request)
     found: QuerySet[Concern] = Concern.objects.filter(organisation=member.organisation)
     if "deputy" not in positions:
         found = found.exclude(names_officer=True)

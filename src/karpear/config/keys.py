@@ -28,8 +28,9 @@ TEXT_SECRETS = [
     "KARPEAR_SIGNING_KEY",
     "KARPEAR_EVIDENCE_KEK",
     "KARPEAR_METRICS_TOKEN",
+    "KARPEAR_AUDIT_KEYS",  # the audit chain's HMAC keys (issue #15, item 9)
 ]
-LIST_SECRETS = {"KARPEAR_FIELD_KEYS", "KARPEAR_EVIDENCE_KEKS"}
+LIST_SECRETS = {"KARPEAR_FIELD_KEYS", "KARPEAR_EVIDENCE_KEKS", "KARPEAR_AUDIT_KEYS"}
 
 
 def production_problems(*, debug: bool) -> list[str]:

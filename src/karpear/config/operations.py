@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 
-from karpear.config.env import env_int, env_str
+from karpear.config.env import env_int, env_list, env_str
 
 # The audit chain (issue #15, item 9). Entries are sealed with an HMAC under keys that never enter
 # the database: KARPEAR_AUDIT_KEYS (or _FILE), comma-separated, newest first (older ones still
 # verify their entries); empty means derived from SECRET_KEY (+ SECRET_KEY_FALLBACKS) with HKDF.
-KARPEAR_AUDIT_KEYS = [k.strip() for k in env_str("KARPEAR_AUDIT_KEYS").split(",") if k.strip()]
+KARPEAR_AUDIT_KEYS = env_list("KARPEAR_AUDIT_KEYS")  # a _FILE may hold one key a line
 # Signed checkpoints of the chain's head, written by the worker (and `karpear audit checkpoint`)
 # outside the database; empty means DATA_DIR/audit-checkpoints. Copy them to another host or a
 # WORM bucket (docs/operations.md, "The audit log").

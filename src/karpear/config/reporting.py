@@ -16,6 +16,9 @@ KARPEAR_TRUSTED_PROXIES = env_int("KARPEAR_TRUSTED_PROXIES", 0)
 # may send many reports from one address.
 KARPEAR_RATE_REPORTS = os.environ.get("KARPEAR_RATE_REPORTS", "10/60")
 KARPEAR_RATE_STATUS = os.environ.get("KARPEAR_RATE_STATUS", "30/60")
+# Public PDFs (transparency report, sector summary, lesson sheets): drawing one costs about a
+# second of CPU, so each client may ask for this many per window (core/pdf.py).
+KARPEAR_RATE_PDF = os.environ.get("KARPEAR_RATE_PDF", "10/60")
 KARPEAR_RATELIMIT_ENABLED = env_bool("KARPEAR_RATELIMIT_ENABLED", True)
 
 # Default response time promised on the receipt (hours); each organisation may

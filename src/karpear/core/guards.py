@@ -100,6 +100,22 @@ def _body_has_nul(request: HttpRequest) -> bool:
     return False
 
 
+def parse_json(body: bytes) -> Any:
+    """json.loads for bytes from outside a request body (another server's answer, a file):
+    ValueError, like any unreadable JSON, when nested deeper than MAX_JSON_DEPTH, because
+    Python's parser recurses and would raise RecursionError instead."""
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise ValueError("JSON nested too deeply")
+    return json.loads(body)
+
+
+def check_json_file(body: bytes) -> None:
+    """Raise BadInput for a JSON file nested too deeply or holding a NUL: the same rules as a
+    JSON body, for a file a view parses itself (check_request never reads uploaded files)."""
+    if _json_has_nul(body):
+        raise BadInput(_("The text sent contains a character that is not allowed (NUL)."))
+
+
 def _json_has_nul(body: bytes) -> bool:
     if json_depth(body) > MAX_JSON_DEPTH:
         raise BadInput(_("What you sent is nested too deeply."), code="too_deep")
@@ -133,7 +149,9 @@ def error_response(
     return response
 
 
-def _language_for(request: HttpRequest) -> str:
+def language_for(request: HttpRequest) -> str:
+    """The language of a refusal made before LocaleMiddleware: the path's, or for the API the
+    Accept-Language header's."""
     if request.path.startswith("/api/"):
         return translation.get_language_from_request(request, check_path=False)
     return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
@@ -150,7 +168,7 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with translation.override(_language_for(request)):  # messages in their language
+        with translation.override(language_for(request)):  # messages in their language
             try:
                 check_request(request)
             except BadInput as refused:

@@ -12,8 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from karpear.core.dbfailures import RETRY_AFTER_SECONDS, is_bad_value, is_disk_full
-from karpear.core.errors import ApplicationError
-from karpear.core.guards import error_response
+from karpear.core.errors import ApplicationError, RateLimited
+from karpear.core.guards import error_response, language_for
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,13 @@ class RequestGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # This runs before LocaleMiddleware: without the override, a refusal on an /en/ page
+        # came in whatever language the thread last served (Khmer, as a rule).
+        with translation.override(language_for(request)):
+            refused = self._refusal(request)
+        return self.get_response(request) if refused is None else refused
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -65,7 +72,7 @@ class RequestGuardMiddleware:
                     {"error": {"code": "files_refused", "message": message}}, status=415
                 )
             return render(request, "core/error.html", {"message": message}, status=415)
-        return self.get_response(request)
+        return None
 
 
 # Staff and platform endpoints that take files check them themselves.
@@ -118,9 +125,12 @@ class ApplicationErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, ApplicationError) and not request.path.startswith("/api/"):
             template = "desk/error.html" if "/desk/" in request.path else "core/error.html"
-            return render(
+            page = render(
                 request, template, {"message": exception.message}, status=exception.status
             )
+            if isinstance(exception, RateLimited):
+                page["Retry-After"] = str(exception.retry_after)
+            return page
         # Pages and the API alike (the API re-raises what it has no handler for).
         if is_disk_full(exception):
             logger.error("database write failed for lack of space: %s", type(exception).__name__)

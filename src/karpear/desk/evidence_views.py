@@ -25,10 +25,10 @@ from karpear.desk.access import CASE_WORK, desk_view, int_or_none
 from karpear.evidence.models import (
     EvidenceItem,
     PersonnelRecord,
-    Recipient,
     Screening,
     ViewerPreference,
 )
+from karpear.evidence.recipients import recipient_choices
 from karpear.evidence.services import (
     access_evidence,
     evidence_open,
@@ -70,7 +70,7 @@ def viewer(request: HttpRequest, member: StaffMember, item_id: int) -> HttpRespo
             "take_a_break": reveals and reveals % settings.KARPEAR_REVEALS_BEFORE_BREAK == 0,
             "custody": item.custody.all()[:50],
             "holds": item.holds.filter(released_at__isnull=True),
-            "recipients": Recipient.objects.filter(organisation=member.organisation, active=True),
+            "recipients": recipient_choices(member),
             "grey_only": getattr(getattr(member, "personnel", None), "viewer_default", "")
             == ViewerPreference.GREY,
             "is_lead": member.role == Role.LEAD,

@@ -99,9 +99,16 @@ def recipients(request: HttpRequest, member: StaffMember) -> HttpResponse:
             contact=str(request.POST.get("contact", "")),
             request=request,
         )
-        messages.success(request, _("Saved."))
+        messages.success(
+            request,
+            _("Saved. Another keeper must confirm the recipient before anything is sent to it."),
+        )
         return redirect("desk:recipients")
-    rows = Recipient.objects.filter(organisation=member.organisation).order_by("-active", "name")
+    rows = (
+        Recipient.objects.filter(organisation=member.organisation)
+        .select_related("added_by", "confirmed_by")
+        .order_by("-active", "name")
+    )
     return render(
         request, "desk/recipients.html", {"recipients": rows, "kinds": RecipientKind.choices}
     )
@@ -117,4 +124,13 @@ def recipient_active(request: HttpRequest, member: StaffMember, recipient_id: in
         request=request,
     )
     messages.success(request, _("Saved."))
+    return redirect("desk:recipients")
+
+
+@require_POST
+@desk_view(*RECIPIENT_KEEPERS)
+def recipient_confirm(request: HttpRequest, member: StaffMember, recipient_id: int) -> HttpResponse:
+    """A second keeper confirms a recipient another keeper added (evidence/recipients.py)."""
+    recipient_services.recipient_confirm(member=member, recipient_id=recipient_id, request=request)
+    messages.success(request, _("Confirmed."))
     return redirect("desk:recipients")

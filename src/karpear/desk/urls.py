@@ -86,6 +86,11 @@ urlpatterns = [
         staff_views.recipient_active,
         name="recipient_active",
     ),
+    path(
+        "recipients/<int:recipient_id>/confirm/",
+        staff_views.recipient_confirm,
+        name="recipient_confirm",
+    ),
     path("notices/", notice_views.notices, name="notices"),
     path("notices/new/", notice_views.notice_new, name="notice_new"),
     path("webhooks/", notice_views.webhooks, name="webhooks"),

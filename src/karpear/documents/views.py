@@ -41,6 +41,7 @@ def document(
             "audiences": AUDIENCES,
             "blocks": blocks(doc.texts[audience][lang]),
             "figures": doc.readability[audience][lang],
-            "latest": access_published(organisation=org, kind=kind).version == doc.version,
+            "latest": version is None  # the address without a number is the newest
+            or access_published(organisation=org, kind=kind).version == doc.version,
         },
     )

@@ -191,7 +191,7 @@ def session_sheet(request: HttpRequest, member: StaffMember, session_id: int) ->
     from django.template.loader import render_to_string
     from django.utils.safestring import mark_safe
 
-    from karpear.compliance.reports import CSS_PATH, pdf_from_html
+    from karpear.core.pdf import CSS_PATH, pdf_from_html
 
     session = services.access_session(member, session_id)
     link, _uri = _qr(request, session)

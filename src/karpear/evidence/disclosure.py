@@ -61,9 +61,11 @@ def disclosure_request(
         raise ApplicationError(
             _("Your role cannot request a disclosure."), code="forbidden", status=403
         )
-    registered = Recipient.objects.filter(
-        pk=recipient_id or 0, active=True, organisation=case.organisation
-    ).first()
+    registered = (
+        Recipient.objects.filter(pk=recipient_id or 0, organisation=case.organisation)
+        .usable()
+        .first()
+    )
     if registered is None:
         raise ApplicationError(
             _("Choose a recipient from the register."),
@@ -129,7 +131,7 @@ def disclosure_approve(*, member: StaffMember, disclosure_id: int) -> tuple[Disc
             status=403,
         )
     recipient = disclosure.registered_recipient
-    if recipient is None or not recipient.active:
+    if recipient is None or not recipient.usable:
         raise ApplicationError(
             _("The recipient is no longer on the register; ask for a new disclosure."),
             code="recipient_inactive",

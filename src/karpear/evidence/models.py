@@ -170,8 +170,18 @@ class RecipientKind(models.TextChoices):
     HOTLINE = "hotline", _("Recognised hotline (e.g. Internet Hotline Cambodia)")
 
 
+class RecipientQuerySet(models.QuerySet["Recipient"]):
+    def usable(self) -> RecipientQuerySet:
+        """On the register and confirmed by a second keeper: the only recipients evidence or a
+        referral may be sent to."""
+        return self.filter(active=True, confirmed_at__isnull=False)
+
+
 class Recipient(models.Model):
-    """A registered recipient of disclosures (2.6 b), kept on the desk by the lead or admin."""
+    """A registered recipient of disclosures (2.6 b), kept on the desk by the lead or admin.
+
+    Added by one keeper and confirmed by another (nobody confirms their own): otherwise one
+    insider could register an address of their own and send a case to it."""
 
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.CASCADE, related_name="+"
@@ -183,9 +193,22 @@ class Recipient(models.Model):
     )
     contact = models.CharField(max_length=300, blank=True)
     active = models.BooleanField(default=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RecipientQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.name}, {self.agency}"
+
+    @property
+    def usable(self) -> bool:
+        return self.active and self.confirmed_at is not None
 
 
 class ViewerPreference(models.TextChoices):

@@ -1,11 +1,16 @@
 """The register of disclosure recipients (guidelines 2.6 b: disclose only to law
 enforcement or for a legal process). Kept on the desk by the safeguarding lead or the
-administrator of the organisation; every change is audited."""
+administrator of the organisation; every change is audited.
+
+A new recipient is usable only once a second keeper confirms it (nobody confirms their own):
+evidence and referrals leave only for usable recipients, so one insider cannot register an
+address of their own and send a case to it."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
@@ -51,7 +56,12 @@ def recipient_add(
     if not (name and agency) or kind not in RecipientKind.values:
         raise ApplicationError(_("Give the recipient's name, agency and kind."))
     recipient = Recipient.objects.create(
-        organisation=member.organisation, name=name, agency=agency, kind=kind, contact=contact
+        organisation=member.organisation,
+        name=name,
+        agency=agency,
+        kind=kind,
+        contact=contact,
+        added_by=member.user,
     )
     audit_record(
         action="recipient_add",
@@ -65,13 +75,7 @@ def recipient_add(
     return recipient
 
 
-@transaction.atomic
-def recipient_set_active(
-    *, member: StaffMember, recipient_id: int, active: bool, request: HttpRequest | None = None
-) -> Recipient:
-    """Take a recipient off the register (or back on). Pending disclosures to a recipient
-    taken off can no longer be approved."""
-    _require_keeper(member)
+def _locked(member: StaffMember, recipient_id: int) -> Recipient:
     recipient = (
         Recipient.objects.select_for_update()
         .filter(pk=recipient_id, organisation=member.organisation)
@@ -79,6 +83,48 @@ def recipient_set_active(
     )
     if recipient is None:
         raise NotFound(_("There is no such recipient."))
+    return recipient
+
+
+@transaction.atomic
+def recipient_confirm(
+    *, member: StaffMember, recipient_id: int, request: HttpRequest | None = None
+) -> Recipient:
+    """A second keeper confirms a recipient another keeper added; confirming again changes
+    nothing."""
+    _require_keeper(member)
+    recipient = _locked(member, recipient_id)
+    if recipient.confirmed_at is not None:
+        return recipient
+    if recipient.added_by_id == member.user_id:
+        raise ApplicationError(
+            _("You added this recipient, so another keeper must confirm it."),
+            code="own_request",
+            status=403,
+        )
+    recipient.confirmed_by = member.user
+    recipient.confirmed_at = timezone.now()
+    recipient.save(update_fields=["confirmed_by", "confirmed_at"])
+    audit_record(
+        action="recipient_confirm",
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="recipient",
+        object_id=recipient.pk,
+        detail={"added_by": recipient.added_by_id},
+        request=request,
+    )
+    return recipient
+
+
+@transaction.atomic
+def recipient_set_active(
+    *, member: StaffMember, recipient_id: int, active: bool, request: HttpRequest | None = None
+) -> Recipient:
+    """Take a recipient off the register (or back on). Pending disclosures to a recipient
+    taken off can no longer be approved."""
+    _require_keeper(member)
+    recipient = _locked(member, recipient_id)
     before = recipient.active
     recipient.active = active
     recipient.save(update_fields=["active"])
@@ -95,6 +141,7 @@ def recipient_set_active(
 
 
 def recipient_choices(member: StaffMember) -> list[Recipient]:
+    """Recipients a disclosure may name: on the register and confirmed."""
     return list(
-        Recipient.objects.filter(organisation=member.organisation, active=True).order_by("name")
+        Recipient.objects.filter(organisation=member.organisation).usable().order_by("name")
     )

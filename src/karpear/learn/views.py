@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from karpear.compliance.reports import CSS_PATH, pdf_from_html
+from karpear.core.pdf import CSS_PATH, public_pdf
 from karpear.learn.content import LearningPath, Lesson, content, get_lesson, get_path
 
 # The order the index lists paths in: young people first (the pages are for them), by age.
@@ -61,8 +61,5 @@ def lesson_pdf(request: HttpRequest, path_id: str, lesson_id: str) -> HttpRespon
         {"path": path, "lesson": lesson, "css": CSS_PATH.read_text(encoding="utf-8")},
         request=request,
     )
-    response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="swipe-safe-{lesson_id}-{get_language() or "km"}.pdf"'
-    )
-    return response
+    name = f"swipe-safe-{lesson_id}-{get_language() or 'km'}.pdf"
+    return public_pdf(request, html, filename=name, inline=True)

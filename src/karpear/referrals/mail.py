@@ -41,13 +41,16 @@ def _is_address(value: str) -> bool:
 
 
 def email_recipients(*, referral: Referral) -> list[Recipient]:
-    """Active registered recipients of the referral's kind with an e-mail address as contact."""
+    """Usable (confirmed, on the register) recipients of the referral's kind with an e-mail
+    address as contact."""
     kind = DISCLOSURE_KIND.get(referral.recipient.kind)
     if kind is None or referral.purpose == Purpose.CHILD:
         return []  # a child's referral goes only to the service the child agreed to
-    rows = Recipient.objects.filter(
-        organisation_id=referral.organisation_id, kind=kind, active=True
-    ).order_by("agency", "name", "pk")
+    rows = (
+        Recipient.objects.filter(organisation_id=referral.organisation_id, kind=kind)
+        .usable()
+        .order_by("agency", "name", "pk")
+    )
     return [r for r in rows if _is_address(r.contact.strip())]
 
 

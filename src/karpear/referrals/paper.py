@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from karpear.audit.services import audit_record
-from karpear.compliance.reports import CSS_PATH, pdf_from_html
+from karpear.core.pdf import CSS_PATH, pdf_from_html
 from karpear.referrals.models import Referral
 from karpear.staff.models import StaffMember
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.audit.services import audit_record
 from karpear.compliance import services as compliance
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.guards import parse_json
 from karpear.orgs.models import Organisation
 from karpear.regulator.models import (
     Channel,
@@ -113,7 +114,7 @@ def _call(
             _("The regulator's service cannot be reached. Try again later.")
         ) from exc
     try:
-        return status, json.loads(raw or b"null")
+        return status, parse_json(raw or b"null")
     except ValueError as exc:
         raise RegulatorUnreachable(_("The regulator's service gave an unreadable answer.")) from exc
 

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
-from karpear.compliance.reports import CSS_PATH, pdf_from_html
+from karpear.core.pdf import CSS_PATH, public_pdf
 from karpear.orgs.models import Organisation
 from karpear.orgs.services import current_organisation
 from karpear.regulator.sector import Summary, sector_summary, summary_csv
@@ -47,7 +47,7 @@ def sector_csv(request: HttpRequest) -> HttpResponse:
 def sector_pdf(request: HttpRequest) -> HttpResponse:
     org, summary = _summary(request)
     html = render(request, "regulator/sector.html", _context(org, summary, pdf=True)).content
-    response = HttpResponse(pdf_from_html(html.decode("utf-8")), content_type="application/pdf")
     label = summary.period.label if summary.period else "none"
-    response["Content-Disposition"] = f'attachment; filename="sector-{label}-{get_language()}.pdf"'
-    return response
+    return public_pdf(
+        request, html.decode("utf-8"), filename=f"sector-{label}-{get_language()}.pdf"
+    )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from karpear.core.dates import parse_day
 from karpear.core.errors import ApplicationError
+from karpear.core.guards import check_json_file
 from karpear.desk.access import desk_view
 from karpear.regulator import registry, rfi
 from karpear.regulator.common import KEEPERS, READERS, REVIEWERS, access_company, access_key
@@ -235,8 +236,10 @@ def upload(request: HttpRequest, member: StaffMember) -> HttpResponse:
             )
             if upload is None or upload.size is None or upload.size > max_bytes():
                 raise ApplicationError(_("Choose the package file (JSON, at most 2 MB)."))
+            raw = upload.read(max_bytes() + 1)
+            check_json_file(raw)  # too deep for the parser, or a NUL the database refuses
             try:
-                body = json.loads(upload.read(max_bytes() + 1))
+                body = json.loads(raw)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise ApplicationError(_("The file is not JSON."), code="malformed") from exc
             envelope = body.get("package", body) if isinstance(body, dict) else body

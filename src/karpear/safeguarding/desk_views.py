@@ -226,13 +226,13 @@ def policy_status(request: HttpRequest, member: StaffMember, document_id: int) -
 @never_cache
 @desk_view(*READERS)
 def training_overdue(request: HttpRequest, member: StaffMember) -> HttpResponse:
-    standing = [s for s in training.training_standing(member.organisation) if s.overdue]
+    everyone = training.training_standing(member.organisation)
     return render(
         request,
         "safeguarding/training.html",
         {
-            "standing": standing,
-            "figures": training.training_figures(member.organisation),
+            "standing": [s for s in everyone if s.overdue],
+            "figures": training.figures_of(everyone),
             "expiring": training.expiring_soon(member.organisation),
             "courses": dict(Course.choices),
         },

@@ -137,7 +137,11 @@ def training_standing(organisation: Organisation, *, today: date | None = None) 
 
 def training_figures(organisation: Organisation) -> dict[str, int]:
     """Counts for checklist item 8 and the personnel screening figure (item 24)."""
-    standing = training_standing(organisation)
+    return figures_of(training_standing(organisation))
+
+
+def figures_of(standing: list[Standing]) -> dict[str, int]:
+    """training_figures for a standing already read (the desk's page shows both)."""
     csam = [s for s in standing if s.employee.may_encounter_csam]
     return {
         "staff_listed": len(standing),

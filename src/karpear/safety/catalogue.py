@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from django.conf import settings
 
-from karpear.compliance.frameworks import AGE_BANDS, Text
+from karpear.compliance.frameworks import AGE_BANDS, Text, bilingual_text
 
 SHIPPED = Path(__file__).resolve().parent / "features.yaml"
 # Who may change a setting, from the least freedom to the most.
@@ -72,16 +72,6 @@ class Catalogue:
         }
 
 
-def _text(raw: Any, where: str, problems: list[str]) -> Text:
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: needs text in both languages (en and km)")
-        return Text("", "")
-    for lang, name in (("en", "English"), ("km", "Khmer")):
-        if not isinstance(raw.get(lang), str) or not raw[lang].strip():
-            problems.append(f"{where}: the {name} text is missing")
-    return Text(str(raw.get("en") or "").strip(), str(raw.get("km") or "").strip())
-
-
 def _feature(raw: Any, path: str, problems: list[str]) -> Feature | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
         problems.append(f"{path}: a feature has no id")
@@ -109,10 +99,10 @@ def _feature(raw: Any, path: str, problems: list[str]) -> Feature | None:
             problems.append(f"{where}: unknown age band {band!r} (use one of {AGE_BANDS})")
     return Feature(
         id=fid,
-        title=_text(raw.get("title"), f"{where} title", problems),
-        what=_text(raw.get("what"), f"{where} what", problems),
-        limits=_text(raw.get("limits"), f"{where} limits", problems),
-        talk=_text(raw.get("talk"), f"{where} talk", problems),
+        title=bilingual_text(raw.get("title"), f"{where} title", problems),
+        what=bilingual_text(raw.get("what"), f"{where} what", problems),
+        limits=bilingual_text(raw.get("limits"), f"{where} limits", problems),
+        talk=bilingual_text(raw.get("talk"), f"{where} talk", problems),
         values=tuple(values),
         parent_control=bool(raw.get("parent_control", False)),
         sources=tuple(str(s) for s in raw.get("sources") or ()),
@@ -186,7 +176,7 @@ def parse_catalogue(data: bytes, path: str, base: Catalogue | None = None) -> Ca
     features = dict(base.features) if base else {}
     labels = dict(base.labels) if base else {}
     for value, text in (raw.get("labels") or {}).items():
-        labels[str(value)] = _text(text, f"{path}: label {value}", problems)
+        labels[str(value)] = bilingual_text(text, f"{path}: label {value}", problems)
     own: set[str] = set()
     for raw_feature in raw["features"]:
         feature = _feature(raw_feature, path, problems)
@@ -209,7 +199,7 @@ def parse_catalogue(data: bytes, path: str, base: Catalogue | None = None) -> Ca
             )
         )
     older = (
-        _text(raw["older"], f"{path}: older", problems)
+        bilingual_text(raw["older"], f"{path}: older", problems)
         if "older" in raw or base is None
         else base.older
     )

@@ -14,8 +14,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from karpear.cases.models import AgeBand, ContentType, LegalAssessment
-from karpear.compliance.reports import CSS_PATH
 from karpear.core.errors import ApplicationError
+from karpear.core.pdf import CSS_PATH, public_pdf
 from karpear.orgs.services import current_organisation
 from karpear.reports.models import Category, Channel
 from karpear.transparency import services
@@ -120,11 +120,7 @@ def as_csv(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 def as_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
-    from karpear.compliance.reports import pdf_from_html
-
     report = _report(request, report_id)
     html = render(request, "transparency/report.html", report_context(report, pdf=True)).content
-    response = HttpResponse(pdf_from_html(html.decode("utf-8")), content_type="application/pdf")
     name = f"transparency-{report.period_start:%Y}-v{report.version}-{get_language()}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return public_pdf(request, html.decode("utf-8"), filename=name)
