@@ -130,6 +130,7 @@ def test_unreadable_requests_are_skipped_and_an_answer_is_recorded_once(
         {**other, "id": None},
         {**other, "id": 9, "deadline": "2026-13-40"},
         {**other, "id": 10, "answered_at": "yesterday\x00"},
+        {**other, "id": 11, "question": "Why\x00late?"},
         "not a request",
     ]
     assert requests_pull(organisation=acme) == 1

@@ -236,6 +236,9 @@ def _read_request(item: Any) -> tuple[int, dict[str, Any], tuple[str, datetime] 
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
+    texts = [fields["item_ref"], fields["question"], answered[0] if answered else ""]
+    if any("\x00" in str(text) for text in texts):  # PostgreSQL refuses a NUL in text
+        return None
     return remote_id, fields, answered
 
 
