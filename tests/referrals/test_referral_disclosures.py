@@ -9,7 +9,7 @@ from karpear.evidence.disclosure import disclosure_approve, disclosure_request
 from karpear.evidence.models import EvidenceItem
 from karpear.orgs.models import Organisation
 from karpear.referrals.models import Referral
-from tests.cast import Person, _person
+from tests.cast import Person, _person, register_recipient
 from tests.conftest import Client
 from tests.evidence.conftest import case, item, recipient, screen  # noqa: F401 - fixtures
 from tests.referrals.helpers import HOTLINE, get, key, refer
@@ -57,12 +57,10 @@ def test_the_acu_does_not_see_a_disclosure_made_to_another_police_unit(  # noqa:
 ) -> None:
     """A recipient sees only disclosures made to it: another law-enforcement agency on the
     register is of the ACU's kind, but a disclosure to it is not the ACU's to read."""
-    from karpear.evidence.recipients import recipient_add
-
     refer(case, analyst, Authority.ACU)
     acu_referral = Referral.objects.get(recipient__kind="acu")
-    provincial = recipient_add(
-        member=lead.member,
+    provincial = register_recipient(
+        lead.member,
         name="Duty officer",
         agency="Provincial Police, Siem Reap",
         kind="law_enforcement",
