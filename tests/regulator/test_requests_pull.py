@@ -1,7 +1,7 @@
-"""Fetching the regulator's requests from another deployment (issue #20, item 5): the HTTP call
-is made before any transaction opens, so a slow regulator holds no transaction open on the
-company's database; a regulator that breaks off mid-answer stores nothing, and pulling again
-stores each request exactly once."""
+"""Fetching the regulator's requests from another deployment and answering them (issue #20,
+item 5): the HTTP call is made before any transaction opens, so a slow regulator holds no
+transaction open on the company's database; a regulator that breaks off mid-answer stores
+nothing, and pulling again stores each request exactly once."""
 
 from __future__ import annotations
 
@@ -17,9 +17,17 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
+from karpear.audit.models import AuditEntry
+from karpear.core.errors import ApplicationError
 from karpear.orgs.models import Organisation
 from karpear.regulator.models import ReceivedRequest
-from karpear.regulator.outbound import RegulatorUnreachable, link_set, requests_pull
+from karpear.regulator.outbound import (
+    RegulatorUnreachable,
+    link_set,
+    request_answer,
+    requests_pull,
+)
+from tests.cast import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -45,10 +53,17 @@ class Regulator:
     def __init__(self) -> None:
         self.mode = "ok"
         self.listed = _requests()
+        self.answers: list[dict[str, Any]] = []
+        self.answer_status = 201
         self.depths: list[int] = []
         # The test thread's own connection (`connection` is a per-thread proxy): the one
         # requests_pull writes with.
         self.connection = connections[DEFAULT_DB_ALIAS]
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: the timeout test's client hangs up before the slow answer is written."""
 
 
 @pytest.fixture
@@ -68,10 +83,26 @@ def regulator(acme: Organisation) -> Iterator[Regulator]:
             self.wfile.write(body[: len(body) // 2] if state.mode == "break" else body)
             self.wfile.flush()
 
+        def do_POST(self) -> None:
+            state.depths.append(len(state.connection.atomic_blocks))
+            sent = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if state.mode == "slow":
+                time.sleep(0.5)
+            if state.answer_status == 201:
+                state.answers.append(sent)
+                body = b"{}"
+            else:
+                body = b'{"error": {"code": "conflict", "message": "Another answer."}}'
+            self.send_response(state.answer_status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     link_set(
         organisation=acme,
@@ -146,3 +177,38 @@ def test_unreadable_requests_are_skipped_and_an_answer_is_recorded_once(
     assert requests_pull(organisation=acme) == 0
     row = ReceivedRequest.objects.get(organisation=acme, remote_id=7)
     assert (row.answer, row.answered_at) == ("Here it is.", answered_at)
+
+
+def test_no_transaction_is_open_while_the_regulator_takes_an_answer(
+    acme: Organisation, regulator: Regulator, compliance: Person
+) -> None:
+    requests_pull(organisation=acme)
+    row = ReceivedRequest.objects.get(organisation=acme, remote_id=7)
+    regulator.mode, regulator.depths = "slow", []
+    outside = len(connection.atomic_blocks)
+    answered = request_answer(
+        member=compliance.member, received_id=row.pk, text=" Here. ", files=[]
+    )
+    assert regulator.depths == [outside]
+    assert (answered.answer, answered.answered_at is not None) == ("Here.", True)
+    assert [a["answer"] for a in regulator.answers] == [" Here. "]
+    assert AuditEntry.objects.filter(action="regulator_rfi_answered").count() == 1
+    # Answering again is refused here, without a second call to the regulator.
+    with pytest.raises(ApplicationError) as again:
+        request_answer(member=compliance.member, received_id=row.pk, text="Other.", files=[])
+    assert again.value.code == "already_answered"
+    assert len(regulator.answers) == 1
+
+
+def test_an_answer_the_regulator_refuses_is_not_recorded(
+    acme: Organisation, regulator: Regulator, compliance: Person
+) -> None:
+    requests_pull(organisation=acme)
+    row = ReceivedRequest.objects.get(organisation=acme, remote_id=8)
+    regulator.answer_status = 409
+    with pytest.raises(ApplicationError) as refused:
+        request_answer(member=compliance.member, received_id=row.pk, text="Late.", files=[])
+    assert (refused.value.code, refused.value.status) == ("conflict", 409)
+    row.refresh_from_db()
+    assert row.answered_at is None and row.answer == ""
+    assert not AuditEntry.objects.filter(action="regulator_rfi_answered").exists()
