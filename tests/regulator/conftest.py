@@ -14,8 +14,9 @@ from django.utils import timezone
 from karpear.core import signing
 from karpear.orgs.models import Organisation
 from karpear.regulator.models import RegisteredCompany
-from karpear.regulator.registry import company_register, key_register, period_define
+from karpear.regulator.registry import company_register, period_define
 from tests.cast import Person
+from tests.regulator.world import key_in_force
 
 
 def build_payload() -> dict[str, Any]:
@@ -76,7 +77,7 @@ def registered(mptc: Organisation, head: Person, acme: Organisation) -> Register
         size="large",
         local_organisation=acme,
     )
-    key_register(member=head.member, company=company, public_key=signing.public_key_b64("org:acme"))
+    key_in_force(head, company, signing.public_key_b64("org:acme"))
     period_define(member=head.member, label=str(timezone.localdate().year), due=date(2099, 3, 31))
     return company
 

@@ -14,9 +14,10 @@ from karpear.audit.models import AuditEntry
 from karpear.core import signing
 from karpear.regulator.models import Channel, RegisteredCompany, Submission
 from karpear.regulator.receipt import SubmissionRefused, submission_receive
-from karpear.regulator.registry import company_register, key_register, key_revoke
+from karpear.regulator.registry import company_register, key_revoke
 from tests.cast import Person
 from tests.regulator.conftest import sign, this_year
+from tests.regulator.world import key_in_force
 
 pytestmark = pytest.mark.django_db
 
@@ -98,9 +99,7 @@ def test_another_companys_package_is_refused(
         sector="social",
         size="small",
     )
-    key_register(
-        member=head.member, company=bayon_company, public_key=signing.public_key_b64("org:bayon")
-    )
+    key_in_force(head, bayon_company, signing.public_key_b64("org:bayon"))
     # Acme's genuine package, sent with Bayon's key.
     assert _refused(bayon_company, sign(acme_payload)) == "other_company"
 
@@ -109,12 +108,11 @@ def test_a_revoked_key_is_refused_and_a_rotated_one_overlaps(
     registered: RegisteredCompany, acme_payload: dict[str, Any], head: Person
 ) -> None:
     old = registered.keys.get()
-    new = key_register(
-        member=head.member, company=registered, public_key=signing.public_key_b64("org:acme-2")
-    )
+    new = key_in_force(head, registered, signing.public_key_b64("org:acme-2"))
     old.refresh_from_db()
     assert old.retires_at is not None and old.retires_at > timezone.now() + timedelta(days=29)
     assert AuditEntry.objects.filter(action="regulator_key_register").count() == 2
+    assert AuditEntry.objects.filter(action="regulator_key_confirm").count() == 2
     # During the overlap both keys verify.
     _receive(registered, sign(acme_payload))
     later = (timezone.now()).isoformat()

@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from karpear.core import signing
 from karpear.orgs.models import Organisation
-from karpear.regulator.models import Channel, ReceivedRequest, RegisteredCompany
+from karpear.regulator.models import Channel, CompanyKey, ReceivedRequest, RegisteredCompany
 from karpear.regulator.receipt import submission_receive
-from karpear.regulator.registry import company_register, key_register, period_define
+from karpear.regulator.registry import company_register, key_confirm, key_register, period_define
 from karpear.regulator.rfi import FileIn, rfi_answer_record, rfi_send
+from karpear.staff.models import Role, StaffMember
+from karpear.staff.services import staff_create
 from tests.cast import Person
 
 ZEROS = "0" * 64
@@ -82,6 +84,26 @@ def signed(payload: dict[str, Any], slug: str = "acme") -> dict[str, Any]:
     return envelope
 
 
+def second_keeper(head: Person) -> StaffMember:
+    """Another keeper of `head`'s regulator, who confirms the keys `head` registers."""
+    regulator = head.member.organisation
+    found = StaffMember.objects.filter(
+        organisation=regulator, user__username="second-keeper"
+    ).first()
+    return found or staff_create(
+        organisation=regulator,
+        username="second-keeper",
+        password="p" * 20,
+        role=Role.REGULATOR_ADMIN,
+    )
+
+
+def key_in_force(head: Person, company: RegisteredCompany, public_key: str) -> CompanyKey:
+    """A key registered by `head` and confirmed by a second keeper, as the registry requires."""
+    key = key_register(member=head.member, company=company, public_key=public_key)
+    return key_confirm(member=second_keeper(head), key_id=key.pk)
+
+
 def register(head: Person, acme: Organisation | None, slug: str = "acme") -> RegisteredCompany:
     company = company_register(
         member=head.member,
@@ -92,9 +114,7 @@ def register(head: Person, acme: Organisation | None, slug: str = "acme") -> Reg
         size="large",
         local_organisation=acme,
     )
-    key_register(
-        member=head.member, company=company, public_key=signing.public_key_b64(f"org:{slug}")
-    )
+    key_in_force(head, company, signing.public_key_b64(f"org:{slug}"))
     return company
 
 
@@ -120,9 +140,15 @@ def regulator_objects(acme: Organisation, head: Person, reviewer: Person) -> dic
         member=reviewer.member, company_id=company.pk, question="And?", deadline=deadline
     )
     received = ReceivedRequest.objects.get(local_request=open_rfi)
+    in_force = company.keys.get()
+    # A rotation waiting for its second person (registered by the head: others confirm it).
+    pending = key_register(
+        member=head.member, company=company, public_key=signing.public_key_b64("org:acme-next")
+    )
     return {
         "company": company.pk,
-        "key": company.keys.get().pk,
+        "key": in_force.pk,
+        "pending_key": pending.pk,
         "submission": submission.pk,
         "rfi": rfi.pk,
         "answer_file": rfi.files.get().pk,

@@ -215,6 +215,11 @@ urlpatterns = [
         regulator_views.key_revoke,
         name="regulator_key_revoke",
     ),
+    path(
+        "regulator/keys/<int:key_id>/confirm/",
+        regulator_views.key_confirm,
+        name="regulator_key_confirm",
+    ),
     path("regulator/periods/", regulator_views.period_set, name="regulator_period"),
     path("regulator/upload/", regulator_views.upload, name="regulator_upload"),
     path(

@@ -73,9 +73,14 @@ DISCLOSURE_KIND = {"acu": "law_enforcement", "hotline": "hotline"}
 
 
 def disclosures_for(*, referral: Referral) -> list[dict[str, Any]]:
-    """Approved disclosures of the referral's case to a registered recipient of the inbox's
-    kind (issue #17, item 2): their manifests of hashes, never the files. The encrypted
-    package and its key still go through the vault's two-person disclosure (guidelines 2.6 b)."""
+    """Approved disclosures of the referral's case made to the inbox's own agency (issue #17,
+    item 2): their manifests of hashes, never the files. The encrypted package and its key
+    still go through the vault's two-person disclosure (guidelines 2.6 b).
+
+    A disclosure names its recipient by the registered recipient's kind and agency (copied to
+    `Disclosure.agency` when requested); an inbox is the issuer its key speaks for, matched by
+    name (`notices.services.issuer_for_key`). So only disclosures whose agency is this issuer's
+    name are shown: a disclosure to another police unit of the same kind is not this one's."""
     from karpear.evidence.models import Disclosure, DisclosureStatus
 
     kind = DISCLOSURE_KIND.get(referral.recipient.kind)
@@ -85,6 +90,7 @@ def disclosures_for(*, referral: Referral) -> list[dict[str, Any]]:
         case_id=referral.case_id,
         status=DisclosureStatus.APPROVED,
         registered_recipient__kind=kind,
+        agency__iexact=referral.recipient.name.strip(),
     ).order_by("pk")
     return [
         {

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.audit.services import audit_record
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
-from karpear.regulator.models import RegisteredCompany
+from karpear.regulator.models import CompanyKey, RegisteredCompany
 from karpear.staff.models import REGULATOR_ROLES, Role, StaffMember
 
 READERS = REGULATOR_ROLES
@@ -32,6 +32,14 @@ def access_company(*, regulator: Organisation, company_id: int) -> RegisteredCom
     found = RegisteredCompany.objects.filter(regulator=regulator, pk=company_id).first()
     if found is None:
         raise NotFound(_("There is no such company in the registry."))
+    return found
+
+
+def access_key(*, regulator: Organisation, key_id: int) -> CompanyKey:
+    """A package key of a company in this regulator's registry; any other is not found."""
+    found = CompanyKey.objects.filter(company__regulator=regulator, pk=key_id).first()
+    if found is None:
+        raise NotFound(_("There is no such key."))
     return found
 
 

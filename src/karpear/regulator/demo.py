@@ -27,7 +27,12 @@ from karpear.orgs.services import organisation_create
 from karpear.regulator.models import Channel, RegisteredCompany
 from karpear.regulator.outbound import latest_transparency
 from karpear.regulator.receipt import submission_receive
-from karpear.regulator.registry import company_register, key_register, period_define
+from karpear.regulator.registry import (
+    company_register,
+    key_confirm,
+    key_register,
+    period_define,
+)
 from karpear.staff.models import Role
 from karpear.staff.services import staff_create
 
@@ -130,9 +135,13 @@ def demo_regulator(company: Organisation, password: str) -> RegisteredCompany:
         size="medium",
         local_organisation=company,
     )
-    key_register(
+    # No one alone: the head registers each key the company read out, the administrator
+    # confirms it (registry.key_confirm).
+    keeper = members["regadmin"]
+    key = key_register(
         member=head, company=demo, public_key=signing.public_key_b64(signing_context(company))
     )
+    key_confirm(member=keeper, key_id=key.pk)
     angkor = company_register(
         member=head,
         name="Angkor Cloud (demo)",
@@ -142,7 +151,10 @@ def demo_regulator(company: Organisation, password: str) -> RegisteredCompany:
         sector="cloud",
         size="small",
     )
-    key_register(member=head, company=angkor, public_key=signing.public_key_b64("org:angkor-cloud"))
+    key = key_register(
+        member=head, company=angkor, public_key=signing.public_key_b64("org:angkor-cloud")
+    )
+    key_confirm(member=keeper, key_id=key.pk)
     payload = _angkor_payload(angkor)
     envelope = signing.sign(payload, context="org:angkor-cloud")
     published = latest_transparency(company)

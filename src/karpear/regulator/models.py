@@ -65,8 +65,10 @@ class RegisteredCompany(models.Model):
 class CompanyKey(models.Model):
     """A company's package public key, registered out of band (Ed25519, base64 of 32 bytes).
 
-    Rotation registers the new key and keeps the old one valid until `retires_at` (the audited
-    overlap); a revoked key stops at once."""
+    No one alone: a key registered by one head of unit or administrator verifies nothing until
+    a different one confirms it (`confirmed_at`); only then does a rotation retire the keys in
+    use before it, which stay valid until `retires_at` (the audited overlap). A revoked key
+    stops at once."""
 
     company = models.ForeignKey(RegisteredCompany, on_delete=models.PROTECT, related_name="keys")
     public_key = models.CharField(max_length=64)
@@ -75,12 +77,23 @@ class CompanyKey(models.Model):
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     retires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["company", "public_key"], name="company_key_once")
+            models.UniqueConstraint(fields=["company", "public_key"], name="company_key_once"),
+            # The database keeps the rule too: a confirmation names its confirmer, who is never
+            # the person who registered the key.
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True)
+                | (Q(confirmed_by__isnull=False) & ~Q(confirmed_by=models.F("registered_by"))),
+                name="company_key_confirmed_by_another",
+            ),
         ]
         ordering = ["-registered_at", "-id"]
 

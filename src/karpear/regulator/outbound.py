@@ -218,36 +218,67 @@ def submissions_sent(organisation: Organisation) -> list[SentSubmission]:
     return list(SentSubmission.objects.filter(organisation=organisation)[:20])
 
 
-@transaction.atomic
+def _read_request(item: Any) -> tuple[int, dict[str, Any], tuple[str, datetime] | None] | None:
+    """One request as the regulator listed it: (remote id, fields, (answer, answered at) once
+    answered), or None when it is unreadable."""
+    try:
+        remote_id = int(item["id"])
+        fields = {
+            "item_ref": str(item.get("item_ref") or "")[:32],
+            "question": str(item["question"])[:5000],
+            "deadline": date.fromisoformat(item["deadline"]),
+            "sent_at": datetime.fromisoformat(item["sent_at"]),
+        }
+        answered = (
+            (str(item.get("answer") or ""), datetime.fromisoformat(item["answered_at"]))
+            if item.get("answered_at")
+            else None
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    texts = [fields["item_ref"], fields["question"], answered[0] if answered else ""]
+    if any("\x00" in str(text) for text in texts):  # PostgreSQL refuses a NUL in text
+        return None
+    return remote_id, fields, answered
+
+
 def requests_pull(*, organisation: Organisation) -> int:
-    """Fetch the regulator's requests (another deployment); returns how many are new."""
+    """Fetch the regulator's requests (another deployment); returns how many are new.
+
+    Fetch first, then write: the HTTP call (up to KARPEAR_REGULATOR_TIMEOUT) runs before any
+    transaction opens, so a slow regulator holds no transaction or lock on this database; the
+    answer is read whole and checked, then stored in one short transaction. Idempotent: a
+    request is stored once per (organisation, remote id) (the unique constraint decides when
+    two pulls race; `get_or_create` takes the other's row), and an answer is recorded only on
+    a row that has none yet."""
     link = regulator_link(organisation)
     if link is None:
         return 0
     status, answer = _call(link.url, link.token, "GET", "requests")
-    if status != 200 or not isinstance(answer, dict):
+    if (
+        status != 200
+        or not isinstance(answer, dict)
+        or not isinstance(answer.get("requests"), list)
+    ):
         raise RegulatorUnreachable(_("The regulator's service refused to list its requests."))
-    new = 0
-    for item in answer.get("requests", [])[:500]:
-        try:
-            defaults = {
-                "item_ref": str(item.get("item_ref") or "")[:32],
-                "question": str(item["question"])[:5000],
-                "deadline": date.fromisoformat(item["deadline"]),
-                "sent_at": datetime.fromisoformat(item["sent_at"]),
-            }
-            remote_id = int(item["id"])
-        except (KeyError, TypeError, ValueError):
-            logger.warning("a request from the regulator was unreadable and skipped")
-            continue
-        row, created = ReceivedRequest.objects.get_or_create(
-            organisation=organisation, remote_id=remote_id, defaults=defaults
+    listed = [_read_request(item) for item in answer["requests"][:500]]
+    readable = [r for r in listed if r is not None]
+    if len(readable) < len(listed):
+        logger.warning(
+            "%d requests from the regulator were unreadable and skipped",
+            len(listed) - len(readable),
         )
-        new += created
-        if item.get("answered_at") and row.answered_at is None:
-            row.answer = str(item.get("answer") or "")
-            row.answered_at = datetime.fromisoformat(item["answered_at"])
-            row.save(update_fields=["answer", "answered_at"])
+    new = 0
+    with transaction.atomic():
+        for remote_id, fields, answered in readable:
+            row, created = ReceivedRequest.objects.get_or_create(
+                organisation=organisation, remote_id=remote_id, defaults=fields
+            )
+            new += created
+            if answered is not None:
+                ReceivedRequest.objects.filter(pk=row.pk, answered_at__isnull=True).update(
+                    answer=answered[0], answered_at=answered[1]
+                )
     return new
 
 
@@ -264,79 +295,114 @@ def request_answer(
     request: HttpRequest | None = None,
 ) -> ReceivedRequest:
     """Answer a request on the Compliance page: directly within one deployment, else over the
-    API. Only an answer the regulator took is marked answered here."""
+    API. Only an answer the regulator took is marked answered here.
+
+    Over the API, check, then call, then write: no transaction or row lock is held while the
+    regulator's deployment takes the answer (files up to 25 MB, up to the timeout). Two
+    officers answering at once both reach the regulator, which keeps the first answer and
+    refuses a different second one (409); here the first answer taken is recorded once."""
     _require_officer(member)
     organisation = member.organisation
-    with transaction.atomic():
-        row = (
-            ReceivedRequest.objects.select_for_update()
-            .filter(organisation=organisation, pk=received_id)
-            .first()
-        )
-        if row is None:
-            raise NotFound(_("There is no such request."))
-        if row.answered_at is not None:
-            raise ApplicationError(
-                _("This request has already been answered."), code="already_answered", status=409
-            )
-        files = clean_files(files)
-        signer = member.user.get_username()
-        if row.local_request_id is not None:
-            local = local_registration(organisation)
-            if local is None:
-                raise NotFound(_("There is no such request."))
-            rfi, _new = rfi_answer_record(
-                rfi_id=row.local_request_id,
-                company=local,
-                text=text,
-                files=files,
-                answered_by=signer,
-            )
-            answered_at = rfi.answered_at
-            text = rfi.answer
-        else:
-            link = regulator_link(organisation)
-            if link is None:
-                raise ApplicationError(
-                    _("No regulator is configured for this organisation."), code="no_regulator"
-                )
-            status, answer = _call(
-                link.url,
-                link.token,
-                "POST",
-                f"requests/{row.remote_id}/answer",
-                {
-                    "answer": text,
-                    "answered_by": signer,
-                    "files": [
-                        {
-                            "name": f.name,
-                            "content_type": f.content_type,
-                            "data": base64.b64encode(f.data).decode("ascii"),
-                        }
-                        for f in files
-                    ],
-                },
-            )
-            if status not in (200, 201):
-                error = answer.get("error", {}) if isinstance(answer, dict) else {}
-                raise ApplicationError(
-                    str(error.get("message") or _("The regulator refused the answer.")),
-                    code=str(error.get("code") or "refused"),
-                    status=409 if status == 409 else 400,
-                )
-            answered_at = timezone.now()
-            text = text.strip()
-        row.answer = text
-        row.answered_at = answered_at
-        row.save(update_fields=["answer", "answered_at"])
-        audit_record(
-            action="regulator_rfi_answered",
-            organisation=organisation,
-            actor=member.user,
-            object_type="received_request",
-            object_id=row.pk,
-            detail={"files": len(files)},
+    found = ReceivedRequest.objects.filter(organisation=organisation, pk=received_id).first()
+    if found is None:
+        raise NotFound(_("There is no such request."))
+    if found.answered_at is not None:
+        raise _already_answered()
+    files = clean_files(files)
+    signer = member.user.get_username()
+    if found.local_request_id is not None:
+        return _answer_local(
+            member=member,
+            received_id=found.pk,
+            text=text,
+            files=files,
+            signer=signer,
             request=request,
         )
+    link = regulator_link(organisation)
+    if link is None:
+        raise ApplicationError(
+            _("No regulator is configured for this organisation."), code="no_regulator"
+        )
+    status, answer = _call(
+        link.url,
+        link.token,
+        "POST",
+        f"requests/{found.remote_id}/answer",
+        {
+            "answer": text,
+            "answered_by": signer,
+            "files": [
+                {
+                    "name": f.name,
+                    "content_type": f.content_type,
+                    "data": base64.b64encode(f.data).decode("ascii"),
+                }
+                for f in files
+            ],
+        },
+    )
+    if status not in (200, 201):
+        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        raise ApplicationError(
+            str(error.get("message") or _("The regulator refused the answer.")),
+            code=str(error.get("code") or "refused"),
+            status=409 if status == 409 else 400,
+        )
+    with transaction.atomic():
+        recorded = ReceivedRequest.objects.filter(pk=found.pk, answered_at__isnull=True).update(
+            answer=text.strip(), answered_at=timezone.now()
+        )
+        if recorded:
+            _audit_answer(member=member, received_id=found.pk, files=len(files), request=request)
+    found.refresh_from_db()
+    return found
+
+
+def _already_answered() -> ApplicationError:
+    return ApplicationError(
+        _("This request has already been answered."), code="already_answered", status=409
+    )
+
+
+def _audit_answer(
+    *, member: StaffMember, received_id: int, files: int, request: HttpRequest | None
+) -> None:
+    audit_record(
+        action="regulator_rfi_answered",
+        organisation=member.organisation,
+        actor=member.user,
+        object_type="received_request",
+        object_id=received_id,
+        detail={"files": files},
+        request=request,
+    )
+
+
+def _answer_local(
+    *,
+    member: StaffMember,
+    received_id: int,
+    text: str,
+    files: list[FileIn],
+    signer: str,
+    request: HttpRequest | None,
+) -> ReceivedRequest:
+    """Within one deployment the answer reaches the regulator's side in the same transaction
+    (no network call), under the row's lock."""
+    organisation = member.organisation
+    with transaction.atomic():
+        row = ReceivedRequest.objects.select_for_update().get(pk=received_id)
+        if row.answered_at is not None:
+            raise _already_answered()
+        local = local_registration(organisation)
+        if local is None or row.local_request_id is None:
+            raise NotFound(_("There is no such request."))
+        rfi, _new = rfi_answer_record(
+            rfi_id=row.local_request_id, company=local, text=text, files=files, answered_by=signer
+        )
+        row.answer = rfi.answer
+        row.answered_at = rfi.answered_at
+        row.save(update_fields=["answer", "answered_at"])
+        _audit_answer(member=member, received_id=row.pk, files=len(files), request=request)
     return row

@@ -69,7 +69,8 @@ def _refuse(code: str, message: Any, fields: dict[str, list[str]] | None = None)
 
 def _signing_key(company: RegisteredCompany, envelope: dict[str, Any]) -> CompanyKey:
     now = timezone.now()
-    keys = list(CompanyKey.objects.filter(company=company))
+    # A key nobody else has confirmed yet does not exist for verification (no one alone).
+    keys = list(CompanyKey.objects.filter(company=company, confirmed_at__isnull=False))
     for key in keys:
         try:
             signing.verify(envelope, key.public_key)

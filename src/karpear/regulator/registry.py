@@ -1,9 +1,11 @@
 """The regulator's registry of companies, their package keys and the keys it issues them.
 
 A company's package public key is registered out of band (read to the regulator from the
-company's Compliance page, compared by its key id). Rotation keeps the previous key valid for
-KARPEAR_REGULATOR_KEY_OVERLAP_DAYS, so a package signed just before the switch still verifies;
-revocation ends a key at once. Every change is audited (issue #20, item 1).
+company's Compliance page, compared by its key id) by one head of unit or administrator and
+confirmed by another before it verifies anything. Rotation keeps the previous key valid for
+KARPEAR_REGULATOR_KEY_OVERLAP_DAYS from that confirmation, so a package signed just before the
+switch still verifies; revocation ends a key at once. Every change is audited (issue #20,
+item 1).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from karpear.apikeys.services import apikey_create
 from karpear.core import signing
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.orgs.models import Organisation
-from karpear.regulator.common import KEEPERS, audit, require
+from karpear.regulator.common import KEEPERS, access_key, audit, require
 from karpear.regulator.models import (
     CompanyKey,
     RegisteredCompany,
@@ -127,26 +129,22 @@ def key_register(
     public_key: str,
     request: HttpRequest | None = None,
 ) -> CompanyKey:
-    """Register a company's (new) key; the keys in use before it retire after the overlap."""
+    """Register a company's (new) key, pending: it verifies nothing, and the keys in use keep
+    their validity, until a different head of unit or administrator confirms it
+    (`key_confirm`). One person alone could otherwise register a key of their own and upload
+    a package signed with it as a verified submission."""
     regulator = require(member, KEEPERS)
     if company.regulator_id != regulator.pk:
         raise NotFound(_("There is no such company in the registry."))
     key_text = _public_key(public_key)
     RegisteredCompany.objects.select_for_update().filter(pk=company.pk).first()
-    now = timezone.now()
     if CompanyKey.objects.filter(company=company, public_key=key_text).exists():
         raise ApplicationError(_("This key is already registered."), code="duplicate", status=409)
-    overlap_ends = now + timedelta(days=settings.KARPEAR_REGULATOR_KEY_OVERLAP_DAYS)
-    retiring = CompanyKey.objects.filter(company=company, revoked_at__isnull=True).filter(
-        Q(retires_at__isnull=True) | Q(retires_at__gt=overlap_ends)
-    )
-    retired_ids = list(retiring.values_list("key_id", flat=True))
-    retiring.update(retires_at=overlap_ends)
     key = CompanyKey.objects.create(
         company=company,
         public_key=key_text,
         key_id=signing.key_id(key_text),
-        registered_at=now,
+        registered_at=timezone.now(),
         registered_by=member.user,
     )
     audit(
@@ -155,9 +153,77 @@ def key_register(
         actor=member.user,
         object_type="registered_company",
         object_id=company.pk,
-        detail={"key_id": key.key_id, "retiring": retired_ids, "until": overlap_ends.isoformat()},
+        detail={"key_id": key.key_id, "pending": True},
         request=request,
     )
+    return key
+
+
+def key_confirm(
+    *, member: StaffMember, key_id: int, request: HttpRequest | None = None
+) -> CompanyKey:
+    """A second head of unit or administrator puts a registered key in force.
+
+    1. Check: the key is this regulator's; the confirmer is not the person who registered it
+       (refused and audited, like a disclosure's own approval: outside the transaction, so
+       the refusal stays on the chain).
+    2. Do, in one transaction under the company's row lock (the one `key_register` takes, so
+       two rotations of one company are serialised): a key confirmed already is returned
+       unchanged, a revoked one is refused; the keys in force before it retire after the
+       overlap, and the key is confirmed.
+    """
+    regulator = require(member, KEEPERS)
+    found = access_key(regulator=regulator, key_id=key_id)
+    if found.registered_by_id == member.user_id:
+        audit(
+            regulator=regulator,
+            action="regulator_key_own_refused",
+            actor=member.user,
+            object_type="registered_company",
+            object_id=found.company_id,
+            detail={"key_id": found.key_id},
+            request=request,
+        )
+        raise ApplicationError(
+            _("You registered this key, so someone else must confirm it."),
+            code="own_key",
+            status=403,
+        )
+    with transaction.atomic():
+        RegisteredCompany.objects.select_for_update().filter(pk=found.company_id).first()
+        # Lock the key's row only (PostgreSQL locks no nullable side of an outer join).
+        key = (
+            CompanyKey.objects.select_for_update(of=("self",))
+            .select_related("registered_by")
+            .get(pk=found.pk)
+        )
+        if key.confirmed_at is not None:
+            return key
+        if key.revoked_at is not None:
+            raise ApplicationError(_("This key was revoked."), code="revoked", status=409)
+        now = timezone.now()
+        overlap_ends = now + timedelta(days=settings.KARPEAR_REGULATOR_KEY_OVERLAP_DAYS)
+        retiring = CompanyKey.objects.filter(
+            company_id=key.company_id, confirmed_at__isnull=False, revoked_at__isnull=True
+        ).filter(Q(retires_at__isnull=True) | Q(retires_at__gt=overlap_ends))
+        retired_ids = list(retiring.values_list("key_id", flat=True))
+        retiring.update(retires_at=overlap_ends)
+        key.confirmed_at, key.confirmed_by = now, member.user
+        key.save(update_fields=["confirmed_at", "confirmed_by"])
+        audit(
+            regulator=regulator,
+            action="regulator_key_confirm",
+            actor=member.user,
+            object_type="registered_company",
+            object_id=key.company_id,
+            detail={
+                "key_id": key.key_id,
+                "registered_by": key.registered_by.get_username() if key.registered_by else "",
+                "retiring": retired_ids,
+                "until": overlap_ends.isoformat(),
+            },
+            request=request,
+        )
     return key
 
 
@@ -256,9 +322,11 @@ def period_define(
 
 
 def valid_keys(company: RegisteredCompany) -> list[CompanyKey]:
+    """The keys a package may be signed with now: confirmed by a second person, not revoked,
+    not past their overlap."""
     now = timezone.now()
     return list(
-        CompanyKey.objects.filter(company=company, revoked_at__isnull=True).filter(
-            Q(retires_at__isnull=True) | Q(retires_at__gt=now)
-        )
+        CompanyKey.objects.filter(
+            company=company, confirmed_at__isnull=False, revoked_at__isnull=True
+        ).filter(Q(retires_at__isnull=True) | Q(retires_at__gt=now))
     )

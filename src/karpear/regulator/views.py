@@ -21,7 +21,7 @@ from karpear.core.errors import ApplicationError
 from karpear.core.guards import check_json_file
 from karpear.desk.access import desk_view
 from karpear.regulator import registry, rfi
-from karpear.regulator.common import KEEPERS, READERS, REVIEWERS, access_company
+from karpear.regulator.common import KEEPERS, READERS, REVIEWERS, access_company, access_key
 from karpear.regulator.dashboard import SORTS, STATUSES, dashboard, dashboard_csv
 from karpear.regulator.models import (
     Channel,
@@ -132,6 +132,7 @@ def company(request: HttpRequest, member: StaffMember, company_id: int) -> HttpR
             "requests": rfi.rfis_for(found),
             "today": timezone.localdate(),
             "can_keep": member.role in KEEPERS,
+            "me": member.user_id,
             "can_ask": member.role in REVIEWERS,
             "due_default": (timezone.localdate() + timedelta(days=14)).isoformat(),
             "token": request.session.pop("regulator_token", None),
@@ -151,11 +152,30 @@ def key_add(request: HttpRequest, member: StaffMember, company_id: int) -> HttpR
             request=request,
         )
         messages.success(
-            request, _("The key is registered; earlier keys retire after the overlap.")
+            request,
+            _(
+                "The key is registered. It verifies packages once another head of unit or "
+                "administrator confirms it; earlier keys then retire after the overlap."
+            ),
         )
     except ApplicationError as exc:
         _fail(request, exc)
     return redirect("desk:regulator_company", company_id=company_id)
+
+
+@require_POST
+@desk_view(*KEEPERS)
+def key_confirm(request: HttpRequest, member: StaffMember, key_id: int) -> HttpResponse:
+    try:
+        key = access_key(regulator=member.organisation, key_id=key_id)
+    except ApplicationError as exc:
+        raise Http404(str(exc.message)) from exc
+    try:
+        registry.key_confirm(member=member, key_id=key.pk, request=request)
+        messages.success(request, _("The key is confirmed: packages signed with it now verify."))
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("desk:regulator_company", company_id=key.company_id)
 
 
 @require_POST

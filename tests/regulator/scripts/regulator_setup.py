@@ -10,6 +10,7 @@ from karpear.orgs.models import Organisation
 from karpear.orgs.services import organisation_create
 from karpear.regulator.registry import (
     company_register,
+    key_confirm,
     key_register,
     period_define,
     submission_key_issue,
@@ -20,6 +21,9 @@ from karpear.staff.services import staff_create
 mptc = organisation_create(name="MPTC", slug="mptc", kind=Organisation.Kind.REGULATOR)
 head = staff_create(organisation=mptc, username="kosal", password="p" * 20, role=Role.HEAD)
 staff_create(organisation=mptc, username="bopha", password="p" * 20, role=Role.REVIEWER)
+admin = staff_create(
+    organisation=mptc, username="nimol", password="p" * 20, role=Role.REGULATOR_ADMIN
+)
 company = company_register(
     member=head,
     name="Crash Test",
@@ -28,7 +32,8 @@ company = company_register(
     sector="isp",
     size="small",
 )
-key_register(member=head, company=company, public_key=os.environ["COMPANY_PUBLIC_KEY"])
+key = key_register(member=head, company=company, public_key=os.environ["COMPANY_PUBLIC_KEY"])
+key_confirm(member=admin, key_id=key.pk)  # a second person puts the key in force
 period_define(
     member=head, label=os.environ["PERIOD"], due=timezone.localdate() + timedelta(days=30)
 )
