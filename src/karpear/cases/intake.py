@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,9 @@ from karpear.cases.models import (
 )
 from karpear.cases.workflow import PUBLIC_STATUS
 from karpear.core.errors import ApplicationError
+from karpear.core.rows import columns, from_row, insert_parts
 from karpear.orgs.models import Organisation
+from karpear.platformlink.models import PlatformLink
 from karpear.reports.models import Report, ReportedItem
 from karpear.reports.services import (
     report_group_keys,
@@ -95,27 +97,133 @@ def case_open_for_content(
     return case
 
 
-@transaction.atomic(savepoint=False)
 def case_open_or_join(*, report: Report, items: list[ReportedItem] | None = None) -> Case:
     """Put a new report into a case: the open case about the same content, or a new one.
 
     Runs inside report_submit's transaction (a signal receiver), so a report
     is never stored without its case.
     """
+    return case_join_report(report=report, items=items)[0]
+
+
+@transaction.atomic(savepoint=False)
+def case_join_report(
+    *, report: Report, items: list[ReportedItem] | None = None
+) -> tuple[Case, bool | None]:
+    """case_open_or_join, and whether the organisation has a platform link when that was
+    read on the way (None: not known), which saves case_isolate_on_receipt a query.
+
+    On PostgreSQL one statement does it all (`_open_or_join_pg`); the joined report's
+    public status is written only when it differs from the "received" it was stored with.
+    """
     now = report.received_at
-    case = case_open_for_content(
-        organisation=report.organisation,
-        keys=report_group_keys(report, items),
-        category=report.category,
-        opened_at=now,
-        detail={"report": report.reference},
+    keys = report_group_keys(report, items)
+    linked: bool | None = None
+    if connection.vendor == "postgresql":
+        case, linked = _open_or_join_pg(report=report, keys=keys)
+    else:
+        case = case_open_for_content(
+            organisation=report.organisation,
+            keys=keys,
+            category=report.category,
+            opened_at=now,
+            detail={"report": report.reference},
+        )
+        CaseReport.objects.create(case=case, report=report, channel=report.channel, joined_at=now)
+        Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1)
+        case.report_count += 1
+    status = PUBLIC_STATUS[State(case.state)]
+    if case.report_count > 1 and status != report.status:
+        report_set_status(report_ids=[report.pk], status=status)
+        report.status = status
+    return case, linked
+
+
+def _open_or_join_pg(*, report: Report, keys: list[str]) -> tuple[Case, bool]:
+    """case_open_for_content + CaseReport + report_count in one statement (issue #24).
+
+    The same rules: the oldest open case with one of `keys`, locked FOR UPDATE so
+    concurrent reports about one item join one case, else a new case with the
+    organisation's SLA for the category (else its default row, else 60 min / 24 h) and
+    its "opened" event. The case row comes back whole, with whether the
+    organisation has a platform link (read in the same statement for
+    case_isolate_on_receipt).
+    """
+    now = report.received_at
+    org = report.organisation_id
+    table = Case._meta.db_table
+    case_cols, case_selects, case_params = insert_parts(
+        Case,
+        {
+            "organisation_id": org,
+            "category": report.category or "other",
+            "group_key": keys[0],
+            "opened_at": now,
+            "source": "report",
+            "report_count": 1,
+        },
+        {
+            "review_due_at": ("%s + make_interval(mins => sla.review)", [now]),
+            "next_due_at": ("%s + make_interval(mins => sla.review)", [now]),
+            "action_due_at": ("%s + make_interval(mins => sla.action)", [now]),
+        },
     )
-    CaseReport.objects.create(case=case, report=report, channel=report.channel, joined_at=now)
-    if case.report_count:  # joined an existing case: the reporter sees its status
-        report_set_status(report_ids=[report.pk], status=PUBLIC_STATUS[State(case.state)])
-    Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1)
-    case.report_count += 1
-    return case
+    event_cols, event_selects, event_params = insert_parts(
+        CaseEvent,
+        {
+            "kind": "opened",
+            "to_state": State.RECEIVED,
+            "at": now,
+            "actor_id": None,
+            "detail": {"report": report.reference},
+        },
+        {"case_id": "created.id"},
+    )
+    link_cols, link_selects, link_params = insert_parts(
+        CaseReport,
+        {"report_id": report.pk, "channel": report.channel, "joined_at": now},
+        {"case_id": "c.id"},
+    )
+    # Only model table and column names and placeholders are formatted in: no value.
+    sql = f"""
+    WITH found AS (
+        SELECT id FROM {table}
+        WHERE organisation_id = %s AND group_key = ANY(%s) AND state <> %s
+        ORDER BY id LIMIT 1 FOR UPDATE
+    ), joined AS (
+        UPDATE {table} SET report_count = {table}.report_count + 1 FROM found
+        WHERE {table}.id = found.id RETURNING {columns(Case, table)}
+    ), sla AS (
+        SELECT COALESCE(p.review_minutes, 60) AS review,
+               COALESCE(p.action_minutes, 1440) AS action
+        FROM (SELECT 1) AS one LEFT JOIN (
+            SELECT review_minutes, action_minutes FROM {SlaPolicy._meta.db_table}
+            WHERE organisation_id = %s AND category IN (%s, '')
+            ORDER BY category = '' LIMIT 1
+        ) AS p ON true
+    ), created AS (
+        INSERT INTO {table} ({case_cols}) SELECT {case_selects} FROM sla
+        WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING {columns(Case)}
+    ), c AS (
+        SELECT * FROM joined UNION ALL SELECT * FROM created
+    ), opened AS (
+        INSERT INTO {CaseEvent._meta.db_table} ({event_cols})
+        SELECT {event_selects} FROM created
+    ), joined_report AS (
+        INSERT INTO {CaseReport._meta.db_table} ({link_cols}) SELECT {link_selects} FROM c
+    )
+    SELECT c.*, EXISTS(
+        SELECT 1 FROM {PlatformLink._meta.db_table} WHERE organisation_id = %s
+    ) FROM c
+    """  # noqa: S608
+    params: list[Any] = [org, keys, State.CLOSED.value, org, report.category]
+    params += case_params + event_params + link_params + [org]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    case: Case = from_row(Case, row[:-1])
+    case.organisation = report.organisation  # the caller's row: no lazy query later
+    return case, bool(row[-1])
 
 
 @transaction.atomic

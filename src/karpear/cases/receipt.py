@@ -149,7 +149,12 @@ def _within_limits(case: Case, reporter: str, policy: ReceiptPolicy) -> str:
 
 
 def case_isolate_on_receipt(
-    *, case: Case, report: Report, items: list[ReportedItem], reporter: str
+    *,
+    case: Case,
+    report: Report,
+    items: list[ReportedItem],
+    reporter: str,
+    linked: bool | None = None,
 ) -> Decision | None:
     """Isolate a new report's content at once when policy says so; the decision, or None.
 
@@ -166,8 +171,13 @@ def case_isolate_on_receipt(
     4. The case moves to "content isolated" (system actor) and the provisional decision is
        recorded under the terms of service (guidelines 2.6, box on agency roles), asking for
        preservation as every isolation does.
+
+    `linked`: whether the organisation has a platform link, when the caller read it in the
+    same transaction (case_join_report does, in the statement that joins the case).
     """
-    if not PlatformLink.objects.filter(organisation_id=case.organisation_id).exists():
+    if linked is None:
+        linked = PlatformLink.objects.filter(organisation_id=case.organisation_id).exists()
+    if not linked:
         return None  # no way to reach the platform: nothing is isolated, nothing to say
     policy = receipt_policy(report.organisation)
     if not policy.isolates(report.category) or case.state not in (

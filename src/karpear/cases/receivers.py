@@ -6,9 +6,9 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from karpear.cases.intake import case_join_report
 from karpear.cases.models import Decision
 from karpear.cases.receipt import case_isolate_on_receipt
-from karpear.cases.services import case_open_or_join
 from karpear.platformlink.models import WebhookEvent
 from karpear.platformlink.signals import webhook_delivered
 from karpear.reports.models import Report
@@ -32,6 +32,6 @@ def _open_or_join_case(
     reporter: str = "",
     **kwargs: Any,
 ) -> None:
-    case = case_open_or_join(report=report, items=items)
+    case, linked = case_join_report(report=report, items=items)
     rows = list(report.items.all()) if items is None else items
-    case_isolate_on_receipt(case=case, report=report, items=rows, reporter=reporter)
+    case_isolate_on_receipt(case=case, report=report, items=rows, reporter=reporter, linked=linked)

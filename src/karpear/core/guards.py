@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from karpear.core.errors import ApplicationError
 
@@ -76,7 +77,8 @@ def check_request(request: HttpRequest) -> None:
        every key and string value, where "\\u0000" becomes a NUL);
     3. the text fields of a multipart form (files are the view's business).
     """
-    nul = _("The text sent contains a character that is not allowed (NUL).")
+    # Lazy: read in the person's language when the refusal is written (InputGuardMiddleware).
+    nul = gettext_lazy("The text sent contains a character that is not allowed (NUL).")
     if "\x00" in request.path or b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
         raise BadInput(nul)
     if any(
@@ -118,7 +120,7 @@ def check_json_file(body: bytes) -> None:
 
 def _json_has_nul(body: bytes) -> bool:
     if json_depth(body) > MAX_JSON_DEPTH:
-        raise BadInput(_("What you sent is nested too deeply."), code="too_deep")
+        raise BadInput(gettext_lazy("What you sent is nested too deeply."), code="too_deep")
     if b"\x00" in body:
         return True
     if b"\\u0000" not in body.lower():
@@ -168,10 +170,11 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with translation.override(language_for(request)):  # messages in their language
-            try:
-                check_request(request)
-            except BadInput as refused:
+        try:
+            check_request(request)
+        except BadInput as refused:
+            # The language is worked out only for a refusal (issue #24: not on every request).
+            with translation.override(language_for(request)):  # messages in their language
                 return error_response(
                     request, status=refused.status, code=refused.code, message=refused.message
                 )

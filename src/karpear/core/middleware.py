@@ -30,13 +30,13 @@ class RequestGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # This runs before LocaleMiddleware: without the override, a refusal on an /en/ page
-        # came in whatever language the thread last served (Khmer, as a rule).
-        with translation.override(language_for(request)):
-            refused = self._refusal(request)
+        refused = self._refusal(request)
         return self.get_response(request) if refused is None else refused
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        # This runs before LocaleMiddleware: without the override, a refusal on an /en/ page
+        # came in whatever language the thread last served (Khmer, as a rule). The language
+        # is worked out only for a refusal, not on every request (issue #24).
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -50,29 +50,34 @@ class RequestGuardMiddleware:
             settings.KARPEAR_MAX_BODY_BYTES,
         )
         if length > limit:
-            message = _("What you sent is too long. Please make it shorter and try again.")
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"error": {"code": "too_large", "message": message}}, status=413
-                )
-            return render(request, "core/error.html", {"message": message}, status=413)
+            with translation.override(language_for(request)):
+                message = _("What you sent is too long. Please make it shorter and try again.")
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"error": {"code": "too_large", "message": message}}, status=413
+                    )
+                return render(request, "core/error.html", {"message": message}, status=413)
         if (
             request.method == "POST"
             and (request.content_type or "").startswith("multipart/")
             and not (request.path.startswith(_FILE_UPLOAD_PREFIXES))
         ):
-            # Principle "never handle CSAM where it is not needed": the portal
-            # takes links, never files. Refuse before CSRF or anything else
-            # parses the body, so no uploaded byte is ever written to disk.
-            message = _(
-                "We do not take pictures or files. Please do not send them: the link is enough."
-            )
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"error": {"code": "files_refused", "message": message}}, status=415
-                )
-            return render(request, "core/error.html", {"message": message}, status=415)
+            with translation.override(language_for(request)):
+                return self._files_refused(request)
         return None
+
+    def _files_refused(self, request: HttpRequest) -> HttpResponse:
+        # Principle "never handle CSAM where it is not needed": the portal
+        # takes links, never files. Refuse before CSRF or anything else
+        # parses the body, so no uploaded byte is ever written to disk.
+        message = _(
+            "We do not take pictures or files. Please do not send them: the link is enough."
+        )
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"error": {"code": "files_refused", "message": message}}, status=415
+            )
+        return render(request, "core/error.html", {"message": message}, status=415)
 
 
 # Staff and platform endpoints that take files check them themselves.

@@ -22,7 +22,7 @@ from karpear.core.errors import ApplicationError
 from karpear.core.ratelimit import enforce
 from karpear.orgs.models import Organisation
 from karpear.orgs.services import current_organisation
-from karpear.reports.forms import ReportForm
+from karpear.reports.forms import ApiReportForm
 from karpear.reports.models import Category, Channel, PublicStatus
 from karpear.reports.services import report_public_status, report_submit
 
@@ -120,7 +120,7 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
     org, caller = _caller(request)
     enforce(request, "report", settings.KARPEAR_RATE_REPORTS)
     token = _idempotency_key(request)
-    form = ReportForm(_form_data(payload))
+    form = ApiReportForm(_form_data(payload))
     if not form.is_valid():
         raise ApplicationError(
             _("Some answers need to be checked."),
@@ -134,7 +134,7 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
         data=data,
         submission_token=token,
         caller=caller,
-        fingerprint=_fingerprint(payload),
+        fingerprint=_fingerprint(payload) if token else "",  # only a key is compared
         reporter=caller,  # the API key or the keyed client hash: the isolation abuse guard
     )
     path = reverse("api-1:report_status", kwargs={"reference": report.reference})

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from karpear.core.crypto import decrypt_text, encrypt_text
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.rows import columns, from_row, insert_parts
 from karpear.links.canonical import canonical_key
 from karpear.orgs.models import Organisation
 from karpear.reports.forms import ReportData
@@ -100,39 +102,40 @@ def report_submit(
             )
         )
     when = (received_at or timezone.now()).replace(microsecond=0)
+    values: dict[str, Any] = {
+        "organisation_id": organisation.pk,
+        "channel": channel,
+        "category": data.category,
+        "seen_on": data.seen_on,
+        "seen_at_time": data.seen_at_time,
+        "seen_approximate": data.seen_approximate,
+        "description": data.description,
+        "reporter_is_child": data.reporter_is_child,
+        "contact_encrypted": contact,
+        "language": get_language() or "km",
+        "platform_content_id": data.platform_content_id,
+        "submission_key": key,
+        "submission_fingerprint": fingerprint if key else "",
+        "received_at": when,
+    }
+    rows = [
+        {
+            "organisation_id": organisation.pk,
+            "url": item.url,
+            "normalised_url": item.normalised_url,
+            "normalised_url_sha256": canonical_key(item.normalised_url)
+            if item.normalised_url
+            else "",
+            "app_name": item.app_name,
+            "account_name": item.account_name,
+        }
+        for item in data.items
+    ]
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                report = Report.objects.create(
-                    organisation=organisation,
-                    reference=new_reference(),
-                    channel=channel,
-                    category=data.category,
-                    seen_on=data.seen_on,
-                    seen_at_time=data.seen_at_time,
-                    seen_approximate=data.seen_approximate,
-                    description=data.description,
-                    reporter_is_child=data.reporter_is_child,
-                    contact_encrypted=contact,
-                    language=get_language() or "km",
-                    platform_content_id=data.platform_content_id,
-                    submission_key=key,
-                    submission_fingerprint=fingerprint if key else "",
-                    received_at=when,
-                )
-                items = ReportedItem.objects.bulk_create(
-                    ReportedItem(
-                        report=report,
-                        organisation=organisation,
-                        url=item.url,
-                        normalised_url=item.normalised_url,
-                        normalised_url_sha256=canonical_key(item.normalised_url)
-                        if item.normalised_url
-                        else "",
-                        app_name=item.app_name,
-                        account_name=item.account_name,
-                    )
-                    for item in data.items
+                report, items = _insert(
+                    {**values, "reference": new_reference()}, rows, organisation
                 )
                 report_received.send(sender=Report, report=report, items=items, reporter=reporter)
             return report, True
@@ -144,6 +147,47 @@ def report_submit(
                 if existing is not None:
                     return existing, False
     raise RuntimeError("could not allocate a unique report reference")
+
+
+def _insert(
+    values: dict[str, Any], rows: list[dict[str, Any]], organisation: Organisation
+) -> tuple[Report, list[ReportedItem]]:
+    """Write the report and its items. On PostgreSQL in one statement (one round trip, no
+    query compiled: issue #24); elsewhere (SQLite, for development) through the ORM."""
+    if connection.vendor != "postgresql":
+        report = Report.objects.create(**values)
+        report.organisation = organisation
+        items = ReportedItem.objects.bulk_create(ReportedItem(report=report, **r) for r in rows)
+        return report, items
+    report_cols, report_selects, params = insert_parts(Report, values)
+    item_selects: list[str] = []
+    item_cols = ""
+    for row in rows:
+        item_cols, selects, row_params = insert_parts(ReportedItem, row, {"report_id": "r.id"})
+        item_selects.append(f"SELECT {selects} FROM r")  # noqa: S608 - placeholders only
+        params += row_params
+    sql = (
+        f"WITH r AS (INSERT INTO {Report._meta.db_table} ({report_cols}) "
+        f"SELECT {report_selects} RETURNING {columns(Report)})"
+    )
+    if rows:
+        sql += (
+            f", i AS (INSERT INTO {ReportedItem._meta.db_table} ({item_cols}) "  # noqa: S608
+            f"{' UNION ALL '.join(item_selects)} RETURNING id)"
+            " SELECT r.*, ARRAY(SELECT id FROM i ORDER BY id) FROM r"
+        )
+    else:
+        sql += " SELECT r.*, ARRAY[]::bigint[] FROM r"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    report = from_row(Report, row[:-1])
+    report.organisation = organisation  # the caller's row: no lazy query later
+    items = [ReportedItem(id=pk, report=report, **r) for pk, r in zip(row[-1], rows, strict=True)]
+    for item in items:
+        item._state.adding = False
+        item._state.db = connection.alias
+    return report, items
 
 
 def report_public_status(*, organisation: Organisation, reference: str) -> tuple[str, str]:
