@@ -21,6 +21,7 @@ C = Scope.COMPANY.value  # a company submitting to its regulator (issue #20)
 KEYED = [
     ("GET", "/api/v1/whoami", {P, N, S}),
     ("POST", "/api/v1/notices", {N}),
+    ("POST", "/api/v1/notices/batch", {N}),
     ("POST", "/api/v1/notices/1/items", {N}),
     ("GET", "/api/v1/notices/1", {N}),
     ("POST", "/api/v1/evidence", {P}),

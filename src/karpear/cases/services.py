@@ -48,6 +48,7 @@ from karpear.cases.referrals import (
     referral_services,
     victim_referral_record,
 )
+from karpear.cases.takedown import Takedown, TakenDown, case_takedowns_by_notice
 from karpear.cases.transitions import case_assign, case_note_add, case_transition
 
 __all__ = [
@@ -58,6 +59,8 @@ __all__ = [
     "PRESERVING_DECISIONS",
     "InvalidTransition",
     "StaleEdit",
+    "Takedown",
+    "TakenDown",
     "access_case",
     "case_assign",
     "case_content",
@@ -66,6 +69,7 @@ __all__ = [
     "case_open_or_join",
     "case_reports",
     "case_takedown_by_notice",
+    "case_takedowns_by_notice",
     "case_transition",
     "check_version",
     "confirmation_answer",

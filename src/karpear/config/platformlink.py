@@ -14,6 +14,9 @@ KARPEAR_WEBHOOK_GIVE_UP_HOURS = env_int("KARPEAR_WEBHOOK_GIVE_UP_HOURS", 24)
 
 # Notices (issue #4): items per notice (their largest body is in settings.py's body limits).
 KARPEAR_NOTICE_MAX_ITEMS = env_int("KARPEAR_NOTICE_MAX_ITEMS", 1000)
+# Notices per request of the batch form, POST /api/v1/notices/batch (issue #24); the items of
+# all its notices together stay within KARPEAR_NOTICE_MAX_ITEMS.
+KARPEAR_NOTICE_BATCH_MAX = env_int("KARPEAR_NOTICE_BATCH_MAX", 100)
 # Target for a notice: platform confirmation within this many seconds (shown on the desk).
 KARPEAR_NOTICE_ACT_SECONDS = env_int("KARPEAR_NOTICE_ACT_SECONDS", 60)
 # Referrals not acknowledged after this many hours are listed on the desk for re-sending

@@ -1,6 +1,8 @@
-"""`POST /api/v1/notices`, `POST /api/v1/notices/{id}/items`, `GET /api/v1/notices/{id}`.
+"""`POST /api/v1/notices`, `POST /api/v1/notices/batch`, `POST /api/v1/notices/{id}/items`,
+`GET /api/v1/notices/{id}`.
 
-For authorised issuers (issue #4); conflicts and amendments: issue #15, item 5.
+For authorised issuers (issue #4); conflicts and amendments: issue #15, item 5; the batch form
+for bursts: issue #24.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from karpear.apikeys.models import ApiKey, Scope
 from karpear.apikeys.services import ScopedKey
 from karpear.core.errors import ApplicationError
 from karpear.links.canonical import MalformedURL, canonicalize_site
-from karpear.notices.models import Action, ItemStatus, Notice
+from karpear.notices.models import Action, ItemStatus, Notice, NoticeItem
 from karpear.notices.services import (
     ItemIn,
+    NoticeSpec,
     access_notice,
     issuer_for_key,
     notice_amend,
     notice_receive,
+    notices_receive,
 )
 
 router = Router(tags=["notices"], auth=ScopedKey(Scope.ISSUER))
@@ -128,7 +132,8 @@ class NoticeOut(Schema):
     items: list[NoticeItemOut]
 
 
-def _out(notice: Notice) -> NoticeOut:
+def _out(notice: Notice, items: list[NoticeItem] | None = None) -> NoticeOut:
+    """The issuer's view of a notice; `items` when the caller has them already (as written)."""
     return NoticeOut(
         id=notice.pk,
         issuer=notice.issuer.name,
@@ -148,7 +153,7 @@ def _out(notice: Notice) -> NoticeOut:
                 platform_confirmed_at=i.platform_confirmed_at,
                 added_at=i.added_at,
             )
-            for i in notice.items.all()
+            for i in (notice.items.all() if items is None else items)
         ],
     )
 
@@ -192,6 +197,71 @@ def create_notice(request: HttpRequest, payload: NoticeIn) -> tuple[int, NoticeO
         deadline=payload.deadline,
     )
     return (201 if created else 200), _out(notice)
+
+
+class NoticeBatchIn(Schema):
+    """Several notices in one request, each acted on and answered as if sent alone."""
+
+    model_config = ConfigDict(extra="forbid")
+    notices: Annotated[list[NoticeIn], Field(min_length=1)]
+
+
+class NoticeBatchResult(Schema):
+    issuer_reference: str
+    status: int  # 201 new, 200 the same notice again, 409 reference used for another notice
+    notice: NoticeOut | None
+    error: NoticeConflictBody | None
+
+
+class NoticeBatchOut(Schema):
+    results: list[NoticeBatchResult]
+
+
+@router.post(
+    "/notices/batch",
+    response={200: NoticeBatchOut, **ERRORS},
+    summary="Send several takedown notices in one request; each acted on at once",
+    description="For bursts: up to KARPEAR_NOTICE_BATCH_MAX notices (100 by default) with at "
+    "most KARPEAR_NOTICE_MAX_ITEMS items in all. Every notice is stored and acted on exactly "
+    "as `POST /notices` would, in one transaction committed before the answer; `results` "
+    "answers each notice in the order sent, with the status `POST /notices` would have given "
+    "it (201, 200, or 409 with `error`). A malformed notice refuses the whole batch (400, "
+    "nothing done), so fix it and send the batch again: notices already created answer 200.",
+)
+def create_notices(request: HttpRequest, payload: NoticeBatchIn) -> NoticeBatchOut:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    if len(payload.notices) > settings.KARPEAR_NOTICE_BATCH_MAX:
+        raise ApplicationError(
+            f"A batch may hold at most {settings.KARPEAR_NOTICE_BATCH_MAX} notices; "
+            "send several batches.",
+            code="too_many_notices",
+            status=413,
+        )
+    _check_size([item for notice in payload.notices for item in notice.items])
+    results = notices_receive(
+        issuer=issuer_for_key(key),
+        notices=[
+            NoticeSpec(
+                issuer_reference=n.issuer_reference,
+                legal_basis=n.legal_basis,
+                items=_items(n.items),
+                actions=list(n.actions),
+                deadline=n.deadline,
+            )
+            for n in payload.notices
+        ],
+    )
+    return NoticeBatchOut(
+        results=[
+            NoticeBatchResult(
+                issuer_reference=n.issuer_reference,
+                status=409 if r.conflict else 201 if r.created else 200,
+                notice=_out(r.notice, r.items) if r.notice else None,
+                error=NoticeConflictBody(**r.conflict.as_dict()["error"]) if r.conflict else None,
+            )
+            for n, r in zip(payload.notices, results, strict=True)
+        ]
+    )
 
 
 @router.post(

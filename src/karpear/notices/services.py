@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,14 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.apikeys.models import ApiKey
-from karpear.audit.services import audit_record
-from karpear.cases.services import case_open_for_content, case_takedown_by_notice
+from karpear.audit.services import AuditIn
+from karpear.cases.services import Takedown, case_takedowns_by_notice
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.core.filecrypt import store_encrypted
-from karpear.links.canonical import canonical_key, canonical_string
+from karpear.links.canonical import MalformedURL, canonical_key, canonical_string, canonicalize
 from karpear.notices.models import Action, Issuer, IssuerKind, ItemStatus, Notice, NoticeItem
 from karpear.orgs.models import Organisation
-from karpear.platformlink.services import is_hosted
+from karpear.platformlink.models import PlatformLink
 
 DEFAULT_ISSUERS = [
     ("Anti-Cybercrime Unit", IssuerKind.ACU),
@@ -188,9 +189,8 @@ def notice_receive(
        commit (outbox), so an acknowledged notice is always acted on.
     3. A notice entered on the desk keeps its scanned letter, encrypted.
     """
-    existing = Notice.objects.filter(issuer=issuer, issuer_reference=issuer_reference).first()
-    if existing is not None:
-        return _same_or_conflict(existing, legal_basis, items, actions, deadline), False
+    # No read first (issue #24): the unique constraint on (issuer, reference) refuses a
+    # repeat at the transaction's first INSERT, before anything is acted on.
     try:
         with transaction.atomic():
             notice = _receive(
@@ -203,7 +203,7 @@ def notice_receive(
                 notice.save(update_fields=["scan_name", "scan_file", "entered_by"])
             return notice, True
     except IntegrityError:
-        # The same reference raced in through a second request: answer with it.
+        # The reference is known (a retry, or a second request racing in): answer with it.
         found = Notice.objects.filter(issuer=issuer, issuer_reference=issuer_reference).first()
         if found is None:
             raise
@@ -219,55 +219,127 @@ def _receive(  # noqa: PLR0917 - private, called once with every field
     deadline: datetime | None,
     channel: str,
 ) -> Notice:
-    now = timezone.now().replace(microsecond=0)
-    notice = Notice.objects.create(
-        organisation=issuer.organisation,
-        issuer=issuer,
-        issuer_reference=reference,
-        legal_basis=legal_basis,
-        actions=[str(a) for a in actions],
-        deadline=deadline,
+    notice, _items = _receive_many(
+        issuer,
+        [NoticeSpec(reference, legal_basis, items, actions, deadline)],
         channel=channel,
-        received_at=now,
-    )
-    rows = _act_on_items(notice, items, start=0, now=now, added_at=None)
-    audit_record(
-        action="notice_received",
-        organisation=issuer.organisation,
-        actor_label=issuer.name,
-        object_type="notice",
-        object_id=notice.pk,
-        detail={
-            "reference": reference,
-            "items": len(rows),
-            "isolated": sum(r.status == ItemStatus.ISOLATED for r in rows),
-        },
-    )
+    )[0]
     return notice
 
 
-def _act_on_items(
+@dataclass(frozen=True)
+class NoticeSpec:
+    """One notice of a batch (`notices_receive`), as the issuer sent it."""
+
+    issuer_reference: str
+    legal_basis: str
+    items: list[ItemIn]
+    actions: list[Action]
+    deadline: datetime | None = None
+
+
+def _will_act(notice: NoticeSpec, hosted: Callable[[ItemIn], bool]) -> bool:
+    return Action.TAKEDOWN in notice.actions and any(hosted(i) for i in notice.items)
+
+
+def _receive_many(
+    issuer: Issuer, notices: list[NoticeSpec], *, channel: str
+) -> list[tuple[Notice, list[NoticeItem]]]:
+    """Insert notices that are all new and act on every item; runs in the caller's transaction.
+
+    One INSERT for the notices, one for their items, and the takedowns of all items together
+    (`case_takedowns_by_notice`, a fixed number of statements), with each notice's
+    `notice_received` audit entry appended under the same head lock (issue #24).
+    """
+    org = issuer.organisation
+    now = timezone.now().replace(microsecond=0)
+    hosted = _hosted_test(org)
+    rows = Notice.objects.bulk_create(
+        [
+            Notice(
+                organisation=org,
+                issuer=issuer,
+                issuer_reference=n.issuer_reference,
+                legal_basis=n.legal_basis,
+                actions=[str(a) for a in n.actions],
+                deadline=n.deadline,
+                channel=channel,
+                received_at=now,
+                acted_at=now if _will_act(n, hosted) else None,
+            )
+            for n in notices
+        ]
+    )
+    planned = [
+        _plan(row, n.items, start=0, added_at=None, hosted=hosted)
+        for row, n in zip(rows, notices, strict=True)
+    ]
+    _carry_out(
+        org,
+        planned,
+        now,
+        audit=[
+            AuditIn(
+                action="notice_received",
+                organisation=org,
+                actor_label=issuer.name,
+                object_type="notice",
+                object_id=row.pk,
+                detail={
+                    "reference": row.issuer_reference,
+                    "items": len(items),
+                    "isolated": sum(i.status == ItemStatus.ISOLATED for i, _t in items),
+                },
+            )
+            for row, items in zip(rows, planned, strict=True)
+        ],
+    )
+    return [(row, [item for item, _t in items]) for row, items in zip(rows, planned, strict=True)]
+
+
+def _hosted_test(org: Organisation) -> Callable[[ItemIn], bool]:
+    """Whether an item is on this company's service: a platform content ID, or a link to one
+    of its hosts (`platformlink.is_hosted`'s rule, with the link read once per call)."""
+    hosts: list[str] = []
+    read = False
+
+    def test(item: ItemIn) -> bool:
+        nonlocal hosts, read
+        if item.platform_content_id:
+            return True
+        if not item.url:
+            return False
+        if not read:  # only notices with links read the platform link, once
+            link = PlatformLink.objects.filter(organisation=org).first()
+            hosts, read = (link.hosts() if link else []), True
+        if not hosts:
+            return False
+        try:
+            host = canonicalize(item.url).host
+        except MalformedURL:
+            return False
+        return any(host == h or host.endswith("." + h) for h in hosts)
+
+    return test
+
+
+Planned = list[tuple[NoticeItem, Takedown | None]]
+
+
+def _plan(
     notice: Notice,
     items: list[ItemIn],
     *,
     start: int,
-    now: datetime,
     added_at: datetime | None,
-) -> list[NoticeItem]:
-    """Write a notice's items from position `start` and act on each at once.
-
-    The one place a notice's items are acted on, whether they came with the
-    notice or in an amendment. Runs inside the caller's transaction, so the
-    items, their cases and the webhooks that carry out the takedown commit
-    together (outbox).
-    """
-    org = notice.organisation
-    actions = {Action(a) for a in notice.actions}
+    hosted: Callable[[ItemIn], bool],
+) -> Planned:
+    """A notice's item rows from position `start`, each with the takedown it orders (if any)."""
+    takedown = Action.TAKEDOWN in {Action(a) for a in notice.actions}
     label = f"{notice.issuer.name} notice {notice.issuer_reference}"
-    rows = []
+    planned: Planned = []
     for position, item in enumerate(items, start=start):
         normalised = canonical_string(item.url) if item.url else ""
-        hosted = bool(item.platform_content_id) or is_hosted(organisation=org, url=item.url)
         row = NoticeItem(
             notice=notice,
             position=position,
@@ -278,38 +350,68 @@ def _act_on_items(
             status=ItemStatus.NOT_HOSTED,
             added_at=added_at,
         )
-        if hosted and Action.TAKEDOWN in actions:
-            case = case_open_for_content(
-                organisation=org,
+        order = None
+        if takedown and hosted(item):
+            row.status = ItemStatus.ISOLATED
+            order = Takedown(
                 keys=_group_keys(item, normalised),
-                category="sexual_image",
-                opened_at=now,
-                source="notice",
-                priority=1,
-                detail={"notice": notice.pk},
-            )
-            content = {
-                "platform_content_ids": [item.platform_content_id]
-                if item.platform_content_id
-                else [],
-                "urls": [item.url] if item.url else [],
-                "user_ids": [item.user_id] if item.user_id else [],
-            }
-            decision = case_takedown_by_notice(
-                case=case,
                 legal_basis=notice.legal_basis,
                 notice_label=label,
-                content=content,
-                preserve=Action.PRESERVE in actions,
+                content={
+                    "platform_content_ids": [item.platform_content_id]
+                    if item.platform_content_id
+                    else [],
+                    "urls": [item.url] if item.url else [],
+                    "user_ids": [item.user_id] if item.user_id else [],
+                },
+                opened={"notice": notice.pk},
             )
-            row.status, row.case, row.decision_id, row.acted_at = (
-                ItemStatus.ISOLATED,
-                case,
-                decision.pk,
-                now,
-            )
-        rows.append(row)
-    NoticeItem.objects.bulk_create(rows)
+        planned.append((row, order))
+    return planned
+
+
+def _carry_out(
+    org: Organisation, planned: list[Planned], now: datetime, *, audit: list[AuditIn]
+) -> None:
+    """Take down every planned item at once, then write the item rows with their case and
+    decision. The one place a notice's items are acted on, whether they came with the notice,
+    in an amendment or in a batch; inside the caller's transaction, so the items, their cases
+    and the webhooks that carry out the takedown commit together (outbox)."""
+    orders = [(row, t) for items in planned for row, t in items if t is not None]
+    done = case_takedowns_by_notice(
+        organisation=org, takedowns=[t for _row, t in orders], at=now, audit_also=audit
+    )
+    for (row, _t), result in zip(orders, done, strict=True):
+        row.case, row.decision_id, row.acted_at = result.case, result.decision.pk, now
+    NoticeItem.objects.bulk_create([row for items in planned for row, _t in items])
+
+
+def _act_on_items(
+    notice: Notice,
+    items: list[ItemIn],
+    *,
+    start: int,
+    now: datetime,
+    added_at: datetime | None,
+) -> list[NoticeItem]:
+    """Write an amendment's items from position `start`, act on each at once, audit it."""
+    planned = _plan(
+        notice, items, start=start, added_at=added_at, hosted=_hosted_test(notice.organisation)
+    )
+    rows = [row for row, _t in planned]
+    audit = AuditIn(
+        action="notice_amended",
+        organisation=notice.organisation,
+        actor_label=notice.issuer.name,
+        object_type="notice",
+        object_id=notice.pk,
+        detail={
+            "reference": notice.issuer_reference,
+            "items_added": len(rows),
+            "isolated": sum(r.status == ItemStatus.ISOLATED for r in rows),
+        },
+    )
+    _carry_out(notice.organisation, [planned], now, audit=[audit])
     if notice.acted_at is None and any(r.status == ItemStatus.ISOLATED for r in rows):
         Notice.objects.filter(pk=notice.pk).update(acted_at=now)
         notice.acted_at = now
@@ -353,19 +455,85 @@ def notice_amend(*, issuer: Issuer, notice_id: int, items: list[ItemIn]) -> tupl
         now = timezone.now().replace(microsecond=0)
         start = max((row.position for row in rows), default=-1) + 1
         added = _act_on_items(notice, new, start=start, now=now, added_at=now)
-        audit_record(
-            action="notice_amended",
-            organisation=notice.organisation,
-            actor_label=issuer.name,
-            object_type="notice",
-            object_id=notice.pk,
-            detail={
-                "reference": notice.issuer_reference,
-                "items_added": len(added),
-                "isolated": sum(r.status == ItemStatus.ISOLATED for r in added),
-            },
-        )
         return notice, len(added)
+
+
+@dataclass(frozen=True)
+class NoticeResult:
+    """One notice's answer in a batch: the notice and whether it is new, or its conflict."""
+
+    notice: Notice | None
+    created: bool
+    conflict: NoticeConflict | None = None
+    items: list[NoticeItem] | None = None  # the new notice's item rows, as written
+
+
+def notices_receive(
+    *, issuer: Issuer, notices: list[NoticeSpec], channel: str = "api"
+) -> list[NoticeResult]:
+    """A batch of notices, each answered as `notice_receive` would answer it alone.
+
+    For issuers who send bursts (issue #24): the new notices are stored and acted on in ONE
+    transaction, with a fixed number of statements for the whole batch, and committed before
+    the answer, so every notice answered 201 is durable and acted on exactly as a single one.
+
+    1. One read finds the references already used: the same notice again is answered 200
+       with the notice on record, a different one a conflict (nothing done for it). A
+       reference repeated inside the batch is created once; its repeats are compared with it.
+    2. If another request creates one of the references meanwhile (a unique constraint
+       refuses the insert), the whole batch is rolled back and taken one notice at a time,
+       so every notice still gets its own, true answer.
+    """
+    refs = {n.issuer_reference for n in notices}
+    known = {
+        n.issuer_reference: n
+        for n in Notice.objects.filter(issuer=issuer, issuer_reference__in=refs)
+    }
+    first: dict[str, int] = {}
+    for index, spec in enumerate(notices):
+        if spec.issuer_reference not in known:
+            first.setdefault(spec.issuer_reference, index)
+    try:
+        with transaction.atomic():
+            rows = _receive_many(issuer, [notices[i] for i in first.values()], channel=channel)
+    except IntegrityError:
+        return [_alone(issuer, spec, channel) for spec in notices]
+    made = {row.issuer_reference: (row, items) for row, items in rows}
+    results = []
+    for index, spec in enumerate(notices):
+        ref = spec.issuer_reference
+        if first.get(ref) == index:
+            row, items = made[ref]
+            results.append(NoticeResult(row, True, items=items))
+            continue
+        try:
+            same = _same_or_conflict(
+                known.get(ref) or made[ref][0],
+                spec.legal_basis,
+                spec.items,
+                spec.actions,
+                spec.deadline,
+            )
+            results.append(NoticeResult(same, False))
+        except NoticeConflict as conflict:
+            results.append(NoticeResult(None, False, conflict))
+    return results
+
+
+def _alone(issuer: Issuer, spec: NoticeSpec, channel: str) -> NoticeResult:
+    try:
+        notice, created = notice_receive(
+            issuer=issuer,
+            issuer_reference=spec.issuer_reference,
+            legal_basis=spec.legal_basis,
+            items=spec.items,
+            actions=spec.actions,
+            deadline=spec.deadline,
+            channel=channel,
+        )
+    except NoticeConflict as conflict:
+        return NoticeResult(None, False, conflict)
+    return NoticeResult(notice, created)
 
 
 def access_notice(*, issuer: Issuer, notice_id: int) -> Notice:
