@@ -8,8 +8,8 @@ one `karpear worker`, and the reference platform. Figures:
 * a burst of 1,000 notices from 8 concurrent issuers: per notice, time from
   the notice's commit to the platform's confirmation (p50/p99, from the
   outbox timestamps), and the time until all are confirmed;
-* the worker's delivery rate during the burst, beside the reference: the
-  same signed POSTs sent straight to the platform from one process;
+* (the worker's delivery rate from a backlog, beside direct signed POSTs,
+  is bench/webhooks.py).
 * the burst again through the batch form, POST /api/v1/notices/batch (issue
   #24), timed to the last acknowledgement, beside the single form's.
 """
@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -68,7 +67,7 @@ def _applied(platform: str) -> int:
     return int(_state(platform)["applied"])
 
 
-def main() -> None:  # noqa: PLR0915 - one scripted scenario
+def main() -> None:
     singles = int(os.environ.get("BENCH_NOTICE_SINGLES", "50"))
     burst = int(os.environ.get("BENCH_NOTICE_BURST", "1000"))
     with server(3) as (url, env):
@@ -164,40 +163,9 @@ def main() -> None:  # noqa: PLR0915 - one scripted scenario
                 )
             )
             burst_ms = [(d - c) * 1000 for c, d in rows]
-            # Delivery rate: a backlog queued while the worker is stopped, then drained.
-            worker.terminate()
-            worker.wait()
-            _karpear(
-                env,
-                "shell",
-                "-v0",
-                "-c",
-                (
-                    "from django.db import transaction\n"
-                    "from karpear.orgs.models import Organisation\n"
-                    "from karpear.platformlink.services import event_enqueue\n"
-                    "org = Organisation.objects.get(is_default=True)\n"
-                    "with transaction.atomic():\n"
-                    f"    for n in range({burst}):\n"
-                    "        event_enqueue(organisation_id=org.pk, event_type='account.warn',"
-                    " data={'account_id': f'bench{n}'})"
-                ),
-            )
-            start = time.perf_counter()
-            worker = subprocess.Popen(
-                [BIN / "karpear", "worker"],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            while _warned(env) < burst:  # (notices' preserve requests may still be arriving)
-                time.sleep(0.05)
-            rate = burst / (time.perf_counter() - start)
-            steady = (burst - 1) / _delivery_span(env)
         finally:
             worker.terminate()
             worker.wait()
-        reference_rate = _direct_rate(platform, secret, 500)
         batch_s, batch_ok = _batch_burst(url, token, burst)
         ref.terminate()
         ref.wait()
@@ -220,12 +188,7 @@ def main() -> None:  # noqa: PLR0915 - one scripted scenario
         f"  burst commit -> platform confirmed: p50 {statistics.median(burst_ms):6.0f} ms  "
         f"p99 {_pct(burst_ms, 0.99):6.0f} ms"
     )
-    print(
-        f"  worker draining a backlog of {burst}: {steady:6.0f} webhooks/s from first to last "
-        f"delivery ({rate:6.0f}/s incl. the worker's start-up); reference, direct signed "
-        f"POSTs from one process: {reference_rate:6.0f}/s; ratio {steady / reference_rate:.2f} "
-        f"(goal >=0.8; {rate / reference_rate:.2f} incl. start-up)"
-    )
+    # The worker's rate on a backlog, beside direct POSTs, is bench/webhooks.py (issue #24).
 
 
 BATCH = 100
@@ -263,58 +226,6 @@ def _batch_burst(url: str, token: str, burst: int) -> tuple[float, int]:
     with ThreadPoolExecutor(8) as pool:
         created = sum(pool.map(one, range(0, burst, BATCH)))
     return time.perf_counter() - start, created
-
-
-def _warned(env: dict[str, str]) -> int:
-    """How many of the backlog's events the platform confirmed."""
-    import psycopg
-
-    with psycopg.connect(env["DATABASE_URL"]) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM platformlink_webhookevent "
-            "WHERE event_type = 'account.warn' AND status = 'delivered'"
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _delivery_span(env: dict[str, str]) -> float:
-    """Seconds from the backlog's first delivery to its last, by the worker's own clock."""
-    import psycopg
-
-    with psycopg.connect(env["DATABASE_URL"]) as conn:
-        row = conn.execute(
-            "SELECT min(delivered_at), max(delivered_at) FROM platformlink_webhookevent "
-            "WHERE event_type = 'account.warn'"
-        ).fetchone()
-    assert row is not None and row[0] is not None, row
-    return float((row[1] - row[0]).total_seconds())
-
-
-def _direct_rate(platform: str, secret: str, count: int) -> float:
-    """The ceiling: signed POSTs straight to the platform, one after another."""
-    from datetime import UTC, datetime
-
-    from standardwebhooks import Webhook
-
-    hook = Webhook(secret)
-    start = time.perf_counter()
-    for n in range(count):
-        msg_id = f"msg_direct_{n}_{threading.get_ident()}"
-        body = json.dumps({"type": "account.warn", "data": {"account_id": "bench"}})
-        now = datetime.now(tz=UTC)
-        request = urllib.request.Request(
-            platform + "/webhooks/karpear",
-            data=body.encode(),
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "webhook-id": msg_id,
-                "webhook-timestamp": str(int(now.timestamp())),
-                "webhook-signature": hook.sign(msg_id, now, body),
-            },
-        )
-        urllib.request.urlopen(request, timeout=5).read()
-    return count / (time.perf_counter() - start)
 
 
 if __name__ == "__main__":

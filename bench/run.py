@@ -26,11 +26,13 @@ from bench import (
     sign_in,
     take_it_down,
     transparency,
+    webhooks,
 )
 
 BENCHES = [
     intake.main,
     notices.main,
+    webhooks.main,
     evidence.main,
     desk_queue.main,
     blocklist.main,

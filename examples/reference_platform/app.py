@@ -26,7 +26,7 @@ band (re-asked with If-None-Match, so an unchanged policy costs a 304), and repo
 accounts at each default to POST /api/v1/safety-policy/attestations. --demo-account-age 13 creates
 one such account at start-up (what `make run` does).
 
-For tests: POST /_control {"mode": "ok" | "error" | "slow" | "bad_reply"} changes how
+For tests: POST /_control {"mode": "ok" | "error" | "slow" | "bad_reply" | "hangup"} changes how
 it answers (loopback only; this is a test double, not a product).
 """
 
@@ -141,6 +141,7 @@ class Platform:
         self.karpear_key = karpear_key
         self.mode = "ok"
         self.lock = threading.Lock()
+        self.connections = 0  # TCP connections accepted: a sender reuses one (HTTP/1.1)
         with self._conn() as conn:
             conn.executescript("""
                 CREATE TABLE IF NOT EXISTS posts (id TEXT PRIMARY KEY, url TEXT, owner TEXT,
@@ -420,6 +421,7 @@ class Platform:
                     for r in conn.execute("SELECT id, state, warnings, until FROM users")
                 },
                 "applied": conn.execute("SELECT COUNT(*) FROM applied").fetchone()[0],
+                "connections": self.connections,
                 "accounts": {
                     r[0]: {"age": r[1], "band": r[2], "version": r[3], "settings": json.loads(r[4])}
                     for r in conn.execute("SELECT id, age, band, version, settings FROM accounts")
@@ -480,6 +482,18 @@ def _post_number(post_id: str) -> tuple[int, str]:
 
 def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as a real platform's web server: Karpear's worker sends a batch of
+        # webhooks on one connection (every answer here has a Content-Length).
+        protocol_version = "HTTP/1.1"
+        # An answer's headers and body are two writes: without TCP_NODELAY the body waits for
+        # the client's delayed ACK (~40 ms) on a kept-alive connection (nginx sets it too).
+        disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            super().setup()
+            with platform.lock:
+                platform.connections += 1
+
         def log_message(self, *args: Any) -> None:  # quiet
             pass
 
@@ -564,6 +578,9 @@ def make_handler(platform: Platform) -> type[BaseHTTPRequestHandler]:
             platform.apply(msg_id, event)
             echoed = "wrong-id" if platform.mode == "bad_reply" else msg_id
             self._json(200, {"received": echoed})
+            # "hangup": close the connection after answering without saying so, as a server
+            # whose keep-alive timeout races the client's next request.
+            self.close_connection = self.close_connection or platform.mode == "hangup"
 
     return Handler
 

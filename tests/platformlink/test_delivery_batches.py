@@ -90,3 +90,27 @@ def test_a_later_event_for_one_content_item_never_overtakes_an_earlier_one(
     assert suspend.delivered_at <= restore.delivered_at
     user = ref_platform.state()["users"]["u9"]
     assert user["state"] == "active"  # suspended, then restored: in that order
+
+
+def test_a_batch_goes_to_the_platform_on_one_kept_alive_connection(
+    acme: Organisation, ref_platform: RefPlatform
+) -> None:
+    for n in range(20):
+        _warn(acme, n)
+    before = ref_platform.state()["connections"]
+    assert deliver_due() == 20
+    after = ref_platform.state()
+    assert after["applied"] == 20
+    assert after["connections"] - before == 2  # the batch's one, and this state() call
+
+
+def test_a_connection_the_platform_closed_is_opened_again_and_nothing_is_lost(
+    acme: Organisation, ref_platform: RefPlatform
+) -> None:
+    ref_platform.mode("hangup")  # every answer, then the connection drops without warning
+    events = [_warn(acme, n) for n in range(5)]
+    assert deliver_due() == 5
+    assert ref_platform.state()["applied"] == 5
+    for event in events:
+        event.refresh_from_db()
+        assert (event.status, event.attempts) == (EventStatus.DELIVERED, 1)

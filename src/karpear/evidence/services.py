@@ -150,7 +150,7 @@ def evidence_capture(
     # The object's write and fsync wait on the disk; the hashes and the row's statements need
     # the CPU and the database. They overlap (issue #24, item 6), and COMMIT waits for the
     # write: the row never commits before its object is durable, as before.
-    writing = _PUTS.submit(store.put, object_key, blob)
+    writing = _PUTS.submit(store.put_new, object_key, blob)
     md5 = _HASHES.submit(_md5_hex, content)  # hashlib lets go of the GIL for large inputs
     sha256 = hashlib.sha256(content).hexdigest()
     now = timezone.now()
@@ -177,7 +177,8 @@ def evidence_capture(
                 else "",
             )
             _custody(item, "capture", actor, f"preserved from {source}", sha256=item.sha256)
-            case_preserved(case_id=case.pk, at=now)
+            if case.preserved_at is None:  # (one statement fewer per item once it is set)
+                case_preserved(case_id=case.pk, at=now)
             writing.result()  # raises the store's error: the transaction rolls back
     except BaseException as exc:
         if not writing.cancel():

@@ -22,6 +22,7 @@ class Backend(Protocol):
     name: str
 
     def put(self, key: str, data: bytes) -> None: ...
+    def put_new(self, key: str, data: bytes) -> None: ...
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
@@ -51,6 +52,33 @@ class LocalBackend:
             _fsync_directory(self.root)  # the rename itself survives a power cut
         except OSError as exc:
             temporary.unlink(missing_ok=True)
+            raise StorageError(f"could not store the item: {exc.strerror or exc}") from exc
+
+    def put_new(self, key: str, data: bytes) -> None:
+        """Store a new object under a fresh key, durably, with one flush of the disk.
+
+        `put` writes a temporary file, renames it and fsyncs the directory: the rename is a
+        second metadata change, so the directory's fsync is a second journal commit on ext4
+        (the item's third flush with the database's COMMIT; issue #24, item 6). A capture's key
+        is new and its row commits only after this returns, so the file is created under its
+        final name (O_EXCL: never over another object). The directory is still fsynced, as POSIX
+        asks for a new entry, but the file's fsync has already committed the creation with the
+        data, so that fsync finds nothing left to write. A crash before this returns leaves at
+        most an unreferenced file that no row names, never a partial object behind a row.
+        """
+        target = self._path(key)
+        try:
+            private = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(private, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                _fsync_directory(self.root)
+            except OSError:
+                target.unlink(missing_ok=True)
+                raise
+        except OSError as exc:
             raise StorageError(f"could not store the item: {exc.strerror or exc}") from exc
 
     def get(self, key: str) -> bytes:
@@ -93,6 +121,9 @@ class S3Backend:
             self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"object storage refused the item: {exc}") from exc
+
+    def put_new(self, key: str, data: bytes) -> None:
+        self.put(key, data)  # one PUT is durable once answered
 
     def get(self, key: str) -> bytes:
         from botocore.exceptions import BotoCoreError, ClientError
