@@ -168,3 +168,60 @@ def test_the_delta_scan_runs_on_one_thread() -> None:
     delta.add([1], ["00" * 32])
     assert faiss.omp_get_max_threads() == 1
     assert delta.search("00" * 32, 0) == [(1, 0)]
+
+
+def test_a_query_with_more_candidates_than_the_kernel_s_first_buffer(tmp_path: Path) -> None:
+    """A tight cluster (issue #24): one query walks ~12 x 3,000 bucket entries, past the
+    compiled probe's first candidate buffer (16,384), and still equals the pure path."""
+    rng = np.random.default_rng(7)
+    centre = rng.integers(0, 256, 32, dtype=np.uint8)
+    codes = np.repeat(centre[None, :], 3_000, axis=0)
+    for row in codes[::2]:  # half differ in one bit outside the first word
+        row[8 + int(rng.integers(0, 24))] ^= np.uint8(1 << int(rng.integers(0, 8)))
+    mih.build(codes, np.arange(len(codes), dtype=np.int64), tmp_path / "cluster", {})
+    index = mih.Snapshot.load(tmp_path / "cluster")
+    queries = np.stack([centre, rng.integers(0, 256, 32, dtype=np.uint8), centre])
+    compiled = index.search_many(queries, 31)
+    _same(compiled, index.search_many(queries, 31, compiled=False))
+    assert len(compiled[0][0]) == 3_000 and len(compiled[2][0]) == 3_000
+    assert len(compiled[1][0]) == 0
+
+
+def _resident_kb(path: Path) -> int:
+    """This process's resident pages of one mapped file (/proc/self/smaps), in kB."""
+    total, inside = 0, False
+    with open("/proc/self/smaps", encoding="ascii", errors="replace") as smaps:
+        for line in smaps:
+            first = line.split(" ", 1)[0]
+            if "-" in first and ":" not in first:  # a mapping's header line
+                inside = line.rstrip().endswith(str(path))
+            elif inside and line.startswith("Rss:"):
+                total += int(line.split()[1])
+    return total
+
+
+def test_a_process_maps_its_evicted_snapshot_again_without_waiting_for_a_query(
+    snapshot: tuple[mih.Snapshot, np.ndarray],
+) -> None:
+    """After the kernel dropped a snapshot's pages from this process (as on an idle night),
+    `remap` maps them again (issue #24: otherwise the next query takes thousands of faults),
+    and mapping one starts the process's remap thread once."""
+    import threading
+
+    from karpear.hashes import index
+
+    snap, codes = snapshot
+    assert isinstance(snap.codes, np.memmap)
+    path = Path(str(snap.codes.filename)).resolve()
+    full = _resident_kb(path)
+    assert full >= len(codes) * 32 // 1024
+    snap.codes._mmap.madvise(21)  # type: ignore[attr-defined]  # MADV_PAGEOUT
+    assert _resident_kb(path) < full
+    snap.remap()
+    assert _resident_kb(path) == full
+    assert snap.search(codes[7], 0)[0].tolist() == [7]  # row 7 of the fixture's snapshot
+
+    index._adopt(index._Cached(index.PdqIndex()), index._Cached(index.PdqIndex(snapshot=snap)))
+    index._adopt(index._Cached(index.PdqIndex()), index._Cached(index.PdqIndex(snapshot=snap)))
+    names = [t.name for t in threading.enumerate()]
+    assert names.count("karpear-hash-index-remap") == 1

@@ -21,20 +21,29 @@ and DNS needs them in clear anyway). The file is read into private memory, not
 memory-mapped: a list overwritten in place (cp instead of rename) must never
 change or crash a running helper.
 
-A lookup goes through a prefix-bucket table (issue #24): the first 16 bits of a digest
-index a table of 65,537 offsets, and the digest is then found with one `bytes.find` inside
-its bucket (about N / 65,536 digests: 15 at a million). A binary search over the sorted
-digests touched ~20 cache lines of a 32 MB array per expression; the bucket touches one or
-two, so the cost at 1M entries stays within a few percent of the cost at 1k
-(bench/blocklist.py prints both).
+A lookup goes through a prefix-bucket table (issue #24): the leading bits of a digest index a
+table of offsets, and the digest is then found with one `bytes.find` inside its bucket. The
+table grows with the list (one bucket per one or two digests: 2^20 at a million, as a 4 MB
+array of uint32), so a bucket holds about one digest at any size. With a fixed 16-bit table a
+bucket held 15 digests at a million and `bytes.find` over its 480 bytes cost 600-800 ns of
+CPU against ~150 at 10k (measured, warm cache): the cost that grew with the list. A binary
+search over the sorted digests touched ~20 cache lines of a 32 MB array per expression; the
+bucket touches one or two. The verified file is then copied into a private anonymous mapping
+backed by transparent huge pages where the kernel offers them (`_resident`): at a million
+entries a lookup's random reads in the 2 MB bitmap and the 32 MB of digests otherwise each
+miss the TLB as well as the cache (the kernel's default THP mode is "madvise", so it has to
+be asked; the mapping is private, so a file overwritten in place still changes nothing).
+bench/blocklist.py prints the cost at both sizes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import struct
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +61,8 @@ from karpear.links.canonical import (
 
 MAGIC = b"KBL2\n"
 CHECKSUM = 32  # trailing SHA-256
-BUCKETS = 1 << 16  # prefix-bucket table: one entry per 16-bit digest prefix
+FILTER_BITS = (16, 28)  # the bitmap's address bits: at least 16, at most 28 (32 MB)
+BUCKET_BITS_BELOW_FILTER = 4  # prefix buckets: 2^(filter bits - 4), one per 0.5-1 digest
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,23 @@ def _parse(data: bytes, name: str) -> _Loaded:
         raise ValueError(f"{broken} ({exc})") from exc
 
 
+HUGE_PAGE = 1 << 21
+
+
+def _resident(data: bytes) -> bytes | mmap.mmap:
+    """`data` in transparent huge pages (a private anonymous copy), or as it is when small or
+    when the platform cannot map one: lookups read either the same way (issue #24)."""
+    if len(data) < HUGE_PAGE:
+        return data
+    try:
+        mapped = mmap.mmap(-1, len(data), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        mapped.madvise(mmap.MADV_HUGEPAGE)  # before the first write: faults take huge pages
+    except (OSError, AttributeError, ValueError):
+        return data
+    mapped.write(data)
+    return mapped
+
+
 class Matcher:
     """Looks URLs up in a compiled list; `refresh()` picks up a newer file cheaply.
 
@@ -199,11 +226,12 @@ class Matcher:
         self.domains: dict[str, int] = {}
         self._digests: np.ndarray[Any, Any] = np.empty(0, dtype="S32")
         self._source_of: np.ndarray[Any, Any] = np.empty(0, dtype="<u2")
-        self._blob = b""
+        self._blob: bytes | mmap.mmap = b""
         self._base = 0
-        self._starts: list[int] = [0] * (BUCKETS + 1)
-        self._filter = b""
+        self._starts: array[int] = array("Q", [0, 0])
+        self._filter: bytes | mmap.mmap = b""
         self._shift = 32
+        self._bucket_shift = 0
         if not self.refresh():
             raise FileNotFoundError(f"{self.path}: no compiled Karpear blocklist there")
 
@@ -219,24 +247,33 @@ class Matcher:
         return len(self._digests) + len(self.domains)
 
     def _adopt(self, loaded: _Loaded) -> None:
-        self._digests, self._source_of = loaded.digests, loaded.source_of
         count = len(loaded.digests)
-        self._blob, self._base = (loaded.body, loaded.offset) if count else (b"", 0)
-        # Bucket b holds the digests whose first two bytes are b: bytes starts[b]..starts[b+1]
-        # of the file.
-        region = np.frombuffer(loaded.body, dtype=np.uint8, count=32 * count, offset=loaded.offset)
-        prefixes = region.view(">u2")[::16]
-        starts = np.searchsorted(prefixes, np.arange(BUCKETS + 1), side="left")
-        self._starts = (starts * 32 + loaded.offset).tolist()
+        body = _resident(loaded.body) if count else b""
+        self._blob, self._base = body, loaded.offset if count else 0
+        self._digests = np.frombuffer(body, dtype="S32", count=count, offset=self._base)
+        self._source_of = np.frombuffer(
+            body, dtype="<u2", count=count, offset=self._base + 32 * count
+        )
+        region = np.frombuffer(body, dtype=np.uint8, count=32 * count, offset=self._base)
         # A bitmap of ~16 bits per entry, indexed by the digest's leading bits: it stays in
         # the CPU cache at a million entries and answers most "not listed" without touching
         # the 32 MB of digests (a cache miss costs ~200 ns here, more than the rest of a probe).
-        bits = min(max((16 * count).bit_length(), 16), 28)  # at most 32 MB
+        bits = min(max((16 * count).bit_length(), FILTER_BITS[0]), FILTER_BITS[1])
         self._shift = 32 - bits
-        marks = np.zeros(1 << (bits - 3), dtype=np.uint8)
         leading = region.view(">u4")[::8] >> self._shift
+        marks = np.zeros(1 << (bits - 3), dtype=np.uint8)
         np.bitwise_or.at(marks, leading >> 3, (1 << (leading & 7)).astype(np.uint8))
-        self._filter = marks.tobytes()
+        self._filter = _resident(marks.tobytes())
+        # Bucket b holds the digests whose leading (bits - 4) bits are b, i.e. whose bitmap
+        # address shifted right by 4 is b: bytes starts[b]..starts[b+1] of the file.
+        self._bucket_shift = BUCKET_BITS_BELOW_FILTER
+        buckets = 1 << (bits - BUCKET_BITS_BELOW_FILTER)
+        starts = np.searchsorted(leading >> self._bucket_shift, np.arange(buckets + 1))
+        offsets = starts * 32 + self._base
+        kind = "I" if len(body) < 1 << 32 else "Q"  # 4 MB at a million entries, not 8
+        self._starts = array(
+            kind, offsets.astype(np.uint32 if kind == "I" else np.uint64).tobytes()
+        )
         self.serial, self.sources, self.domains = loaded.serial, loaded.sources, loaded.domains
 
     def refresh(self) -> bool:
@@ -271,13 +308,13 @@ class Matcher:
         one loop (this is the Squid helper's inner loop: no calls it can do without).
         """
         blob, base, starts, sha256 = self._blob, self._base, self._starts, hashlib.sha256
-        marks, shift = self._filter, self._shift
+        marks, shift, below = self._filter, self._shift, self._bucket_shift
         for number, expression in enumerate(expressions):
             digest = sha256(expression.encode()).digest()
             mark = int.from_bytes(digest[:4]) >> shift
             if not marks[mark >> 3] & (1 << (mark & 7)):
                 continue
-            bucket = digest[0] << 8 | digest[1]
+            bucket = mark >> below
             lo, hi = starts[bucket], starts[bucket + 1]
             at = blob.find(digest, lo, hi)
             while at >= 0 and (at - base) & 31:  # a match straddling two digests
