@@ -132,8 +132,11 @@ def case_join_report(
         CaseReport.objects.create(case=case, report=report, channel=report.channel, joined_at=now)
         Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1)
         case.report_count += 1
+    # Whenever the case's public status is not the "received" the report was stored with:
+    # a case a notice opened and isolated has no reporter yet (report_count was 0), and its
+    # first reporter must still see "checking" (guidelines 2.6). A new case is "received".
     status = PUBLIC_STATUS[State(case.state)]
-    if case.report_count > 1 and status != report.status:
+    if status != report.status:
         report_set_status(report_ids=[report.pk], status=status)
         report.status = status
     return case, linked
