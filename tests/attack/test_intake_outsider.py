@@ -9,18 +9,26 @@ run unchanged on SQLite and PostgreSQL, so the two paths are held to the same an
 from __future__ import annotations
 
 import json
-from typing import Any
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from karpear.apikeys.models import Scope
 from karpear.apikeys.services import apikey_create
+from karpear.audit.services import audit_verify
 from karpear.cases.models import Case, CaseReport
+from karpear.notices.models import Notice
 from karpear.orgs.models import Organisation
-from karpear.platformlink.services import link_configure
+from karpear.platformlink.models import EventStatus, WebhookEvent
+from karpear.platformlink.services import deliver_due, link_configure
 from karpear.reports.models import Report
 from tests.cases.test_intake_statement import _submit
-from tests.conftest import Client
+from tests.conftest import BAYON_HOST, Client
 
 
 def _post(client: Client, token: str, path: str, body: Any, **extra: Any) -> Any:
@@ -63,3 +71,90 @@ def test_a_report_joining_a_case_a_notice_isolated_shows_its_status(
     second = _submit(acme, "https://social.example/p/1")
     assert Report.objects.get(pk=second.pk).status == "checking"
     assert Case.objects.get(pk=case.pk).report_count == 2
+
+
+class _Platform(BaseHTTPRequestHandler):
+    """A platform's webhook endpoint that answers each event, then drops the connection
+    without saying so (no "Connection: close"), as a server closing idle connections does."""
+
+    protocol_version = "HTTP/1.1"
+    seen: ClassVar[list[tuple[str, str, str, int]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        msg_id = self.headers["webhook-id"]
+        self.seen.append((self.path, msg_id, body["type"], body["data"]["case_id"]))
+        reply = json.dumps({"received": msg_id}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def platform() -> Iterator[str]:
+    _Platform.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Platform)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_batch_webhooks_go_in_order_to_their_own_platform_only(
+    client: Client, acme: Organisation, bayon: Organisation, platform: str
+) -> None:
+    """Two notices about one item in a batch, and bayon's notice about the same item: each
+    company's platform gets only its own case's events, the preserve request first, each event
+    once, although the platform closes the kept connection after every answer."""
+    tokens = {}
+    for org, host in ((acme, "testserver"), (bayon, BAYON_HOST)):
+        link_configure(
+            organisation=org,
+            webhook_url=f"{platform}/{org.slug}",
+            hosted_domains=["social.example"],
+        )
+        tokens[org.slug] = apikey_create(organisation=org, scope=Scope.ISSUER, name="ACU")[1]
+        item = {"url": "https://social.example/p/9"}
+        notices = [_notice(f"{org.slug}/1", item), _notice(f"{org.slug}/2", item)]
+        sent = _post(
+            client, tokens[org.slug], "/api/v1/notices/batch", {"notices": notices}, HTTP_HOST=host
+        )
+        assert [r["status"] for r in sent.json()["results"]] == [201, 201]
+    cases = {c.organisation_id: c.pk for c in Case.objects.all()}
+    assert len(cases) == 2
+    assert deliver_due() == 6
+    assert not WebhookEvent.objects.exclude(status=EventStatus.DELIVERED).exists()
+    for org in (acme, bayon):
+        got = [(t, c) for path, _m, t, c in _Platform.seen if path == f"/{org.slug}"]
+        assert got == [
+            ("content.preserve", cases[org.pk]),
+            ("content.isolate", cases[org.pk]),
+            ("content.isolate", cases[org.pk]),
+        ]
+    assert len({m for _p, m, _t, _c in _Platform.seen}) == len(_Platform.seen) == 6
+    assert audit_verify().ok
+
+
+def test_a_body_that_is_not_utf8_is_refused_in_the_senders_language(
+    client: Client, acu: str
+) -> None:
+    """Ninja's own "Cannot parse request body" was passed through in English."""
+    raw = b'{"notices": [{"issuer_reference": "\xff\xfe", "legal_basis": "x", "items": []}]}'
+    for path in ("/api/v1/notices/batch", "/api/v1/notices"):
+        refused = client.post(
+            path, raw, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {acu}"
+        )
+        assert refused.status_code == 400
+        error = refused.json()["error"]
+        with translation.override("km"):
+            expected = str(_("We could not read what was sent. Please try again."))
+        assert error == {"code": "invalid", "message": expected}
+        assert expected != "We could not read what was sent. Please try again."
+    assert not Notice.objects.exists()
