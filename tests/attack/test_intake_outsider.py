@@ -26,7 +26,9 @@ from karpear.notices.models import Notice
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import EventStatus, WebhookEvent
 from karpear.platformlink.services import deliver_due, link_configure
-from karpear.reports.models import Report
+from karpear.reports.forms import ReportData
+from karpear.reports.models import Channel, Report
+from karpear.reports.services import report_submit
 from tests.cases.test_intake_statement import _submit
 from tests.conftest import BAYON_HOST, Client
 
@@ -158,3 +160,41 @@ def test_a_body_that_is_not_utf8_is_refused_in_the_senders_language(
         assert error == {"code": "invalid", "message": expected}
         assert expected != "We could not read what was sent. Please try again."
     assert not Notice.objects.exists()
+
+
+def test_a_long_content_id_opens_one_case_on_both_databases(
+    client: Client, acu: str, acme: Organisation
+) -> None:
+    """A content ID may be 200 characters (the API allows it) but a case's group key holds
+    80: PostgreSQL refused the whole batch (500, "value too long") where SQLite stored it.
+    A long ID now groups by its digest, so the notice, its repeat and a report about the same
+    content meet in one case, on both databases."""
+    long_id = "post:" + "9" * 195
+    first = _notice("ACU/long", {"platform_content_id": long_id})
+    other = _notice("ACU/short", {"platform_content_id": "post:1"})
+    sent = _post(client, acu, "/api/v1/notices/batch", {"notices": [first, other]})
+    assert sent.status_code == 200, sent.content
+    assert [r["status"] for r in sent.json()["results"]] == [201, 201]
+    again = _post(
+        client, acu, "/api/v1/notices", _notice("ACU/long2", {"platform_content_id": long_id})
+    )
+    assert again.status_code == 201
+    case_id = sent.json()["results"][0]["notice"]["items"][0]["case_id"]
+    assert again.json()["items"][0]["case_id"] == case_id
+    report, created = report_submit(
+        organisation=acme,
+        channel=Channel.IN_APP,
+        data=ReportData(
+            items=[],
+            category="grooming",
+            seen_on=None,
+            seen_at_time=None,
+            seen_approximate=False,
+            description="",
+            reporter_is_child=None,
+            contact=None,
+            platform_content_id=long_id,
+        ),
+    )
+    assert created and CaseReport.objects.get(report=report).case_id == case_id
+    assert Case.objects.count() == 2 and all(len(c.group_key) <= 80 for c in Case.objects.all())
