@@ -198,3 +198,42 @@ def test_a_long_content_id_opens_one_case_on_both_databases(
     )
     assert created and CaseReport.objects.get(report=report).case_id == case_id
     assert Case.objects.count() == 2 and all(len(c.group_key) <= 80 for c in Case.objects.all())
+
+
+def _report(org: Organisation, content_id: str) -> Report:
+    report, created = report_submit(
+        organisation=org,
+        channel=Channel.IN_APP,
+        data=ReportData(
+            items=[],
+            category="grooming",
+            seen_on=None,
+            seen_at_time=None,
+            seen_approximate=False,
+            description="'); DELETE FROM cases_case; -- %s %(x)s $1 \\",
+            reporter_is_child=None,
+            contact=None,
+            platform_content_id=content_id,
+        ),
+    )
+    assert created
+    return report
+
+
+def test_values_reaching_the_raw_sql_stay_values_and_organisations_stay_apart(
+    acme: Organisation, bayon: Organisation
+) -> None:
+    """Quotes, placeholders and SQL in the values the report statement carries are stored as
+    sent; the same (long) content ID at bayon never joins acme's case."""
+    hostile = "x'); DELETE FROM cases_case; --%s%%(x)s$1" + "'" * 150
+    theirs = _report(bayon, hostile)
+    mine = _report(acme, hostile)
+    again = _report(acme, hostile)
+    case_of = {r.pk: CaseReport.objects.get(report=r).case for r in (theirs, mine, again)}
+    assert case_of[mine.pk].pk == case_of[again.pk].pk != case_of[theirs.pk].pk
+    assert case_of[theirs.pk].organisation_id == bayon.pk
+    assert case_of[mine.pk].organisation_id == acme.pk
+    assert Case.objects.get(pk=case_of[theirs.pk].pk).report_count == 1
+    assert Case.objects.get(pk=case_of[mine.pk].pk).report_count == 2
+    stored = Report.objects.get(pk=mine.pk)
+    assert stored.platform_content_id == hostile and stored.description == mine.description
