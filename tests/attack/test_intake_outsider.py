@@ -237,3 +237,18 @@ def test_values_reaching_the_raw_sql_stay_values_and_organisations_stay_apart(
     assert Case.objects.get(pk=case_of[mine.pk].pk).report_count == 2
     stored = Report.objects.get(pk=mine.pk)
     assert stored.platform_content_id == hostile and stored.description == mine.description
+
+
+@pytest.mark.parametrize("deadline", ["2026-12-31T10:00:00", "2026-12-31T17:00:00+07:00"])
+def test_a_notice_sent_again_with_its_deadline_is_the_same_notice(
+    client: Client, acu: str, deadline: str
+) -> None:
+    """A retry must answer 200 with the notice on record, alone or in a batch, whether the
+    deadline came with an offset or without one (read in the server's time zone)."""
+    body = _notice("ACU/d", {"platform_content_id": "post:1"}, deadline=deadline)
+    assert _post(client, acu, "/api/v1/notices", body).status_code == 201
+    again = _post(client, acu, "/api/v1/notices", body)
+    assert again.status_code == 200, again.content
+    batch = _post(client, acu, "/api/v1/notices/batch", {"notices": [body, body]})
+    assert [r["status"] for r in batch.json()["results"]] == [200, 200]
+    assert Notice.objects.count() == 1
