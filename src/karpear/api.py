@@ -153,4 +153,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # ninja's "Cannot parse request body" (not JSON, not UTF-8)
+        return _error(
+            request, 400, "invalid", _("We could not read what was sent. Please try again.")
+        )
     return _error(request, exc.status_code, "http_error", str(exc))

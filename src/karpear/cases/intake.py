@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,21 @@ from karpear.staff.models import Role, StaffMember
 
 # ---------------------------------------------------------------- intake
 
+GROUP_KEY_MAX = Case._meta.get_field("group_key").max_length or 80
+
+
+def group_keys(keys: list[str]) -> list[str]:
+    """`keys` as a case stores them: one longer than the column (a 200-character content ID,
+    a long account name) becomes its kind and the SHA-256 of the whole key, so PostgreSQL
+    does not refuse it where SQLite stored it, and every path that looks for the same
+    content (reports, notices, hash matches, the desk's search) finds the same case."""
+    return [
+        key
+        if len(key) <= GROUP_KEY_MAX
+        else key.split(":", 1)[0][:8] + ":" + hashlib.sha256(key.encode()).hexdigest()
+        for key in keys
+    ]
+
 
 def sla_minutes(organisation: Organisation, category: str) -> tuple[int, int]:
     policies = {
@@ -61,6 +77,7 @@ def case_open_for_content(
     notices about one piece of content join one case. A notice raises the
     priority of the case it joins.
     """
+    keys = group_keys(keys)
     case = (
         Case.objects.select_for_update()
         .filter(organisation_id=organisation.pk, group_key__in=keys)
@@ -117,7 +134,7 @@ def case_join_report(
     public status is written only when it differs from the "received" it was stored with.
     """
     now = report.received_at
-    keys = report_group_keys(report, items)
+    keys = group_keys(report_group_keys(report, items))
     linked: bool | None = None
     if connection.vendor == "postgresql":
         case, linked = _open_or_join_pg(report=report, keys=keys)
@@ -132,8 +149,11 @@ def case_join_report(
         CaseReport.objects.create(case=case, report=report, channel=report.channel, joined_at=now)
         Case.objects.filter(pk=case.pk).update(report_count=F("report_count") + 1)
         case.report_count += 1
+    # Whenever the case's public status is not the "received" the report was stored with:
+    # a case a notice opened and isolated has no reporter yet (report_count was 0), and its
+    # first reporter must still see "checking" (guidelines 2.6). A new case is "received".
     status = PUBLIC_STATUS[State(case.state)]
-    if case.report_count > 1 and status != report.status:
+    if status != report.status:
         report_set_status(report_ids=[report.pk], status=status)
         report.status = status
     return case, linked

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from karpear.cases.intake import group_keys
 from karpear.cases.models import Case, CaseReport, State
 from karpear.core.dates import day_start
 from karpear.links.canonical import MalformedURL, canonical_key, canonical_string
@@ -74,7 +75,8 @@ def case_search(*, organisation: Organisation, search: CaseSearch) -> list[Case]
             organisation=organisation, platform_content_id=content_id
         ).values("pk")
         cases = cases.filter(
-            Q(group_key=f"content:{content_id}") | Exists(in_case.filter(report_id__in=reported))
+            Q(group_key=group_keys([f"content:{content_id}"])[0])
+            | Exists(in_case.filter(report_id__in=reported))
         )
     if search.account:
         named = ReportedItem.objects.filter(

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import transaction
 
 from karpear.audit.services import AuditIn, audit_record_many
-from karpear.cases.intake import sla_minutes
+from karpear.cases.intake import group_keys, sla_minutes
 from karpear.cases.models import Case, CaseEvent, Decision, DecisionKind, Ground, State
 from karpear.cases.workflow import PUBLIC_STATUS
 from karpear.orgs.models import Organisation
@@ -144,7 +144,8 @@ def _choose_cases(
     organisation: Organisation, takedowns: Sequence[Takedown], at: datetime
 ) -> tuple[list[Case], list[Case], list[Case]]:
     """(the open cases locked, the cases to open, the case of each takedown): steps 1-2."""
-    keys = sorted({k for t in takedowns for k in t.keys})
+    fitted = [group_keys(t.keys) for t in takedowns]  # as stored (long ids as digests)
+    keys = sorted({k for ks in fitted for k in ks})
     existing = list(
         Case.objects.select_for_update()
         .filter(organisation_id=organisation.pk, group_key__in=keys)
@@ -159,19 +160,19 @@ def _choose_cases(
         case.organisation = organisation  # the caller's row: no lazy query later
     new: list[Case] = []
     chosen: list[Case] = []
-    for takedown in takedowns:
-        found = _first_open(by_key, takedown.keys, rank)
+    for takedown_keys in fitted:
+        found = _first_open(by_key, takedown_keys, rank)
         if found is None:
             found = Case(
                 organisation=organisation,
                 category=NOTICE_CATEGORY,
-                group_key=takedown.keys[0],
+                group_key=takedown_keys[0],
                 opened_at=at,
                 source="notice",
                 priority=1,
                 version=0,
             )
-            by_key[takedown.keys[0]] = found
+            by_key[takedown_keys[0]] = found
             rank[id(found)] = len(rank)
             new.append(found)
         chosen.append(found)

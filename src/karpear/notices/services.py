@@ -119,6 +119,15 @@ class NoticeConflict(ApplicationError):
         return body
 
 
+def _aware(deadline: datetime | None) -> datetime | None:
+    """A deadline sent without an offset is in the server's time zone, as Django stores it;
+    made aware here so that a retry compares equal to the row (an aware datetime never
+    equals a naive one: the retry was answered 409 "deadline changed")."""
+    if deadline is None or timezone.is_aware(deadline):
+        return deadline
+    return timezone.make_aware(deadline)
+
+
 def _same_or_conflict(
     existing: Notice,
     legal_basis: str,
@@ -140,7 +149,7 @@ def _same_or_conflict(
         for name, differs in (
             ("legal_basis", existing.legal_basis != legal_basis),
             ("actions", set(existing.actions) != {str(a) for a in actions}),
-            ("deadline", existing.deadline != deadline),
+            ("deadline", existing.deadline != _aware(deadline)),
         )
         if differs
     ]
@@ -262,7 +271,7 @@ def _receive_many(
                 issuer_reference=n.issuer_reference,
                 legal_basis=n.legal_basis,
                 actions=[str(a) for a in n.actions],
-                deadline=n.deadline,
+                deadline=_aware(n.deadline),
                 channel=channel,
                 received_at=now,
                 acted_at=now if _will_act(n, hosted) else None,
