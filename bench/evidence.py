@@ -192,8 +192,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))  # bench.goals, in the child too
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(int(sys.argv[2]))
     else:
-        sys.path.insert(0, str(ROOT))
         main()
