@@ -7,6 +7,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -29,6 +30,29 @@ def pg_url() -> str:
         [ROOT / "scripts" / "pg-test.sh", "start"], check=True, capture_output=True, text=True
     ).stdout
     return out.strip().split("=", 1)[1]
+
+
+REFERENCE_PLATFORM = ROOT / "examples" / "reference_platform" / "app.py"
+
+
+def reference_platform(port: int, tmp: Path, posts: int) -> subprocess.Popen[bytes]:
+    """The reference platform on loopback, its webhook secret read from tmp/secret."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(REFERENCE_PLATFORM),
+            "--port",
+            str(port),
+            "--db",
+            str(tmp / "p.sqlite3"),
+            "--secret-file",
+            str(tmp / "secret"),
+            "--posts",
+            str(posts),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def free_port() -> int:

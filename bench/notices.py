@@ -31,9 +31,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BIN, ROOT, free_port, server
-
-APP = ROOT / "examples" / "reference_platform" / "app.py"
+from bench.common import BIN, ROOT, free_port, reference_platform, server
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -84,22 +82,7 @@ def main() -> None:
             "social.example",
         )
         (tmp / "secret").write_text(secret)
-        ref = subprocess.Popen(
-            [
-                sys.executable,
-                str(APP),
-                "--port",
-                str(port),
-                "--db",
-                str(tmp / "p.sqlite3"),
-                "--secret-file",
-                str(tmp / "secret"),
-                "--posts",
-                str(singles + burst),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        ref = reference_platform(port, tmp, singles + burst)
         worker = subprocess.Popen(
             [BIN / "karpear", "worker"],
             env=env,

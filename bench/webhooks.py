@@ -35,9 +35,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BIN, ROOT, free_port, pg_url
-
-APP = ROOT / "examples" / "reference_platform" / "app.py"
+from bench.common import BIN, ROOT, free_port, pg_url, reference_platform
 
 ENQUEUE = """
 import sys
@@ -156,24 +154,7 @@ def main() -> None:
             env, "platform", "configure", "--url", webhook_url, "--hosted", "x.example"
         )
         (tmp / "secret").write_text(secret)
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    str(APP),
-                    "--port",
-                    str(port),
-                    "--db",
-                    str(tmp / "p.sqlite3"),
-                    "--secret-file",
-                    str(tmp / "secret"),
-                    "--posts",
-                    "1",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+        procs.append(reference_platform(port, tmp, 1))
         for _ in range(600):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/api/state", timeout=1).read()
