@@ -66,6 +66,7 @@ def test_errors_are_announced_and_keep_what_was_typed(nojs_page: Any) -> None:
     page.click("details.more summary")
     page.fill("#id_description", "A man in the group keeps asking")
     page.click("button[type=submit] >> nth=0")
+    page.wait_for_selector(".errors[role=alert]")  # the answer page may still be loading
     assert page.locator(".errors[role=alert]").count() == 1
     assert page.locator("#id_links").get_attribute("aria-invalid") == "true"
     assert "id_links_error" in (page.locator("#id_links").get_attribute("aria-describedby") or "")
