@@ -122,12 +122,20 @@ def recipient_set_active(
     *, member: StaffMember, recipient_id: int, active: bool, request: HttpRequest | None = None
 ) -> Recipient:
     """Take a recipient off the register (or back on). Pending disclosures to a recipient
-    taken off can no longer be approved."""
+    taken off can no longer be approved.
+
+    One keeper may take a recipient off (it only stops sending). Putting it back is asking
+    for it again: the keeper who does is its proposer and another keeper must confirm it,
+    or one keeper could revive an address a colleague took off (guidelines 2.6 b)."""
     _require_keeper(member)
     recipient = _locked(member, recipient_id)
     before = recipient.active
+    fields = ["active"]
+    if active and not before:
+        recipient.added_by, recipient.confirmed_by, recipient.confirmed_at = member.user, None, None
+        fields += ["added_by", "confirmed_by", "confirmed_at"]
     recipient.active = active
-    recipient.save(update_fields=["active"])
+    recipient.save(update_fields=fields)
     audit_record(
         action="recipient_active",
         organisation=member.organisation,

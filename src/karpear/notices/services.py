@@ -280,7 +280,7 @@ def _receive_many(
         ]
     )
     planned = [
-        _plan(row, n.items, start=0, added_at=None, hosted=hosted)
+        _plan(row, _distinct(n.items), start=0, added_at=None, hosted=hosted)
         for row, n in zip(rows, notices, strict=True)
     ]
     _carry_out(
@@ -304,6 +304,19 @@ def _receive_many(
         ],
     )
     return [(row, [item for item, _t in items]) for row, items in zip(rows, planned, strict=True)]
+
+
+def _distinct(items: list[ItemIn]) -> list[ItemIn]:
+    """The items in the order sent, each piece of content once: a repeated line of a notice
+    was taken down twice (two decisions, two isolate webhooks). `_same_or_conflict` compares
+    items as a set and `notice_amend` drops repeats, so this is the same notice."""
+    seen: set[ItemKey] = set()
+    kept = []
+    for item in items:
+        if (key := item.identity()) not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
 
 
 def _hosted_test(org: Organisation) -> Callable[[ItemIn], bool]:

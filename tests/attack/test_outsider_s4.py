@@ -1,0 +1,169 @@
+"""An outsider's attack on the work merged in the last session (issue #24 and the review
+follow-ups): the notices batch, the recipient register, the child-service inbox binding, the
+webhook sender and the vault's `put_new`. Each test states what a user relies on and failed on
+the code as it was found, or guards a property the attack could not break."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from karpear.apikeys.models import Scope
+from karpear.apikeys.services import apikey_create
+from karpear.cases.models import Case, Decision
+from karpear.cases.referrals import referral_services
+from karpear.core.errors import ApplicationError
+from karpear.evidence.models import Recipient
+from karpear.evidence.recipients import recipient_add, recipient_confirm, recipient_set_active
+from karpear.notices.models import Notice, NoticeItem
+from karpear.orgs.models import Organisation
+from karpear.platformlink.models import WebhookEvent
+from karpear.platformlink.services import link_configure
+from karpear.referrals.inboxes import inbox_confirm, inbox_issue
+from tests.cast import Person
+from tests.conftest import Client
+
+BATCH = "/api/v1/notices/batch"
+
+
+def _post(client: Client, token: str, path: str, body: Any) -> Any:
+    return client.post(
+        path,
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def _notice(ref: str, *items: dict[str, str], **extra: Any) -> dict[str, Any]:
+    return {"issuer_reference": ref, "legal_basis": "Order 41", "items": list(items), **extra}
+
+
+@pytest.fixture
+def acu(acme: Organisation) -> str:
+    link_configure(
+        organisation=acme, webhook_url="http://127.0.0.1:9/hook", hosted_domains=["social.example"]
+    )
+    return apikey_create(organisation=acme, scope=Scope.ISSUER, name="Anti-Cybercrime Unit")[1]
+
+
+# ---------------------------------------------------------------- 1. the notices batch
+
+
+@pytest.mark.parametrize(
+    "deadline", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-10:00", "0001-01-01T03:00:00"]
+)
+def test_a_deadline_no_database_can_hold_is_refused_before_anything_is_done(
+    client: Client, acu: str, deadline: str
+) -> None:
+    """In UTC these fall before year 1 or after 9999. PostgreSQL stored them (SQLite refused),
+    and then nothing could read the notice back: the issuer's GET and retry, and the desk's
+    notices page for every analyst, answered 400 for good."""
+    sent = _notice("ACU/9", {"platform_content_id": "post:1"}, deadline=deadline)
+    alone = _post(client, acu, "/api/v1/notices", sent)
+    batch = _post(
+        client, acu, BATCH, {"notices": [_notice("ACU/8", {"url": "https://a.example"}), sent]}
+    )
+    assert alone.status_code == batch.status_code == 400
+    assert "deadline" in json.dumps(alone.json()["error"]["fields"])
+    assert "notices.1.deadline" in batch.json()["error"]["fields"]
+    assert not Notice.objects.exists() and not Case.objects.exists()
+
+
+def test_the_same_item_twice_in_one_notice_is_acted_on_once(client: Client, acu: str) -> None:
+    """An issuer's list with a repeated line (same link, same content ID and user) named one
+    piece of content: it was taken down twice (two decisions on the case, two isolate
+    webhooks to the platform). A retry, compared as a set, is still the same notice."""
+    item = {"url": "https://social.example/p/1", "platform_content_id": "post:1"}
+    alone = _post(client, acu, "/api/v1/notices", _notice("ACU/1", item, item))
+    batch = _post(
+        client,
+        acu,
+        BATCH,
+        {
+            "notices": [
+                _notice(
+                    "ACU/2", {"platform_content_id": "post:2"}, {"platform_content_id": "post:2"}
+                )
+            ]
+        },
+    )
+    assert alone.status_code == 201 and batch.json()["results"][0]["status"] == 201
+    assert len(alone.json()["items"]) == 1
+    assert NoticeItem.objects.count() == 2 and Case.objects.count() == 2
+    assert Decision.objects.count() == 2
+    isolations = WebhookEvent.objects.filter(event_type="content.isolate").count()
+    assert isolations == 2
+    again = _post(client, acu, "/api/v1/notices", _notice("ACU/1", item))
+    assert again.status_code == 200 and again.json()["id"] == alone.json()["id"]
+
+
+# ---------------------------------------------------------------- 2. the recipient register
+
+
+def test_a_recipient_put_back_on_the_register_needs_a_second_keeper_again(
+    acme: Organisation, admin: Person, lead: Person
+) -> None:
+    """Taking a recipient off stops disclosures at once (one keeper may). Putting it back made
+    it usable at once, on one keeper's word: a keeper could revive an address a colleague had
+    taken off (an officer who left the unit) and send evidence or a referral to it."""
+    recipient = recipient_add(
+        member=admin.member, name="Officer Dara", agency="ACU", kind="law_enforcement"
+    )
+    recipient_confirm(member=lead.member, recipient_id=recipient.pk)
+    recipient_set_active(member=lead.member, recipient_id=recipient.pk, active=False)
+    recipient_set_active(member=admin.member, recipient_id=recipient.pk, active=True)
+    assert not Recipient.objects.get(pk=recipient.pk).usable
+    assert not Recipient.objects.filter(pk=recipient.pk).usable().exists()
+    with pytest.raises(ApplicationError) as own:
+        recipient_confirm(member=admin.member, recipient_id=recipient.pk)
+    assert own.value.code == "own_request"
+    recipient_confirm(member=lead.member, recipient_id=recipient.pk)
+    assert Recipient.objects.get(pk=recipient.pk).usable
+    # Switching an active recipient "on" again changes nothing.
+    recipient_set_active(member=admin.member, recipient_id=recipient.pk, active=True)
+    assert Recipient.objects.get(pk=recipient.pk).usable
+
+
+# ---------------------------------------------------------------- 4. the child-service inbox
+
+
+def _helpline(acme: Organisation) -> int:
+    return next(s.pk for s in referral_services(acme) if s.name_en == "Child Helpline Cambodia")
+
+
+def test_a_child_services_inbox_key_sends_no_takedown_notice(
+    client: Client, acme: Organisation, admin: Person, lead: Person
+) -> None:
+    """The key a keeper issues for a child-protection service is an issuer key, so it also
+    sent takedown notices: one keeper alone, holding the token shown to them once, isolated
+    any content at the top of the queue as "Child Helpline Cambodia", before (and after) a
+    second keeper confirmed the binding. A service receives children's referrals; only the
+    police and the hotline order takedowns (guidelines 2.6, notice and takedown)."""
+    link_configure(
+        organisation=acme, webhook_url="http://127.0.0.1:9/hook", hosted_domains=["social.example"]
+    )
+    _binding, token = inbox_issue(member=admin.member, service_id=_helpline(acme))
+    body = _notice("HL/1", {"platform_content_id": "post:1"})
+    for confirmed in (False, True):
+        if confirmed:
+            inbox_confirm(member=lead.member, service_id=_helpline(acme))
+        assert _post(client, token, "/api/v1/notices", body).status_code == 403
+        assert _post(client, token, BATCH, {"notices": [body]}).status_code == 403
+        assert not Notice.objects.exists() and not Case.objects.exists()
+        # Its own inbox still answers.
+        inbox = client.get("/api/v1/referrals", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert inbox.status_code == 200
+    # A notice another issuer sent cannot be amended or read with it either.
+    acu = apikey_create(organisation=acme, scope=Scope.ISSUER, name="Anti-Cybercrime Unit")[1]
+    made = _post(client, acu, "/api/v1/notices", body).json()["id"]
+    amended = _post(
+        client,
+        token,
+        f"/api/v1/notices/{made}/items",
+        {"items": [{"url": "https://social.example/p/2"}]},
+    )
+    assert amended.status_code == 403
+    assert NoticeItem.objects.count() == 1
