@@ -167,3 +167,31 @@ def test_a_child_services_inbox_key_sends_no_takedown_notice(
     )
     assert amended.status_code == 403
     assert NoticeItem.objects.count() == 1
+
+
+def test_a_services_inbox_key_reads_no_authoritys_referrals_whatever_the_services_name(
+    client: Client, acme: Organisation, admin: Person, analyst: Person
+) -> None:
+    """A service's key is found by its issuer's name, and an issuer key read every referral of
+    its issuer but children's. A directory entry named as the hotline (added in the Django
+    admin, as the directory is edited: APLE also helps children) gave its inbox key, issued by
+    one keeper and not yet confirmed, the hotline's whole inbox: case reports and the
+    manifests of evidence disclosed to it."""
+    from karpear.cases.models import Authority, ReferralService
+    from tests.referrals.helpers import HOTLINE, refer
+
+    service = ReferralService.objects.create(
+        organisation=acme, name_en=HOTLINE, name_km="APLE", phone="1280"
+    )
+    _binding, token = inbox_issue(member=admin.member, service_id=service.pk)
+    from tests.cast import make_case
+
+    refer(make_case(acme), analyst, Authority.HOTLINE)
+    hotline = apikey_create(organisation=acme, scope=Scope.ISSUER, name=HOTLINE)[1]
+    theirs = client.get("/api/v1/referrals", HTTP_AUTHORIZATION=f"Bearer {hotline}").json()
+    assert len(theirs["referrals"]) == 1  # the hotline's own key reads it
+    mine = client.get("/api/v1/referrals", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert mine.status_code == 200 and mine.json()["referrals"] == []
+    one = theirs["referrals"][0]["id"]
+    read = client.get(f"/api/v1/referrals/{one}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert read.status_code == 404
