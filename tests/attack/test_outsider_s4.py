@@ -6,9 +6,15 @@ the code as it was found, or guards a property the attack could not break."""
 from __future__ import annotations
 
 import json
-from typing import Any
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
 
 from karpear.apikeys.models import Scope
 from karpear.apikeys.services import apikey_create
@@ -19,8 +25,8 @@ from karpear.evidence.models import Recipient
 from karpear.evidence.recipients import recipient_add, recipient_confirm, recipient_set_active
 from karpear.notices.models import Notice, NoticeItem
 from karpear.orgs.models import Organisation
-from karpear.platformlink.models import WebhookEvent
-from karpear.platformlink.services import link_configure
+from karpear.platformlink.models import EventStatus, WebhookEvent
+from karpear.platformlink.services import deliver_due, event_enqueue, link_configure
 from karpear.referrals.inboxes import inbox_confirm, inbox_issue
 from tests.cast import Person
 from tests.conftest import Client
@@ -195,3 +201,91 @@ def test_a_services_inbox_key_reads_no_authoritys_referrals_whatever_the_service
     one = theirs["referrals"][0]["id"]
     read = client.get(f"/api/v1/referrals/{one}", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert read.status_code == 404
+
+
+# ---------------------------------------------------------------- 5. the webhook sender
+
+
+class _SlowFirst(BaseHTTPRequestHandler):
+    """A platform that holds its answer to the first request it gets until told, then answers
+    500 (an overloaded platform); every other request is applied and answered at once."""
+
+    protocol_version = "HTTP/1.1"
+    seen: ClassVar[list[tuple[str, str]]] = []
+    arrived: ClassVar[threading.Event]
+    release: ClassVar[threading.Event]
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        msg_id = self.headers["webhook-id"]
+        first = not self.seen
+        self.seen.append((msg_id, body["type"]))
+        if first:
+            self.arrived.set()
+            self.release.wait(30)
+        reply = json.dumps({"received": msg_id}).encode()
+        self.send_response(500 if first else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_whose_claim_ran_out_does_not_undo_what_another_delivered(
+    acme: Organisation,
+) -> None:
+    """A platform answering slowly can hold one POST past the worker's claim (the socket
+    timeout counts each read, not the whole answer). Another worker then claims the event and
+    delivers it and the restore after it. When the first worker's late 500 came back, it was
+    recorded over the delivered event: the isolation went again, after the restore, and the
+    content stayed hidden (ordered per content item, guidelines 2.6 restore)."""
+    _SlowFirst.seen = []
+    _SlowFirst.arrived, _SlowFirst.release = threading.Event(), threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFirst)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        link_configure(
+            organisation=acme,
+            webhook_url=f"http://127.0.0.1:{server.server_address[1]}/hook",
+            hosted_domains=["social.example"],
+        )
+        isolate = event_enqueue(
+            organisation_id=acme.pk, event_type="content.isolate", data={"case_id": 7}
+        )
+        restore = event_enqueue(
+            organisation_id=acme.pk, event_type="content.restore", data={"case_id": 7}
+        )
+        start = timezone.now()
+
+        def first_worker() -> None:
+            try:
+                deliver_due(limit=1, now=start)
+            finally:
+                connection.close()
+
+        slow = threading.Thread(target=first_worker)
+        slow.start()
+        assert _SlowFirst.arrived.wait(30)
+        # The first worker's claim has run out: a second worker takes both events.
+        later = start + timedelta(seconds=settings.KARPEAR_WEBHOOK_TIMEOUT * 3 + 1)
+        assert deliver_due(now=later) == 2
+        _SlowFirst.release.set()
+        slow.join(30)
+        assert [t for _m, t in _SlowFirst.seen] == [
+            "content.isolate",
+            "content.isolate",
+            "content.restore",
+        ]
+        isolate.refresh_from_db()
+        restore.refresh_from_db()
+        assert isolate.status == restore.status == EventStatus.DELIVERED
+        # Nothing is left to send: the isolation never goes after the restore.
+        assert deliver_due(now=later + timedelta(days=1)) == 0
+    finally:
+        _SlowFirst.release.set()
+        server.shutdown()
+        server.server_close()

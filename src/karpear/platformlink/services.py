@@ -229,16 +229,31 @@ def _attempt(event: WebhookEvent, sender: Sender | None, moment: datetime) -> bo
     return False
 
 
-def _save_results(events: list[WebhookEvent]) -> None:
-    """One UPDATE for the batch's results.
+def _save_results(events: list[WebhookEvent], claim: datetime) -> list[WebhookEvent]:
+    """One UPDATE for the batch's results, of the events still under this worker's `claim`;
+    returns those saved.
+
+    A platform answering slowly can hold one POST past the claim (the socket timeout counts
+    each read, not the whole answer): another worker may meanwhile have claimed the event,
+    delivered it and the next one for the same content. Recording the late answer over that
+    would send the isolation again after the restore, so the UPDATE is conditional on the
+    claim, as the release of untried events is (STYLE 8).
 
     On PostgreSQL it joins the rows to arrays of their new values (`unnest`): `bulk_update`
     builds a CASE per field with a branch per row, and building that expression in Python was
     the largest part of the worker's time per event in the profile (issue #24, item 5).
     """
     if connection.vendor != "postgresql":
-        WebhookEvent.objects.bulk_update(events, _RESULT_FIELDS)
-        return
+        # (SQLite: one writer at a time, so nothing changes between this read and the write.)
+        mine = set(
+            WebhookEvent.objects.filter(
+                pk__in=[e.pk for e in events], locked_until=claim
+            ).values_list("pk", flat=True)
+        )
+        kept = [e for e in events if e.pk in mine]
+        if kept:
+            WebhookEvent.objects.bulk_update(kept, _RESULT_FIELDS)
+        return kept
     table = connection.ops.quote_name(WebhookEvent._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -247,7 +262,8 @@ def _save_results(events: list[WebhookEvent]) -> None:
             "status = r.status, delivered_at = r.delivered_at, next_attempt_at = r.due "
             "FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::text[], %s::text[], "
             "%s::timestamptz[], %s::timestamptz[]) "
-            "AS r(id, attempts, code, error, status, delivered_at, due) WHERE e.id = r.id",
+            "AS r(id, attempts, code, error, status, delivered_at, due) "
+            "WHERE e.id = r.id AND e.locked_until = %s RETURNING e.id",
             [
                 [e.pk for e in events],
                 [e.attempts for e in events],
@@ -256,17 +272,20 @@ def _save_results(events: list[WebhookEvent]) -> None:
                 [str(e.status) for e in events],
                 [e.delivered_at for e in events],
                 [e.next_attempt_at for e in events],
+                claim,
             ],
         )
+        saved = {row[0] for row in cursor.fetchall()}
+    return [e for e in events if e.pk in saved]
 
 
-def _record(events: list[WebhookEvent]) -> None:
-    """Save attempted events in one statement and one commit, then tell the receivers."""
+def _record(events: list[WebhookEvent], claim: datetime) -> None:
+    """Save attempted events in one statement and one commit, then tell the receivers (of the
+    events still this worker's: `_save_results`)."""
     if not events:
         return
     with transaction.atomic():
-        _save_results(events)
-        for event in events:
+        for event in _save_results(events, claim):
             if event.status == EventStatus.DELIVERED:
                 webhook_delivered.send(sender=WebhookEvent, event=event)
 
@@ -277,6 +296,8 @@ def deliver_one(event_id: int, *, now: datetime | None = None) -> str | None:
     if not _claim(event_id, moment):
         return None
     event = WebhookEvent.objects.get(pk=event_id)
+    claim = event.locked_until
+    assert claim is not None  # (just set by _claim)
     link = PlatformLink.objects.filter(organisation_id=event.organisation_id).first()
     sender = None if link is None else _sender(link)
     try:
@@ -284,7 +305,7 @@ def deliver_one(event_id: int, *, now: datetime | None = None) -> str | None:
     finally:
         if sender is not None:
             sender.close()
-    _record([event])
+    _record([event], claim)
     return str(event.status)
 
 
@@ -357,6 +378,7 @@ def deliver_due(*, limit: int = 100, now: datetime | None = None) -> int:
         )
     }
     claim = events[0].locked_until  # what RETURNING gave: this worker's claim
+    assert claim is not None
     tried: list[WebhookEvent] = []
     held: set[str] = set()
     released: list[int] = []
@@ -375,7 +397,7 @@ def deliver_due(*, limit: int = 100, now: datetime | None = None) -> int:
     finally:
         for sender in senders.values():
             sender.close()
-    _record(tried)
+    _record(tried, claim)
     if released:  # (only while the claim is still this worker's)
         WebhookEvent.objects.filter(pk__in=released, locked_until=claim).update(locked_until=None)
     return len(tried)
