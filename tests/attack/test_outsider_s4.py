@@ -9,6 +9,7 @@ import json
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -21,8 +22,10 @@ from karpear.apikeys.services import apikey_create
 from karpear.cases.models import Case, Decision
 from karpear.cases.referrals import referral_services
 from karpear.core.errors import ApplicationError
+from karpear.evidence import storage
 from karpear.evidence.models import Recipient
 from karpear.evidence.recipients import recipient_add, recipient_confirm, recipient_set_active
+from karpear.evidence.services import evidence_capture
 from karpear.notices.models import Notice, NoticeItem
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import EventStatus, WebhookEvent
@@ -289,3 +292,74 @@ def test_a_worker_whose_claim_ran_out_does_not_undo_what_another_delivered(
         _SlowFirst.release.set()
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------- 6. the vault's put_new
+
+
+def test_writers_racing_for_one_object_name_leave_one_whole_object(tmp_path: Path) -> None:
+    """Guard (held): eight writers of one name at once. O_EXCL lets exactly one create it;
+    the others are refused without touching its bytes (the cleanup after a failed write never
+    removes a file another writer made), and the object is one writer's data, whole."""
+    store = storage.LocalBackend(tmp_path / "vault")
+    start = threading.Barrier(8)
+    won: list[bytes] = []
+    refused: list[str] = []
+
+    def write(n: int) -> None:
+        data = bytes([n]) * 2_000_000
+        start.wait()
+        try:
+            store.put_new("ev-same", data)
+        except storage.StorageError as exc:
+            refused.append(exc.code)
+        else:
+            won.append(data)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 1 and refused == ["storage"] * 7
+    assert store.get("ev-same") == won[0]
+    assert sorted(p.name for p in (tmp_path / "vault").iterdir()) == ["ev-same"]
+
+
+def test_a_writer_killed_before_its_fsync_leaves_no_object_a_row_names(
+    acme: Organisation, tmp_path: Path, settings: Any
+) -> None:
+    """Guard (held): a capture's process killed between creating the object and its fsync
+    leaves at most an unreadable file under a name no row holds (its data key died with the
+    uncommitted row), and the issuer's retry stores a new, whole object."""
+    import subprocess
+    import sys
+
+    from karpear.evidence.models import EvidenceItem
+    from tests.cast import make_case
+
+    vault = tmp_path / "vault"
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from karpear.evidence.storage import LocalBackend\n"
+        "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # the power goes\n"
+        "LocalBackend(Path(sys.argv[1])).put_new('ev-crashed', b'x' * 100000)\n"
+    )
+    crashed = subprocess.run([sys.executable, "-c", script, str(vault)], check=False, timeout=60)
+    assert crashed.returncode == -9
+    assert [p.name for p in vault.iterdir()] == ["ev-crashed"]
+    settings.DATA_DIR = tmp_path
+    case = make_case(acme)
+    item = evidence_capture(
+        organisation=acme,
+        case_id=case.pk,
+        content=b"\x89PNG benign",
+        content_type="image/png",
+        metadata={},
+        source="platform",
+        actor="test platform",
+    )
+    assert item.object_key != "ev-crashed"
+    assert not EvidenceItem.objects.filter(object_key="ev-crashed").exists()
+    assert storage.LocalBackend(vault).get(item.object_key) != b""
