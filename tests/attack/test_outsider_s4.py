@@ -363,3 +363,74 @@ def test_a_writer_killed_before_its_fsync_leaves_no_object_a_row_names(
     assert item.object_key != "ev-crashed"
     assert not EvidenceItem.objects.filter(object_key="ev-crashed").exists()
     assert storage.LocalBackend(vault).get(item.object_key) != b""
+
+
+# ---------------------------------------------------------------- 1b. a batch and a crash
+
+_CRASH = """
+import os, signal, sys
+import django
+django.setup()
+from karpear.notices import services
+from karpear.notices.models import Issuer
+real = services.case_takedowns_by_notice
+def takedowns_then_power_cut(**kwargs):
+    done = real(**kwargs)
+    if sys.argv[1] == "before_commit":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return done
+services.case_takedowns_by_notice = takedowns_then_power_cut
+specs = [
+    services.NoticeSpec(f"ACU/{n}", "Order 41", [services.ItemIn(platform_content_id=f"p{n}")],
+                        [services.Action.TAKEDOWN, services.Action.PRESERVE])
+    for n in range(3)
+]
+services.notices_receive(issuer=Issuer.objects.get(pk=int(sys.argv[2])), notices=specs)
+os.kill(os.getpid(), signal.SIGKILL)  # after COMMIT, before the answer leaves
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("when", ["before_commit", "after_commit"])
+def test_a_batch_cut_off_by_a_crash_is_all_or_nothing_and_its_retry_is_answered_truly(
+    client: Client, acu: str, acme: Organisation, when: str
+) -> None:
+    """Guard (held): Karpear's process is killed while a batch is in its transaction (after
+    every statement, before COMMIT) or after COMMIT but before the answer. Either nothing of
+    the batch is stored (no notice, case, webhook or audit entry the issuer was not told of),
+    or all of it is; the issuer, who got no answer, sends the batch again and is told the
+    truth: 201 for each notice in the first case, 200 with the stored notice in the second."""
+    import subprocess
+    import sys
+
+    from karpear.audit.models import AuditEntry
+    from karpear.notices.services import issuers
+    from tests.referrals.test_karpear_killed import server_env
+
+    # The issuer the ACU's key speaks for (one of the registry's two defaults).
+    issuer = next(i for i in issuers(acme) if i.name == "Anti-Cybercrime Unit")
+    audit_before = AuditEntry.objects.count()
+    crashed = subprocess.run(
+        [sys.executable, "-c", _CRASH, when, str(issuer.pk)],
+        env=server_env(),
+        check=False,
+        timeout=120,
+    )
+    assert crashed.returncode == -9
+    stored = Notice.objects.count()
+    if when == "before_commit":
+        assert stored == 0 and not Case.objects.exists() and not WebhookEvent.objects.exists()
+        assert AuditEntry.objects.count() == audit_before
+    else:
+        assert stored == 3 and Case.objects.count() == 3
+        assert WebhookEvent.objects.filter(event_type="content.isolate").count() == 3
+    notices = [
+        _notice(f"ACU/{n}", {"platform_content_id": f"p{n}"}, actions=["takedown", "preserve"])
+        for n in range(3)
+    ]
+    retry = _post(client, acu, BATCH, {"notices": notices})
+    assert retry.status_code == 200
+    expected = 201 if when == "before_commit" else 200
+    assert [r["status"] for r in retry.json()["results"]] == [expected] * 3
+    assert Notice.objects.count() == 3 and Case.objects.count() == 3
+    assert WebhookEvent.objects.filter(event_type="content.isolate").count() == 3
