@@ -29,7 +29,12 @@ from karpear.evidence.services import evidence_capture
 from karpear.notices.models import Notice, NoticeItem
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import EventStatus, WebhookEvent
-from karpear.platformlink.services import deliver_due, event_enqueue, link_configure
+from karpear.platformlink.services import (
+    dead_letter_retry,
+    deliver_due,
+    event_enqueue,
+    link_configure,
+)
 from karpear.referrals.inboxes import inbox_confirm, inbox_issue
 from tests.cast import Person
 from tests.conftest import Client
@@ -434,3 +439,77 @@ def test_a_batch_cut_off_by_a_crash_is_all_or_nothing_and_its_retry_is_answered_
     assert [r["status"] for r in retry.json()["results"]] == [expected] * 3
     assert Notice.objects.count() == 3 and Case.objects.count() == 3
     assert WebhookEvent.objects.filter(event_type="content.isolate").count() == 3
+
+
+class _Applies(BaseHTTPRequestHandler):
+    """A platform that is up: applies each event and confirms it."""
+
+    protocol_version = "HTTP/1.1"
+    seen: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.seen.append(body["type"])
+        reply = json.dumps({"received": self.headers["webhook-id"]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_a_dead_letter_sent_again_never_undoes_a_later_event_about_the_same_content(
+    acme: Organisation, lead: Person
+) -> None:
+    """The platform was down for a day: the restore of case 7 died (a dead letter). The
+    platform came back and a later isolation of the same content was delivered. The lead
+    pressing "send again" on the dead restore sent it after the isolation, and the platform
+    showed the content again. It is refused now; the later events still stand."""
+    from tests.cast import sign_in
+
+    _Applies.seen = []
+    link_configure(
+        organisation=acme, webhook_url="http://127.0.0.1:9/down", hosted_domains=["s.example"]
+    )
+    restore = event_enqueue(
+        organisation_id=acme.pk, event_type="content.restore", data={"case_id": 7}
+    )
+    a_day_later = timezone.now() + timedelta(hours=settings.KARPEAR_WEBHOOK_GIVE_UP_HOURS + 1)
+    deliver_due(now=a_day_later)
+    restore.refresh_from_db()
+    assert restore.status == EventStatus.DEAD
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Applies)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        link_configure(
+            organisation=acme,
+            webhook_url=f"http://127.0.0.1:{server.server_address[1]}/hook",
+            hosted_domains=["s.example"],
+        )
+        isolate = event_enqueue(
+            organisation_id=acme.pk, event_type="content.isolate", data={"case_id": 7}
+        )
+        assert deliver_due() == 1 and _Applies.seen == ["content.isolate"]
+        page = sign_in(lead).post("/en/desk/webhooks/retry/", {"event": restore.pk})
+        assert page.status_code == 409
+        with pytest.raises(ApplicationError) as refused:
+            dead_letter_retry(organisation=acme, event_id=restore.pk, actor=lead.member.user)
+        assert refused.value.code == "superseded"
+        assert deliver_due(now=a_day_later + timedelta(days=1)) == 0
+        assert _Applies.seen == ["content.isolate"]
+        restore.refresh_from_db()
+        isolate.refresh_from_db()
+        assert (restore.status, isolate.status) == (EventStatus.DEAD, EventStatus.DELIVERED)
+        # An event about other content (or with nothing after it) still goes again.
+        other = event_enqueue(
+            organisation_id=acme.pk, event_type="content.isolate", data={"case_id": 8}
+        )
+        WebhookEvent.objects.filter(pk=other.pk).update(status=EventStatus.DEAD)
+        dead_letter_retry(organisation=acme, event_id=other.pk, actor=lead.member.user)
+        assert deliver_due() == 1 and _Applies.seen[-1] == "content.isolate"
+    finally:
+        server.shutdown()
+        server.server_close()

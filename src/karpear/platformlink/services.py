@@ -16,8 +16,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
+from karpear.core.errors import ApplicationError
 from karpear.links.canonical import MalformedURL, canonicalize
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import EventStatus, PlatformLink, WebhookEvent
@@ -413,7 +415,32 @@ def dead_letters(organisation: Organisation) -> list[WebhookEvent]:
 
 @transaction.atomic
 def dead_letter_retry(*, organisation: Organisation, event_id: int, actor: Any) -> None:
-    """Put a given-up event back in the queue (desk action, audited)."""
+    """Put a given-up event back in the queue (desk action, audited).
+
+    Refused when a later event about the same content item was delivered since: sent now,
+    the old one would undo it on the platform (a dead restore after a later isolation shows
+    the content again), and events go in order per content item."""
+    dead = WebhookEvent.objects.filter(
+        pk=event_id, organisation=organisation, status=EventStatus.DEAD
+    ).first()
+    if (
+        dead is not None
+        and dead.order_key
+        and WebhookEvent.objects.filter(
+            organisation=organisation,
+            order_key=dead.order_key,
+            id__gt=dead.pk,
+            status=EventStatus.DELIVERED,
+        ).exists()
+    ):
+        raise ApplicationError(
+            _(
+                "A later event about the same content was delivered since: sending this one "
+                "again would undo it. It stays a dead letter."
+            ),
+            code="superseded",
+            status=409,
+        )
     updated = WebhookEvent.objects.filter(
         pk=event_id, organisation=organisation, status=EventStatus.DEAD
     ).update(status=EventStatus.PENDING, next_attempt_at=timezone.now(), created_at=timezone.now())
