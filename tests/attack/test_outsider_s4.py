@@ -513,3 +513,64 @@ def test_a_dead_letter_sent_again_never_undoes_a_later_event_about_the_same_cont
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _RedirectingProxy(BaseHTTPRequestHandler):
+    """An HTTP proxy in front of a platform whose endpoint answers "302 Found" to another host,
+    which answers anything with the event id it was handed (a collector)."""
+
+    protocol_version = "HTTP/1.1"
+    seen: ClassVar[list[tuple[str, str]]] = []
+
+    def _answer(self, status: int, body: bytes, location: str = "") -> None:
+        self.send_response(status)
+        if location:
+            self.send_header("Location", location)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.seen.append(("POST", self.path))
+        self._answer(302, b"{}", location="http://collector.example/take")
+
+    def do_GET(self) -> None:
+        self.seen.append(("GET", self.path))
+        self._answer(200, json.dumps({"received": self.headers.get("webhook-id")}).encode())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_a_redirect_through_a_proxy_is_a_failure_not_a_delivery_elsewhere(
+    acme: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through an HTTP proxy from the environment (an ISP's egress), events went through
+    urllib, which follows a redirect: the POST became a GET to whatever host the answer named,
+    with the event's id and signature, and a 200 echoing the id there recorded the event as
+    delivered although the platform never received it. Without a proxy a redirect was already
+    a failure; it is now one through a proxy too, and nothing goes to the other host."""
+    _RedirectingProxy.seen = []
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _RedirectingProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.server_address[1]}")
+        link_configure(
+            organisation=acme,
+            webhook_url="http://platform.example/hook",
+            hosted_domains=["social.example"],
+        )
+        event = event_enqueue(
+            organisation_id=acme.pk, event_type="content.isolate", data={"case_id": 3}
+        )
+        assert deliver_due() == 1
+        event.refresh_from_db()
+        assert event.status == EventStatus.PENDING and event.last_status_code == 302
+        assert _RedirectingProxy.seen == [("POST", "http://platform.example/hook")]
+    finally:
+        proxy.shutdown()
+        proxy.server_close()

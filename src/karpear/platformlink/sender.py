@@ -26,6 +26,15 @@ from karpear.platformlink.models import PlatformLink
 REPLY_LIMIT = 65536  # the platform's answer is a small JSON object; never read more
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is the platform's answer, a failure, as on the kept connection: followed, the
+    POST became a GET to whatever host the answer named, carrying the event's id and signature,
+    and a 200 there recorded an event the platform never received as delivered."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # urllib then raises HTTPError with the 3xx status
+
+
 class Sender:
     """Signs and sends events to one platform; `close()` when the batch is done."""
 
@@ -114,7 +123,9 @@ class Sender:
         request = urllib.request.Request(  # noqa: S310 - the company's configured endpoint only
             self.url, data=data, method="POST", headers=headers
         )
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+        # Built here, not at import: its ProxyHandler reads the proxy from the environment.
+        opener = urllib.request.build_opener(_NoRedirect)
+        with opener.open(request, timeout=self.timeout) as response:
             return int(response.status), response.read(REPLY_LIMIT)
 
     def close(self) -> None:
