@@ -30,7 +30,7 @@ from karpear.referrals.inboxes import (
     service_bindings,
 )
 from karpear.referrals.mail import email_recipients, referral_email
-from karpear.referrals.models import Referral, ServiceInbox
+from karpear.referrals.models import Referral
 from karpear.referrals.report import report_build
 from karpear.referrals.selectors import referrals_for_case
 from karpear.referrals.services import (
@@ -201,23 +201,30 @@ def report_pdf(request: HttpRequest, member: StaffMember, referral_id: int) -> H
     return response
 
 
-def _services_page(
-    request: HttpRequest, member: StaffMember, issued: tuple[ServiceInbox, str] | None = None
-) -> HttpResponse:
-    rows = referral_services(member.organisation)
-    bindings = service_bindings([s.pk for s in rows])
-    return render(
-        request,
-        "referrals/services.html",
-        {"rows": [(s, bindings.get(s.pk)) for s in rows], "issued": issued},
-    )
+# The key just issued, held in the (server-side) session for the one page that shows it: the
+# issuing POST redirects (a reload re-issues nothing) and the next GET takes it out, so it is
+# never in a URL, a log or a second page.
+_ISSUED = "referrals_issued_key"
 
 
 @desk_view(*KEEPERS)
 def inbox_services(request: HttpRequest, member: StaffMember) -> HttpResponse:
     """The referral directory with each service's inbox: which key, bound and confirmed by
-    whom, when; the forms to issue, confirm and unbind (referrals/inboxes.py)."""
-    return _services_page(request, member)
+    whom, when; the forms to issue, confirm and unbind (referrals/inboxes.py). A GET changes
+    nothing; it shows a key issued by this person's last POST once."""
+    rows = referral_services(member.organisation)
+    bindings = service_bindings([s.pk for s in rows])
+    held = request.session.pop(_ISSUED, None)
+    issued = None
+    if isinstance(held, dict):
+        binding = bindings.get(held.get("service", 0))
+        if binding is not None and binding.key.prefix == held.get("prefix"):
+            issued = (binding, str(held.get("token", "")))
+    return render(
+        request,
+        "referrals/services.html",
+        {"rows": [(s, bindings.get(s.pk)) for s in rows], "issued": issued},
+    )
 
 
 def _inbox_step(request: HttpRequest, step: Any, done: str, **kwargs: Any) -> HttpResponse:
@@ -235,15 +242,20 @@ def _inbox_step(request: HttpRequest, step: Any, done: str, **kwargs: Any) -> Ht
 @require_POST
 @desk_view(*KEEPERS)
 def inbox_service_issue(request: HttpRequest, member: StaffMember, service_id: int) -> HttpResponse:
-    """Issue a key for the service; the token is shown on this response only."""
+    """Issue a key for the service, then redirect: the token is shown on the next page only."""
     try:
-        issued = inbox_issue(member=member, service_id=service_id, request=request)
+        binding, token = inbox_issue(member=member, service_id=service_id, request=request)
     except ApplicationError as exc:
         if exc.status == 404:
             raise
         messages.error(request, str(exc.message))
-        return redirect("desk:inbox_services")
-    return _services_page(request, member, issued)
+    else:
+        request.session[_ISSUED] = {
+            "service": binding.service_id,
+            "prefix": binding.key.prefix,
+            "token": token,
+        }
+    return redirect("desk:inbox_services")
 
 
 @require_POST
