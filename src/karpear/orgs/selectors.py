@@ -1,14 +1,19 @@
 """What public pages read of an organisation: where its pages are (for links that leave the
-server: e-mails, notices to account holders, QR codes, status URLs, drafted policies)."""
+server: e-mails, notices to account holders, QR codes, status URLs, drafted policies), and its
+help contacts (the "Get help now" block on every public page)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import overload
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 
-from karpear.orgs.models import Organisation
+from karpear.orgs.models import HelpContact, Organisation
+from karpear.orgs.services import help_contacts
 
 
 def public_base_url(
@@ -49,3 +54,36 @@ def public_url(
         return None
     return base + "/" + path.lstrip("/")
 
+
+# Organisation pk -> its help contacts, cached in each process: every public page shows them,
+# and they change a few times a year (issue #24 follow-up: one query less on every page). A
+# contact's or an organisation's save or delete clears this process's cache at once (signals
+# below); other processes see the change within KARPEAR_ORG_HOST_CACHE_SECONDS, the staleness
+# already allowed for the organisation a host selects (docs/operations.md, "Hot paths").
+_CONTACTS: dict[int, tuple[float, tuple[HelpContact, ...]]] = {}
+_CONTACTS_LOCK = threading.Lock()
+
+
+def help_contacts_cache_clear(**_: object) -> None:
+    with _CONTACTS_LOCK:
+        _CONTACTS.clear()
+
+
+for _sender in (HelpContact, Organisation):
+    post_save.connect(help_contacts_cache_clear, sender=_sender, dispatch_uid="orgs-contacts")
+    post_delete.connect(help_contacts_cache_clear, sender=_sender, dispatch_uid="orgs-contacts")
+
+
+def page_help_contacts(organisation: Organisation) -> list[HelpContact]:
+    """The organisation's help contacts for a public page, from this process's cache. The
+    rows are shared between requests: read them, never change them."""
+    now = time.monotonic()
+    hit = _CONTACTS.get(organisation.pk)
+    if hit is not None and hit[0] > now:
+        return list(hit[1])
+    contacts = tuple(help_contacts(organisation))
+    ttl = float(settings.KARPEAR_ORG_HOST_CACHE_SECONDS)
+    if ttl > 0:
+        with _CONTACTS_LOCK:
+            _CONTACTS[organisation.pk] = (now + ttl, contacts)
+    return list(contacts)
