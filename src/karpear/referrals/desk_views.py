@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from karpear.cases.referrals import referral_services
 from karpear.cases.services import access_case
 from karpear.core.errors import ApplicationError
+from karpear.core.show_once import hold_once, take_once
 from karpear.desk.access import CASE_WORK, LEAD_ONLY, desk_view, int_or_none
 from karpear.evidence.models import Recipient
 from karpear.evidence.recipients import KEEPERS
@@ -201,9 +202,7 @@ def report_pdf(request: HttpRequest, member: StaffMember, referral_id: int) -> H
     return response
 
 
-# The key just issued, held in the (server-side) session for the one page that shows it: the
-# issuing POST redirects (a reload re-issues nothing) and the next GET takes it out, so it is
-# never in a URL, a log or a second page.
+# The key just issued, held for the one page that shows it (core/show_once.py).
 _ISSUED = "referrals_issued_key"
 
 
@@ -214,12 +213,10 @@ def inbox_services(request: HttpRequest, member: StaffMember) -> HttpResponse:
     nothing; it shows a key issued by this person's last POST once."""
     rows = referral_services(member.organisation)
     bindings = service_bindings([s.pk for s in rows])
-    held = request.session.pop(_ISSUED, None)
-    issued = None
-    if isinstance(held, dict):
-        binding = bindings.get(held.get("service", 0))
-        if binding is not None and binding.key.prefix == held.get("prefix"):
-            issued = (binding, str(held.get("token", "")))
+    # Held per binding: a key someone issued again since (a new binding) is not shown.
+    by_pk = {b.pk: b for b in bindings.values()}
+    held = take_once(request, _ISSUED, shown=by_pk)
+    issued = (by_pk[held[0]], held[1]) if held else None
     return render(
         request,
         "referrals/services.html",
@@ -250,11 +247,7 @@ def inbox_service_issue(request: HttpRequest, member: StaffMember, service_id: i
             raise
         messages.error(request, str(exc.message))
     else:
-        request.session[_ISSUED] = {
-            "service": binding.service_id,
-            "prefix": binding.key.prefix,
-            "token": token,
-        }
+        hold_once(request, _ISSUED, about=binding.pk, secret=token)
     return redirect("desk:inbox_services")
 
 
