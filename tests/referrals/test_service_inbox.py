@@ -125,7 +125,11 @@ def test_issuing_again_revokes_the_earlier_key_and_waits_for_a_second_person_on_
     service_id = _helpline_id(acme)
     service_key(acme, HELPLINE, lead, admin)
     first = ServiceInbox.objects.get()
-    page = sign_in(admin).post(f"/en/desk/referral-services/{service_id}/issue/").content.decode()
+    page = (
+        sign_in(admin)
+        .post(f"/en/desk/referral-services/{service_id}/issue/", follow=True)
+        .content.decode()
+    )
     binding = ServiceInbox.objects.get()
     assert binding.key_id != first.key_id and binding.confirmed_at is None
     assert ApiKey.objects.get(pk=first.key_id).revoked_at is not None

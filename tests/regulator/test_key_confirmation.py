@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from karpear.audit.models import AuditEntry
 from karpear.core import signing
-from karpear.core.errors import ApplicationError
+from karpear.core.errors import ApplicationError, NotFound
+from karpear.orgs.models import Organisation
 from karpear.regulator.models import Channel, CompanyKey, RegisteredCompany, Submission
 from karpear.regulator.receipt import SubmissionRefused, submission_receive
 from karpear.regulator.registry import (
@@ -144,3 +145,29 @@ def test_the_desk_shows_a_pending_key_with_a_confirm_button_to_the_other_keeper(
     pending.refresh_from_db()
     assert pending.confirmed_by == regulator_admin.member.user
     assert confirm not in other.get(page).content.decode()
+
+
+def test_another_regulators_staff_cannot_confirm_a_key_registered_here(
+    head: Person, registered: RegisteredCompany
+) -> None:
+    from karpear.orgs.services import organisation_create
+    from karpear.staff.models import Role
+    from tests.cast import _person
+
+    other = organisation_create(
+        name="Another regulator", slug="other-regulator", kind=Organisation.Kind.REGULATOR
+    )
+    other_head = _person(other, "other-head", Role.HEAD)
+    pending = _own_key(head, registered)
+    with pytest.raises(NotFound):
+        key_confirm(member=other_head.member, key_id=pending.pk)
+    pending.refresh_from_db()
+    assert pending.confirmed_at is None and pending.confirmed_by is None
+    assert not AuditEntry.objects.filter(
+        action="regulator_key_confirm", actor=other_head.member.user
+    ).exists()
+    desk = sign_in(other_head)
+    assert desk.get("/en/desk/regulator/").status_code == 200  # its own desk works
+    assert desk.post(f"/en/desk/regulator/keys/{pending.pk}/confirm/").status_code == 404
+    pending.refresh_from_db()
+    assert pending.confirmed_at is None

@@ -31,6 +31,7 @@ from karpear.cases.preservation import preservation_request
 from karpear.cases.workflow import PUBLIC_STATUS
 from karpear.core.errors import ApplicationError
 from karpear.orgs.models import Organisation
+from karpear.orgs.selectors import public_url
 from karpear.platformlink.services import event_enqueue
 from karpear.reports.models import Report, ReportedItem
 from karpear.reports.services import (
@@ -269,7 +270,7 @@ def decision_by_code(*, organisation: Organisation, code: str) -> Decision | Non
 def complaint_page_url(organisation: Organisation, code: str) -> str:
     """The public complaint page in the active language, with the code filled in."""
     path = f"{reverse('complaint')}?code={code}"
-    return f"https://{organisation.domain}{path}" if organisation.domain else path
+    return public_url(organisation, path) or path
 
 
 # ---------------------------------------------------------------- reversal on complaint

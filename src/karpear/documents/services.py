@@ -25,6 +25,7 @@ from karpear.core.versions import latest_by_kind, next_version
 from karpear.documents.models import AUDIENCES, DocumentKind, DocumentVersion
 from karpear.documents.readability import measure
 from karpear.orgs.models import Organisation
+from karpear.orgs.selectors import public_url
 from karpear.safety.selectors import band_settings
 from karpear.safety.services import DEFAULT_YOUNGEST_BAND, adopted_policy
 from karpear.staff.models import Role, StaffMember
@@ -98,9 +99,9 @@ def document_draft(organisation: Organisation, kind: str) -> dict[str, dict[str,
 
 
 def _site(organisation: Organisation, path: str, otherwise: Any) -> str:
-    """The full address where the organisation has a host name, else words (a bare "/" in a
+    """The full address where the organisation's portal has one, else words (a bare "/" in a
     sentence helps nobody)."""
-    return f"https://{organisation.domain}{path}" if organisation.domain else str(otherwise)
+    return public_url(organisation, path) or str(otherwise)
 
 
 def _tidy(text: str) -> str:

@@ -42,6 +42,7 @@ from karpear.education.selectors import (
     suppressed,
 )
 from karpear.learn.content import content
+from karpear.orgs.selectors import public_url
 from karpear.staff.models import Role, StaffMember
 
 TRAINERS = (Role.TRAINER,)
@@ -137,7 +138,9 @@ def session_new(request: HttpRequest, member: StaffMember) -> HttpResponse:
 
 def _qr(request: HttpRequest, session: Session) -> tuple[str, str]:
     """The session link and its QR code as an SVG data URI, drawn here (no third party)."""
-    link = request.build_absolute_uri(reverse("learn_session", args=[session.token]))
+    link = public_url(
+        session.organisation, reverse("learn_session", args=[session.token]), request=request
+    )
     return link, segno.make(link, error="m").svg_data_uri(scale=5, dark="#000", light="#fff")
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.second_person import confirm_by_another
 from karpear.evidence.models import Recipient, RecipientKind
 from karpear.staff.models import Role, StaffMember
 
@@ -94,17 +94,16 @@ def recipient_confirm(
     nothing."""
     _require_keeper(member)
     recipient = _locked(member, recipient_id)
-    if recipient.confirmed_at is not None:
+    if not confirm_by_another(
+        thing=recipient,
+        by=member,
+        roles=KEEPERS,
+        owner_id=recipient.organisation_id,
+        registered_by_id=recipient.added_by_id,
+        own_message=_("You added this recipient, so another keeper must confirm it."),
+        own_code="own_request",
+    ):
         return recipient
-    if recipient.added_by_id == member.user_id:
-        raise ApplicationError(
-            _("You added this recipient, so another keeper must confirm it."),
-            code="own_request",
-            status=403,
-        )
-    recipient.confirmed_by = member.user
-    recipient.confirmed_at = timezone.now()
-    recipient.save(update_fields=["confirmed_by", "confirmed_at"])
     audit_record(
         action="recipient_confirm",
         organisation=member.organisation,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from karpear.cases.referrals import referral_services
 from karpear.cases.services import access_case
 from karpear.core.errors import ApplicationError
+from karpear.core.show_once import hold_once, take_once
 from karpear.desk.access import CASE_WORK, LEAD_ONLY, desk_view, int_or_none
 from karpear.evidence.models import Recipient
 from karpear.evidence.recipients import KEEPERS
@@ -30,7 +31,7 @@ from karpear.referrals.inboxes import (
     service_bindings,
 )
 from karpear.referrals.mail import email_recipients, referral_email
-from karpear.referrals.models import Referral, ServiceInbox
+from karpear.referrals.models import Referral
 from karpear.referrals.report import report_build
 from karpear.referrals.selectors import referrals_for_case
 from karpear.referrals.services import (
@@ -201,23 +202,26 @@ def report_pdf(request: HttpRequest, member: StaffMember, referral_id: int) -> H
     return response
 
 
-def _services_page(
-    request: HttpRequest, member: StaffMember, issued: tuple[ServiceInbox, str] | None = None
-) -> HttpResponse:
-    rows = referral_services(member.organisation)
-    bindings = service_bindings([s.pk for s in rows])
-    return render(
-        request,
-        "referrals/services.html",
-        {"rows": [(s, bindings.get(s.pk)) for s in rows], "issued": issued},
-    )
+# The key just issued, held for the one page that shows it (core/show_once.py).
+_ISSUED = "referrals_issued_key"
 
 
 @desk_view(*KEEPERS)
 def inbox_services(request: HttpRequest, member: StaffMember) -> HttpResponse:
     """The referral directory with each service's inbox: which key, bound and confirmed by
-    whom, when; the forms to issue, confirm and unbind (referrals/inboxes.py)."""
-    return _services_page(request, member)
+    whom, when; the forms to issue, confirm and unbind (referrals/inboxes.py). A GET changes
+    nothing; it shows a key issued by this person's last POST once."""
+    rows = referral_services(member.organisation)
+    bindings = service_bindings([s.pk for s in rows])
+    # Held per binding: a key someone issued again since (a new binding) is not shown.
+    by_pk = {b.pk: b for b in bindings.values()}
+    held = take_once(request, _ISSUED, shown=by_pk)
+    issued = (by_pk[held[0]], held[1]) if held else None
+    return render(
+        request,
+        "referrals/services.html",
+        {"rows": [(s, bindings.get(s.pk)) for s in rows], "issued": issued},
+    )
 
 
 def _inbox_step(request: HttpRequest, step: Any, done: str, **kwargs: Any) -> HttpResponse:
@@ -235,15 +239,16 @@ def _inbox_step(request: HttpRequest, step: Any, done: str, **kwargs: Any) -> Ht
 @require_POST
 @desk_view(*KEEPERS)
 def inbox_service_issue(request: HttpRequest, member: StaffMember, service_id: int) -> HttpResponse:
-    """Issue a key for the service; the token is shown on this response only."""
+    """Issue a key for the service, then redirect: the token is shown on the next page only."""
     try:
-        issued = inbox_issue(member=member, service_id=service_id, request=request)
+        binding, token = inbox_issue(member=member, service_id=service_id, request=request)
     except ApplicationError as exc:
         if exc.status == 404:
             raise
         messages.error(request, str(exc.message))
-        return redirect("desk:inbox_services")
-    return _services_page(request, member, issued)
+    else:
+        hold_once(request, _ISSUED, about=binding.pk, secret=token)
+    return redirect("desk:inbox_services")
 
 
 @require_POST

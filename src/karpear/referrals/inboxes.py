@@ -23,6 +23,7 @@ from karpear.apikeys.services import apikey_create, apikey_revoke
 from karpear.audit.services import audit_record
 from karpear.cases.models import ReferralService
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.second_person import confirm_by_another
 from karpear.evidence.recipients import KEEPERS  # the same keepers as the recipient register
 from karpear.referrals.models import Purpose, ServiceInbox
 from karpear.staff.models import StaffMember
@@ -153,21 +154,25 @@ def inbox_confirm(
     binding = ServiceInbox.objects.filter(service=service).select_related("key").first()
     if binding is None:
         raise ApplicationError(_("Issue a key for this service first."), code="not_bound")
-    if binding.bound_by_id == member.user_id:
-        raise ApplicationError(
-            _("Nobody confirms the key they issued: a second person must."),
-            code="own_binding",
-            status=403,
-        )
-    if binding.confirmed_at is not None:
+
+    def live_key(now: datetime) -> None:
+        if not ServiceInbox.objects.filter(_live_key(now), pk=binding.pk).exists():
+            raise ApplicationError(
+                _("This key was revoked or has expired: issue a new one."), code="key_dead"
+            )
+
+    if not confirm_by_another(
+        thing=binding,
+        by=member,
+        roles=KEEPERS,
+        owner_id=binding.organisation_id,
+        registered_by_id=binding.bound_by_id,
+        own_message=_("Nobody confirms the key they issued: a second person must."),
+        own_code="own_binding",
+        before=live_key,
+        now=_now(),
+    ):
         return binding
-    if not ServiceInbox.objects.filter(_live_key(timezone.now()), pk=binding.pk).exists():
-        raise ApplicationError(
-            _("This key was revoked or has expired: issue a new one."), code="key_dead"
-        )
-    binding.confirmed_by = member.user
-    binding.confirmed_at = _now()
-    binding.save(update_fields=["confirmed_by", "confirmed_at"])
     _audit("service_inbox_confirm", member, binding, request)
     return binding
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,6 +27,7 @@ from karpear.apikeys.models import Scope
 from karpear.apikeys.services import apikey_create
 from karpear.core import signing
 from karpear.core.errors import ApplicationError, NotFound
+from karpear.core.second_person import OwnConfirmationRefused, confirm_by_another
 from karpear.orgs.models import Organisation
 from karpear.regulator.common import KEEPERS, access_key, audit, require
 from karpear.regulator.models import (
@@ -164,17 +166,60 @@ def key_confirm(
 ) -> CompanyKey:
     """A second head of unit or administrator puts a registered key in force.
 
-    1. Check: the key is this regulator's; the confirmer is not the person who registered it
-       (refused and audited, like a disclosure's own approval: outside the transaction, so
-       the refusal stays on the chain).
+    1. Check: the key is this regulator's.
     2. Do, in one transaction under the company's row lock (the one `key_register` takes, so
-       two rotations of one company are serialised): a key confirmed already is returned
-       unchanged, a revoked one is refused; the keys in force before it retire after the
-       overlap, and the key is confirmed.
+       two rotations of one company are serialised), through the one "confirmed by another"
+       rule (core/second_person.py): a key confirmed already is returned unchanged; the
+       registrant is refused (and the refusal audited, like a disclosure's own approval:
+       outside the transaction, so it stays on the chain); a revoked key is refused; the keys
+       in force before it retire after the overlap, and the key is confirmed.
     """
     regulator = require(member, KEEPERS)
     found = access_key(regulator=regulator, key_id=key_id)
-    if found.registered_by_id == member.user_id:
+    try:
+        with transaction.atomic():
+            RegisteredCompany.objects.select_for_update().filter(pk=found.company_id).first()
+            # Lock the key's row only (PostgreSQL locks no nullable side of an outer join).
+            key = (
+                CompanyKey.objects.select_for_update(of=("self",))
+                .select_related("registered_by", "company")
+                .get(pk=found.pk)
+            )
+            retired: dict[str, Any] = {}
+
+            def retire_the_keys_in_force(now: datetime) -> None:
+                if key.revoked_at is not None:
+                    raise ApplicationError(_("This key was revoked."), code="revoked", status=409)
+                overlap_ends = now + timedelta(days=settings.KARPEAR_REGULATOR_KEY_OVERLAP_DAYS)
+                retiring = CompanyKey.objects.filter(
+                    company_id=key.company_id, confirmed_at__isnull=False, revoked_at__isnull=True
+                ).filter(Q(retires_at__isnull=True) | Q(retires_at__gt=overlap_ends))
+                retired["retiring"] = list(retiring.values_list("key_id", flat=True))
+                retired["until"] = overlap_ends.isoformat()
+                retiring.update(retires_at=overlap_ends)
+
+            if not confirm_by_another(
+                thing=key,
+                by=member,
+                roles=KEEPERS,
+                owner_id=key.company.regulator_id,
+                registered_by_id=key.registered_by_id,
+                own_message=_("You registered this key, so someone else must confirm it."),
+                own_code="own_key",
+                before=retire_the_keys_in_force,
+            ):
+                return key
+            registered_by = key.registered_by.get_username() if key.registered_by else ""
+            audit(
+                regulator=regulator,
+                action="regulator_key_confirm",
+                actor=member.user,
+                object_type="registered_company",
+                object_id=key.company_id,
+                detail={"key_id": key.key_id, "registered_by": registered_by, **retired},
+                request=request,
+            )
+    except OwnConfirmationRefused:
         audit(
             regulator=regulator,
             action="regulator_key_own_refused",
@@ -184,46 +229,7 @@ def key_confirm(
             detail={"key_id": found.key_id},
             request=request,
         )
-        raise ApplicationError(
-            _("You registered this key, so someone else must confirm it."),
-            code="own_key",
-            status=403,
-        )
-    with transaction.atomic():
-        RegisteredCompany.objects.select_for_update().filter(pk=found.company_id).first()
-        # Lock the key's row only (PostgreSQL locks no nullable side of an outer join).
-        key = (
-            CompanyKey.objects.select_for_update(of=("self",))
-            .select_related("registered_by")
-            .get(pk=found.pk)
-        )
-        if key.confirmed_at is not None:
-            return key
-        if key.revoked_at is not None:
-            raise ApplicationError(_("This key was revoked."), code="revoked", status=409)
-        now = timezone.now()
-        overlap_ends = now + timedelta(days=settings.KARPEAR_REGULATOR_KEY_OVERLAP_DAYS)
-        retiring = CompanyKey.objects.filter(
-            company_id=key.company_id, confirmed_at__isnull=False, revoked_at__isnull=True
-        ).filter(Q(retires_at__isnull=True) | Q(retires_at__gt=overlap_ends))
-        retired_ids = list(retiring.values_list("key_id", flat=True))
-        retiring.update(retires_at=overlap_ends)
-        key.confirmed_at, key.confirmed_by = now, member.user
-        key.save(update_fields=["confirmed_at", "confirmed_by"])
-        audit(
-            regulator=regulator,
-            action="regulator_key_confirm",
-            actor=member.user,
-            object_type="registered_company",
-            object_id=key.company_id,
-            detail={
-                "key_id": key.key_id,
-                "registered_by": key.registered_by.get_username() if key.registered_by else "",
-                "retiring": retired_ids,
-                "until": overlap_ends.isoformat(),
-            },
-            request=request,
-        )
+        raise
     return key
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from karpear.core.dates import parse_day
 from karpear.core.errors import ApplicationError
 from karpear.core.guards import check_json_file
+from karpear.core.show_once import hold_once, take_once
 from karpear.desk.access import desk_view
 from karpear.regulator import registry, rfi
 from karpear.regulator.common import KEEPERS, READERS, REVIEWERS, access_company, access_key
@@ -112,12 +113,17 @@ def company_add(request: HttpRequest, member: StaffMember) -> HttpResponse:
     return redirect("desk:regulator_company", company_id=company.pk)
 
 
+# A submission key just issued, shown once on its company's page (core/show_once.py).
+_HELD = "regulator_token"
+
+
 @desk_view(*READERS)
 def company(request: HttpRequest, member: StaffMember, company_id: int) -> HttpResponse:
     try:
         found = access_company(regulator=member.organisation, company_id=company_id)
     except ApplicationError as exc:
         raise Http404(str(exc.message)) from exc
+    held = take_once(request, _HELD, shown={found.pk})
     return render(
         request,
         "desk/regulator/company.html",
@@ -135,7 +141,7 @@ def company(request: HttpRequest, member: StaffMember, company_id: int) -> HttpR
             "me": member.user_id,
             "can_ask": member.role in REVIEWERS,
             "due_default": (timezone.localdate() + timedelta(days=14)).isoformat(),
-            "token": request.session.pop("regulator_token", None),
+            "token": held[1] if held else None,
         },
     )
 
@@ -194,10 +200,8 @@ def key_revoke(request: HttpRequest, member: StaffMember, key_id: int) -> HttpRe
 def token_issue(request: HttpRequest, member: StaffMember, company_id: int) -> HttpResponse:
     try:
         found = access_company(regulator=member.organisation, company_id=company_id)
-        # Shown once, on the next page only (the session is server-side and hashed).
-        request.session["regulator_token"] = registry.submission_key_issue(
-            member=member, company=found, request=request
-        )
+        token = registry.submission_key_issue(member=member, company=found, request=request)
+        hold_once(request, _HELD, about=found.pk, secret=token)
     except ApplicationError as exc:
         _fail(request, exc)
     return redirect("desk:regulator_company", company_id=company_id)

@@ -21,6 +21,7 @@ from karpear.core.clients import client_key
 from karpear.core.errors import ApplicationError
 from karpear.core.ratelimit import enforce
 from karpear.orgs.models import Organisation
+from karpear.orgs.selectors import public_url
 from karpear.orgs.services import current_organisation
 from karpear.reports.forms import ApiReportForm
 from karpear.reports.models import Category, Channel, PublicStatus
@@ -141,7 +142,7 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
     return (201 if created else 200), ReportCreated(
         reference=report.reference,
         status=PublicStatus(report.status),
-        status_url=request.build_absolute_uri(path),
+        status_url=public_url(org, path, request=request),
         received_at=report.received_at.isoformat(),
         response_hours=org.response_hours,
     )

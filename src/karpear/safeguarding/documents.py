@@ -29,6 +29,7 @@ from karpear.audit.services import audit_record
 from karpear.core.errors import ApplicationError
 from karpear.core.versions import adopt_bilingual, draft_bilingual, latest_by_kind
 from karpear.orgs.models import Organisation
+from karpear.orgs.selectors import public_url
 from karpear.orgs.services import help_contacts
 from karpear.safeguarding.models import Acknowledgement, Document, DocumentKind, Employee
 from karpear.safeguarding.officers import current_appointments
@@ -53,7 +54,7 @@ def document_draft(organisation: Organisation) -> dict[str, dict[str, str]]:
         "link_days": settings.KARPEAR_ACK_LINK_DAYS,
         "training_months": settings.KARPEAR_TRAINING_VALID_MONTHS,
         "contacts": help_contacts(organisation),
-        "concern_url": _base_url(organisation) + "/concerns/",
+        "concern_url": _link(organisation, "/concerns/"),
         "courses_everyone": [c.label for c in EVERYONE],
         "courses_csam": [c.label for c in MAY_ENCOUNTER_CSAM],
         "courses_children": [c.label for c in WORKS_WITH_CHILDREN],
@@ -149,18 +150,16 @@ def invite_newcomers(organisation: Organisation) -> int:
     return sent
 
 
-def _base_url(organisation: Organisation) -> str:
-    if settings.KARPEAR_PUBLIC_BASE_URL:
-        return str(settings.KARPEAR_PUBLIC_BASE_URL).rstrip("/")
-    if organisation.domain:
-        return f"https://{organisation.domain}"
-    return "http://127.0.0.1:8000"
+def _link(organisation: Organisation, path: str) -> str:
+    """A link in an e-mail or a document; without any public address configured, on the
+    address `make run` serves on (development)."""
+    return public_url(organisation, path) or f"http://127.0.0.1:8000{path}"
 
 
 def ack_url(organisation: Organisation, token: str, lang: str = "km") -> str:
     with translation.override(lang):
         path = reverse("safeguarding_ack", kwargs={"token": token})
-    return _base_url(organisation) + path
+    return _link(organisation, path)
 
 
 def _send(doc: Document, outgoing: list[tuple[Employee, str]], *, reminder: bool) -> None:

@@ -18,6 +18,7 @@ from karpear.evidence.services import evidence_counts
 from karpear.hashes.selectors import bank_summary
 from karpear.notices.selectors import issuer_counts
 from karpear.orgs.models import Organisation
+from karpear.orgs.selectors import public_url
 from karpear.reports.selectors import report_counts
 from karpear.safeguarding.training import training_figures
 from karpear.staff.models import Role, StaffMember
@@ -71,7 +72,7 @@ def reporting_facility(org: Organisation, now: datetime) -> Live:
         "proven",
         "yes",
         {
-            "portal": f"https://{org.domain}/" if org.domain else "/",
+            "portal": public_url(org, "/") or "/",
             "reports_total": total["total"],
             "reports_year": year["total"],
             "reports_web": total.get("web", 0),

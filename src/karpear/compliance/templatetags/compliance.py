@@ -1,4 +1,4 @@
-"""Small helpers for the compliance pages: answer labels and dictionary lookups."""
+"""Small helpers for the compliance pages: answer labels (dictionary lookups: core's get_item)."""
 
 from __future__ import annotations
 
@@ -27,16 +27,6 @@ def outcome_label(outcome: str, answer_type: str = "cop") -> Any:
     if answer_type not in ("cop", "yesno", "risk") and outcome == "yes":
         return _("Answered")
     return OUTCOME_LABELS.get(outcome, outcome)
-
-
-@register.filter
-def get(mapping: Any, key: Any) -> Any:
-    if isinstance(mapping, dict):
-        return mapping.get(key, "")
-    try:
-        return mapping.get(key, "")
-    except AttributeError:
-        return ""
 
 
 @register.filter

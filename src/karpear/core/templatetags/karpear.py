@@ -112,5 +112,9 @@ def label(value: str, kind: str) -> str:
 
 
 @register.filter
-def get_item(mapping: dict[object, object], key: object) -> object:
-    return mapping.get(key, [])
+def get_item(mapping: object, key: object) -> object:
+    """`mapping[key]` in a template (`{{ labels|get_item:code }}`): the one lookup filter of
+    every app. Empty where the key is missing or there is no mapping, so a loop over it runs
+    zero times and `{{ labels|get_item:code|default:code }}` shows the raw code instead."""
+    getter = getattr(mapping, "get", None)
+    return getter(key, "") if callable(getter) else ""

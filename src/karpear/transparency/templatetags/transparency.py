@@ -29,8 +29,3 @@ def hours(value: Any) -> Any:
 @register.filter
 def decision_label(kind: str) -> Any:
     return dict(DecisionKind.choices).get(kind, kind)
-
-
-@register.filter
-def lookup(mapping: dict[str, Any], key: str) -> Any:
-    return mapping.get(key, key)
