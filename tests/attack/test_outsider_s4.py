@@ -38,6 +38,7 @@ from karpear.platformlink.services import (
 from karpear.referrals.inboxes import inbox_confirm, inbox_issue
 from tests.cast import Person
 from tests.conftest import Client
+from tests.regulator.conftest import acme_payload, registered  # noqa: F401 - fixtures
 
 BATCH = "/api/v1/notices/batch"
 
@@ -574,3 +575,44 @@ def test_a_redirect_through_a_proxy_is_a_failure_not_a_delivery_elsewhere(
     finally:
         proxy.shutdown()
         proxy.server_close()
+
+
+# ---------------------------------------------------------------- 3. the regulator's keys
+
+
+def test_a_key_registered_before_the_one_in_force_cannot_be_confirmed_later(
+    head: Person,
+    regulator_admin: Person,
+    registered: Any,  # noqa: F811 - the fixture imported above
+    acme_payload: dict[str, Any],  # noqa: F811
+) -> None:
+    """The company rotated twice: K2 was registered, then K3 (K2 abandoned, perhaps because it
+    leaked), and K3 was confirmed. K2 stayed pending, and a second person confirming it later
+    put it back in force and retired K3: one keeper's click on a stale registration, and a
+    package signed with the abandoned key verified. It is refused now (409), K3 stays."""
+    from karpear.core import signing
+    from karpear.regulator.models import Channel
+    from karpear.regulator.receipt import SubmissionRefused, submission_receive
+    from karpear.regulator.registry import key_confirm, key_register
+    from tests.regulator.conftest import sign, this_year
+
+    abandoned = key_register(
+        member=head.member, company=registered, public_key=signing.public_key_b64("org:k2")
+    )
+    current = key_register(
+        member=head.member, company=registered, public_key=signing.public_key_b64("org:k3")
+    )
+    key_confirm(member=regulator_admin.member, key_id=current.pk)
+    with pytest.raises(ApplicationError) as refused:
+        key_confirm(member=regulator_admin.member, key_id=abandoned.pk)
+    assert (refused.value.status, refused.value.code) == (409, "superseded")
+    abandoned.refresh_from_db()
+    current.refresh_from_db()
+    assert abandoned.confirmed_at is None and current.retires_at is None
+    with pytest.raises(SubmissionRefused):
+        submission_receive(
+            company=registered,
+            period_label=this_year(),
+            envelope=sign(acme_payload, "k2"),
+            channel=Channel.UPLOAD,
+        )

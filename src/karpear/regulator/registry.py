@@ -190,6 +190,19 @@ def key_confirm(
             def retire_the_keys_in_force(now: datetime) -> None:
                 if key.revoked_at is not None:
                     raise ApplicationError(_("This key was revoked."), code="revoked", status=409)
+                if CompanyKey.objects.filter(
+                    company_id=key.company_id, pk__gt=key.pk, confirmed_at__isnull=False
+                ).exists():
+                    # A rotation registered after this one is in force: the company moved on,
+                    # so this registration is stale (its key may be the one abandoned for
+                    # leaking); confirming it would put it back and retire the newer key.
+                    raise ApplicationError(
+                        _(
+                            "A key registered after this one is already in force: this one is out of date."  # noqa: E501 (one msgid)
+                        ),
+                        code="superseded",
+                        status=409,
+                    )
                 overlap_ends = now + timedelta(days=settings.KARPEAR_REGULATOR_KEY_OVERLAP_DAYS)
                 retiring = CompanyKey.objects.filter(
                     company_id=key.company_id, confirmed_at__isnull=False, revoked_at__isnull=True
