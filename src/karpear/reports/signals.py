@@ -11,7 +11,8 @@ from karpear.orgs.models import Organisation
 # Sent inside report_submit's transaction for each new report (kwargs:
 # report, items, and reporter: who sent it, for the isolation abuse guard).
 # The desk opens or joins a case in the same transaction, so a report is
-# never stored without its case.
+# never stored without its case. Not sent for a report the registered writer
+# stored whole (below): a new receiver must also be part of that writer.
 report_received = Signal()
 
 
