@@ -124,6 +124,7 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0
 
 
 def _ms(text: str) -> float:
@@ -155,4 +156,40 @@ def wrk(
     errors = int(bad.group(1)) if bad else 0
     if socket_errors:
         errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
-    return WrkResult(rps, p50, p99, errors)
+    done = re.search(r"(\d+) requests in", out)
+    return WrkResult(rps, p50, p99, errors, int(done.group(1)) if done else 0)
+
+
+def _proc_cpu(pid: int) -> float:
+    """utime + stime of a process, in seconds (0 when it is gone or not readable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(url: str, env: dict[str, str]) -> tuple[float, float]:
+    """CPU seconds used so far by the server's processes (gunicorn: master and workers) and
+    by the PostgreSQL backends of its database (when the server runs on this machine).
+
+    Less sensitive to a loaded machine than requests per second: the CPU a request costs
+    does not change much when other processes take turns on the cores (issue #24)."""
+    import psycopg
+
+    bind = url.rsplit("/", 1)[-1].encode()
+    app = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"gunicorn" in cmdline and bind in cmdline:
+                app += _proc_cpu(int(proc.name))
+    dbname = env["DATABASE_URL"].rsplit("/", 1)[1]
+    with psycopg.connect(pg_url(), autocommit=True) as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [dbname]
+        ).fetchall()
+    return app, sum(_proc_cpu(pid) for (pid,) in pids)

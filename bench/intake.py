@@ -17,7 +17,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import WrkResult, server, wrk
+from bench.common import WrkResult, cpu_seconds, server, wrk
 from bench.goals import record
 
 POST = """
@@ -42,12 +42,23 @@ def main() -> None:
     part = max(2, seconds // rounds)
     trivial: list[WrkResult] = []
     intake: list[WrkResult] = []
-    with server(workers) as (url, _env):
+    # CPU per request, (server, database) milliseconds per round: a loaded machine changes
+    # the throughput of both sides from one moment to the next, much less what each costs.
+    trivial_cpu: list[tuple[float, float]] = []
+    intake_cpu: list[tuple[float, float]] = []
+    with server(workers) as (url, env):
         wrk(url + "/healthz", seconds=2)  # warm up
         wrk(url, seconds=2, script=POST)
         for _round in range(rounds):
-            trivial.append(wrk(url + "/healthz", seconds=part))
-            intake.append(wrk(url, seconds=part, script=POST))
+            for runs, cpus, target, script in (
+                (trivial, trivial_cpu, url + "/healthz", None),
+                (intake, intake_cpu, url, POST),
+            ):
+                before = cpu_seconds(url, env)
+                runs.append(wrk(target, seconds=part, script=script))
+                after = cpu_seconds(url, env)
+                n = max(1, runs[-1].requests)
+                cpus.append(((after[0] - before[0]) * 1000 / n, (after[1] - before[1]) * 1000 / n))
     print(
         f"intake: gunicorn x{workers} on PostgreSQL, wrk 16 connections, "
         f"{rounds} alternating rounds of {part}s each"
@@ -61,6 +72,18 @@ def main() -> None:
     ratios = " ".join(f"{i.rps / t.rps:.2f}" for t, i in zip(trivial, intake, strict=True))
     overall = _mean(r.rps for r in intake) / _mean(r.rps for r in trivial)
     print(f"  intake / trivial throughput ratio: {overall:.2f} (rounds: {ratios})")
+    app = [
+        statistics.median(c[i] for c in cpus) for cpus in (trivial_cpu, intake_cpu) for i in (0, 1)
+    ]
+    print(
+        f"  CPU per request, median of rounds: GET /healthz {app[0]:.2f} ms in gunicorn + "
+        f"{app[1]:.2f} ms in PostgreSQL; POST /api/v1/reports {app[2]:.2f} + {app[3]:.2f} ms"
+    )
+    if app[2] and app[2] + app[3]:
+        print(
+            f"  CPU ratio (healthz / intake): gunicorn {app[0] / app[2]:.2f}, "
+            f"gunicorn + PostgreSQL {(app[0] + app[1]) / (app[2] + app[3]):.2f}"
+        )
     record("report intake vs GET /healthz", overall, 0.5)
 
 

@@ -106,20 +106,24 @@ MIDDLEWARE = [
     # First, so every answer counts, refusals by the middleware below included (issue #23).
     "karpear.monitoring.requests.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # karpear.core.pageonly.*: the library's middleware, stepping aside for /api/ paths, which
+    # authenticate with keys and never use sessions, cookies or the page CSP (issue #24;
+    # docs/architecture.md, "The API's lean middleware path").
+    "karpear.core.pageonly.WhiteNoiseMiddleware",
+    "karpear.core.pageonly.CSPMiddleware",
+    "karpear.core.pageonly.ApiHeadersMiddleware",  # the API's own constant CSP
     "karpear.core.guards.NoStoreMiddleware",  # desk and admin: Cache-Control no-store
     "karpear.core.middleware.RequestGuardMiddleware",
     "karpear.core.guards.InputGuardMiddleware",  # NUL and deep JSON, before sessions read
     "karpear.core.guards.ApiMethodNotAllowedMiddleware",  # 405 in the API's error format
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "karpear.core.pageonly.SessionMiddleware",
+    "karpear.core.pageonly.LocaleMiddleware",
     "karpear.core.middleware.ApiLanguageMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "karpear.core.pageonly.CommonMiddleware",
+    "karpear.core.pageonly.CsrfViewMiddleware",
+    "karpear.core.pageonly.AuthenticationMiddleware",
+    "karpear.core.pageonly.OTPMiddleware",
+    "karpear.core.pageonly.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "karpear.core.middleware.ApplicationErrorMiddleware",
 ]
@@ -145,9 +149,13 @@ TEMPLATES = [
 ]
 
 _default_db = f"sqlite:///{DATA_DIR / 'karpear.sqlite3'}"
+# Persistent connections (a minute), without Django's health check: its SELECT 1 before each
+# request was a fifth of a report's time (issue #24). A connection whose server went away is
+# found without a round trip and reopened instead (core/dbconnections.py; docs/operations.md,
+# "Database connections").
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=True
+        env_str("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=False
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

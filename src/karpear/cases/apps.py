@@ -22,6 +22,12 @@ class CasesConfig(AppConfig):
         # The status page's plain reason comes from the cases (reports do not import cases).
         register_outcome_reader(report_outcome)
 
+        from karpear.cases.reportwrite import report_and_case_write
+        from karpear.reports.signals import register_report_writer
+
+        # A report and its case in one statement on PostgreSQL (issue #24).
+        register_report_writer(report_and_case_write)
+
         # The desk's {{ code|label:"state" }} filter lives in core (core/labels.py).
         register_labels("state", State)
         register_labels("category", Category)

@@ -159,24 +159,29 @@ def case_join_report(
     return case, linked
 
 
-def _open_or_join_pg(*, report: Report, keys: list[str]) -> tuple[Case, bool]:
-    """case_open_for_content + CaseReport + report_count in one statement (issue #24).
+def case_ctes(
+    *,
+    organisation_id: int,
+    keys: list[str],
+    category: str,
+    now: datetime,
+    reference: str,
+    guard: str = "true",
+) -> tuple[str, list[Any]]:
+    """The CTEs `found, joined, sla, created, c, opened` of the open-or-join statement.
 
-    The same rules: the oldest open case with one of `keys`, locked FOR UPDATE so
-    concurrent reports about one item join one case, else a new case with the
-    organisation's SLA for the category (else its default row, else 60 min / 24 h) and
-    its "opened" event. The case row comes back whole, with whether the
-    organisation has a platform link (read in the same statement for
-    case_isolate_on_receipt).
+    `c` is the case the report joins, whole: the oldest open case with one of `keys`,
+    locked FOR UPDATE so concurrent reports about one item join one case (its report_count
+    raised), else a new case with the organisation's SLA for the category (else its default
+    row, else 60 min / 24 h) and its "opened" event naming `reference`. `guard`, an SQL
+    condition, can stop the statement from writing anything (reportwrite.py).
     """
-    now = report.received_at
-    org = report.organisation_id
     table = Case._meta.db_table
     case_cols, case_selects, case_params = insert_parts(
         Case,
         {
-            "organisation_id": org,
-            "category": report.category or "other",
+            "organisation_id": organisation_id,
+            "category": category or "other",
             "group_key": keys[0],
             "opened_at": now,
             "source": "report",
@@ -195,22 +200,17 @@ def _open_or_join_pg(*, report: Report, keys: list[str]) -> tuple[Case, bool]:
             "to_state": State.RECEIVED,
             "at": now,
             "actor_id": None,
-            "detail": {"report": report.reference},
+            "detail": {"report": reference},
         },
         {"case_id": "created.id"},
-    )
-    link_cols, link_selects, link_params = insert_parts(
-        CaseReport,
-        {"report_id": report.pk, "channel": report.channel, "joined_at": now},
-        {"case_id": "c.id"},
     )
     # Only model table and column names and placeholders are formatted in: no value. The keys
     # are one placeholder each (a list parameter cost more to send than the statement to run).
     marks = ", ".join(["%s"] * len(keys))
     sql = f"""
-    WITH found AS (
+    found AS (
         SELECT id FROM {table}
-        WHERE organisation_id = %s AND group_key IN ({marks}) AND state <> %s
+        WHERE {guard} AND organisation_id = %s AND group_key IN ({marks}) AND state <> %s
         ORDER BY id LIMIT 1 FOR UPDATE
     ), joined AS (
         UPDATE {table} SET report_count = {table}.report_count + 1 FROM found
@@ -225,22 +225,47 @@ def _open_or_join_pg(*, report: Report, keys: list[str]) -> tuple[Case, bool]:
         ) AS p ON true
     ), created AS (
         INSERT INTO {table} ({case_cols}) SELECT {case_selects} FROM sla
-        WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING {columns(Case)}
+        WHERE {guard} AND NOT EXISTS (SELECT 1 FROM found) RETURNING {columns(Case)}
     ), c AS (
         SELECT * FROM joined UNION ALL SELECT * FROM created
     ), opened AS (
         INSERT INTO {CaseEvent._meta.db_table} ({event_cols})
         SELECT {event_selects} FROM created
-    ), joined_report AS (
+    )"""  # noqa: S608
+    params: list[Any] = [organisation_id, *keys, State.CLOSED.value, organisation_id, category]
+    return sql, params + case_params + event_params
+
+
+def _open_or_join_pg(*, report: Report, keys: list[str]) -> tuple[Case, bool]:
+    """case_open_for_content + CaseReport + report_count in one statement (issue #24).
+
+    The same rules (`case_ctes`). The case row comes back whole, with whether the
+    organisation has a platform link (read in the same statement for
+    case_isolate_on_receipt).
+    """
+    now = report.received_at
+    org = report.organisation_id
+    ctes, params = case_ctes(
+        organisation_id=org,
+        keys=keys,
+        category=report.category,
+        now=now,
+        reference=report.reference,
+    )
+    link_cols, link_selects, link_params = insert_parts(
+        CaseReport,
+        {"report_id": report.pk, "channel": report.channel, "joined_at": now},
+        {"case_id": "c.id"},
+    )
+    sql = f"""
+    WITH {ctes}, joined_report AS (
         INSERT INTO {CaseReport._meta.db_table} ({link_cols}) SELECT {link_selects} FROM c
     )
     SELECT c.*, EXISTS(
         SELECT 1 FROM {PlatformLink._meta.db_table} WHERE organisation_id = %s
     ) FROM c
     """  # noqa: S608
-    params: list[Any] = [org, *keys, State.CLOSED.value, org, report.category]
-    params += case_params + event_params + link_params + [org]
-    row = fetch_one(sql, params)
+    row = fetch_one(sql, params + link_params + [org])
     case: Case = from_row(Case, row[:-1])
     case.organisation = report.organisation  # the caller's row: no lazy query later
     return case, bool(row[-1])

@@ -12,6 +12,14 @@ class CoreConfig(AppConfig):
         # TOTP seeds are sealed at rest (issue #15, item 11; core/otp_seeds.py).
         otp_seeds.install()
 
+        from django.core.signals import request_started
+
+        from karpear.core.dbconnections import close_dead_connections
+
+        # A dead persistent connection is closed before the request, without the SELECT 1
+        # of CONN_HEALTH_CHECKS (issue #24; settings.DATABASES).
+        request_started.connect(close_dead_connections, dispatch_uid="karpear-dead-connections")
+
         from django.utils import timezone
 
         from karpear.core.jobs import register_job

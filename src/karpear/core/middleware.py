@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from karpear.core.dbfailures import RETRY_AFTER_SECONDS, is_bad_value, is_disk_full
@@ -107,11 +108,17 @@ class ApiLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/api/"):
-            language = translation.get_language_from_request(request, check_path=False)
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        return self.get_response(request)
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        language = translation.get_language_from_request(request, check_path=False)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        # LocaleMiddleware's headers, since it steps aside for the API (core/pageonly.py):
+        # caches keep one answer per language, and the client learns which one it got.
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
 
 
 class ApplicationErrorMiddleware:

@@ -20,7 +20,7 @@ from karpear.orgs.models import Organisation
 from karpear.reports.forms import ReportData
 from karpear.reports.models import Channel, PublicStatus, Report, ReportedItem
 from karpear.reports.references import new_reference, parse_reference
-from karpear.reports.signals import report_received
+from karpear.reports.signals import report_received, report_writer
 
 
 class IdempotencyKeyReused(ApplicationError):
@@ -77,7 +77,8 @@ def report_submit(
        same fingerprint, return that report unchanged (a double tap or a
        retried API call); with another fingerprint, raise IdempotencyKeyReused
        (409). Another caller's token never matches.
-    2. Otherwise write the report and its items in one transaction. The caller
+    2. Otherwise write the report and its items in one transaction: on PostgreSQL, with
+       the case, one autocommitted statement (the writer cases registers; issue #24). The caller
        shows the reference only after this returns, i.e. after COMMIT, so a
        reference a person was given always exists (PRODUCT: nothing
        acknowledged is ever lost). Two simultaneous requests with one key meet
@@ -131,12 +132,20 @@ def report_submit(
         }
         for item in data.items
     ]
+    writer = report_writer()
     for _attempt in range(5):
         try:
-            with transaction.atomic():
-                report, items = _insert(
-                    {**values, "reference": new_reference()}, rows, organisation
+            reference = new_reference()
+            if writer is not None:
+                # One statement, committed on its own before it returns (cases/reportwrite.py),
+                # or None: nothing written, the transaction below does it.
+                stored = writer(
+                    values={**values, "reference": reference}, rows=rows, organisation=organisation
                 )
+                if stored is not None:
+                    return stored[0], True
+            with transaction.atomic():
+                report, items = _insert({**values, "reference": reference}, rows, organisation)
                 report_received.send(sender=Report, report=report, items=items, reporter=reporter)
             return report, True
         except IntegrityError:

@@ -1,9 +1,40 @@
 """Signals other apps listen to, so reports never import them."""
 
+from __future__ import annotations
+
+from typing import Any, Protocol
+
 from django.dispatch import Signal
+
+from karpear.orgs.models import Organisation
 
 # Sent inside report_submit's transaction for each new report (kwargs:
 # report, items, and reporter: who sent it, for the isolation abuse guard).
 # The desk opens or joins a case in the same transaction, so a report is
-# never stored without its case.
+# never stored without its case. Not sent for a report the registered writer
+# stored whole (below): a new receiver must also be part of that writer.
 report_received = Signal()
+
+
+class ReportWriter(Protocol):
+    """Writes a report, its items and everything report_received would have written, in one
+    statement, and returns (report, items); or writes nothing and returns None (the caller
+    then writes the report and sends report_received in a transaction)."""
+
+    def __call__(
+        self, *, values: dict[str, Any], rows: list[dict[str, Any]], organisation: Organisation
+    ) -> Any: ...
+
+
+_writers: list[ReportWriter] = []
+
+
+def register_report_writer(writer: ReportWriter) -> None:
+    """Called from the cases app's `ready()` (issue #24: report and case in one statement);
+    registering the same function again is a no-op. At most one writer is used: the first."""
+    if writer not in _writers:
+        _writers.append(writer)
+
+
+def report_writer() -> ReportWriter | None:
+    return _writers[0] if _writers else None
