@@ -1,8 +1,8 @@
-"""Takedown at once of many items on authenticated notices, in a fixed number of statements.
+"""Takedown at once of items on authenticated notices and hash matches, in few statements.
 
 Box on agency roles (guidelines 2.6): "act immediately on any Takedown Notice … effect the
 takedown of the material, and preserve the material along with any user data". This is the
-same work as `case_open_for_content` + `case_takedown_by_notice` once per item (a case opened
+same work as the older per-item path did (`case_open_for_content` + a takedown: a case opened
 or joined at the top of the queue and isolated, an isolate decision, a preserve request once per
 case, the timeline, the webhooks and the audit entries), written with one statement per table
 for the whole list instead of a dozen per item (issue #24): a notice with one item, a notice with
@@ -40,7 +40,9 @@ class Takedown:
 
     `keys` group it with an open case about the same content (`content:…`, `url:…`; a new
     case is keyed by the first); `content` tells the platform what to isolate; `opened` is the
-    detail of the case's "opened" event when this item opens it.
+    detail of the case's "opened" event when this item opens it, and `source` the case's
+    source ("notice", "hash_match"). `preserve=False` when the caller keeps the content in
+    the vault itself (a hash check's upload): the platform is not asked to preserve it.
     """
 
     keys: list[str]
@@ -48,6 +50,8 @@ class Takedown:
     notice_label: str
     content: dict[str, list[str]]
     opened: dict[str, Any] = field(default_factory=dict)
+    source: str = "notice"
+    preserve: bool = True
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,7 @@ def _choose_cases(
         case.organisation = organisation  # the caller's row: no lazy query later
     new: list[Case] = []
     chosen: list[Case] = []
-    for takedown_keys in fitted:
+    for takedown, takedown_keys in zip(takedowns, fitted, strict=True):
         found = _first_open(by_key, takedown_keys, rank)
         if found is None:
             found = Case(
@@ -204,7 +208,7 @@ def _choose_cases(
                 category=NOTICE_CATEGORY,
                 group_key=takedown_keys[0],
                 opened_at=at,
-                source="notice",
+                source=takedown.source,
                 priority=1,
                 version=0,
             )
@@ -302,7 +306,7 @@ def _walk(
                 },
             )
         )
-        if case.preserve_requested_at is None and case.preserved_at is None:
+        if takedown.preserve and case.preserve_requested_at is None and case.preserved_at is None:
             case.preserve_requested_at = at
             preserve[id(case)] = takedown
             events.append(_event(case, "preserve_requested", at))
