@@ -99,7 +99,7 @@ def test_a_case_is_worked_from_received_to_closed(acme: Organisation, analyst: P
     )
     case = _move(case, analyst, State.CLOSED)
     assert case.closed_at is not None
-    kinds = list(Decision.objects.filter(case=case).values_list("kind", flat=True))
+    kinds = list(Decision.objects.filter(case=case).order_by("id").values_list("kind", flat=True))
     assert kinds == [DecisionKind.CONTENT_ISOLATE, DecisionKind.CONTENT_REMOVE]
     removal = Decision.objects.get(kind=DecisionKind.CONTENT_REMOVE)
     assert (removal.ground, removal.clause) == (Ground.LAW, "Criminal Code art. 41")

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,15 +27,11 @@ from karpear.cases.models import (
     State,
 )
 from karpear.cases.preservation import preservation_request
-from karpear.cases.workflow import PUBLIC_STATUS
 from karpear.core.errors import ApplicationError
 from karpear.orgs.models import Organisation
 from karpear.orgs.selectors import public_url
 from karpear.platformlink.services import event_enqueue
 from karpear.reports.models import Report, ReportedItem
-from karpear.reports.services import (
-    report_set_status,
-)
 from karpear.staff.models import StaffMember
 
 # ---------------------------------------------------------------- decisions
@@ -429,61 +424,3 @@ def _account_notice(case: Case, decision: Decision) -> None:
         subject_type="decision",
         subject_id=decision.pk,
     )
-
-
-@transaction.atomic(savepoint=False)  # part of the notice's transaction (issue #24)
-def case_takedown_by_notice(
-    *,
-    case: Case,
-    legal_basis: str,
-    notice_label: str,
-    content: dict[str, list[str]],
-    preserve: bool = True,
-    preserved_by_caller: bool = False,
-) -> Decision:
-    """Isolate content at once on an authenticated notice, without waiting for a human.
-
-    Every takedown asks the platform to preserve the content (the box on agency roles says so
-    whatever the notice asks: `preserve` is accepted and no longer needed), unless the caller
-    keeps the content in the vault itself (`preserved_by_caller`, a hash check's upload).
-
-    Box on agency roles (2.6): "act immediately on any Takedown Notice …
-    effect the takedown of the material, and preserve the material along with
-    any user data". The case moves to "content isolated" (system actor), the
-    isolate decision and the preserve request are queued for the
-    platform, and the case goes to the top of the queue.
-    """
-    now = timezone.now().replace(microsecond=0)
-    from_state = State(case.state)
-    changes: dict[str, Any] = {"priority": max(case.priority, 1)}
-    if from_state in (State.RECEIVED, State.IN_REVIEW):
-        changes.update(state=State.ISOLATED, first_action_at=case.first_action_at or now)
-    Case.objects.filter(pk=case.pk).update(version=F("version") + 1, **changes)
-    # Only the columns just written: a full refresh would also drop the cached organisation
-    # and cost another query for it below (issue #24).
-    case.refresh_from_db(fields=["version", *changes])
-    if case.state != from_state:
-        CaseEvent.objects.create(
-            case=case,
-            kind="transition",
-            from_state=from_state,
-            to_state=case.state,
-            reason=notice_label,
-            actor=None,
-            at=now,
-        )
-        if case.report_count:  # a case a notice just opened has no reporter to tell
-            report_ids = list(case.case_reports.values_list("report_id", flat=True))
-            report_set_status(report_ids=report_ids, status=PUBLIC_STATUS[State(case.state)])
-    decision = decision_record(
-        case=case,
-        member=None,
-        kind=DecisionKind.CONTENT_ISOLATE,
-        ground=Ground.LAW,
-        clause=legal_basis or notice_label,
-        at=now,
-        request=None,
-        content=content,
-        preserve=not preserved_by_caller,
-    )
-    return decision

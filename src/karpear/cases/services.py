@@ -19,7 +19,6 @@ from karpear.cases.decisions import (
     EVENT_FOR_DECISION,
     PRESERVING_DECISIONS,
     case_content,
-    case_takedown_by_notice,
     decision_account,
 )
 from karpear.cases.four_eyes import (
@@ -68,7 +67,6 @@ __all__ = [
     "case_open_for_content",
     "case_open_or_join",
     "case_reports",
-    "case_takedown_by_notice",
     "case_takedowns_by_notice",
     "case_transition",
     "check_version",

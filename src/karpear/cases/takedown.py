@@ -1,8 +1,8 @@
-"""Takedown at once of many items on authenticated notices, in a fixed number of statements.
+"""Takedown at once of items on authenticated notices and hash matches, in few statements.
 
 Box on agency roles (guidelines 2.6): "act immediately on any Takedown Notice … effect the
 takedown of the material, and preserve the material along with any user data". This is the
-same work as `case_open_for_content` + `case_takedown_by_notice` once per item (a case opened
+same work as the older per-item path did (`case_open_for_content` + a takedown: a case opened
 or joined at the top of the queue and isolated, an isolate decision, a preserve request once per
 case, the timeline, the webhooks and the audit entries), written with one statement per table
 for the whole list instead of a dozen per item (issue #24): a notice with one item, a notice with
@@ -12,17 +12,19 @@ commits before the issuer is answered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 
 from karpear.audit.services import AuditIn, audit_record_many
 from karpear.cases.intake import group_keys, sla_minutes
-from karpear.cases.models import Case, CaseEvent, Decision, DecisionKind, Ground, State
+from karpear.cases.models import Case, CaseEvent, Decision, DecisionKind, Ground, SlaPolicy, State
 from karpear.cases.workflow import PUBLIC_STATUS
+from karpear.core.inserts import fetch_all, insert_all, next_ids_sql
+from karpear.core.rows import columns, from_row
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import WebhookEvent
 from karpear.platformlink.services import event_build, events_enqueue
@@ -38,7 +40,9 @@ class Takedown:
 
     `keys` group it with an open case about the same content (`content:…`, `url:…`; a new
     case is keyed by the first); `content` tells the platform what to isolate; `opened` is the
-    detail of the case's "opened" event when this item opens it.
+    detail of the case's "opened" event when this item opens it, and `source` the case's
+    source ("notice", "hash_match"). `preserve=False` when the caller keeps the content in
+    the vault itself (a hash check's upload): the platform is not asked to preserve it.
     """
 
     keys: list[str]
@@ -46,6 +50,8 @@ class Takedown:
     notice_label: str
     content: dict[str, list[str]]
     opened: dict[str, Any] = field(default_factory=dict)
+    source: str = "notice"
+    preserve: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,48 +74,66 @@ def case_takedowns_by_notice(
     takedowns: Sequence[Takedown],
     at: datetime,
     audit_also: Sequence[AuditIn] = (),
+    rows_also: Callable[[list[TakenDown]], Sequence[models.Model]] | None = None,
 ) -> list[TakenDown]:
     """Open or join a case for each item and isolate it at once; one result per takedown.
 
     1. Lock every open case with any of the items' keys (SELECT … FOR UPDATE, one statement),
        so concurrent notices and reports about one piece of content join one case and the
-       values read here stay true until COMMIT.
+       values read here stay true until COMMIT. On PostgreSQL the same statement reads the
+       SLA and draws the new cases' and decisions' ids from their sequences.
     2. Items without an open case open one: created already isolated, at the top of the queue
        and with its preservation asked for (the state the per-item path reached in three
        more statements), with the SLA looked up once.
     3. Joined cases move to "content isolated" if not yet acted on, go to the top of the queue
        and ask for preservation unless it was asked for or done: one UPDATE per joined case.
-    4. Decisions, timeline events, webhooks (preserve request before the isolate, per case)
-       and audit entries (each decision, then `audit_also`, the caller's own, under one head
-       lock, last, so the lock is held briefly) are each one INSERT.
+    4. New cases, decisions, timeline events, webhooks (preserve request before the isolate,
+       per case) and the caller's `rows_also` (given the results: a notice's items) are one
+       statement on PostgreSQL (`core.inserts.insert_all`), one INSERT each elsewhere; then
+       the audit entries (each decision, then `audit_also`, the caller's own, under one head
+       lock, last, so the lock is held briefly). Everything is in the caller's transaction:
+       no one can see a case without its timeline, webhooks and audit entries.
     """
     if not takedowns:
+        _insert(list(rows_also([])) if rows_also else [])
         audit_record_many(audit_also)
         return []
-    existing, new, chosen = _choose_cases(organisation, takedowns, at)
+    pg = connection.vendor == "postgresql"
+    existing, new, chosen, decision_ids = _choose_cases(organisation, takedowns, at)
     moved_from = {id(c): c.state for c in existing}
     events, preserve = _walk(takedowns, chosen, new, at)
-    Case.objects.bulk_create(new)
+    if not pg:
+        Case.objects.bulk_create(new)
     joined = {id(c) for c in chosen} - {id(c) for c in new}
     for case in existing:
         if id(case) in joined:
             _save_joined(case, moved=case.state != moved_from[id(case)])
-    decisions = Decision.objects.bulk_create(
-        [
-            Decision(
-                case=case,
-                organisation_id=organisation.pk,
-                kind=DecisionKind.CONTENT_ISOLATE,
-                ground=Ground.LAW,
-                clause=_clause(t)[:200],
-                decided_at=at,
-            )
-            for t, case in zip(takedowns, chosen, strict=True)
-        ]
-    )
-    CaseEvent.objects.bulk_create([_bound(case, event) for case, event in events])
+    decisions = [
+        Decision(
+            pk=pk,
+            case=case,
+            organisation_id=organisation.pk,
+            kind=DecisionKind.CONTENT_ISOLATE,
+            ground=Ground.LAW,
+            clause=_clause(t)[:200],
+            decided_at=at,
+        )
+        for t, case, pk in zip(takedowns, chosen, decision_ids, strict=True)
+    ]
+    if not pg:
+        Decision.objects.bulk_create(decisions)
+    timeline = [_bound(case, event) for case, event in events]
     done = [TakenDown(case=c, decision=d) for c, d in zip(chosen, decisions, strict=True)]
-    events_enqueue(_webhooks(organisation, takedowns, done, preserve))
+    # The rows events_enqueue would write (outbox), in list order: each case's preserve
+    # request before its isolate.
+    webhooks = _webhooks(organisation, takedowns, done, preserve)
+    also = list(rows_also(done)) if rows_also else []
+    if pg:
+        insert_all(new, decisions, timeline, webhooks, also)
+    else:
+        CaseEvent.objects.bulk_create(timeline)
+        events_enqueue(webhooks)
+        _insert(also)
     audit_record_many(
         [
             *(
@@ -136,22 +160,37 @@ def case_takedowns_by_notice(
     return done
 
 
+def _insert(rows: Sequence[models.Model]) -> None:
+    """The caller's own rows (a notice's items), one INSERT per model, in order."""
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    for model, group in by_model.items():
+        model._default_manager.bulk_create(group)
+
+
 def _clause(takedown: Takedown) -> str:
     return takedown.legal_basis or takedown.notice_label
 
 
 def _choose_cases(
     organisation: Organisation, takedowns: Sequence[Takedown], at: datetime
-) -> tuple[list[Case], list[Case], list[Case]]:
-    """(the open cases locked, the cases to open, the case of each takedown): steps 1-2."""
+) -> tuple[list[Case], list[Case], list[Case], list[int | None]]:
+    """(the open cases locked, the cases to open, the case of each takedown, the decisions'
+    ids): steps 1-2. New cases and decisions have their ids on PostgreSQL (None elsewhere:
+    the INSERT gives them)."""
     fitted = [group_keys(t.keys) for t in takedowns]  # as stored (long ids as digests)
     keys = sorted({k for ks in fitted for k in ks})
-    existing = list(
-        Case.objects.select_for_update()
-        .filter(organisation_id=organisation.pk, group_key__in=keys)
-        .exclude(state=State.CLOSED)
-        .order_by("id")
-    )
+    if connection.vendor == "postgresql":
+        existing, sla, case_ids, decision_ids = _lock_pg(organisation, keys, len(takedowns))
+    else:
+        existing = list(
+            Case.objects.select_for_update()
+            .filter(organisation_id=organisation.pk, group_key__in=keys)
+            .exclude(state=State.CLOSED)
+            .order_by("id")
+        )
+        sla, case_ids, decision_ids = None, [], [None] * len(takedowns)
     by_key: dict[str, Case] = {}
     rank: dict[int, int] = {}
     for case in existing:
@@ -160,15 +199,16 @@ def _choose_cases(
         case.organisation = organisation  # the caller's row: no lazy query later
     new: list[Case] = []
     chosen: list[Case] = []
-    for takedown_keys in fitted:
+    for takedown, takedown_keys in zip(takedowns, fitted, strict=True):
         found = _first_open(by_key, takedown_keys, rank)
         if found is None:
             found = Case(
+                pk=case_ids[len(new)] if case_ids else None,
                 organisation=organisation,
                 category=NOTICE_CATEGORY,
                 group_key=takedown_keys[0],
                 opened_at=at,
-                source="notice",
+                source=takedown.source,
                 priority=1,
                 version=0,
             )
@@ -177,11 +217,49 @@ def _choose_cases(
             new.append(found)
         chosen.append(found)
     if new:
-        review, action = sla_minutes(organisation, NOTICE_CATEGORY)
+        review, action = sla or sla_minutes(organisation, NOTICE_CATEGORY)
         for case in new:
             case.review_due_at = case.next_due_at = at + timedelta(minutes=review)
             case.action_due_at = at + timedelta(minutes=action)
-    return existing, new, chosen
+    return existing, new, chosen, decision_ids
+
+
+def _lock_pg(
+    organisation: Organisation, keys: list[str], count: int
+) -> tuple[list[Case], tuple[int, int], list[int], list[int | None]]:
+    """Step 1 on PostgreSQL in one statement (issue #24): (the open cases with any of `keys`,
+    locked FOR UPDATE in id order; the SLA minutes for a notice's category, as `sla_minutes`
+    reads them; `count` new case ids and `count` decision ids from their sequences). Ids of
+    cases not opened after all (items joining a case) are left unused, like a rolled-back
+    INSERT's: case numbers may skip."""
+    table = Case._meta.db_table
+    marks = ", ".join(["%s"] * len(keys))
+    # Only model table and column names and placeholders are formatted in: no value.
+    sql = f"""
+    WITH locked AS (
+        SELECT {columns(Case)} FROM {table}
+        WHERE organisation_id = %s AND group_key IN ({marks}) AND state <> %s
+        ORDER BY id FOR UPDATE
+    ), sla AS (
+        SELECT COALESCE(p.review_minutes, 60) AS review,
+               COALESCE(p.action_minutes, 1440) AS action
+        FROM (SELECT 1) AS one LEFT JOIN (
+            SELECT review_minutes, action_minutes FROM {SlaPolicy._meta.db_table}
+            WHERE organisation_id = %s AND category IN (%s, '')
+            ORDER BY category = '' LIMIT 1
+        ) AS p ON true
+    ), ids AS MATERIALIZED (
+        SELECT {next_ids_sql(Case)} AS cases, {next_ids_sql(Decision)} AS decisions
+    )
+    SELECT sla.review, sla.action, ids.cases, ids.decisions, locked.*
+    FROM sla CROSS JOIN ids LEFT JOIN locked ON true ORDER BY locked.id
+    """  # noqa: S608
+    params: list[Any] = [organisation.pk, *keys, State.CLOSED.value]
+    params += [organisation.pk, NOTICE_CATEGORY, count, count]
+    rows = fetch_all(sql, params)
+    first = rows[0]
+    existing = [from_row(Case, row[4:]) for row in rows if row[4] is not None]
+    return existing, (first[0], first[1]), list(first[2]), list(first[3])
 
 
 def _walk(
@@ -228,7 +306,7 @@ def _walk(
                 },
             )
         )
-        if case.preserve_requested_at is None and case.preserved_at is None:
+        if takedown.preserve and case.preserve_requested_at is None and case.preserved_at is None:
             case.preserve_requested_at = at
             preserve[id(case)] = takedown
             events.append(_event(case, "preserve_requested", at))

@@ -136,6 +136,23 @@ def fetch_optional(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
             cursor.execute(sql, params)
             row = cursor.fetchone()
             return None if row is None else tuple(row)
+    with _hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        return None if row is None else tuple(row)
+
+
+def fetch_all(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Every row of one hot-path statement on PostgreSQL, prepared and numbered as
+    `fetch_optional`'s, counted and logged like any query."""
+    with _hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _hot_cursor() -> Any:
+    """Django's cursor wrapper around a `_PreparedCursor` on the default connection."""
+    conn = connections[DEFAULT_DB_ALIAS]
     conn.ensure_connection()
     if conn.connection.prepare_threshold is None:
         # Django turns psycopg's preparing off (None: not even on request). Its own
@@ -143,11 +160,7 @@ def fetch_optional(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
         # and is too high for anything to be prepared unasked.
         conn.connection.prepare_threshold = 2**31 - 1
     raw: Any = _PreparedCursor(conn.connection)  # Django's wrappers take any DB-API cursor
-    wrapped = conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
-    with wrapped as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-        return None if row is None else tuple(row)
+    return conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
 
 
 @cache

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.cases.receipt import case_isolate_self_report_match
-from karpear.cases.services import case_open_for_content, case_takedown_by_notice
+from karpear.cases.services import Takedown, case_open_for_content, case_takedowns_by_notice
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.evidence.services import evidence_capture
 from karpear.hashes.hashing import ImageHashes, image_hashes, is_video, video_hashes
@@ -414,29 +414,41 @@ def check(
     # A child's own image (take-it-down page, issue #22 item 6): the case says so, never who.
     self_report = any(f.bank_hash.bank.source == BankSource.SELF_REPORT for f in found)
     keep = upload is not None and any(f.bank_hash.bank.preserve_uploads for f in found)
-    if action in (BankPolicy.ACT, BankPolicy.REVIEW):
+    opened = {"hash_match": content_id, **({"self_report": True} if self_report else {})}
+    if action == BankPolicy.ACT:
+        # The one takedown path, as for a notice's items (issue #24): the case opened or joined,
+        # isolated at the top of the queue, its decision, timeline, webhooks and audit entries.
+        strictest = found[policies.index(BankPolicy.ACT)]
+        (taken,) = case_takedowns_by_notice(
+            organisation=organisation,
+            takedowns=[
+                Takedown(
+                    keys=[f"content:{content_id}"],
+                    legal_basis=f"Hash match: bank {strictest.bank_hash.bank.name} "
+                    f"({strictest.bank_hash.bank.get_source_display()})",
+                    notice_label="hash match",
+                    content={"platform_content_ids": [content_id], "urls": [], "user_ids": []},
+                    opened=opened,
+                    source="hash_match",
+                    preserve=not keep,  # kept in the vault below: not asked of the platform
+                )
+            ],
+            at=now.replace(microsecond=0),
+        )
+        case_id = taken.case.pk
+    elif action == BankPolicy.REVIEW:
         case = case_open_for_content(
             organisation=organisation,
             keys=[f"content:{content_id}"],
             category="sexual_image",
             opened_at=now,
             source="hash_match",
-            priority=1 if action == BankPolicy.ACT else 0,
-            detail={"hash_match": content_id, **({"self_report": True} if self_report else {})},
+            priority=0,
+            detail=opened,
         )
         case_id = case.pk
-        if self_report and action == BankPolicy.REVIEW:
+        if self_report:
             case_isolate_self_report_match(case=case, content_id=content_id)
-        if action == BankPolicy.ACT:
-            strictest = found[policies.index(BankPolicy.ACT)]
-            case_takedown_by_notice(
-                case=case,
-                legal_basis=f"Hash match: bank {strictest.bank_hash.bank.name} "
-                f"({strictest.bank_hash.bank.get_source_display()})",
-                notice_label="hash match",
-                content={"platform_content_ids": [content_id], "urls": [], "user_ids": []},
-                preserved_by_caller=keep,
-            )
     Match.objects.bulk_create(
         [
             Match(

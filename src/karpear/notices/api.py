@@ -28,7 +28,7 @@ from karpear.notices.services import (
     access_notice,
     issuer_for_key,
     notice_amend,
-    notice_receive,
+    notice_receive_items,
     notices_receive,
 )
 from karpear.referrals.selectors import is_service_inbox_key
@@ -215,7 +215,7 @@ def _items(items: list[NoticeItemIn]) -> list[ItemIn]:
 def create_notice(request: HttpRequest, payload: NoticeIn) -> tuple[int, NoticeOut]:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     _check_size(payload.items)
-    notice, created = notice_receive(
+    notice, created, rows = notice_receive_items(
         issuer=_issuer(key),
         issuer_reference=payload.issuer_reference,
         legal_basis=payload.legal_basis,
@@ -223,7 +223,7 @@ def create_notice(request: HttpRequest, payload: NoticeIn) -> tuple[int, NoticeO
         actions=list(payload.actions),
         deadline=payload.deadline,
     )
-    return (201 if created else 200), _out(notice)
+    return (201 if created else 200), _out(notice, rows)
 
 
 class NoticeBatchIn(Schema):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.apikeys.models import ApiKey
 from karpear.audit.services import AuditIn
-from karpear.cases.services import Takedown, case_takedowns_by_notice
+from karpear.cases.services import Takedown, TakenDown, case_takedowns_by_notice
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.core.filecrypt import store_encrypted
 from karpear.links.canonical import MalformedURL, canonical_key, canonical_string, canonicalize
@@ -186,6 +186,38 @@ def notice_receive(
 ) -> tuple[Notice, bool]:
     """Store a notice and act on every item in one transaction; (notice, created).
 
+    As `notice_receive_items`, without the item rows.
+    """
+    notice, created, _items = notice_receive_items(
+        issuer=issuer,
+        issuer_reference=issuer_reference,
+        legal_basis=legal_basis,
+        items=items,
+        actions=actions,
+        deadline=deadline,
+        channel=channel,
+        scan=scan,
+        entered_by=entered_by,
+    )
+    return notice, created
+
+
+def notice_receive_items(
+    *,
+    issuer: Issuer,
+    issuer_reference: str,
+    legal_basis: str,
+    items: list[ItemIn],
+    actions: list[Action],
+    deadline: datetime | None,
+    channel: str = "api",
+    scan: tuple[str, bytes] | None = None,
+    entered_by: Any = None,
+) -> tuple[Notice, bool, list[NoticeItem] | None]:
+    """Store a notice and act on every item in one transaction; (notice, created, the new
+    notice's item rows as written, None when it was not created: the API answers with them
+    without reading them back, issue #24).
+
     1. The same issuer reference again with the same items, actions, legal
        basis and deadline returns the first notice untouched (idempotent: a
        retried request acts once); with anything different it raises
@@ -202,38 +234,23 @@ def notice_receive(
     # repeat at the transaction's first INSERT, before anything is acted on.
     try:
         with transaction.atomic():
-            notice = _receive(
-                issuer, issuer_reference, legal_basis, items, actions, deadline, channel
-            )
+            notice, rows = _receive_many(
+                issuer,
+                [NoticeSpec(issuer_reference, legal_basis, items, actions, deadline)],
+                channel=channel,
+            )[0]
             if scan is not None or entered_by is not None:
                 notice.scan_name = scan[0][:200] if scan else ""
                 notice.scan_file = store_encrypted("notice-scans", scan[1]) if scan else ""
                 notice.entered_by = entered_by
                 notice.save(update_fields=["scan_name", "scan_file", "entered_by"])
-            return notice, True
+            return notice, True, rows
     except IntegrityError:
         # The reference is known (a retry, or a second request racing in): answer with it.
         found = Notice.objects.filter(issuer=issuer, issuer_reference=issuer_reference).first()
         if found is None:
             raise
-        return _same_or_conflict(found, legal_basis, items, actions, deadline), False
-
-
-def _receive(  # noqa: PLR0917 - private, called once with every field
-    issuer: Issuer,
-    reference: str,
-    legal_basis: str,
-    items: list[ItemIn],
-    actions: list[Action],
-    deadline: datetime | None,
-    channel: str,
-) -> Notice:
-    notice, _items = _receive_many(
-        issuer,
-        [NoticeSpec(reference, legal_basis, items, actions, deadline)],
-        channel=channel,
-    )[0]
-    return notice
+        return _same_or_conflict(found, legal_basis, items, actions, deadline), False, None
 
 
 @dataclass(frozen=True)
@@ -400,12 +417,20 @@ def _carry_out(
     in an amendment or in a batch; inside the caller's transaction, so the items, their cases
     and the webhooks that carry out the takedown commit together (outbox)."""
     orders = [(row, t) for items in planned for row, t in items if t is not None]
-    done = case_takedowns_by_notice(
-        organisation=org, takedowns=[t for _row, t in orders], at=now, audit_also=audit
+
+    def item_rows(done: list[TakenDown]) -> list[NoticeItem]:
+        # Written in the takedown's own statement on PostgreSQL (issue #24).
+        for (row, _t), result in zip(orders, done, strict=True):
+            row.case, row.decision_id, row.acted_at = result.case, result.decision.pk, now
+        return [row for items in planned for row, _t in items]
+
+    case_takedowns_by_notice(
+        organisation=org,
+        takedowns=[t for _row, t in orders],
+        at=now,
+        audit_also=audit,
+        rows_also=item_rows,
     )
-    for (row, _t), result in zip(orders, done, strict=True):
-        row.case, row.decision_id, row.acted_at = result.case, result.decision.pk, now
-    NoticeItem.objects.bulk_create([row for items in planned for row, _t in items])
 
 
 def _act_on_items(
