@@ -5,7 +5,7 @@ report intake that round trip was 22.5 % of the request's time (q1's profile; 11
 worker's samples in s1's). A persistent connection whose backend went away (a server
 restart, pg_terminate_backend, an idle timeout in a proxy) is visible locally: the server
 sends its FATAL message and closes the socket, so an idle connection's socket becomes
-readable although nothing was asked. At the start of each request one `select()` with no
+readable although nothing was asked. At the start of each request one `poll()` with no
 timeout looks, and a connection with anything to read, or one libpq already marked bad, is
 closed; the request's first query opens a fresh one. No request fails for it
 (tests/core/test_db_connections.py; docs/operations.md, "Database connections").
@@ -35,12 +35,17 @@ def connection_alive(raw: Any) -> bool:
     if pgconn.transaction_status != pq.TransactionStatus.IDLE:
         return False  # left inside a transaction: not ours to reuse
     try:
-        readable, _w, _x = select.select([pgconn.socket], [], [], 0)
+        # poll(), not select(): select() refuses a descriptor numbered 1,024 or more
+        # (ValueError), and a worker with many files open would reconnect on every request.
+        watch = select.poll()
+        watch.register(pgconn.socket, select.POLLIN)
+        events = watch.poll(0)
     except (OSError, ValueError, psycopg.Error):  # the socket is gone
         return False
-    # Idle, a request's connection is sent nothing (it never LISTENs): anything to read is
-    # the server saying goodbye. Rarer harmless messages cost one reconnect.
-    return not readable
+    # Idle, a request's connection is sent nothing (it never LISTENs): anything to read (or a
+    # hang-up, an error) is the server saying goodbye. Rarer harmless messages cost one
+    # reconnect.
+    return not events
 
 
 def close_dead_connections(**_: Any) -> None:
