@@ -19,6 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
+from karpear.core.dbconnections import close_dead_connections
 from karpear.core.jobs import registered_jobs
 
 log = logging.getLogger("karpear.worker")
@@ -51,6 +52,9 @@ class Command(BaseCommand):
                 next_run[name] = time.monotonic() + every[name]
                 if not connection.in_atomic_block:  # (tests run inside one)
                     close_old_connections()
+                    # A backend a server restart closed, found as a request finds it:
+                    # health checks are off (issue #24), so close_old_connections keeps it.
+                    close_dead_connections()
                 try:
                     done = job.run()
                 except Exception:
