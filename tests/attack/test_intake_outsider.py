@@ -31,28 +31,14 @@ from karpear.reports.models import Channel, Report
 from karpear.reports.services import report_submit
 from tests.cases.test_intake_statement import _submit
 from tests.conftest import BAYON_HOST, Client
-
-
-def _post(client: Client, token: str, path: str, body: Any, **extra: Any) -> Any:
-    return client.post(
-        path,
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-        **extra,
-    )
-
-
-def _notice(ref: str, *items: dict[str, str], **extra: Any) -> dict[str, Any]:
-    return {"issuer_reference": ref, "legal_basis": "Order 41", "items": list(items), **extra}
+from tests.notices.helpers import linked_issuer_token
+from tests.notices.helpers import notice as _notice
+from tests.notices.helpers import post as _post
 
 
 @pytest.fixture
 def acu(acme: Organisation) -> str:
-    link_configure(
-        organisation=acme, webhook_url="http://127.0.0.1:9/hook", hosted_domains=["social.example"]
-    )
-    return apikey_create(organisation=acme, scope=Scope.ISSUER, name="Anti-Cybercrime Unit")[1]
+    return linked_issuer_token(acme)
 
 
 def test_a_report_joining_a_case_a_notice_isolated_shows_its_status(

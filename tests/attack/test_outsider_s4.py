@@ -38,30 +38,17 @@ from karpear.platformlink.services import (
 from karpear.referrals.inboxes import inbox_confirm, inbox_issue
 from tests.cast import Person
 from tests.conftest import Client
+from tests.notices.helpers import linked_issuer_token
+from tests.notices.helpers import notice as _notice
+from tests.notices.helpers import post as _post
 from tests.regulator.conftest import acme_payload, registered  # noqa: F401 - fixtures
 
 BATCH = "/api/v1/notices/batch"
 
 
-def _post(client: Client, token: str, path: str, body: Any) -> Any:
-    return client.post(
-        path,
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
-
-
-def _notice(ref: str, *items: dict[str, str], **extra: Any) -> dict[str, Any]:
-    return {"issuer_reference": ref, "legal_basis": "Order 41", "items": list(items), **extra}
-
-
 @pytest.fixture
 def acu(acme: Organisation) -> str:
-    link_configure(
-        organisation=acme, webhook_url="http://127.0.0.1:9/hook", hosted_domains=["social.example"]
-    )
-    return apikey_create(organisation=acme, scope=Scope.ISSUER, name="Anti-Cybercrime Unit")[1]
+    return linked_issuer_token(acme)
 
 
 # ---------------------------------------------------------------- 1. the notices batch

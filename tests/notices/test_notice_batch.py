@@ -16,30 +16,14 @@ from karpear.cases.models import Case, CaseEvent, Decision, State
 from karpear.notices.models import Notice, NoticeItem
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import WebhookEvent
-from karpear.platformlink.services import link_configure
 from tests.conftest import BAYON_HOST, Client
-
-
-def _notice(ref: str, *items: dict[str, str], **extra: Any) -> dict[str, Any]:
-    return {"issuer_reference": ref, "legal_basis": "Order 41", "items": list(items), **extra}
-
-
-def post(client: Client, token: str, path: str, body: Any, **extra: Any) -> Any:
-    return client.post(
-        path,
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-        **extra,
-    )
+from tests.notices.helpers import linked_issuer_token, post
+from tests.notices.helpers import notice as _notice
 
 
 @pytest.fixture
 def acu(acme: Organisation) -> str:
-    link_configure(
-        organisation=acme, webhook_url="http://127.0.0.1:9/hook", hosted_domains=["social.example"]
-    )
-    return apikey_create(organisation=acme, scope=Scope.ISSUER, name="Anti-Cybercrime Unit")[1]
+    return linked_issuer_token(acme)
 
 
 def _shape(notice_id: int) -> dict[str, Any]:
