@@ -178,7 +178,9 @@ def api_keys(acme: Organisation, **_: Any) -> Stored:
     from karpear.apikeys.services import apikey_create
 
     _key, token = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="reveal")
-    return Stored(_b(token, token.rsplit("_", 1)[1]))
+    # kp_<scope>_<prefix>_<secret>: the secret itself may contain "_" (urlsafe base64).
+    secret = token.split("_", 3)[3]
+    return Stored(_b(token, secret))
 
 
 def client_addresses(**_: Any) -> Stored:
