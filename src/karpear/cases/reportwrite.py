@@ -26,11 +26,16 @@ from django.db import connection, transaction
 from karpear.cases.intake import case_ctes, group_keys
 from karpear.cases.models import CaseReport, State
 from karpear.cases.workflow import PUBLIC_STATUS
-from karpear.core.rows import columns, fetch_optional, from_row, insert_parts
+from karpear.core.rows import columns, fetch_optional, insert_parts
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import PlatformLink
 from karpear.reports.models import Report, ReportedItem
-from karpear.reports.services import report_group_keys
+from karpear.reports.services import (
+    REPORT_AND_ITEM_IDS,
+    report_group_keys,
+    report_items_cte,
+    stored_report,
+)
 
 
 def _status_sql() -> tuple[str, list[Any]]:
@@ -71,23 +76,11 @@ def report_and_case_write(
     report_cols, report_selects, report_params = insert_parts(
         Report, values, {"status": _status_sql()}
     )
-    item_cols = ""
-    item_selects: list[str] = []
-    item_params: list[Any] = []
-    for row in rows:
-        item_cols, selects, one = insert_parts(ReportedItem, row, {"report_id": "r.id"})
-        item_selects.append(f"SELECT {selects} FROM r")  # noqa: S608 - placeholders only
-        item_params += one
+    items_cte, item_params = report_items_cte(rows)
     link_cols, link_selects, link_params = insert_parts(
         CaseReport,
         {"channel": values["channel"], "joined_at": now},
         {"case_id": "c.id", "report_id": "r.id"},
-    )
-    items_cte = (
-        f", i AS (INSERT INTO {ReportedItem._meta.db_table} ({item_cols}) "
-        f"{' UNION ALL '.join(item_selects)} RETURNING id)"
-        if rows
-        else ", i AS (SELECT NULL::bigint AS id WHERE false)"
     )
     sql = f"""
     WITH unlinked AS (SELECT {guard} AS go), {ctes}, r AS (
@@ -96,7 +89,7 @@ def report_and_case_write(
     ){items_cte}, joined_report AS (
         INSERT INTO {CaseReport._meta.db_table} ({link_cols}) SELECT {link_selects} FROM c, r
     )
-    SELECT r.*, ARRAY(SELECT id FROM i ORDER BY id) FROM r
+    {REPORT_AND_ITEM_IDS}
     """  # noqa: S608
     # Inside a caller's transaction (a test, a command), a savepoint: a clash rolls back this
     # statement only. Otherwise none: the statement commits on its own.
@@ -104,12 +97,4 @@ def report_and_case_write(
         stored = fetch_optional(sql, [org, *params, *report_params, *item_params, *link_params])
     if stored is None:
         return None  # a platform link: nothing was written
-    report: Report = from_row(Report, stored[:-1])
-    report.organisation = organisation  # the caller's row: no lazy query later
-    items = [
-        ReportedItem(id=pk, report=report, **r) for pk, r in zip(stored[-1], rows, strict=True)
-    ]
-    for item in items:
-        item._state.adding = False
-        item._state.db = connection.alias
-    return report, items
+    return stored_report(stored, rows, organisation)

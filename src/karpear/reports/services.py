@@ -169,26 +169,44 @@ def _insert(
         items = ReportedItem.objects.bulk_create(ReportedItem(report=report, **r) for r in rows)
         return report, items
     report_cols, report_selects, params = insert_parts(Report, values)
-    item_selects: list[str] = []
-    item_cols = ""
-    for item_row in rows:
-        item_cols, selects, row_params = insert_parts(ReportedItem, item_row, {"report_id": "r.id"})
-        item_selects.append(f"SELECT {selects} FROM r")  # noqa: S608 - placeholders only
-        params += row_params
+    items_cte, item_params = report_items_cte(rows)
     sql = (
         f"WITH r AS (INSERT INTO {Report._meta.db_table} ({report_cols}) "
-        f"SELECT {report_selects} RETURNING {columns(Report)})"
+        f"SELECT {report_selects} RETURNING {columns(Report)}){items_cte} {REPORT_AND_ITEM_IDS}"
     )
-    if rows:
-        sql += (
-            f", i AS (INSERT INTO {ReportedItem._meta.db_table} ({item_cols}) "  # noqa: S608
-            f"{' UNION ALL '.join(item_selects)} RETURNING id)"
-            " SELECT r.*, ARRAY(SELECT id FROM i ORDER BY id) FROM r"
-        )
-    else:
-        sql += " SELECT r.*, ARRAY[]::bigint[] FROM r"
-    stored = fetch_one(sql, params)
-    report = from_row(Report, stored[:-1])
+    return stored_report(fetch_one(sql, params + item_params), rows, organisation)
+
+
+# The last SELECT of a statement that wrote the report (CTE `r`) and its items (CTE `i`).
+REPORT_AND_ITEM_IDS = "SELECT r.*, ARRAY(SELECT id FROM i ORDER BY id) FROM r"
+
+
+def report_items_cte(rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+    """`, i AS (INSERT … RETURNING id)`: the report's items, pointing at the report the
+    statement's CTE `r` inserted, and its parameters; an empty `i` when there are none.
+    Shared by `_insert` and the cases app's one-statement writer (cases/reportwrite.py)."""
+    if not rows:
+        return ", i AS (SELECT NULL::bigint AS id WHERE false)", []
+    item_cols = ""
+    selects: list[str] = []
+    params: list[Any] = []
+    for row in rows:
+        item_cols, one_select, one = insert_parts(ReportedItem, row, {"report_id": "r.id"})
+        selects.append(f"SELECT {one_select} FROM r")  # noqa: S608 - placeholders only
+        params += one
+    table = ReportedItem._meta.db_table
+    return (
+        f", i AS (INSERT INTO {table} ({item_cols}) {' UNION ALL '.join(selects)} RETURNING id)",
+        params,
+    )
+
+
+def stored_report(
+    stored: tuple[Any, ...], rows: list[dict[str, Any]], organisation: Organisation
+) -> tuple[Report, list[ReportedItem]]:
+    """The report and its items as the ORM would load them, from a `REPORT_AND_ITEM_IDS` row
+    (the report's columns, then its items' ids in the order of `rows`)."""
+    report: Report = from_row(Report, stored[:-1])
     report.organisation = organisation  # the caller's row: no lazy query later
     items = [
         ReportedItem(id=pk, report=report, **r) for pk, r in zip(stored[-1], rows, strict=True)
