@@ -98,24 +98,40 @@ def sign_in(person: Person, host: str = "testserver") -> Client:
     return client
 
 
+def report_data(*urls: str, **fields: Any) -> ReportData:
+    """A report's answers as the form hands them on: each link with its canonical form, and
+    nothing else answered unless `fields` says so (category "grooming")."""
+    from karpear.links.canonical import canonical_string
+
+    answers: dict[str, Any] = {
+        "category": "grooming",
+        "seen_on": None,
+        "seen_at_time": None,
+        "seen_approximate": False,
+        "description": "",
+        "reporter_is_child": None,
+        "contact": None,
+    }
+    return ReportData(
+        items=[LinkData(url=u, normalised_url=canonical_string(u)) for u in urls],
+        **{**answers, **fields},
+    )
+
+
 def make_case(
     org: Organisation,
     url: str = "https://social.example/p/1",
     category: str = "sexual_image",
     contact: bool = False,
 ) -> Case:
-    from karpear.links.canonical import canonical_string
     from karpear.reports.forms import ContactData
 
     report, _ = report_submit(
         organisation=org,
         channel=Channel.WEB,
-        data=ReportData(
-            items=[LinkData(url=url, normalised_url=canonical_string(url))],
+        data=report_data(
+            url,
             category=category,
-            seen_on=None,
-            seen_at_time=None,
-            seen_approximate=False,
             description="seen in a group",
             reporter_is_child=True,
             contact=ContactData(name="Sokha", phone="012345678") if contact else None,

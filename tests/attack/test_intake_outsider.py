@@ -26,10 +26,10 @@ from karpear.notices.models import Notice
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import EventStatus, WebhookEvent
 from karpear.platformlink.services import deliver_due, link_configure
-from karpear.reports.forms import ReportData
 from karpear.reports.models import Channel, Report
 from karpear.reports.services import report_submit
 from tests.cases.test_intake_statement import _submit
+from tests.cast import report_data
 from tests.conftest import BAYON_HOST, Client
 from tests.notices.helpers import linked_issuer_token
 from tests.notices.helpers import notice as _notice
@@ -170,17 +170,7 @@ def test_a_long_content_id_opens_one_case_on_both_databases(
     report, created = report_submit(
         organisation=acme,
         channel=Channel.IN_APP,
-        data=ReportData(
-            items=[],
-            category="grooming",
-            seen_on=None,
-            seen_at_time=None,
-            seen_approximate=False,
-            description="",
-            reporter_is_child=None,
-            contact=None,
-            platform_content_id=long_id,
-        ),
+        data=report_data(platform_content_id=long_id),
     )
     assert created and CaseReport.objects.get(report=report).case_id == case_id
     assert Case.objects.count() == 2 and all(len(c.group_key) <= 80 for c in Case.objects.all())
@@ -190,16 +180,9 @@ def _report(org: Organisation, content_id: str) -> Report:
     report, created = report_submit(
         organisation=org,
         channel=Channel.IN_APP,
-        data=ReportData(
-            items=[],
-            category="grooming",
-            seen_on=None,
-            seen_at_time=None,
-            seen_approximate=False,
-            description="'); DELETE FROM cases_case; -- %s %(x)s $1 \\",
-            reporter_is_child=None,
-            contact=None,
+        data=report_data(
             platform_content_id=content_id,
+            description="'); DELETE FROM cases_case; -- %s %(x)s $1 \\",
         ),
     )
     assert created

@@ -16,7 +16,6 @@ from karpear.apikeys.models import Scope
 from karpear.apikeys.services import apikey_create
 from karpear.audit.services import audit_verify
 from karpear.cases.models import Case, CaseReport
-from karpear.links.canonical import canonical_string
 from karpear.notices.models import Action, Issuer
 from karpear.notices.services import (
     ItemIn,
@@ -27,25 +26,16 @@ from karpear.notices.services import (
 )
 from karpear.orgs.models import Organisation
 from karpear.platformlink.services import link_configure
-from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Channel
 from karpear.reports.services import report_submit
+from tests.cast import report_data
 
 
 def _report(org: Organisation, url: str) -> Any:
     return report_submit(
         organisation=org,
         channel=Channel.WEB,
-        data=ReportData(
-            items=[LinkData(url=url, normalised_url=canonical_string(url))],
-            category="sexual_image",
-            seen_on=None,
-            seen_at_time=None,
-            seen_approximate=False,
-            description="",
-            reporter_is_child=True,
-            contact=None,
-        ),
+        data=report_data(url, category="sexual_image", reporter_is_child=True),
     )
 
 

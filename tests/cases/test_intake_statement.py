@@ -12,28 +12,17 @@ from datetime import timedelta
 
 from karpear.cases import services
 from karpear.cases.models import Case, CaseEvent, CaseReport, SlaPolicy, State
-from karpear.links.canonical import canonical_string
 from karpear.orgs.models import Organisation
-from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Channel, Report, ReportedItem
 from karpear.reports.services import report_submit
-from tests.cast import Person, make_case
+from tests.cast import Person, make_case, report_data
 
 
 def _submit(org: Organisation, *urls: str, category: str = "grooming") -> Report:
     report, created = report_submit(
         organisation=org,
         channel=Channel.IN_APP,
-        data=ReportData(
-            items=[LinkData(url=u, normalised_url=canonical_string(u)) for u in urls],
-            category=category,
-            seen_on=None,
-            seen_at_time=None,
-            seen_approximate=False,
-            description="it's 100% \x27quoted\x27 %s %(x)s",
-            reporter_is_child=None,
-            contact=None,
-        ),
+        data=report_data(*urls, category=category, description="it's 100% \x27quoted\x27 %s %(x)s"),
     )
     assert created
     return report

@@ -17,12 +17,11 @@ from django.utils import timezone
 
 from karpear.cases.models import Case, CaseEvent, CaseReport
 from karpear.cases.reportwrite import report_and_case_write
-from karpear.links.canonical import canonical_string
 from karpear.orgs.models import Organisation
 from karpear.platformlink.services import link_configure
-from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Channel, Report, ReportedItem
 from karpear.reports.services import report_submit
+from tests.cast import report_data
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the statement is PostgreSQL's"
@@ -33,16 +32,7 @@ def _submit(org: Organisation, url: str, token: str = "") -> tuple[Report, bool]
     return report_submit(
         organisation=org,
         channel=Channel.IN_APP,
-        data=ReportData(
-            items=[LinkData(url=url, normalised_url=canonical_string(url))],
-            category="grooming",
-            seen_on=None,
-            seen_at_time=None,
-            seen_approximate=False,
-            description="%s %(x)s ' \"",
-            reporter_is_child=None,
-            contact=None,
-        ),
+        data=report_data(url, description="%s %(x)s ' \""),
         submission_token=token,
         caller="client:x" if token else "",
         fingerprint="f" if token else "",
