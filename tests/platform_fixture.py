@@ -6,10 +6,13 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,19 @@ from karpear.orgs.models import Organisation
 from karpear.platformlink.services import link_configure
 
 APP = Path(__file__).resolve().parents[1] / "examples" / "reference_platform" / "app.py"
+
+
+@contextmanager
+def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A small HTTP server standing in for a platform or a proxy, on a free loopback port, for
+    the length of the block: its base URL (`http://127.0.0.1:PORT`)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def free_port() -> int:

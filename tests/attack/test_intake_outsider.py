@@ -9,9 +9,8 @@ run unchanged on SQLite and PostgreSQL, so the two paths are held to the same an
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
 import pytest
@@ -34,6 +33,7 @@ from tests.conftest import BAYON_HOST, Client
 from tests.notices.helpers import linked_issuer_token
 from tests.notices.helpers import notice as _notice
 from tests.notices.helpers import post as _post
+from tests.platform_fixture import serve_on_loopback
 
 
 @pytest.fixture
@@ -87,12 +87,8 @@ class _Platform(BaseHTTPRequestHandler):
 @pytest.fixture
 def platform() -> Iterator[str]:
     _Platform.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Platform)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_on_loopback(_Platform) as url:
+        yield url
 
 
 def test_batch_webhooks_go_in_order_to_their_own_platform_only(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -41,6 +41,7 @@ from tests.conftest import Client
 from tests.notices.helpers import linked_issuer_token
 from tests.notices.helpers import notice as _notice
 from tests.notices.helpers import post as _post
+from tests.platform_fixture import serve_on_loopback
 from tests.regulator.conftest import acme_payload, registered  # noqa: F401 - fixtures
 
 BATCH = "/api/v1/notices/batch"
@@ -241,50 +242,47 @@ def test_a_worker_whose_claim_ran_out_does_not_undo_what_another_delivered(
     content stayed hidden (ordered per content item, guidelines 2.6 restore)."""
     _SlowFirst.seen = []
     _SlowFirst.arrived, _SlowFirst.release = threading.Event(), threading.Event()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFirst)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        link_configure(
-            organisation=acme,
-            webhook_url=f"http://127.0.0.1:{server.server_address[1]}/hook",
-            hosted_domains=["social.example"],
-        )
-        isolate = event_enqueue(
-            organisation_id=acme.pk, event_type="content.isolate", data={"case_id": 7}
-        )
-        restore = event_enqueue(
-            organisation_id=acme.pk, event_type="content.restore", data={"case_id": 7}
-        )
-        start = timezone.now()
+    with serve_on_loopback(_SlowFirst) as server_url:
+        try:
+            link_configure(
+                organisation=acme,
+                webhook_url=f"{server_url}/hook",
+                hosted_domains=["social.example"],
+            )
+            isolate = event_enqueue(
+                organisation_id=acme.pk, event_type="content.isolate", data={"case_id": 7}
+            )
+            restore = event_enqueue(
+                organisation_id=acme.pk, event_type="content.restore", data={"case_id": 7}
+            )
+            start = timezone.now()
 
-        def first_worker() -> None:
-            try:
-                deliver_due(limit=1, now=start)
-            finally:
-                connection.close()
+            def first_worker() -> None:
+                try:
+                    deliver_due(limit=1, now=start)
+                finally:
+                    connection.close()
 
-        slow = threading.Thread(target=first_worker)
-        slow.start()
-        assert _SlowFirst.arrived.wait(30)
-        # The first worker's claim has run out: a second worker takes both events.
-        later = start + timedelta(seconds=settings.KARPEAR_WEBHOOK_TIMEOUT * 3 + 1)
-        assert deliver_due(now=later) == 2
-        _SlowFirst.release.set()
-        slow.join(30)
-        assert [t for _m, t in _SlowFirst.seen] == [
-            "content.isolate",
-            "content.isolate",
-            "content.restore",
-        ]
-        isolate.refresh_from_db()
-        restore.refresh_from_db()
-        assert isolate.status == restore.status == EventStatus.DELIVERED
-        # Nothing is left to send: the isolation never goes after the restore.
-        assert deliver_due(now=later + timedelta(days=1)) == 0
-    finally:
-        _SlowFirst.release.set()
-        server.shutdown()
-        server.server_close()
+            slow = threading.Thread(target=first_worker)
+            slow.start()
+            assert _SlowFirst.arrived.wait(30)
+            # The first worker's claim has run out: a second worker takes both events.
+            later = start + timedelta(seconds=settings.KARPEAR_WEBHOOK_TIMEOUT * 3 + 1)
+            assert deliver_due(now=later) == 2
+            _SlowFirst.release.set()
+            slow.join(30)
+            assert [t for _m, t in _SlowFirst.seen] == [
+                "content.isolate",
+                "content.isolate",
+                "content.restore",
+            ]
+            isolate.refresh_from_db()
+            restore.refresh_from_db()
+            assert isolate.status == restore.status == EventStatus.DELIVERED
+            # Nothing is left to send: the isolation never goes after the restore.
+            assert deliver_due(now=later + timedelta(days=1)) == 0
+        finally:
+            _SlowFirst.release.set()
 
 
 # ---------------------------------------------------------------- 6. the vault's put_new
@@ -469,12 +467,10 @@ def test_a_dead_letter_sent_again_never_undoes_a_later_event_about_the_same_cont
     deliver_due(now=a_day_later)
     restore.refresh_from_db()
     assert restore.status == EventStatus.DEAD
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Applies)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serve_on_loopback(_Applies) as server_url:
         link_configure(
             organisation=acme,
-            webhook_url=f"http://127.0.0.1:{server.server_address[1]}/hook",
+            webhook_url=f"{server_url}/hook",
             hosted_domains=["s.example"],
         )
         isolate = event_enqueue(
@@ -498,9 +494,6 @@ def test_a_dead_letter_sent_again_never_undoes_a_later_event_about_the_same_cont
         WebhookEvent.objects.filter(pk=other.pk).update(status=EventStatus.DEAD)
         dead_letter_retry(organisation=acme, event_id=other.pk, actor=lead.member.user)
         assert deliver_due() == 1 and _Applies.seen[-1] == "content.isolate"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class _RedirectingProxy(BaseHTTPRequestHandler):
@@ -541,12 +534,10 @@ def test_a_redirect_through_a_proxy_is_a_failure_not_a_delivery_elsewhere(
     delivered although the platform never received it. Without a proxy a redirect was already
     a failure; it is now one through a proxy too, and nothing goes to the other host."""
     _RedirectingProxy.seen = []
-    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _RedirectingProxy)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    try:
+    with serve_on_loopback(_RedirectingProxy) as proxy_url:
         for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
             monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.setenv("http_proxy", proxy_url)
         link_configure(
             organisation=acme,
             webhook_url="http://platform.example/hook",
@@ -559,9 +550,6 @@ def test_a_redirect_through_a_proxy_is_a_failure_not_a_delivery_elsewhere(
         event.refresh_from_db()
         assert event.status == EventStatus.PENDING and event.last_status_code == 302
         assert _RedirectingProxy.seen == [("POST", "http://platform.example/hook")]
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
 
 
 # ---------------------------------------------------------------- 3. the regulator's keys
