@@ -17,9 +17,10 @@ from tests.conftest import Client
 
 P, N, S = Scope.PLATFORM.value, Scope.ISSUER.value, Scope.ISP.value
 C = Scope.COMPANY.value  # a company submitting to its regulator (issue #20)
+V = Scope.SERVICE.value  # a child-protection service reading its referral inbox (issue #17)
 # (method, path, scopes allowed)
 KEYED = [
-    ("GET", "/api/v1/whoami", {P, N, S}),
+    ("GET", "/api/v1/whoami", {P, N, S, V}),
     ("POST", "/api/v1/notices", {N}),
     ("POST", "/api/v1/notices/batch", {N}),
     ("POST", "/api/v1/notices/1/items", {N}),
@@ -31,10 +32,10 @@ KEYED = [
     ("GET", "/api/v1/blocklist/check", {S, P}),
     ("POST", "/api/v1/hashes/check", {P}),
     ("POST", "/api/v1/appeals", {P}),
-    ("GET", "/api/v1/referrals", {N}),
-    ("GET", "/api/v1/referrals/1", {N}),
-    ("POST", "/api/v1/referrals/1/acknowledge", {N}),
-    ("POST", "/api/v1/referrals/1/outcome", {N}),
+    ("GET", "/api/v1/referrals", {N, V}),
+    ("GET", "/api/v1/referrals/1", {N, V}),
+    ("POST", "/api/v1/referrals/1/acknowledge", {N, V}),
+    ("POST", "/api/v1/referrals/1/outcome", {N, V}),
     ("POST", "/api/v1/regulator/submissions", {C}),
     ("GET", "/api/v1/regulator/requests", {C}),
     ("POST", "/api/v1/regulator/requests/1/answer", {C}),

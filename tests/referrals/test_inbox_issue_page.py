@@ -40,7 +40,7 @@ def test_the_key_is_shown_once_after_the_post_and_a_reload_issues_no_other(
     binding = ServiceInbox.objects.select_related("key").get()
     keys = ApiKey.objects.count()
     shown = desk.get(PAGE).content.decode()
-    prefix = f"kp_issuer_{binding.key.prefix}_"
+    prefix = f"kp_service_{binding.key.prefix}_"
     assert prefix in shown and "It is shown only now" in shown
     token = shown[shown.index(prefix) :].split("<", 1)[0]
     for _ in range(2):  # reloading the answer

@@ -32,7 +32,7 @@ def test_the_demo_writes_working_acu_and_helpline_keys_for_the_reference_recipie
 
     key = apikey_check(
         (settings.DATA_DIR / "reference-helpline.karpear-key").read_text().strip(),
-        frozenset({Scope.ISSUER}),
+        frozenset({Scope.SERVICE}),
     )
     helpline = next(s for s in referral_services(key.organisation) if s.phone == "1280")
     inbox = service_inbox(helpline)

@@ -56,7 +56,7 @@ def test_a_binding_is_made_by_one_keeper_and_confirmed_by_another(
         inbox_issue(member=analyst.member, service_id=service_id)
     assert analysts.value.status == 403
     binding, token = inbox_issue(member=admin.member, service_id=service_id)
-    assert token.startswith(f"kp_issuer_{binding.key.prefix}_")
+    assert token.startswith(f"kp_service_{binding.key.prefix}_")
     with pytest.raises(ApplicationError) as own:
         inbox_confirm(member=admin.member, service_id=service_id)
     assert (own.value.status, own.value.code) == (403, "own_binding")
@@ -133,9 +133,9 @@ def test_issuing_again_revokes_the_earlier_key_and_waits_for_a_second_person_on_
     binding = ServiceInbox.objects.get()
     assert binding.key_id != first.key_id and binding.confirmed_at is None
     assert ApiKey.objects.get(pk=first.key_id).revoked_at is not None
-    assert f"kp_issuer_{binding.key.prefix}_" in page  # the token, shown this once
+    assert f"kp_service_{binding.key.prefix}_" in page  # the token, shown this once
     listing = sign_in(admin).get("/en/desk/referral-services/").content.decode()
-    assert "waiting for a second person" in listing and "kp_issuer_" not in listing
+    assert "waiting for a second person" in listing and "kp_service_" not in listing
     assert "Confirm: the service holds key" not in listing  # not to the one who issued it
     desk = sign_in(lead)
     assert (

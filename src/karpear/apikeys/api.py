@@ -21,7 +21,7 @@ class WhoAmI(Schema):
     "/whoami",
     response=WhoAmI,
     summary="The organisation and scope of this key",
-    auth=ScopedKey(Scope.PLATFORM, Scope.ISSUER, Scope.ISP),
+    auth=ScopedKey(Scope.PLATFORM, Scope.ISSUER, Scope.ISP, Scope.SERVICE),
 )
 def whoami(request: HttpRequest) -> WhoAmI:
     key: ApiKey = request.auth  # type: ignore[attr-defined]

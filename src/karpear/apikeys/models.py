@@ -16,6 +16,9 @@ class Scope(models.TextChoices):
     ISP = "isp", _("Internet service provider")
     # Issued by a regulator to one registered company, for its submissions (issue #20).
     COMPANY = "company", _("Regulated company (submits to the regulator)")
+    # Issued to a child-protection service for its referral inbox only (issue #17, 2.6
+    # referral pathways): it reads the children's referrals bound to it and orders no takedown.
+    SERVICE = "service", _("Child-protection service (reads its referral inbox)")
 
 
 class ApiKey(models.Model):

@@ -13,7 +13,6 @@ from typing import Annotated
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictStr, field_validator, model_validator
 
@@ -21,7 +20,7 @@ from karpear.apikeys.models import ApiKey, Scope
 from karpear.apikeys.services import ScopedKey
 from karpear.core.errors import ApplicationError
 from karpear.links.canonical import MalformedURL, canonicalize_site
-from karpear.notices.models import Action, Issuer, ItemStatus, Notice, NoticeItem
+from karpear.notices.models import Action, ItemStatus, Notice, NoticeItem
 from karpear.notices.services import (
     ItemIn,
     NoticeSpec,
@@ -31,7 +30,6 @@ from karpear.notices.services import (
     notice_receive_items,
     notices_receive,
 )
-from karpear.referrals.selectors import is_service_inbox_key
 
 router = Router(tags=["notices"], auth=ScopedKey(Scope.ISSUER))
 
@@ -175,16 +173,6 @@ def _out(notice: Notice, items: list[NoticeItem] | None = None) -> NoticeOut:
     )
 
 
-def _issuer(key: ApiKey) -> Issuer:
-    """The issuer a key speaks for, if it may send notices: a key issued for a child-protection
-    service's referral inbox may not (referrals/inboxes.py; 2.6 notice and takedown)."""
-    if is_service_inbox_key(key_id=key.pk):
-        raise ApplicationError(
-            _("This API key is not allowed to do this."), code="forbidden", status=403
-        )
-    return issuer_for_key(key)
-
-
 def _check_size(items: list[NoticeItemIn]) -> None:
     if len(items) > settings.KARPEAR_NOTICE_MAX_ITEMS:
         raise ApplicationError(
@@ -216,7 +204,7 @@ def create_notice(request: HttpRequest, payload: NoticeIn) -> tuple[int, NoticeO
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     _check_size(payload.items)
     notice, created, rows = notice_receive_items(
-        issuer=_issuer(key),
+        issuer=issuer_for_key(key),
         issuer_reference=payload.issuer_reference,
         legal_basis=payload.legal_basis,
         items=_items(payload.items),
@@ -266,7 +254,7 @@ def create_notices(request: HttpRequest, payload: NoticeBatchIn) -> NoticeBatchO
         )
     _check_size([item for notice in payload.notices for item in notice.items])
     results = notices_receive(
-        issuer=_issuer(key),
+        issuer=issuer_for_key(key),
         notices=[
             NoticeSpec(
                 issuer_reference=n.issuer_reference,
@@ -307,7 +295,7 @@ def amend_notice(
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     _check_size(payload.items)
     notice, added = notice_amend(
-        issuer=_issuer(key), notice_id=notice_id, items=_items(payload.items)
+        issuer=issuer_for_key(key), notice_id=notice_id, items=_items(payload.items)
     )
     return (201 if added else 200), _out(notice)
 
@@ -319,4 +307,4 @@ def amend_notice(
 )
 def get_notice(request: HttpRequest, notice_id: int) -> NoticeOut:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    return _out(access_notice(issuer=_issuer(key), notice_id=notice_id))
+    return _out(access_notice(issuer=issuer_for_key(key), notice_id=notice_id))

@@ -24,7 +24,7 @@ from karpear.referrals.selectors import disclosures_for
 from karpear.referrals.services import inbox, referral_acknowledge, referral_read
 from karpear.reports.api import ErrorOut
 
-router = Router(tags=["referrals"], auth=ScopedKey(Scope.ISSUER))
+router = Router(tags=["referrals"], auth=ScopedKey(Scope.ISSUER, Scope.SERVICE))
 
 
 ERRORS: dict[int, type[Schema]] = {

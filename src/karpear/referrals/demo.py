@@ -24,7 +24,7 @@ def demo_recipient_key(org: Organisation) -> None:
     """Write var/reference-recipient.karpear-key: an `issuer` key named as the ACU, so the
     recipient started by `make run` reads the ACU's referral inbox."""
     path = settings.DATA_DIR / "reference-recipient.karpear-key"
-    if _valid_key(path, org) is None:
+    if _valid_key(path, org, Scope.ISSUER) is None:
         _key, token = apikey_create(
             organisation=org, scope=Scope.ISSUER, name=DEFAULT_ISSUERS[0][0]
         )
@@ -40,7 +40,7 @@ def demo_helpline_key(org: Organisation) -> None:
         s for s in referral_services(org) if s.name_en == DEFAULT_REFERRAL_SERVICES[0]["name_en"]
     )
     binding = inbox_binding(helpline)
-    key = _valid_key(path, org)
+    key = _valid_key(path, org, Scope.SERVICE)
     if binding is not None and key is not None and binding.key_id == key.pk:
         return
     lead, admin = (
@@ -54,11 +54,11 @@ def demo_helpline_key(org: Organisation) -> None:
     _write(path, token)
 
 
-def _valid_key(path: Path, org: Organisation) -> ApiKey | None:
+def _valid_key(path: Path, org: Organisation, scope: Scope) -> ApiKey | None:
     if not path.exists():
         return None
     try:
-        key = apikey_check(path.read_text().strip(), frozenset({Scope.ISSUER}))
+        key = apikey_check(path.read_text().strip(), frozenset({scope}))
     except ApplicationError:
         return None  # left from an older database: make a new one
     return key if key.organisation_id == org.pk else None

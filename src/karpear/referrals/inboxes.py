@@ -58,12 +58,12 @@ def service_bindings(service_ids: list[int]) -> dict[int, ServiceInbox]:
 
 def readable_by(key: ApiKey) -> Q:
     """Referrals (of the key's issuer) this key may read: a child's only with the key bound to
-    the child's service, so a second key carrying the same name reads no child. A key issued
-    for a service reads only its children's referrals: its issuer is found by name, and a
+    the child's service, so a second key carrying the same name reads no child. A service's key
+    (scope `service`) reads only its children's referrals: its issuer is found by name, and a
     service named as the hotline or the police would otherwise read their whole inbox."""
     bound = ServiceInbox.objects.filter(key=key, confirmed_at__isnull=False).values("service_id")
     child = Q(victim_referral__service_id__in=bound)
-    if ServiceInbox.objects.filter(key=key).exists():
+    if key.scope == Scope.SERVICE:
         return Q(purpose=Purpose.CHILD) & child
     return ~Q(purpose=Purpose.CHILD) | child
 
@@ -128,7 +128,7 @@ def inbox_issue(
         _revoke(member, earlier)
     key, token = apikey_create(
         organisation=member.organisation,
-        scope=Scope.ISSUER,
+        scope=Scope.SERVICE,
         name=service.name_en,
         actor_label=member.user.get_username(),
     )

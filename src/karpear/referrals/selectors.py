@@ -102,13 +102,3 @@ def disclosures_for(*, referral: Referral) -> list[dict[str, Any]]:
         }
         for d in rows
     ]
-
-
-def is_service_inbox_key(*, key_id: int) -> bool:
-    """Whether this API key was issued for a child-protection service's inbox (bound, whether
-    confirmed yet or not). Such a key is an `issuer` key only so that it reads the referral
-    inbox: it orders no takedown (guidelines 2.6: notices come from the police and the hotline),
-    or one keeper alone, holding the token shown once, could isolate any content."""
-    from karpear.referrals.models import ServiceInbox
-
-    return ServiceInbox.objects.filter(key_id=key_id).exists()
