@@ -101,3 +101,16 @@ def test_the_desk_still_signs_in_and_keeps_its_session(analyst: Person) -> None:
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     assert response.wsgi_request.user.is_authenticated
+
+
+def test_behind_a_url_prefix_the_api_is_still_answered_as_the_api(client: Client) -> None:
+    """Served under a prefix (SCRIPT_NAME, e.g. /karpear), every middleware tells the API by
+    the same rule (core.guards.is_api): its language, its error format and its CSP."""
+    response = client.get("/api/v1/whoami", SCRIPT_NAME="/karpear", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.wsgi_request.path == "/karpear/api/v1/whoami"
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"]
+    assert response["Content-Language"] == "en"
+    assert response["Content-Security-Policy"] == API_CSP
+    assert not response.cookies

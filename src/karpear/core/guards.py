@@ -35,6 +35,15 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _URLENCODED = "application/x-www-form-urlencoded"
 
 
+API_PREFIX = "/api/"
+
+
+def is_api(request: HttpRequest) -> bool:
+    """Whether the request is for the JSON API: one rule for every middleware and view that
+    answers the API differently (path_info: the same with or without a SCRIPT_NAME prefix)."""
+    return request.path_info.startswith(API_PREFIX)
+
+
 class BadInput(ApplicationError):
     status = 400
     code = "invalid"
@@ -141,7 +150,7 @@ def error_response(
 ) -> HttpResponse:
     """The API's JSON error, or the shared error page, for middleware that answers itself."""
     response: HttpResponse
-    if request.path.startswith("/api/"):
+    if is_api(request):
         response = JsonResponse({"error": {"code": code, "message": str(message)}}, status=status)
     else:
         template = "desk/error.html" if "/desk/" in request.path else "core/error.html"
@@ -154,7 +163,7 @@ def error_response(
 def language_for(request: HttpRequest) -> str:
     """The language of a refusal made before LocaleMiddleware: the path's, or for the API the
     Accept-Language header's."""
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return translation.get_language_from_request(request, check_path=False)
     return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
 
@@ -213,7 +222,7 @@ class ApiMethodNotAllowedMiddleware:
         response = self.get_response(request)
         if (
             response.status_code == 405
-            and request.path.startswith("/api/")
+            and is_api(request)
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             allowed = response.get("Allow", "")

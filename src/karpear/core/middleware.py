@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from karpear.core.dbfailures import RETRY_AFTER_SECONDS, is_bad_value, is_disk_full
 from karpear.core.errors import ApplicationError, RateLimited
-from karpear.core.guards import error_response, language_for
+from karpear.core.guards import error_response, is_api, language_for
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class RequestGuardMiddleware:
         if length > limit:
             with translation.override(language_for(request)):
                 message = _("What you sent is too long. Please make it shorter and try again.")
-                if request.path.startswith("/api/"):
+                if is_api(request):
                     return JsonResponse(
                         {"error": {"code": "too_large", "message": message}}, status=413
                     )
@@ -74,7 +74,7 @@ class RequestGuardMiddleware:
         message = _(
             "We do not take pictures or files. Please do not send them: the link is enough."
         )
-        if request.path.startswith("/api/"):
+        if is_api(request):
             return JsonResponse(
                 {"error": {"code": "files_refused", "message": message}}, status=415
             )
@@ -108,7 +108,7 @@ class ApiLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/api/"):
+        if not is_api(request):
             return self.get_response(request)
         language = translation.get_language_from_request(request, check_path=False)
         translation.activate(language)
@@ -135,7 +135,7 @@ class ApplicationErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, ApplicationError) and not request.path.startswith("/api/"):
+        if isinstance(exception, ApplicationError) and not is_api(request):
             template = "desk/error.html" if "/desk/" in request.path else "core/error.html"
             page = render(
                 request, template, {"message": exception.message}, status=exception.status

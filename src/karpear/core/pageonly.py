@@ -31,18 +31,12 @@ from django.middleware.locale import LocaleMiddleware as _Locale
 from django_otp.middleware import OTPMiddleware as _OTP
 from whitenoise.middleware import WhiteNoiseMiddleware as _WhiteNoise  # type: ignore[import-untyped]
 
-API_PREFIX = "/api/"
+from karpear.core.guards import API_PREFIX, is_api
 
 # Nothing a browser should run or frame: a JSON answer opened in a tab stays inert.
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 M = TypeVar("M")
-
-
-def is_api(request: HttpRequest) -> bool:
-    """Whether the request is for the JSON API (path_info: the same with or without a
-    SCRIPT_NAME prefix)."""
-    return request.path_info.startswith(API_PREFIX)
 
 
 def page_only(base: type[M]) -> type[M]:

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from karpear.core.dbfailures import RETRY_AFTER_SECONDS, is_bad_value, is_disk_full
+from karpear.core.guards import is_api
 from karpear.core.models import RateCounter
 
 
@@ -60,7 +61,7 @@ class _ProbeDone(Exception):
 
 def _api_or_page(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
     """Paths under /api/ keep the API's one JSON error format, even for Django's own errors."""
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse({"error": {"code": code, "message": message}}, status=status)
     return render(request, "core/error.html", {"message": message}, status=status)
 
