@@ -420,9 +420,10 @@ def dead_letter_retry(*, organisation: Organisation, event_id: int, actor: Any) 
     Refused when a later event about the same content item was delivered since: sent now,
     the old one would undo it on the platform (a dead restore after a later isolation shows
     the content again), and events go in order per content item."""
-    dead = WebhookEvent.objects.filter(
+    given_up = WebhookEvent.objects.filter(
         pk=event_id, organisation=organisation, status=EventStatus.DEAD
-    ).first()
+    )
+    dead = given_up.first()
     if (
         dead is not None
         and dead.order_key
@@ -441,9 +442,10 @@ def dead_letter_retry(*, organisation: Organisation, event_id: int, actor: Any) 
             code="superseded",
             status=409,
         )
-    updated = WebhookEvent.objects.filter(
-        pk=event_id, organisation=organisation, status=EventStatus.DEAD
-    ).update(status=EventStatus.PENDING, next_attempt_at=timezone.now(), created_at=timezone.now())
+    # (Conditional on its still being dead: a second click or another keeper changes nothing.)
+    updated = given_up.update(
+        status=EventStatus.PENDING, next_attempt_at=timezone.now(), created_at=timezone.now()
+    )
     if updated:
         audit_record(
             action="webhook_retry",

@@ -26,15 +26,14 @@ class ReportWriter(Protocol):
     ) -> Any: ...
 
 
-_writers: list[ReportWriter] = []
+_writer: list[ReportWriter] = []  # the one registered writer, if any
 
 
 def register_report_writer(writer: ReportWriter) -> None:
-    """Called from the cases app's `ready()` (issue #24: report and case in one statement);
-    registering the same function again is a no-op. At most one writer is used: the first."""
-    if writer not in _writers:
-        _writers.append(writer)
+    """Called from the cases app's `ready()` (issue #24: report and case in one statement).
+    There is one writer: registering again replaces it (ready() may run twice in tests)."""
+    _writer[:] = [writer]
 
 
 def report_writer() -> ReportWriter | None:
-    return _writers[0] if _writers else None
+    return _writer[0] if _writer else None
