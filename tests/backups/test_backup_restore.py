@@ -76,13 +76,13 @@ assert purge_expired(now=soon - timedelta(minutes=5)).destroyed == [destroyed_af
 Case.objects.filter(pk=case.pk).update(state=State.CLOSED,
     closed_at=timezone.now() - timedelta(days=400))
 assert erase_expired_contacts() == 1
-print(json.dumps({"keep": keep.pk, "destroyed_after": destroyed_after.pk,
+print(json.dumps({"soon": soon.timestamp(), "keep": keep.pk, "destroyed_after": destroyed_after.pk,
     "expires_meanwhile": expires_meanwhile.pk, "case": case.pk, "report": report.pk,
     "object": keep.object_key, "concern": concern.pk, "self_report": self_report.pk}))
 """
 
 RESTORE_AND_LOOK = """
-import json, sys
+import json, sys, time
 import django
 django.setup()
 from django.core.management import call_command
@@ -95,8 +95,10 @@ from karpear.evidence.services import integrity_check, read_plain
 from karpear.reports.models import Report
 from karpear.takeitdown.models import SelfReport
 
-call_command("restore", sys.argv[1])
 ids = json.loads(sys.argv[2])
+# The item's retention ends after the backup and before the restore, however fast this is.
+time.sleep(max(0.0, ids["soon"] - time.time() + 0.05))
+call_command("restore", sys.argv[1])
 items = {i.pk: i for i in EvidenceItem.objects.all()}
 print(json.dumps({
     "kept": read_plain(items[ids["keep"]]).decode(),

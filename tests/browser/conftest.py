@@ -68,6 +68,9 @@ def nojs_page(browser: Any, live_server: Any, acme: Any) -> Iterator[Any]:
 
 
 def axe_violations(page: Any) -> list[str]:
+    # A click that submits a form returns once the next page has started loading; until
+    # its document is parsed there is no <head> to add axe to.
+    page.wait_for_load_state("load")
     page.add_script_tag(content=AXE.read_text("utf-8"))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
