@@ -3,7 +3,10 @@ submission key): POST-redirect-GET, so a reload of the answer issues nothing mor
 
 The secret is held in the server-side session (core/sessions.py) only until the page about
 the same object is shown, never in a URL (which access logs and browser history keep) or a
-log; a page about another object leaves it where it is."""
+log; a page about another object leaves it where it is. It is held encrypted with the field
+keys (core/crypto.py): Django signs session data but does not encrypt it, and a keeper whose
+browser never followed the redirect left a live key readable in any copy of the database
+(docs/operations.md, "What a copy reveals": API keys are stored hashed)."""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from collections.abc import Collection
 
 from django.http import HttpRequest
 
+from karpear.core.crypto import DecryptionError, decrypt_text, encrypt_text
+
 
 def hold_once(request: HttpRequest, name: str, *, about: int, secret: str) -> None:
     """Keep `secret` (made for the object `about`) for one display."""
-    request.session[name] = {"about": about, "secret": secret}
+    request.session[name] = {"about": about, "sealed": encrypt_text(secret)}
 
 
 def take_once(request: HttpRequest, name: str, *, shown: Collection[int]) -> tuple[int, str] | None:
@@ -24,4 +29,7 @@ def take_once(request: HttpRequest, name: str, *, shown: Collection[int]) -> tup
     if not isinstance(held, dict) or held.get("about") not in shown:
         return None
     del request.session[name]
-    return int(held["about"]), str(held.get("secret", ""))
+    try:
+        return int(held["about"]), decrypt_text(str(held.get("sealed", "")))
+    except DecryptionError:  # (sealed under a field key retired since: issue a new one)
+        return None
