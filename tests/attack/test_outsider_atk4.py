@@ -11,10 +11,15 @@ import re
 import zlib
 from typing import Any
 
+import pytest
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from karpear.cases.referrals import referral_services
+from karpear.core.errors import ApplicationError
 from karpear.orgs.models import Organisation
+from karpear.platformlink.models import EventStatus, WebhookEvent
+from karpear.platformlink.services import _claim, dead_letter_retry, event_enqueue, link_configure
 from karpear.referrals.models import ServiceInbox
 from tests.cast import Person, sign_in
 from tests.regulator.conftest import acme_payload, registered  # noqa: F401 - fixtures
@@ -79,3 +84,74 @@ def test_a_submission_key_waiting_for_its_page_is_not_in_a_copy_of_the_sessions_
     assert token is not None
     assert token.group(0).split("_", 3)[3] not in copy
     assert token.group(0) not in client.get(page_url).content.decode()
+
+
+# ---------------------------------------------------------------- 2. "send again" on a dead letter
+
+
+def _dead_restore_and_later_isolation(acme: Organisation) -> tuple[WebhookEvent, WebhookEvent]:
+    link_configure(
+        organisation=acme, webhook_url="http://127.0.0.1:9/down", hosted_domains=["s.example"]
+    )
+    restore = event_enqueue(
+        organisation_id=acme.pk, event_type="content.restore", data={"case_id": 7}
+    )
+    WebhookEvent.objects.filter(pk=restore.pk).update(status=EventStatus.DEAD)
+    isolate = event_enqueue(
+        organisation_id=acme.pk, event_type="content.isolate", data={"case_id": 7}
+    )
+    return restore, isolate
+
+
+def test_a_dead_letter_is_not_sent_again_while_a_later_event_about_it_is_being_sent(
+    acme: Organisation, lead: Person
+) -> None:
+    """ "Send again" is refused once a later event about the same content was delivered. A
+    worker POSTing that later isolation at the moment the lead pressed the button had not
+    recorded it yet: the dead restore went back in the queue and, as nothing earlier held it
+    (the isolation has the higher id), was sent after the isolation, and the platform showed
+    the content again. Refused now while the later event is claimed (409); once it is
+    delivered the existing refusal holds, and if it fails the lead may press again."""
+    restore, isolate = _dead_restore_and_later_isolation(acme)
+    assert _claim(isolate.pk, timezone.now())  # a worker is sending it now
+    page = sign_in(lead).post("/en/desk/webhooks/retry/", {"event": restore.pk})
+    assert page.status_code == 409
+    with pytest.raises(ApplicationError) as refused:
+        dead_letter_retry(organisation=acme, event_id=restore.pk, actor=lead.member.user)
+    assert (refused.value.status, refused.value.code) == (409, "later_in_flight")
+    restore.refresh_from_db()
+    assert restore.status == EventStatus.DEAD
+    # A later event merely waiting (not claimed) goes after the restore, in id order: allowed.
+    WebhookEvent.objects.filter(pk=isolate.pk).update(locked_until=None)
+    dead_letter_retry(organisation=acme, event_id=restore.pk, actor=lead.member.user)
+    restore.refresh_from_db()
+    assert restore.status == EventStatus.PENDING
+
+
+def test_send_again_changes_nothing_of_another_organisations_or_a_missing_event(
+    acme: Organisation, bayon: Organisation, lead: Person, outsider: Person, analyst: Person
+) -> None:
+    """What held: Bayon's staff (any role) and Acme's analyst cannot put Acme's dead letter
+    back; an id that does not exist, or garbage, changes nothing; pressing twice queues once."""
+    from karpear.audit.models import AuditEntry
+    from karpear.staff.models import Role
+    from tests.cast import _person
+    from tests.conftest import BAYON_HOST
+
+    restore, _isolate = _dead_restore_and_later_isolation(acme)
+    WebhookEvent.objects.filter(pk=_isolate.pk).delete()
+    bayon_lead = _person(bayon, "b-lead4", Role.LEAD)
+    for person, host in ((outsider, BAYON_HOST), (bayon_lead, BAYON_HOST), (analyst, "testserver")):
+        answer = sign_in(person, host=host).post("/en/desk/webhooks/retry/", {"event": restore.pk})
+        assert answer.status_code in (302, 403)
+    restore.refresh_from_db()
+    assert restore.status == EventStatus.DEAD
+    client = sign_in(lead)
+    for event in ("999999", "-1", "0", "1e9", "x\x00", str(restore.pk + 1000)):
+        assert client.post("/en/desk/webhooks/retry/", {"event": event}).status_code in (302, 400)
+    assert not AuditEntry.objects.filter(action="webhook_retry").exists()
+    for _twice in range(2):
+        assert client.post("/en/desk/webhooks/retry/", {"event": restore.pk}).status_code == 302
+    assert AuditEntry.objects.filter(action="webhook_retry").count() == 1
+    restore.refresh_from_db()
+    assert restore.status == EventStatus.PENDING
