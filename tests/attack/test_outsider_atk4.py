@@ -7,6 +7,7 @@ as it was found, or guards a property the attack could not break."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import zlib
 from typing import Any
@@ -155,3 +156,106 @@ def test_send_again_changes_nothing_of_another_organisations_or_a_missing_event(
     assert AuditEntry.objects.filter(action="webhook_retry").count() == 1
     restore.refresh_from_db()
     assert restore.status == EventStatus.PENDING
+
+
+# ---------------------------------------------------------------- 3. /api/v1/notices* and keys
+
+
+def _notice_operations(notice_id: int) -> list[tuple[str, str, Any]]:
+    """Every notices operation in the OpenAPI document, with a well-formed body."""
+    from tests.notices.helpers import notice
+
+    body = notice("HL/9", {"platform_content_id": "post:9"})
+    return [
+        ("POST", "/api/v1/notices", body),
+        ("POST", "/api/v1/notices/batch", {"notices": [body]}),
+        ("POST", f"/api/v1/notices/{notice_id}/items", {"items": [{"url": "https://s.example/9"}]}),
+        ("GET", f"/api/v1/notices/{notice_id}", None),
+    ]
+
+
+def _send(client: Any, method: str, path: str, body: Any, token: str, **extra: Any) -> Any:
+    if method == "GET":
+        return client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}", **extra)
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}", **extra}
+    return client.generic("POST", path, raw, content_type="application/json", **auth)
+
+
+def test_no_notices_operation_takes_a_services_key_a_revoked_one_or_a_wrong_one(
+    client: Any, acme: Organisation, bayon: Organisation, admin: Person, lead: Person
+) -> None:
+    """What held: every notices operation the OpenAPI document lists refuses a child service's
+    inbox key (403 `forbidden`, unconfirmed or confirmed, in the caller's language, whatever the
+    body: NUL, oversized, deeply nested), its key once revoked (401), a platform key (403) and
+    another organisation's issuer key (404 for Acme's notice); nothing is stored."""
+    from karpear.apikeys.models import Scope
+    from karpear.apikeys.services import apikey_create
+    from karpear.notices.models import Notice, NoticeItem
+    from karpear.referrals.inboxes import inbox_confirm, inbox_issue, inbox_unbind
+    from tests.notices.helpers import linked_issuer_token, notice, post
+
+    acu = linked_issuer_token(acme)
+    made = post(client, acu, "/api/v1/notices", notice("ACU/1", {"url": "https://s.example/1"}))
+    notice_id = made.json()["id"]
+    paths = {str(p) for p in client.get("/api/v1/openapi.json").json()["paths"] if "notices" in p}
+    assert paths == {
+        "/api/v1/notices",
+        "/api/v1/notices/batch",
+        "/api/v1/notices/{notice_id}/items",
+        "/api/v1/notices/{notice_id}",
+    }
+    service = _helpline(acme)
+    _binding, token = inbox_issue(member=admin.member, service_id=service)
+    nasty: list[Any] = [
+        b'{"issuer_reference": "a\\u0000b", "legal_basis": "x\\u0000", "items": []}',
+        b'{"items": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"issuer_reference": "' + b"A" * 3_000_000 + b'"}',
+        b"\x00\xff{",
+    ]
+    for confirmed in (False, True):
+        if confirmed:
+            inbox_confirm(member=lead.member, service_id=service)
+        for method, path, body in _notice_operations(notice_id):
+            for sent in [body, *(nasty if method == "POST" else [])]:
+                answer = _send(client, method, path, sent, token, HTTP_ACCEPT_LANGUAGE="km")
+                assert answer.status_code in (400, 403, 413), (path, answer.status_code)
+                error = answer.json()["error"]
+                assert set(error) <= {"code", "message", "fields"}, error
+                if answer.status_code == 403:
+                    assert error["code"] == "forbidden" and not error["message"].isascii()
+    inbox_unbind(member=lead.member, service_id=service)
+    platform = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="Acme Social")[1]
+    bayon_acu = apikey_create(organisation=bayon, scope=Scope.ISSUER, name="ACU")[1]
+    for method, path, body in _notice_operations(notice_id):
+        assert _send(client, method, path, body, token).status_code == 401, path
+        assert _send(client, method, path, body, platform).status_code == 403, path
+        if f"/notices/{notice_id}" in path:
+            assert _send(client, method, path, body, bayon_acu).status_code == 404, path
+    assert Notice.objects.filter(organisation=acme).count() == 1
+    assert NoticeItem.objects.filter(notice__organisation=acme).count() == 1
+
+
+def test_a_notice_too_large_is_refused_in_the_callers_language(
+    client: Any, acme: Organisation, settings: Any
+) -> None:
+    """Every API error comes in the language the caller asks for (Accept-Language; Khmer is
+    the default). "Too many items" and "too many notices" were f-strings, English whatever
+    the caller asked; the code and the format were right."""
+    from tests.notices.helpers import linked_issuer_token, notice, post
+
+    settings.KARPEAR_NOTICE_MAX_ITEMS = 2
+    settings.KARPEAR_NOTICE_BATCH_MAX = 1
+    acu = linked_issuer_token(acme)
+    items = [{"url": f"https://s.example/{n}"} for n in range(3)]
+    one = notice("ACU/2", *items)
+    for path, body, code in (
+        ("/api/v1/notices", one, "too_many_items"),
+        ("/api/v1/notices/batch", {"notices": [notice("ACU/3", items[0])] * 2}, "too_many_notices"),
+    ):
+        answer = post(client, acu, path, body, HTTP_ACCEPT_LANGUAGE="km")
+        assert answer.status_code == 413 and answer.json()["error"]["code"] == code
+        message = answer.json()["error"]["message"]
+        assert not message.isascii() and ("2" in message or "1" in message), message
+        english = post(client, acu, path, body, HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+        assert english["message"].startswith("A "), english

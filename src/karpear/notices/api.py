@@ -188,8 +188,8 @@ def _issuer(key: ApiKey) -> Issuer:
 def _check_size(items: list[NoticeItemIn]) -> None:
     if len(items) > settings.KARPEAR_NOTICE_MAX_ITEMS:
         raise ApplicationError(
-            f"A notice may list at most {settings.KARPEAR_NOTICE_MAX_ITEMS} items; "
-            "send several notices.",
+            _("A notice may list at most %(n)d items; send several notices.")
+            % {"n": settings.KARPEAR_NOTICE_MAX_ITEMS},
             code="too_many_items",
             status=413,
         )
@@ -259,8 +259,8 @@ def create_notices(request: HttpRequest, payload: NoticeBatchIn) -> NoticeBatchO
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     if len(payload.notices) > settings.KARPEAR_NOTICE_BATCH_MAX:
         raise ApplicationError(
-            f"A batch may hold at most {settings.KARPEAR_NOTICE_BATCH_MAX} notices; "
-            "send several batches.",
+            _("A batch may hold at most %(n)d notices; send several batches.")
+            % {"n": settings.KARPEAR_NOTICE_BATCH_MAX},
             code="too_many_notices",
             status=413,
         )
