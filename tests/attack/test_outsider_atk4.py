@@ -87,6 +87,41 @@ def test_a_submission_key_waiting_for_its_page_is_not_in_a_copy_of_the_sessions_
     assert token.group(0) not in client.get(page_url).content.decode()
 
 
+def _confirm_form(page: str, service_id: int) -> dict[str, str]:
+    """The fields of the service's confirm form as the page drew it."""
+    form = page.split(f'action="/en/desk/referral-services/{service_id}/confirm/"', 1)[1]
+    form = form.split("</form>", 1)[0]
+    return dict(re.findall(r'name="(key)" value="([^"]*)"', form))
+
+
+def test_a_second_person_confirms_the_key_they_were_shown_not_one_issued_since(
+    acme: Organisation, admin: Person, lead: Person
+) -> None:
+    """No one alone (guidelines 2.6 b): the lead's page said "Confirm: the service holds key
+    P1"; meanwhile the administrator who issued P1 (and handed it to the service) issued again,
+    P2, and kept it. The lead's click confirmed whatever was bound, P2: the administrator alone
+    held the live, confirmed key that reads the helpline's children's referrals, and the
+    service's P1 was revoked. The click now confirms only the key it named (409 otherwise)."""
+    service = _helpline(acme)
+    issuer = sign_in(admin)
+    issuer.post(f"/en/desk/referral-services/{service}/issue/")
+    handed_over = ServiceInbox.objects.get(service_id=service).key.prefix
+    second = sign_in(lead)
+    form = _confirm_form(second.get("/en/desk/referral-services/").content.decode(), service)
+    issuer.post(f"/en/desk/referral-services/{service}/issue/")  # P2, kept by the issuer
+    answer = second.post(f"/en/desk/referral-services/{service}/confirm/", form, follow=True)
+    assert "A new key was issued for this service" in answer.content.decode()
+    binding = ServiceInbox.objects.get(service_id=service)
+    assert binding.key.prefix != handed_over and binding.confirmed_at is None
+    assert form == {"key": handed_over}  # (what the lead's button named)
+    # The lead sees the new key named, asks the service, and confirms that one.
+    form = _confirm_form(second.get("/en/desk/referral-services/").content.decode(), service)
+    assert form == {"key": binding.key.prefix}
+    second.post(f"/en/desk/referral-services/{service}/confirm/", form)
+    binding.refresh_from_db()
+    assert binding.confirmed_by_id == lead.member.user_id
+
+
 # ---------------------------------------------------------------- 2. "send again" on a dead letter
 
 
