@@ -294,3 +294,29 @@ def test_a_notice_too_large_is_refused_in_the_callers_language(
         assert not message.isascii() and ("2" in message or "1" in message), message
         english = post(client, acu, path, body, HTTP_ACCEPT_LANGUAGE="en").json()["error"]
         assert english["message"].startswith("A "), english
+
+
+# ---------------------------------------------------------------- 4. where links point
+
+
+def test_a_links_host_comes_from_the_organisation_never_from_a_header_in_a_mail(
+    acme: Organisation, bayon: Organisation, settings: Any, rf: Any
+) -> None:
+    """What held: an organisation with its own host is linked there and one with
+    KARPEAR_PUBLIC_BASE_URL under it, whatever Host a request carried; only with neither does
+    a link follow the request (the caller's own answer: a status_url, a QR code on the
+    trainer's own page). Links in e-mails are built without a request, so no Host header
+    reaches them (and Django refuses a Host outside ALLOWED_HOSTS)."""
+    from karpear.orgs.selectors import public_url
+    from karpear.safeguarding.documents import ack_url
+
+    request = rf.get("/", HTTP_HOST="nobody.test")  # an allowed host, not Bayon's
+    assert public_url(bayon, "/x/?a=1", request=request) == "https://bayon.test/x/?a=1"
+    settings.KARPEAR_PUBLIC_BASE_URL = "https://safe.example/k/"
+    assert public_url(acme, "/x/", request=request) == "https://safe.example/k/x/"
+    assert ack_url(acme, "tok").startswith("https://safe.example/k/")
+    settings.KARPEAR_PUBLIC_BASE_URL = ""
+    assert public_url(acme, "/x/", request=request) == "http://nobody.test/x/"
+    assert public_url(acme, "/x/") is None
+    assert ack_url(acme, "tok").startswith("http://127.0.0.1:8000/")  # (development fallback)
+    assert ack_url(bayon, "tok").startswith("https://bayon.test/")
