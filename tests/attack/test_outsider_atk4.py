@@ -122,6 +122,38 @@ def test_a_second_person_confirms_the_key_they_were_shown_not_one_issued_since(
     assert binding.confirmed_by_id == lead.member.user_id
 
 
+def test_key_forms_without_a_csrf_token_or_by_get_issue_and_confirm_nothing(
+    acme: Organisation,
+    admin: Person,
+    lead: Person,
+    head: Person,
+    registered: Any,  # noqa: F811
+) -> None:
+    """What held: a cross-site form (no CSRF token) or a link (GET) to issue, confirm or
+    unbind an inbox key, or to issue a submission key, does nothing; nor does replaying the
+    issuing POST put a key in a URL (each POST issues a new key and revokes the last)."""
+    from karpear.apikeys.models import ApiKey
+
+    service = _helpline(acme)
+    for person, paths in (
+        (admin, [f"/en/desk/referral-services/{service}/{step}/" for step in ("issue",)]),
+        (lead, [f"/en/desk/referral-services/{service}/{s}/" for s in ("confirm", "unbind")]),
+        (head, [f"/en/desk/regulator/companies/{registered.pk}/token/"]),
+    ):
+        client = sign_in(person)
+        client.handler.enforce_csrf_checks = True
+        for path in paths:
+            assert client.post(path, {"key": "x"}).status_code == 403, path
+            assert client.get(path).status_code == 405, path
+    assert not ServiceInbox.objects.exists()
+    assert not ApiKey.objects.filter(name__icontains="Helpline").exists()
+    replayed = sign_in(admin)
+    for _twice in range(2):
+        answer = replayed.post(f"/en/desk/referral-services/{service}/issue/")
+        assert answer["Location"] == "/en/desk/referral-services/"
+    assert ApiKey.objects.filter(revoked_at__isnull=True, scope="issuer").count() == 1
+
+
 # ---------------------------------------------------------------- 2. "send again" on a dead letter
 
 
