@@ -154,6 +154,23 @@ def test_key_forms_without_a_csrf_token_or_by_get_issue_and_confirm_nothing(
     assert ApiKey.objects.filter(revoked_at__isnull=True, scope="issuer").count() == 1
 
 
+def test_keys_issued_in_two_tabs_are_each_shown_once(acme: Organisation, admin: Person) -> None:
+    """A keeper issued a key for the helpline in one tab and for another service in a second
+    tab before the first page came back: the second key replaced the first in the session, so
+    the helpline's key was never shown to anyone (and only a new issue could mend it). Each
+    is shown once now, one per page."""
+    services = [s.pk for s in referral_services(acme)][:2]
+    assert len(services) == 2
+    client = sign_in(admin)
+    for service in services:
+        client.post(f"/en/desk/referral-services/{service}/issue/")
+    shown = [TOKEN.search(client.get("/en/desk/referral-services/").content.decode()) for _ in "ab"]
+    prefixes = {t.group(0).split("_")[2] for t in shown if t is not None}
+    bound = set(ServiceInbox.objects.values_list("key__prefix", flat=True))
+    assert prefixes == bound and len(bound) == 2
+    assert TOKEN.search(client.get("/en/desk/referral-services/").content.decode()) is None
+
+
 # ---------------------------------------------------------------- 2. "send again" on a dead letter
 
 

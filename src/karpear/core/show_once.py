@@ -18,18 +18,32 @@ from karpear.core.crypto import DecryptionError, decrypt_text, encrypt_text
 
 
 def hold_once(request: HttpRequest, name: str, *, about: int, secret: str) -> None:
-    """Keep `secret` (made for the object `about`) for one display."""
-    request.session[name] = {"about": about, "sealed": encrypt_text(secret)}
+    """Keep `secret` (made for the object `about`) for one display. Held per object: a key
+    issued in a second tab before the first tab's page was shown no longer replaces the
+    first one, which nobody would then ever see (attack atk4)."""
+    held = request.session.get(name)
+    held = dict(held) if isinstance(held, dict) and "about" not in held else {}
+    held[str(about)] = encrypt_text(secret)
+    request.session[name] = held
 
 
 def take_once(request: HttpRequest, name: str, *, shown: Collection[int]) -> tuple[int, str] | None:
-    """The secret held under `name`, taken out of the session, if the page shows its object
-    (`shown`: the pks this page is about); else None, and it stays held."""
+    """A secret held under `name` for one of the objects this page shows (`shown`: their
+    pks), taken out of the session; else None. Secrets of other objects stay held."""
     held = request.session.get(name)
-    if not isinstance(held, dict) or held.get("about") not in shown:
+    if not isinstance(held, dict):
         return None
-    del request.session[name]
-    try:
-        return int(held["about"]), decrypt_text(str(held.get("sealed", "")))
-    except DecryptionError:  # (sealed under a field key retired since: issue a new one)
-        return None
+    for about in shown:
+        sealed = held.get(str(about))
+        if sealed is None:
+            continue
+        rest = {k: v for k, v in held.items() if k != str(about)}
+        if rest:
+            request.session[name] = rest
+        else:
+            del request.session[name]
+        try:
+            return about, decrypt_text(str(sealed))
+        except DecryptionError:  # (sealed under a field key retired since: issue a new one)
+            return None
+    return None
