@@ -151,7 +151,7 @@ def test_key_forms_without_a_csrf_token_or_by_get_issue_and_confirm_nothing(
     for _twice in range(2):
         answer = replayed.post(f"/en/desk/referral-services/{service}/issue/")
         assert answer["Location"] == "/en/desk/referral-services/"
-    assert ApiKey.objects.filter(revoked_at__isnull=True, scope="issuer").count() == 1
+    assert ApiKey.objects.filter(revoked_at__isnull=True, scope="service").count() == 1
 
 
 def test_keys_issued_in_two_tabs_are_each_shown_once(acme: Organisation, admin: Person) -> None:

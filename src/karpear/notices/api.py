@@ -13,6 +13,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictStr, field_validator, model_validator
 
