@@ -140,7 +140,7 @@ def test_malformed_json_gets_400(client: Client, acu_token: str, raw: bytes) -> 
 
 def test_a_notice_with_10000_items_is_refused_whole(client: Client, acu_token: str) -> None:
     items = [{"platform_content_id": f"post:{i}"} for i in range(10_000)]
-    response = send(client, acu_token, {**NOTICE, "items": items})
+    response = send(client, acu_token, {**NOTICE, "items": items}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 413
     assert "at most 1000" in response.json()["error"]["message"]
     assert Notice.objects.count() == 0 and Case.objects.count() == 0

@@ -141,7 +141,7 @@ def test_issuing_again_revokes_the_earlier_key_and_waits_for_a_second_person_on_
     assert (
         "Confirm: the service holds key" in desk.get("/en/desk/referral-services/").content.decode()
     )
-    desk.post(f"/en/desk/referral-services/{service_id}/confirm/")
+    desk.post(f"/en/desk/referral-services/{service_id}/confirm/", {"key": binding.key.prefix})
     binding.refresh_from_db()
     assert binding.confirmed_by_id == lead.member.user_id
 

@@ -13,6 +13,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field, StrictStr, field_validator, model_validator
 
@@ -176,8 +177,8 @@ def _out(notice: Notice, items: list[NoticeItem] | None = None) -> NoticeOut:
 def _check_size(items: list[NoticeItemIn]) -> None:
     if len(items) > settings.KARPEAR_NOTICE_MAX_ITEMS:
         raise ApplicationError(
-            f"A notice may list at most {settings.KARPEAR_NOTICE_MAX_ITEMS} items; "
-            "send several notices.",
+            _("A notice may list at most %(n)d items; send several notices.")
+            % {"n": settings.KARPEAR_NOTICE_MAX_ITEMS},
             code="too_many_items",
             status=413,
         )
@@ -247,8 +248,8 @@ def create_notices(request: HttpRequest, payload: NoticeBatchIn) -> NoticeBatchO
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     if len(payload.notices) > settings.KARPEAR_NOTICE_BATCH_MAX:
         raise ApplicationError(
-            f"A batch may hold at most {settings.KARPEAR_NOTICE_BATCH_MAX} notices; "
-            "send several batches.",
+            _("A batch may hold at most %(n)d notices; send several batches.")
+            % {"n": settings.KARPEAR_NOTICE_BATCH_MAX},
             code="too_many_notices",
             status=413,
         )

@@ -419,21 +419,34 @@ def dead_letter_retry(*, organisation: Organisation, event_id: int, actor: Any) 
 
     Refused when a later event about the same content item was delivered since: sent now,
     the old one would undo it on the platform (a dead restore after a later isolation shows
-    the content again), and events go in order per content item."""
+    the content again), and events go in order per content item. Refused too while a worker
+    holds a later one (claimed, being sent): nothing earlier holds the dead event back then
+    (`_claim_batch` waits only for lower ids), so it would go after it (attack atk4)."""
+    now = timezone.now()
     given_up = WebhookEvent.objects.filter(
         pk=event_id, organisation=organisation, status=EventStatus.DEAD
     )
     dead = given_up.first()
-    if (
-        dead is not None
-        and dead.order_key
-        and WebhookEvent.objects.filter(
-            organisation=organisation,
-            order_key=dead.order_key,
-            id__gt=dead.pk,
-            status=EventStatus.DELIVERED,
-        ).exists()
-    ):
+    later = (
+        WebhookEvent.objects.filter(
+            organisation=organisation, order_key=dead.order_key, id__gt=dead.pk
+        )
+        if dead is not None and dead.order_key
+        else WebhookEvent.objects.none()
+    )
+    # Locked (PostgreSQL): a worker's claim of a later event waits for this decision, or this
+    # check waits for its claim and sees it; unclaimed, the later event goes after this one.
+    claims = later.filter(status=EventStatus.PENDING).select_for_update()
+    if any(u is not None and u > now for u in claims.values_list("locked_until", flat=True)):
+        raise ApplicationError(
+            _(
+                "A later event about the same content is being sent right now. Try again in "
+                "a few minutes."
+            ),
+            code="later_in_flight",
+            status=409,
+        )
+    if later.filter(status=EventStatus.DELIVERED).exists():
         raise ApplicationError(
             _(
                 "A later event about the same content was delivered since: sending this one "
@@ -443,9 +456,7 @@ def dead_letter_retry(*, organisation: Organisation, event_id: int, actor: Any) 
             status=409,
         )
     # (Conditional on its still being dead: a second click or another keeper changes nothing.)
-    updated = given_up.update(
-        status=EventStatus.PENDING, next_attempt_at=timezone.now(), created_at=timezone.now()
-    )
+    updated = given_up.update(status=EventStatus.PENDING, next_attempt_at=now, created_at=now)
     if updated:
         audit_record(
             action="webhook_retry",

@@ -257,7 +257,12 @@ def inbox_service_confirm(
     request: HttpRequest, member: StaffMember, service_id: int
 ) -> HttpResponse:
     return _inbox_step(
-        request, inbox_confirm, _("Confirmed."), member=member, service_id=service_id
+        request,
+        inbox_confirm,
+        _("Confirmed."),
+        member=member,
+        service_id=service_id,
+        key_prefix=str(request.POST.get("key", "")),  # the key the button named
     )
 
 

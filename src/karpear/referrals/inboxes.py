@@ -145,15 +145,33 @@ def inbox_issue(
 
 @transaction.atomic
 def inbox_confirm(
-    *, member: StaffMember, service_id: int, request: HttpRequest | None = None
+    *,
+    member: StaffMember,
+    service_id: int,
+    key_prefix: str | None = None,
+    request: HttpRequest | None = None,
 ) -> ServiceInbox:
     """A second keeper confirms that the service holds the bound key; confirming a confirmed
-    binding again changes nothing."""
+    binding again changes nothing.
+
+    `key_prefix` is the key the confirmer saw (the desk's button names it): a key issued
+    again since their page was drawn is refused (409), else the issuer, holding both tokens,
+    could hand the service the first and have the second person confirm the second, which
+    only they hold (no one alone; attack atk4). None (demo, tests): whatever is bound."""
     _require_keeper(member)
     service = _service(member, service_id)
     binding = ServiceInbox.objects.filter(service=service).select_related("key").first()
     if binding is None:
         raise ApplicationError(_("Issue a key for this service first."), code="not_bound")
+    if key_prefix is not None and key_prefix != binding.key.prefix:
+        raise ApplicationError(
+            _(
+                "A new key was issued for this service since this page was shown: check "
+                "which key the service holds, then confirm that one."
+            ),
+            code="stale_key",
+            status=409,
+        )
 
     def live_key(now: datetime) -> None:
         if not ServiceInbox.objects.filter(_live_key(now), pk=binding.pk).exists():
