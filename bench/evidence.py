@@ -68,6 +68,42 @@ def _object_writes(plain_dir: Path) -> None:
     )
 
 
+def _floor(plain_dir: Path) -> None:
+    """The least any durable capture must wait for on this machine (issue #24's evidence row):
+    its object written as captures write it (file and directory fsync'd) and one COMMIT of a
+    one-row INSERT (the WAL's fsync), one after the other, since the row must not name an object
+    that is not on disk. Hashing and encryption are left out (they overlap in threads), so the
+    ratio printed is a ceiling: no capture on this disk can reach a better one."""
+    from django.db import connection, transaction
+
+    from karpear.evidence import storage
+
+    store = storage.backend()
+    content = os.urandom(1024 * 1024)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, v text)")
+
+    def commit() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_floor (v) VALUES (%s)", [uuid.uuid4().hex])
+
+    spent = _in_turn(
+        {
+            "object": lambda: store.put_new(f"ev-{uuid.uuid4().hex}", content),
+            "commit": commit,
+            "plain": lambda: plain_copy(plain_dir, content),
+        },
+        40,
+    )
+    ms = {name: seconds / 40 * 1000 for name, seconds in spent.items()}
+    floor = ms["object"] + ms["commit"]
+    print(
+        f"  1 MB floor: object {ms['object']:.2f} ms + COMMIT {ms['commit']:.2f} ms = "
+        f"{floor:.2f} ms vs plain copy {ms['plain']:.2f} ms; best ratio reachable here "
+        f"{ms['plain'] / floor:.2f} (the goal is 0.5)"
+    )
+
+
 def child(purge_items: int) -> None:
     import django
 
@@ -121,6 +157,7 @@ def child(purge_items: int) -> None:
 
             record("evidence, 1 MB items, vs fsync'd copy", vault / copy, 0.5)
     _object_writes(plain_dir)
+    _floor(plain_dir)
     # Destruction: many small items past retention, set up in bulk (not measured):
     # an encrypted-looking object on disk and a row with a wrapped key each.
     from karpear.evidence import storage
