@@ -81,10 +81,8 @@ def case_transition(
             _("A case cannot go from “%(from)s” to “%(to)s”.")
             % {"from": from_state.label, "to": to_state.label}
         )
-    if from_state == State.CLOSED and member.role != Role.LEAD:
-        raise ApplicationError(
-            _("Only the safeguarding lead can reopen a case."), code="forbidden", status=403
-        )
+    if from_state == State.CLOSED:
+        _require_may_reopen(case, member)
     reason = require_reason(reason)
     _require_referrals(to_state, referrals)
     implied = IMPLIED_DECISION.get(to_state)
@@ -247,3 +245,31 @@ def case_note_add(
     )
     audit_case(member, "case_note", case, request)
     return event
+
+
+def _require_may_reopen(case: Case, member: StaffMember) -> None:
+    """Only the safeguarding lead reopens a case, and only if no other case about the same
+    content is open: one open case per piece of content (the index one_open_case_per_content),
+    so two analysts never work one item (guidelines 2.6 b). The desk is told which case to
+    work instead."""
+    if member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead can reopen a case."), code="forbidden", status=403
+        )
+    twin = (
+        Case.objects.filter(organisation_id=case.organisation_id, group_key=case.group_key)
+        .exclude(state=State.CLOSED)
+        .exclude(pk=case.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if twin is not None:
+        raise ApplicationError(
+            _(
+                "Case #%(n)s is open about the same content. Work on that case, or close it "
+                "before reopening this one."
+            )
+            % {"n": twin},
+            code="open_case_exists",
+            status=409,
+        )
