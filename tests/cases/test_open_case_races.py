@@ -133,6 +133,32 @@ def test_simultaneous_first_notices_open_one_case(acme: Organisation) -> None:
         Case.objects.filter(organisation=acme).update(state=State.CLOSED)
 
 
+def test_notices_naming_two_new_links_in_either_order_open_one_case_each(
+    acme: Organisation,
+) -> None:
+    """New cases are inserted in key order: two notices naming the same two new links in
+    opposite orders wait for each other in one order, never in a circle (no deadlock)."""
+    issuer = _issuer(acme)
+    for n in range(ROUNDS):
+        first, second = f"https://social.example/p/a-{n}", f"https://social.example/p/b-{n}"
+
+        def both(ref: str, urls: list[str]) -> Callable[[], Any]:
+            return lambda: notice_receive(
+                issuer=issuer,
+                issuer_reference=ref,
+                legal_basis="art. 41",
+                items=[ItemIn(url=u) for u in urls],
+                actions=[Action.TAKEDOWN],
+                deadline=None,
+            )
+
+        _together([both(f"ACU/{n}/ab", [first, second]), both(f"ACU/{n}/ba", [second, first])])
+        for url in (first, second):
+            items = NoticeItem.objects.filter(url=url)
+            assert items.count() == 2 and len({i.case_id for i in items}) == 1
+        Case.objects.filter(organisation=acme).update(state=State.CLOSED)
+
+
 def test_a_first_report_and_a_first_notice_at_once_open_one_case(acme: Organisation) -> None:
     issuer = _issuer(acme)
     for n in range(ROUNDS):
