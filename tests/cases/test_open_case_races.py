@@ -5,6 +5,7 @@ no case to lock and each opened its own: two cases for one item, on a server dat
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,15 +15,17 @@ from django.utils import timezone
 
 from karpear.apikeys.models import Scope
 from karpear.apikeys.services import apikey_create
+from karpear.cases import services
 from karpear.cases.models import Case, CaseReport, State
 from karpear.cases.services import case_open_for_content
+from karpear.core.errors import ApplicationError
 from karpear.notices.models import Action, Issuer, NoticeItem
 from karpear.notices.services import ItemIn, issuer_for_key, notice_receive
 from karpear.orgs.models import Organisation
 from karpear.platformlink.services import link_configure
 from karpear.reports.models import Channel, Report
 from karpear.reports.services import report_submit
-from tests.cast import report_data
+from tests.cast import Person, make_case, report_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -196,3 +199,51 @@ def test_simultaneous_hash_reviews_open_one_case(acme: Organisation) -> None:
 
     assert len(set(_together([review] * 3))) == 1
     assert Case.objects.filter(organisation=acme, group_key="content:post-race").count() == 1
+
+
+def test_a_reopening_meets_a_case_opened_meanwhile_with_a_409(
+    acme: Organisation, analyst: Person, lead: Person
+) -> None:
+    """A report opens a case about the same link while the lead reopens the old one: the
+    reopening is refused with the desk's 409 naming the new case, never a server error."""
+    url = "https://social.example/p/reopen"
+    case = make_case(acme, url)
+    for state in [State.IN_REVIEW, State.NO_ACTION, State.CLOSED]:
+        case = services.case_transition(
+            case=case,
+            member=analyst.member,
+            to_state=state,
+            reason="checked",
+            expected_version=case.version,
+        )
+    opened = threading.Event()
+
+    def report_held_open() -> None:
+        try:
+            with transaction.atomic():
+                _report(acme, url)()
+                opened.set()
+                # Not yet committed: the lead's check below finds no open case, and its UPDATE
+                # then waits on the index for this transaction (if it gets there in time; if
+                # not, the check sees the committed case: the same answer either way).
+                time.sleep(0.5)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=report_held_open)
+    holder.start()
+    assert opened.wait(timeout=30)
+    try:
+        with pytest.raises(ApplicationError) as refused:
+            services.case_transition(
+                case=case,
+                member=lead.member,
+                to_state=State.IN_REVIEW,
+                reason="new information",
+                expected_version=case.version,
+            )
+    finally:
+        holder.join()
+    assert refused.value.code == "open_case_exists" and refused.value.status == 409
+    assert Case.objects.get(pk=case.pk).state == State.CLOSED
+    assert Case.objects.filter(organisation=acme).exclude(state=State.CLOSED).count() == 1

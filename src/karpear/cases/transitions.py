@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -115,9 +115,11 @@ def case_transition(
         changes["first_action_at"] = now
     if to_state == State.CLOSED:
         changes["closed_at"] = now
-    if from_state == State.CLOSED:
-        changes["closed_at"] = None
-    case = bump(case, expected_version, **changes)
+    case = (
+        _reopen(case, member, expected_version, {**changes, "closed_at": None})
+        if from_state == State.CLOSED
+        else bump(case, expected_version, **changes)
+    )
     CaseEvent.objects.create(
         case=case,
         kind="transition",
@@ -273,3 +275,18 @@ def _require_may_reopen(case: Case, member: StaffMember) -> None:
             code="open_case_exists",
             status=409,
         )
+
+
+def _reopen(
+    case: Case, member: StaffMember, expected_version: int, changes: dict[str, Any]
+) -> Case:
+    """`bump` for a reopening. A case about the same content opened by a report or notice
+    after `_require_may_reopen` looked, and not yet committed then, makes the index refuse
+    this UPDATE once it commits: the same 409 naming it, not a server error. The savepoint
+    (reopenings only) keeps the caller's transaction usable for that answer."""
+    try:
+        with transaction.atomic():
+            return bump(case, expected_version, **changes)
+    except IntegrityError:
+        _require_may_reopen(case, member)
+        raise
