@@ -20,6 +20,7 @@ from karpear.evidence.disclosure import (
 )
 from karpear.evidence.models import CustodyEntry, EvidenceItem
 from karpear.evidence.services import evidence_capture, purge_expired, read_plain
+from karpear.evidence.storage import LocalBackend, StorageError, backend
 from karpear.orgs.models import Organisation
 from tests.cast import Person
 from tests.evidence.conftest import benign_png, screen
@@ -204,3 +205,21 @@ def test_a_registered_recipient_fills_the_request(
             legal_basis="Order 5",
             item_ids=[item.pk],
         )
+
+
+@pytest.mark.parametrize("name", ["s3", "local"])
+def test_a_new_object_never_replaces_one_with_its_name(
+    s3: Any, name: str, settings: Any, tmp_path: Path
+) -> None:
+    """put_new is for a capture's fresh name: a second object under it (a repeated name, a
+    retried write racing the first) is refused, with one error for both backends, and the
+    first object stays as it was (PUT If-None-Match: * on S3; O_EXCL on a disk)."""
+    store = backend(name) if name == "s3" else LocalBackend(tmp_path)
+    store.put_new("ev-1", b"first")
+    with pytest.raises(StorageError) as refused:
+        store.put_new("ev-1", b"second")
+    assert refused.value.status == 507
+    assert str(refused.value) == "could not store the item: File exists"
+    assert store.get("ev-1") == b"first"
+    store.put_new("ev-2", b"other")  # another name is stored as before
+    assert store.get("ev-2") == b"other"

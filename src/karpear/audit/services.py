@@ -69,7 +69,14 @@ def audit_record(
     """Append one entry to the chain.
 
     Lock: takes the AuditHead row FOR UPDATE (PostgreSQL) or the database
-    write lock (SQLite, BEGIN IMMEDIATE), so appends are strictly ordered. Runs
+    write lock (SQLite, BEGIN IMMEDIATE), so appends are strictly ordered.
+    Lock order, the same in every transaction (else two can each wait for the other and
+    PostgreSQL fails one with "deadlock detected"): first the case rows (FOR UPDATE, in id
+    order: a notice's takedown, a report's open-or-join, evidence capture's
+    `cases.preservation.case_lock_for_preservation`), then any other row the change locks
+    (an evidence item, a notice), and the audit head LAST. A caller that writes an entry and
+    then touches a case row (an UPDATE, or a new row pointing at it: its foreign key is checked
+    FOR KEY SHARE at COMMIT) must lock that case first. Runs
     inside the caller's transaction: the entry commits with the change it
     records, or not at all. No savepoint of its own (issue #24: two round trips per entry on
     every notice and report): an error here rolls back the caller's whole transaction, which

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ from karpear.cases.models import (
 )
 from karpear.cases.workflow import PUBLIC_STATUS
 from karpear.core.errors import ApplicationError
-from karpear.core.rows import columns, fetch_one, from_row, insert_parts
+from karpear.core.rows import columns, fetch_optional, from_row, insert_parts
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import PlatformLink
 from karpear.reports.models import Report, ReportedItem
@@ -34,6 +35,14 @@ from karpear.staff.models import Role, StaffMember
 # ---------------------------------------------------------------- intake
 
 GROUP_KEY_MAX = Case._meta.get_field("group_key").max_length or 80
+
+# A new case's INSERT yields to an open case with the same key that another transaction
+# opened meanwhile (the index `one_open_case_per_content`, cases/models.py): the caller then
+# joins that case. Literal SQL: PostgreSQL matches the index by this predicate at planning.
+ON_OPEN_CONFLICT = "ON CONFLICT (organisation_id, group_key) WHERE state <> 'closed' DO NOTHING"
+# How often an open-or-join is tried: a second try meets the case that won; more tries are
+# needed only if that case is closed in between, each time.
+OPEN_ATTEMPTS = 5
 
 
 def group_keys(keys: list[str]) -> list[str]:
@@ -74,30 +83,43 @@ def case_open_for_content(
     """The open case about this content (any of `keys`), or a new one.
 
     Lock: the matching open case row FOR UPDATE, so concurrent reports or
-    notices about one piece of content join one case. A notice raises the
-    priority of the case it joins.
+    notices about one piece of content join one case; when there is none yet, the index
+    `one_open_case_per_content` lets one of two simultaneous first ones open it and the
+    other joins it. A notice raises the priority of the case it joins.
     """
     keys = group_keys(keys)
-    case = (
-        Case.objects.select_for_update()
-        .filter(organisation_id=organisation.pk, group_key__in=keys)
-        .exclude(state=State.CLOSED)
-        .order_by("id")
-        .first()
-    )
-    if case is None:
-        review, action = sla_minutes(organisation, category)
-        case = Case.objects.create(
-            organisation=organisation,
-            category=category or "other",
-            group_key=keys[0],
-            opened_at=opened_at,
-            source=source,
-            priority=priority,
-            review_due_at=opened_at + timedelta(minutes=review),
-            action_due_at=opened_at + timedelta(minutes=action),
-            next_due_at=opened_at + timedelta(minutes=review),
+    for _attempt in range(OPEN_ATTEMPTS):
+        case = (
+            Case.objects.select_for_update()
+            .filter(organisation_id=organisation.pk, group_key__in=keys)
+            .exclude(state=State.CLOSED)
+            .order_by("id")
+            .first()
         )
+        if case is not None:
+            case.organisation = organisation  # the caller's row: no lazy query later (#24)
+            if priority > case.priority:
+                Case.objects.filter(pk=case.pk).update(priority=priority)
+                case.priority = priority
+            return case
+        review, action = sla_minutes(organisation, category)
+        try:
+            # PostgreSQL aborts a transaction on a failed INSERT: a savepoint keeps the
+            # caller's. SQLite fails the statement only, and serialises writers anyway.
+            with transaction.atomic() if connection.vendor == "postgresql" else nullcontext():
+                case = Case.objects.create(
+                    organisation=organisation,
+                    category=category or "other",
+                    group_key=keys[0],
+                    opened_at=opened_at,
+                    source=source,
+                    priority=priority,
+                    review_due_at=opened_at + timedelta(minutes=review),
+                    action_due_at=opened_at + timedelta(minutes=action),
+                    next_due_at=opened_at + timedelta(minutes=review),
+                )
+        except IntegrityError:
+            continue  # opened meanwhile by another transaction (one_open_case_per_content)
         CaseEvent.objects.create(
             case=case,
             kind="opened",
@@ -106,12 +128,8 @@ def case_open_for_content(
             actor=None,
             detail=detail or {},
         )
-    else:
-        case.organisation = organisation  # the caller's row: no lazy query later (issue #24)
-        if priority > case.priority:
-            Case.objects.filter(pk=case.pk).update(priority=priority)
-            case.priority = priority
-    return case
+        return case
+    raise LookupError("no open case could be opened or joined")
 
 
 def case_open_or_join(*, report: Report, items: list[ReportedItem] | None = None) -> Case:
@@ -175,6 +193,12 @@ def case_ctes(
     raised), else a new case with the organisation's SLA for the category (else its default
     row, else 60 min / 24 h) and its "opened" event naming `reference`. `guard`, an SQL
     condition, can stop the statement from writing anything (reportwrite.py).
+
+    When another transaction opens a case with the same first key while this statement runs
+    (two first reports at once: FOR UPDATE found nothing to lock), the INSERT waits for it on
+    the index `one_open_case_per_content` and does nothing: `c` is empty and the statement
+    writes nothing. Its snapshot predates that case, so the caller runs the statement again,
+    which joins it (`_open_or_join_pg`; reportwrite.py falls back to the transactional path).
     """
     table = Case._meta.db_table
     case_cols, case_selects, case_params = insert_parts(
@@ -225,7 +249,8 @@ def case_ctes(
         ) AS p ON true
     ), created AS (
         INSERT INTO {table} ({case_cols}) SELECT {case_selects} FROM sla
-        WHERE {guard} AND NOT EXISTS (SELECT 1 FROM found) RETURNING {columns(Case)}
+        WHERE {guard} AND NOT EXISTS (SELECT 1 FROM found)
+        {ON_OPEN_CONFLICT} RETURNING {columns(Case)}
     ), c AS (
         SELECT * FROM joined UNION ALL SELECT * FROM created
     ), opened AS (
@@ -241,7 +266,8 @@ def _open_or_join_pg(*, report: Report, keys: list[str]) -> tuple[Case, bool]:
 
     The same rules (`case_ctes`). The case row comes back whole, with whether the
     organisation has a platform link (read in the same statement for
-    case_isolate_on_receipt).
+    case_isolate_on_receipt). No row: another transaction opened the case meanwhile and has
+    committed (`case_ctes`); the statement, run again with a new snapshot, joins it.
     """
     now = report.received_at
     org = report.organisation_id
@@ -265,7 +291,12 @@ def _open_or_join_pg(*, report: Report, keys: list[str]) -> tuple[Case, bool]:
         SELECT 1 FROM {PlatformLink._meta.db_table} WHERE organisation_id = %s
     ) FROM c
     """  # noqa: S608
-    row = fetch_one(sql, params + link_params + [org])
+    for _attempt in range(OPEN_ATTEMPTS):
+        row = fetch_optional(sql, params + link_params + [org])
+        if row is not None:
+            break
+    else:
+        raise LookupError("no open case could be opened or joined")
     case: Case = from_row(Case, row[:-1])
     case.organisation = report.organisation  # the caller's row: no lazy query later
     return case, bool(row[-1])

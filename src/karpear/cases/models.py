@@ -106,6 +106,17 @@ class Case(models.Model):
             ),
             models.Index(fields=["organisation", "group_key"], name="case_group_idx"),
         ]
+        constraints = [
+            # One open case per piece of content and organisation: two first reports or notices
+            # about one link arriving together must not open two cases for two analysts
+            # (guidelines 2.6 b). The open-or-join statements insert with ON CONFLICT on this
+            # index and join the case that won (cases/intake.py, cases/takedown.py).
+            models.UniqueConstraint(
+                fields=["organisation", "group_key"],
+                condition=~Q(state="closed"),
+                name="one_open_case_per_content",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk}"

@@ -42,6 +42,20 @@ def preservation_request(*, case: Case, content: dict[str, list[str]], reason: s
     return True
 
 
+def case_lock_for_preservation(*, case_id: int) -> bool:
+    """Lock the case row (FOR UPDATE) for the caller's transaction; whether the vault already
+    holds content for it. Evidence capture calls it first, before any audit entry: a case's
+    row is always locked before the audit head (lock order, `audit.services.audit_record`),
+    as a notice's takedown locks it, else the two could each wait for the other."""
+    preserved = (
+        Case.objects.select_for_update()
+        .filter(pk=case_id)
+        .values_list("preserved_at", flat=True)
+        .get()
+    )
+    return preserved is not None
+
+
 @transaction.atomic(savepoint=False)
 def case_preserved(*, case_id: int, at: datetime) -> None:
     """The vault stored content for the case (called by evidence capture, in its transaction)."""

@@ -12,7 +12,9 @@ its case (one statement is one transaction).
 Isolation on receipt (cases/receipt.py) writes more in the same transaction when the
 organisation has a platform link. The statement therefore writes nothing when a link exists
 (its guard) and report_submit takes the transactional path instead: one wasted read for those
-organisations, none for the others. Registered from CasesConfig.ready, since reports do not
+organisations, none for the others. It writes nothing either when a simultaneous first
+report or notice opened the case meanwhile (`case_ctes`: the index one_open_case_per_content);
+the transactional path then joins that case. Registered from CasesConfig.ready, since reports do not
 import cases (reports/signals.py, `register_report_writer`).
 """
 
@@ -51,8 +53,9 @@ def report_and_case_write(
     *, values: dict[str, Any], rows: list[dict[str, Any]], organisation: Organisation
 ) -> tuple[Report, list[ReportedItem]] | None:
     """Write the report (`values`, its Report fields), its items (`rows`) and its case in
-    one statement on PostgreSQL; None, with nothing written, elsewhere or when the
-    organisation has a platform link (the caller then takes the transactional path).
+    one statement on PostgreSQL; None, with nothing written, elsewhere, when the
+    organisation has a platform link, or when another transaction opened the case while the
+    statement ran (the caller then takes the transactional path, which joins it).
 
     Raises IntegrityError like the ORM (a reference or an Idempotency-Key met twice): the
     statement is rolled back whole.
@@ -96,5 +99,5 @@ def report_and_case_write(
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
         stored = fetch_optional(sql, [org, *params, *report_params, *item_params, *link_params])
     if stored is None:
-        return None  # a platform link: nothing was written
+        return None  # a platform link, or a case opened meanwhile: nothing was written
     return stored_report(stored, rows, organisation)

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 
 from karpear.audit.services import AuditIn, audit_record_many
-from karpear.cases.intake import group_keys, sla_minutes
+from karpear.cases.intake import ON_OPEN_CONFLICT, OPEN_ATTEMPTS, group_keys, sla_minutes
 from karpear.cases.models import Case, CaseEvent, Decision, DecisionKind, Ground, SlaPolicy, State
 from karpear.cases.workflow import PUBLIC_STATUS
-from karpear.core.inserts import fetch_all, insert_all, next_ids_sql
-from karpear.core.rows import columns, from_row
+from karpear.core.inserts import fetch_all, insert_all, next_ids_sql, unnest_insert
+from karpear.core.rows import columns, fetch_one, from_row
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import WebhookEvent
 from karpear.platformlink.services import event_build, events_enqueue
@@ -85,55 +85,65 @@ def case_takedowns_by_notice(
     2. Items without an open case open one: created already isolated, at the top of the queue
        and with its preservation asked for (the state the per-item path reached in three
        more statements), with the SLA looked up once.
-    3. Joined cases move to "content isolated" if not yet acted on, go to the top of the queue
-       and ask for preservation unless it was asked for or done: one UPDATE per joined case.
-    4. New cases, decisions, timeline events, webhooks (preserve request before the isolate,
+    3. New cases, decisions, timeline events, webhooks (preserve request before the isolate,
        per case) and the caller's `rows_also` (given the results: a notice's items) are one
-       statement on PostgreSQL (`core.inserts.insert_all`), one INSERT each elsewhere; then
-       the audit entries (each decision, then `audit_also`, the caller's own, under one head
-       lock, last, so the lock is held briefly). Everything is in the caller's transaction:
-       no one can see a case without its timeline, webhooks and audit entries.
+       statement on PostgreSQL (`_insert_all_or_nothing`), one INSERT each elsewhere. If
+       another transaction opened a case with a new case's key since step 1 (the index
+       `one_open_case_per_content`), that statement writes nothing and steps 1-3 run again,
+       joining that case: nothing else was written before, so the second plan is whole.
+    4. Joined cases move to "content isolated" if not yet acted on, go to the top of the queue
+       and ask for preservation unless it was asked for or done: one UPDATE per joined case
+       (its row locked since step 1). Then the audit entries (each decision, then
+       `audit_also`, the caller's own, under one head lock, last, so it is held briefly).
+       Everything is in the caller's transaction: no one can see a case without its
+       timeline, webhooks and audit entries.
     """
     if not takedowns:
         _insert(list(rows_also([])) if rows_also else [])
         audit_record_many(audit_also)
         return []
     pg = connection.vendor == "postgresql"
-    existing, new, chosen, decision_ids = _choose_cases(organisation, takedowns, at)
-    moved_from = {id(c): c.state for c in existing}
-    events, preserve = _walk(takedowns, chosen, new, at)
-    if not pg:
-        Case.objects.bulk_create(new)
+    for _attempt in range(OPEN_ATTEMPTS):
+        existing, new, chosen, decision_ids = _choose_cases(organisation, takedowns, at)
+        moved_from = {id(c): c.state for c in existing}
+        events, preserve = _walk(takedowns, chosen, new, at)
+        if not pg:
+            Case.objects.bulk_create(new)
+        decisions = [
+            Decision(
+                pk=pk,
+                case=case,
+                organisation_id=organisation.pk,
+                kind=DecisionKind.CONTENT_ISOLATE,
+                ground=Ground.LAW,
+                clause=_clause(t)[:200],
+                decided_at=at,
+            )
+            for t, case, pk in zip(takedowns, chosen, decision_ids, strict=True)
+        ]
+        if not pg:
+            Decision.objects.bulk_create(decisions)
+        timeline = [_bound(case, event) for case, event in events]
+        done = [TakenDown(case=c, decision=d) for c, d in zip(chosen, decisions, strict=True)]
+        # The rows events_enqueue would write (outbox), in list order: each case's preserve
+        # request before its isolate.
+        webhooks = _webhooks(organisation, takedowns, done, preserve)
+        also = list(rows_also(done)) if rows_also else []
+        if not pg:
+            CaseEvent.objects.bulk_create(timeline)
+            events_enqueue(webhooks)
+            _insert(also)
+            break
+        if _insert_all_or_nothing(new, decisions, timeline, webhooks, also):
+            break
+        # Another transaction opened a case with one of the new keys meanwhile (step 3):
+        # nothing was written; plan again, now seeing (and joining) its case.
+    else:
+        raise LookupError("no open case could be opened or joined")
     joined = {id(c) for c in chosen} - {id(c) for c in new}
     for case in existing:
         if id(case) in joined:
             _save_joined(case, moved=case.state != moved_from[id(case)])
-    decisions = [
-        Decision(
-            pk=pk,
-            case=case,
-            organisation_id=organisation.pk,
-            kind=DecisionKind.CONTENT_ISOLATE,
-            ground=Ground.LAW,
-            clause=_clause(t)[:200],
-            decided_at=at,
-        )
-        for t, case, pk in zip(takedowns, chosen, decision_ids, strict=True)
-    ]
-    if not pg:
-        Decision.objects.bulk_create(decisions)
-    timeline = [_bound(case, event) for case, event in events]
-    done = [TakenDown(case=c, decision=d) for c, d in zip(chosen, decisions, strict=True)]
-    # The rows events_enqueue would write (outbox), in list order: each case's preserve
-    # request before its isolate.
-    webhooks = _webhooks(organisation, takedowns, done, preserve)
-    also = list(rows_also(done)) if rows_also else []
-    if pg:
-        insert_all(new, decisions, timeline, webhooks, also)
-    else:
-        CaseEvent.objects.bulk_create(timeline)
-        events_enqueue(webhooks)
-        _insert(also)
     audit_record_many(
         [
             *(
@@ -158,6 +168,37 @@ def case_takedowns_by_notice(
         ]
     )
     return done
+
+
+def _insert_all_or_nothing(new: list[Case], *groups: Sequence[models.Model]) -> bool:
+    """Step 3 on PostgreSQL: `core.inserts.insert_all`, with the new cases inserted
+    ON CONFLICT on the index `one_open_case_per_content`. If another transaction opened a
+    case with one of their keys since step 1 (two first notices, or a notice and a report,
+    about one link), that INSERT waits for it and skips the row, and then nothing at all is
+    written (every other INSERT is guarded by the count): False, and the caller plans again.
+    New cases go in key order, so two notices with several new keys wait in one order."""
+    if not new:
+        insert_all(*groups)
+        return True
+    rows = sorted(new, key=lambda c: c.group_key)
+    case_sql, params = unnest_insert(rows)
+    parts = [f"w0 AS ({case_sql} {ON_OPEN_CONFLICT} RETURNING 1)"]
+    for group in groups:
+        if group:
+            sql, columns = unnest_insert(group)
+            guarded = f"{sql} WHERE (SELECT count(*) FROM w0) = %s"  # noqa: S608 - no value
+            parts.append(f"w{len(parts)} AS ({guarded})")
+            params += [*columns, len(rows)]
+    # Only model table and column names and placeholders are formatted in: no value.
+    statement = f"WITH {', '.join(parts)} SELECT count(*) FROM w0"  # noqa: S608
+    (inserted,) = fetch_one(statement, params)
+    if inserted != len(rows):
+        return False
+    for group in (new, *groups):
+        for row in group:
+            row._state.adding = False
+            row._state.db = DEFAULT_DB_ALIAS
+    return True
 
 
 def _insert(rows: Sequence[models.Model]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,10 +81,8 @@ def case_transition(
             _("A case cannot go from “%(from)s” to “%(to)s”.")
             % {"from": from_state.label, "to": to_state.label}
         )
-    if from_state == State.CLOSED and member.role != Role.LEAD:
-        raise ApplicationError(
-            _("Only the safeguarding lead can reopen a case."), code="forbidden", status=403
-        )
+    if from_state == State.CLOSED:
+        _require_may_reopen(case, member)
     reason = require_reason(reason)
     _require_referrals(to_state, referrals)
     implied = IMPLIED_DECISION.get(to_state)
@@ -117,9 +115,11 @@ def case_transition(
         changes["first_action_at"] = now
     if to_state == State.CLOSED:
         changes["closed_at"] = now
-    if from_state == State.CLOSED:
-        changes["closed_at"] = None
-    case = bump(case, expected_version, **changes)
+    case = (
+        _reopen(case, member, expected_version, {**changes, "closed_at": None})
+        if from_state == State.CLOSED
+        else bump(case, expected_version, **changes)
+    )
     CaseEvent.objects.create(
         case=case,
         kind="transition",
@@ -247,3 +247,46 @@ def case_note_add(
     )
     audit_case(member, "case_note", case, request)
     return event
+
+
+def _require_may_reopen(case: Case, member: StaffMember) -> None:
+    """Only the safeguarding lead reopens a case, and only if no other case about the same
+    content is open: one open case per piece of content (the index one_open_case_per_content),
+    so two analysts never work one item (guidelines 2.6 b). The desk is told which case to
+    work instead."""
+    if member.role != Role.LEAD:
+        raise ApplicationError(
+            _("Only the safeguarding lead can reopen a case."), code="forbidden", status=403
+        )
+    twin = (
+        Case.objects.filter(organisation_id=case.organisation_id, group_key=case.group_key)
+        .exclude(state=State.CLOSED)
+        .exclude(pk=case.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if twin is not None:
+        raise ApplicationError(
+            _(
+                "Case #%(n)s is open about the same content. Work on that case, or close it "
+                "before reopening this one."
+            )
+            % {"n": twin},
+            code="open_case_exists",
+            status=409,
+        )
+
+
+def _reopen(
+    case: Case, member: StaffMember, expected_version: int, changes: dict[str, Any]
+) -> Case:
+    """`bump` for a reopening. A case about the same content opened by a report or notice
+    after `_require_may_reopen` looked, and not yet committed then, makes the index refuse
+    this UPDATE once it commits: the same 409 naming it, not a server error. The savepoint
+    (reopenings only) keeps the caller's transaction usable for that answer."""
+    try:
+        with transaction.atomic():
+            return bump(case, expected_version, **changes)
+    except IntegrityError:
+        _require_may_reopen(case, member)
+        raise

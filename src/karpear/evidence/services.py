@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.audit.services import audit_record
 from karpear.cases.models import Case
-from karpear.cases.preservation import case_preserved
+from karpear.cases.preservation import case_lock_for_preservation, case_preserved
 from karpear.core.crypto import encrypt_text
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.evidence import keys, storage
@@ -130,6 +130,9 @@ def evidence_capture(
     2. Encrypt with a fresh data key and write the object (temp file + rename,
        or one S3 PUT). Only then insert the row, in a transaction with its
        custody entry; if the insert fails, the object is deleted again.
+
+    Lock: the case row FOR UPDATE first, then the audit head (the order every writer keeps,
+    `audit.services.audit_record`).
     """
     case = Case.objects.filter(pk=case_id, organisation=organisation).first()
     if case is None:
@@ -156,6 +159,10 @@ def evidence_capture(
     now = timezone.now()
     try:
         with transaction.atomic():
+            # The case row first, before the custody entry's audit entry takes the audit head:
+            # one lock order everywhere (audit.services.audit_record), else a capture and a
+            # notice on the same case could deadlock.
+            preserved = case_lock_for_preservation(case_id=case.pk)
             item = EvidenceItem.objects.create(
                 organisation=organisation,
                 case=case,
@@ -177,7 +184,7 @@ def evidence_capture(
                 else "",
             )
             _custody(item, "capture", actor, f"preserved from {source}", sha256=item.sha256)
-            if case.preserved_at is None:  # (one statement fewer per item once it is set)
+            if not preserved:  # (one statement fewer per item once it is set)
                 case_preserved(case_id=case.pk, at=now)
             writing.result()  # raises the store's error: the transaction rolls back
     except BaseException as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Any, Protocol
@@ -123,7 +124,25 @@ class S3Backend:
             raise StorageError(f"object storage refused the item: {exc}") from exc
 
     def put_new(self, key: str, data: bytes) -> None:
-        self.put(key, data)  # one PUT is durable once answered
+        """Store a new object under a fresh key; never over another object (as
+        `LocalBackend.put_new`'s O_EXCL). A conditional PUT (`If-None-Match: *`, in S3 since
+        August 2024 and in MinIO) makes the store refuse with 412 when the name exists, in the
+        same request: a HEAD first would leave a window between the check and the write. One
+        PUT is durable once answered.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 412:
+                # The filesystem's refusal, word for word: callers see one error either way.
+                raise StorageError(
+                    f"could not store the item: {os.strerror(errno.EEXIST)}"
+                ) from exc
+            raise StorageError(f"object storage refused the item: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"object storage refused the item: {exc}") from exc
 
     def get(self, key: str) -> bytes:
         from botocore.exceptions import BotoCoreError, ClientError
