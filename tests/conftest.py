@@ -83,6 +83,26 @@ def _org_host_cache() -> None:
     organisation_host_cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _still_rate_limit_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate limits count in fixed windows aligned to the clock (core/ratelimit.py; the hourly
+    caps of cases/receipt.py): a test expecting the (N+1)-th try to be refused failed when it
+    straddled a window's end, where the count starts over (one run in a hundred or so for
+    "2/60"). The limiter's clock stands still at the test's start; a test that gives `now`
+    keeps it."""
+    from django.utils import timezone
+
+    from karpear.core import ratelimit
+
+    still, real = timezone.now(), ratelimit.hit
+
+    def hit(action: str, client: str, rate: str, *, now: Any = None) -> tuple[int, int]:
+        return real(action, client, rate, now=now or still)
+
+    monkeypatch.setattr(ratelimit, "hit", hit)
+    monkeypatch.setattr("karpear.cases.receipt.hit", hit)
+
+
 @pytest.fixture
 def acme(db: None) -> Organisation:
     return organisation_create(
