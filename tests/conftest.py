@@ -7,6 +7,7 @@ real services, never raw model writes.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -84,7 +85,7 @@ def _org_host_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _still_rate_limit_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def rate_limit_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
     """Rate limits count in fixed windows aligned to the clock (core/ratelimit.py; the hourly
     caps of cases/receipt.py): a test expecting the (N+1)-th try to be refused failed when it
     straddled a window's end, where the count starts over (one run in a hundred or so for
@@ -101,6 +102,7 @@ def _still_rate_limit_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(ratelimit, "hit", hit)
     monkeypatch.setattr("karpear.cases.receipt.hit", hit)
+    return still
 
 
 @pytest.fixture
