@@ -180,7 +180,8 @@ def test_a_reported_post_is_isolated_found_removed_preserved_and_its_duplicate_j
     tab.context.close()
     assert second.pk != case.pk and second.state == State.RECEIVED
     page.goto(page.base + "/en/desk/search/")
-    page.fill("#s_opened_from", timezone.localdate().isoformat())
+    # From the day the first case was opened (in Phnom Penh), not "today" asked again later.
+    page.fill("#s_opened_from", timezone.localtime(case.opened_at).date().isoformat())
     page.check("#status_open")
     click_through(page, "main button:has-text('Search')")
     assert "2 cases found" in page.inner_text("#results")
