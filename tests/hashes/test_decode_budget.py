@@ -76,7 +76,7 @@ def test_pillow_s_decompression_bomb_limit_is_the_documented_figure(settings: An
 
 @pytest.fixture(scope="module")
 def slow_image() -> bytes:
-    return _jpeg(5000, 5000)  # 25 megapixels: seconds of PDQ on any machine
+    return _jpeg(5000, 5000)  # 25 megapixels, the most the default budget lets through
 
 
 def _decode_jobs() -> list[int]:
