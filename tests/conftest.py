@@ -7,6 +7,7 @@ real services, never raw model writes.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -81,6 +82,27 @@ def _org_host_cache() -> None:
     from karpear.orgs.services import organisation_host_cache_clear
 
     organisation_host_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def rate_limit_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Rate limits count in fixed windows aligned to the clock (core/ratelimit.py; the hourly
+    caps of cases/receipt.py): a test expecting the (N+1)-th try to be refused failed when it
+    straddled a window's end, where the count starts over (one run in a hundred or so for
+    "2/60"). The limiter's clock stands still at the test's start; a test that gives `now`
+    keeps it."""
+    from django.utils import timezone
+
+    from karpear.core import ratelimit
+
+    still, real = timezone.now(), ratelimit.hit
+
+    def hit(action: str, client: str, rate: str, *, now: Any = None) -> tuple[int, int]:
+        return real(action, client, rate, now=now or still)
+
+    monkeypatch.setattr(ratelimit, "hit", hit)
+    monkeypatch.setattr("karpear.cases.receipt.hit", hit)
+    return still
 
 
 @pytest.fixture

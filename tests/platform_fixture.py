@@ -85,14 +85,16 @@ class RefPlatform:
             self.process.wait()
 
     def state(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.url + "/api/state", timeout=2) as response:
+        # Generous: a loaded machine can keep the platform's answer waiting for seconds, and a
+        # timeout here fails the test (only start() retries).
+        with urllib.request.urlopen(self.url + "/api/state", timeout=15) as response:
             return dict(json.loads(response.read()))
 
     def mode(self, mode: str) -> None:
         request = urllib.request.Request(
             self.url + "/_control", method="POST", data=json.dumps({"mode": mode}).encode()
         )
-        urllib.request.urlopen(request, timeout=2).read()
+        urllib.request.urlopen(request, timeout=15).read()
 
     @property
     def webhook_url(self) -> str:

@@ -103,7 +103,7 @@ def test_key_creation_and_revocation_are_audited(acme: Organisation) -> None:
 
     key, _token = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="App")
     apikey_revoke(key=key)
-    assert list(AuditEntry.objects.values_list("action", flat=True)) == [
+    assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == [
         "apikey_create",
         "apikey_revoke",
     ]

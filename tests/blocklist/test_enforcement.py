@@ -165,6 +165,9 @@ remote-control:
 """
     )
     process = subprocess.Popen(["unbound", "-c", str(conf)], stderr=subprocess.PIPE)
+    # Ready once it answers (its control socket is open by then): the test's first step is
+    # unbound-control, which cannot connect while unbound is still starting.
+    assert _resolve(port, "ok.example") == ("NOERROR", ["203.0.113.5"])
     yield {"port": port, "conf": conf, "zone": zone, "process": process}
     process.terminate()
     process.wait(timeout=10)

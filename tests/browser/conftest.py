@@ -67,6 +67,16 @@ def nojs_page(browser: Any, live_server: Any, acme: Any) -> Iterator[Any]:
     yield from _tab(browser, live_server.url, javascript=False)
 
 
+def click_through(page: Any, selector: str) -> None:
+    """Click a link or a submit button, and wait until the page it leads to has loaded.
+
+    click() returns once the next document is committed, before it is parsed: what is read at
+    once (content, is_visible, count, evaluate, the text of a half-parsed <main>) may be a part
+    of it or nothing."""
+    page.click(selector)
+    page.wait_for_load_state("load")
+
+
 def axe_violations(page: Any) -> list[str]:
     # A click that submits a form returns once the next page has started loading; until
     # its document is parsed there is no <head> to add axe to.

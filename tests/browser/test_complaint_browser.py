@@ -9,7 +9,7 @@ import pytest
 
 from karpear.cases.decisions import decision_code
 from karpear.complaints.models import Complaint
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, click_through
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +20,10 @@ def test_every_state_of_the_complaint_page_passes_axe(page: Any, settings: Any, 
     for prefix in ["/", "/en/"]:
         page.goto(page.base + prefix + "contest/")
         failures[f"{prefix} form"] = axe_violations(page)
-        page.click("button[type=submit]")
+        click_through(page, "button[type=submit]")
         failures[f"{prefix} errors"] = axe_violations(page)
         page.fill("#id_code", "D1-AAAAA-AAAAA")
-        page.click("button[type=submit]")
+        click_through(page, "button[type=submit]")
         failures[f"{prefix} wrong code"] = axe_violations(page)
     assert {name: v for name, v in failures.items() if v} == {}
 
@@ -36,6 +36,6 @@ def test_a_complaint_is_sent_without_javascript_and_gets_a_receipt(
     ban = a_ban(acme, analyst)
     nojs_page.goto(nojs_page.base + f"/en/contest/?code={decision_code(ban)}")
     nojs_page.fill("#id_reason", "It was my cousin.")
-    nojs_page.click("button[type=submit]")
+    click_through(nojs_page, "button[type=submit]")
     complaint = Complaint.objects.get()
     assert complaint.reference in nojs_page.content()

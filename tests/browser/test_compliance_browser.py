@@ -9,7 +9,7 @@ import pytest
 from karpear.compliance.models import Assessment, Product
 from karpear.compliance.services import current_answers
 from karpear.orgs.models import Organisation
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, click_through
 from tests.browser.test_desk_browser import _sign_in
 from tests.cast import Person
 
@@ -23,7 +23,7 @@ def test_the_officer_answers_a_risk_and_an_na_without_javascript(
     Product.objects.create(organisation=acme, name="Chat app")
     _sign_in(page, compliance)
     assert page.url.endswith("/en/desk/compliance/")
-    page.click("fieldset:has-text('Child rights impact assessment') button[type=submit]")
+    click_through(page, "fieldset:has-text('Child rights impact assessment') button[type=submit]")
     cria = Assessment.objects.get(framework_id="cria")
     page.goto(page.base + f"/en/desk/compliance/{cria.pk}/items/R-1/")
     for band in ("0-5", "6-9"):
@@ -32,12 +32,12 @@ def test_the_officer_answers_a_risk_and_an_na_without_javascript(
         page.select_option(f"#l-{band}", "3")
         page.select_option(f"#s-{band}", "4")
     page.fill("#note", "Strangers cannot message under-16s")
-    page.click("text=Save the answer")
+    click_through(page, "text=Save the answer")
     assert "Write the action you plan" in page.inner_text("main")  # 3 x 4 = 12: high risk
     page.fill("#action", "Age checks at sign-up")
     page.fill("#owner", "Product manager")
     page.fill("#due", "2027-03-31")
-    page.click("text=Save the answer")
+    click_through(page, "text=Save the answer")
     assert page.url.endswith(f"/en/desk/compliance/{cria.pk}/")
     answer = current_answers(cria)["R-1"]
     assert (answer.value or {})["13-15"] == {"likelihood": 3, "severity": 4}
@@ -45,7 +45,7 @@ def test_the_officer_answers_a_risk_and_an_na_without_javascript(
     page.goto(page.base + f"/en/desk/compliance/{cria.pk}/items/M-2/")
     page.check("input[name=choice][value=na]")
     page.fill("#reason", "No parents' group exists yet")
-    page.click("text=Save the answer")
+    click_through(page, "text=Save the answer")
     assert current_answers(cria)["M-2"].not_applicable
 
 
@@ -54,7 +54,7 @@ def test_compliance_pages_pass_axe_wcag_22_aa(
 ) -> None:
     Product.objects.create(organisation=acme, name="Chat app")
     _sign_in(page, compliance)
-    page.click("fieldset:has-text('COP compliance checklist') button[type=submit]")
+    click_through(page, "fieldset:has-text('COP compliance checklist') button[type=submit]")
     cop = Assessment.objects.get(framework_id="cop-checklist")
     failures = {}
     for path in (
@@ -97,9 +97,9 @@ def test_transparency_pages_pass_axe_wcag_22_aa(
         assert page.input_value(f"#{h}_en") == ""
         page.fill(f"#{h}_en", f"What we did: {h}.")
         page.fill(f"#{h}_km", f"អ្វីដែលយើងបានធ្វើ៖ {h}។")
-    page.click("text=Preview before publishing")
+    click_through(page, "text=Preview before publishing")
     assert page.is_visible("text=Confirm and publish")
     assert axe_violations(page) == []
-    page.click("text=Confirm and publish")
+    click_through(page, "text=Confirm and publish")
     assert "/en/transparency/" in page.url
     assert page.is_visible("text=What we did: outcomes.")

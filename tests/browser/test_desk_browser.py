@@ -9,7 +9,7 @@ import pytest
 from karpear.audit.services import audit_verify
 from karpear.cases.models import Case, State
 from karpear.orgs.models import Organisation
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, click_through
 from tests.cast import PASSWORD, Person, make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,9 +19,9 @@ def _sign_in(page: Any, person: Person) -> None:
     page.goto(page.base + "/en/desk/login/")
     page.fill("#id_username", person.username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     page.fill("#id_code", person.code())
-    page.click("main button[type=submit]")
+    click_through(page, "main button[type=submit]")
 
 
 def _minutes_ago(minutes: int) -> str:
@@ -38,7 +38,7 @@ def _step(page: Any, to_state: str, reason: str, ground: str = "", clause: str =
         page.select_option("#id_step_ground", ground)
         page.fill("#id_step_clause", clause)
     page.fill("#id_reason", reason)
-    page.click("text=Save the step")
+    click_through(page, "text=Save the step")
 
 
 def test_an_analyst_works_a_case_from_received_to_closed(
@@ -56,7 +56,7 @@ def test_an_analyst_works_a_case_from_received_to_closed(
     )
     _sign_in(page, analyst)
     assert page.url.endswith("/en/desk/queue/")
-    page.click(f"text=#{case.pk}")
+    click_through(page, f"text=#{case.pk}")
     assert "hxxps://social[.]example/p/404" in page.inner_text("main")
 
     _step(page, "in_review", "first look")
@@ -70,7 +70,7 @@ def test_an_analyst_works_a_case_from_received_to_closed(
     page.select_option("#id_ground", "terms")
     page.fill("#id_account_id", "user:9001")
     page.fill("#id_clause", "Terms 3.1: no sexual content involving children")
-    page.click("text=Record the decision")
+    click_through(page, "text=Record the decision")
     _step(page, "closed", "done")
 
     case.refresh_from_db()
@@ -92,14 +92,14 @@ def test_the_lead_records_a_victim_referral_with_consent(
     page.fill("#id_service_reference", "CHC-2026-1")
     page.check("#method_phone")  # the report is anonymous: nobody to phone
     page.fill("#id_consent_at", _minutes_ago(2))
-    page.click("text=Record the referral")
+    click_through(page, "text=Record the referral")
     assert "cannot have been given by phone or message" in page.inner_text("main")
     page.check("#consent_child")
     page.select_option("#id_service", label="Child Helpline Cambodia (1280)")
     page.fill("#id_service_reference", "CHC-2026-1")
     page.check("#method_helpline")
     page.fill("#id_consent_at", _minutes_ago(2))
-    page.click("text=Record the referral")
+    click_through(page, "text=Record the referral")
     assert "CHC-2026-1" in page.inner_text("main")
     referral = Case.objects.get(pk=case.pk).victim_referrals.get()
     assert referral.consent_method == "helpline" and referral.consent_obtained_by == lead.username

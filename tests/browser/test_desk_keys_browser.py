@@ -23,6 +23,15 @@ def _ready(page: Any) -> None:
     page.wait_for_selector("html[data-keys=on]", state="attached")
 
 
+def _submit(page: Any, key: str) -> None:
+    """Press a key that sends a form, and wait until the page it leads to has loaded: a key
+    press (unlike a click) does not wait for the navigation it starts, and the page it leaves
+    may already say "Saved." from the step before, so waiting for that text proved nothing and
+    the database was read before the form was sent."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
 def _saved(page: Any) -> None:
     page.wait_for_selector("text=Saved.")
     _ready(page)
@@ -50,7 +59,7 @@ def test_an_analyst_works_a_case_with_the_keyboard_alone(
     page.keyboard.press("n")
     page.wait_for_url(f"**/en/desk/cases/{mine.pk}/")
     _ready(page)
-    page.keyboard.press("t")
+    _submit(page, "t")
     _saved(page)
     assert Case.objects.get(pk=mine.pk).assignee_id == analyst.member.user_id
 
@@ -61,7 +70,7 @@ def test_an_analyst_works_a_case_with_the_keyboard_alone(
     page.focus("#id_reason")
     page.keyboard.type("first look")
     page.keyboard.press("Tab")  # to "Save the step"
-    page.keyboard.press("Enter")
+    _submit(page, "Enter")
     _saved(page)
 
     page.keyboard.press("i")
@@ -73,7 +82,7 @@ def test_an_analyst_works_a_case_with_the_keyboard_alone(
     page.focus("#id_reason")
     page.keyboard.type("isolated until assessed")
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
+    _submit(page, "Enter")
     _saved(page)
     assert Case.objects.get(pk=mine.pk).state == State.ISOLATED
 
@@ -84,7 +93,7 @@ def test_an_analyst_works_a_case_with_the_keyboard_alone(
     page.focus("#id_reason")
     page.keyboard.type("to the ACU")
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
+    _submit(page, "Enter")
     _saved(page)
     assert Case.objects.get(pk=mine.pk).state == State.REFERRED
 
@@ -92,7 +101,7 @@ def test_an_analyst_works_a_case_with_the_keyboard_alone(
     assert page.evaluate("document.activeElement.id") == "id_text"
     page.keyboard.type("nothing more to add")  # typing "n" here must not leave the page
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
+    _submit(page, "Enter")
     _saved(page)
     assert Case.objects.get(pk=mine.pk).events.filter(kind="note").count() == 1
     page.keyboard.press("?")

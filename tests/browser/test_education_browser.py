@@ -9,7 +9,7 @@ import pytest
 
 from karpear.education.models import Participant, SessionStatus
 from karpear.orgs.models import Organisation
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, click_through
 from tests.cast import Person
 from tests.education.helpers import TEENS, a_curriculum, a_session, move
 
@@ -21,7 +21,7 @@ def _answer(page: Any, code: str, right: int, curriculum: Any) -> None:
     for i, q in enumerate(curriculum.questions):
         choice = q["answer"] if i < right else (q["answer"] + 1) % len(q["choices"])
         page.check(f"input[name=q_{q['id']}][value='{choice}']")
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
 
 
 def test_a_teenager_does_the_quiz_before_and_after_in_khmer_on_a_phone(
@@ -31,10 +31,10 @@ def test_a_teenager_does_the_quiz_before_and_after_in_khmer_on_a_phone(
     page.goto(page.base + "/learn/")
     assert page.locator("html").get_attribute("lang") == "km"
     assert axe_violations(page) == []
-    page.click("ul.paths a >> nth=1")  # young people 13 to 15
+    click_through(page, "ul.paths a >> nth=1")  # young people 13 to 15
     assert page.url.endswith("/learn/young-13-15/")
     assert axe_violations(page) == []
-    page.click("ol.lessons a >> nth=1")  # the sextortion lesson
+    click_through(page, "ol.lessons a >> nth=1")  # the sextortion lesson
     assert "វាមិនមែនជាកំហុសរបស់អ្នកទេ" in page.inner_text("main")
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -27,7 +27,7 @@ from karpear.evidence.register import personnel_record_set
 from karpear.orgs.models import Organisation
 from karpear.platformlink.services import deliver_due, link_configure
 from karpear.reports.models import Report
-from tests.browser.conftest import _tab, axe_violations
+from tests.browser.conftest import _tab, axe_violations, click_through
 from tests.cast import PASSWORD, Person
 from tests.platform_fixture import RefPlatform, free_port
 
@@ -69,16 +69,16 @@ def _sign_in(page: Any, person: Person) -> None:
     page.goto(page.base + "/en/desk/login/")
     page.fill("#id_username", person.username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     page.fill("#id_code", person.code())
-    page.click("main button[type=submit]")
+    click_through(page, "main button[type=submit]")
 
 
 def _report(page: Any, link: str, category: str) -> Case:
     page.goto(page.base + "/en/?who=teen")  # the start page's "I am 13 to 17" (issue #22)
     page.fill("#id_links", link)
     page.check(f"input[name=category][value={category}]")
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     report = Report.objects.get(reference=page.inner_text("#reference").strip())
     return CaseReport.objects.select_related("case").get(report=report).case
 
@@ -112,7 +112,7 @@ def _step(page: Any, to_state: str, reason: str, ground: str = "", clause: str =
         page.select_option("#id_step_ground", ground)
         page.fill("#id_step_clause", clause)
     page.fill("#id_reason", reason)
-    page.click("text=Save the step")
+    click_through(page, "text=Save the step")
 
 
 def test_a_reported_post_is_isolated_found_removed_preserved_and_its_duplicate_joined(
@@ -138,10 +138,10 @@ def test_a_reported_post_is_isolated_found_removed_preserved_and_its_duplicate_j
     _sign_in(page, analyst)
     page.goto(page.base + "/en/desk/search/")
     page.fill("#s_link", "HTTPS://Social.Example/p/3")
-    page.click("main button:has-text('Search')")
+    click_through(page, "main button:has-text('Search')")
     assert "1 case found" in page.inner_text("#results")
     assert axe_violations(page) == []
-    page.click(f"main table a:has-text('#{case.pk}')")
+    click_through(page, f"main table a:has-text('#{case.pk}')")
     assert "hxxps://social[.]example/p/3" in page.inner_text("main")
     assert axe_violations(page) == []
 
@@ -149,7 +149,7 @@ def test_a_reported_post_is_isolated_found_removed_preserved_and_its_duplicate_j
     page.check("#legal_baseline")
     page.select_option("#id_content_type", "image")
     page.select_option("#id_age_band", "10-12")
-    page.click("text=Save the classification")
+    click_through(page, "text=Save the classification")
     page.check("#auth_acu")
     page.fill("#ref_acu", "ACU-16")
     _step(page, "referred", "sent to the Anti-Cybercrime Unit")
@@ -180,9 +180,10 @@ def test_a_reported_post_is_isolated_found_removed_preserved_and_its_duplicate_j
     tab.context.close()
     assert second.pk != case.pk and second.state == State.RECEIVED
     page.goto(page.base + "/en/desk/search/")
-    page.fill("#s_opened_from", timezone.localdate().isoformat())
+    # From the day the first case was opened (in Phnom Penh), not "today" asked again later.
+    page.fill("#s_opened_from", timezone.localtime(case.opened_at).date().isoformat())
     page.check("#status_open")
-    page.click("main button:has-text('Search')")
+    click_through(page, "main button:has-text('Search')")
     assert "2 cases found" in page.inner_text("#results")
     assert axe_violations(page) == []
     page.check(f"#pick_{case.pk}")
@@ -190,7 +191,7 @@ def test_a_reported_post_is_isolated_found_removed_preserved_and_its_duplicate_j
     page.check("#bulk_join")
     page.fill("#bulk_target", str(case.pk))
     page.fill("#bulk_reason", "the same post, shared through an app link")
-    page.click("text=Apply to the selected cases")
+    click_through(page, "text=Apply to the selected cases")
     assert f"#{second.pk}" in page.inner_text("main")
     second.refresh_from_db()
     case.refresh_from_db()

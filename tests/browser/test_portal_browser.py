@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from karpear.reports.models import Report
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, click_through
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 REFERENCE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
@@ -22,18 +22,18 @@ def _fill_minimal(page: Any, link: str) -> None:
 def test_a_child_reports_in_khmer_and_checks_the_status(page: Any) -> None:
     page.goto(page.base + "/")
     assert page.locator("html").get_attribute("lang") == "km"
-    page.click("a[href='?who=teen']")  # I am 13 to 17 (issue #22, item 3)
+    click_through(page, "a[href='?who=teen']")  # I am 13 to 17 (issue #22, item 3)
     _fill_minimal(page, "https://social.example/p/77")
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     reference = page.inner_text("#reference").strip()
     assert REFERENCE.match(reference)
     assert "សូមអរគុណ" in page.inner_text("h1")
     report = Report.objects.get(reference=reference)
     assert report.reporter_is_child is True and report.language == "km"
 
-    page.click("footer >> text=ពិនិត្យរបាយការណ៍")
+    click_through(page, "footer >> text=ពិនិត្យរបាយការណ៍")
     page.fill("#id_reference", reference.lower().replace("-", " "))
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     assert reference in page.inner_text(".result")
     assert page.locator("[aria-current=step]").inner_text() == "បានទទួល"
 
@@ -48,7 +48,7 @@ def test_an_adult_reports_in_english_without_javascript(nojs_page: Any) -> None:
     assert not page.is_visible("#id_contact_email")  # only once she chooses to be contacted
     page.check("#id_contact_choice_1")
     page.fill("#id_contact_email", "teacher@school.example")
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     reference = page.inner_text("#reference").strip()
     assert REFERENCE.match(reference)
     report = Report.objects.get(reference=reference)
@@ -56,7 +56,7 @@ def test_an_adult_reports_in_english_without_javascript(nojs_page: Any) -> None:
 
     page.goto(page.base + "/en/status/")
     page.fill("#id_reference", reference)
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     assert "Received" in page.inner_text("[aria-current=step]")
 
 
@@ -65,7 +65,7 @@ def test_errors_are_announced_and_keep_what_was_typed(nojs_page: Any) -> None:
     page.goto(page.base + "/en/?who=teen")
     page.click("details.more summary")
     page.fill("#id_description", "A man in the group keeps asking")
-    page.click("button[type=submit] >> nth=0")
+    click_through(page, "button[type=submit] >> nth=0")
     page.wait_for_selector(".errors[role=alert]")  # the answer page may still be loading
     assert page.locator(".errors[role=alert]").count() == 1
     assert page.locator("#id_links").get_attribute("aria-invalid") == "true"
@@ -77,7 +77,7 @@ def test_errors_are_announced_and_keep_what_was_typed(nojs_page: Any) -> None:
 
 def test_the_language_switch_keeps_the_page(page: Any) -> None:
     page.goto(page.base + "/status/")
-    page.click("a.lang")
+    click_through(page, "a.lang")
     assert page.url.endswith("/en/status/")
     assert page.locator("html").get_attribute("lang") == "en"
 
@@ -96,12 +96,12 @@ def _pages(page: Any) -> list[tuple[str, Any]]:
 
     def errors(prefix: str) -> None:
         form(prefix)
-        page.click("button[type=submit] >> nth=0")
+        click_through(page, "button[type=submit] >> nth=0")
 
     def receipt(prefix: str) -> None:
         form(prefix)
         _fill_minimal(page, "https://x.example/1")
-        page.click("button[type=submit] >> nth=0")
+        click_through(page, "button[type=submit] >> nth=0")
 
     def take_it_down(prefix: str) -> None:
         page.goto(page.base + prefix + "take-it-down/")
@@ -112,7 +112,7 @@ def _pages(page: Any) -> list[tuple[str, Any]]:
     def status_error(prefix: str) -> None:
         status(prefix)
         page.fill("#id_reference", "WRONG")
-        page.click("button[type=submit]")
+        click_through(page, "button[type=submit]")
 
     def missing(prefix: str) -> None:
         page.goto(page.base + prefix + "nothing/")
@@ -122,12 +122,12 @@ def _pages(page: Any) -> list[tuple[str, Any]]:
 
     def appeal_errors(prefix: str) -> None:
         blocked(prefix)
-        page.click("button[type=submit]")
+        click_through(page, "button[type=submit]")
 
     def appeal_received(prefix: str) -> None:
         blocked(prefix)
         page.fill("#id_reason", "This is my shop's page.")
-        page.click("button[type=submit]")
+        click_through(page, "button[type=submit]")
 
     visits = [
         start,

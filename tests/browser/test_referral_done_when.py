@@ -31,7 +31,7 @@ from karpear.orgs.models import Organisation
 from karpear.platformlink.services import deliver_due, link_configure
 from karpear.referrals.models import Referral
 from karpear.transparency.figures import compute
-from tests.browser.conftest import _tab
+from tests.browser.conftest import _tab, click_through
 from tests.browser.test_isolate_done_when import _sign_in, _step
 from tests.cast import Person, make_case
 from tests.complaints.helpers import a_ban
@@ -134,9 +134,9 @@ def test_referrals_arrive_and_a_contested_ban_is_lifted(
     lead_tab.check("#method_phone")
     consent_at = timezone.localtime(timezone.now() - timedelta(minutes=2))
     lead_tab.fill("#id_consent_at", consent_at.strftime("%Y-%m-%dT%H:%M"))
-    lead_tab.click("text=Record the referral")
+    click_through(lead_tab, "text=Record the referral")
     lead_tab.check("input[name=share][value=phone]")
-    lead_tab.click("text=Propose the referral (a second person approves)")
+    click_through(lead_tab, "text=Propose the referral (a second person approves)")
     assert "A second person must approve" in lead_tab.inner_text("main")
     assert not Referral.objects.filter(purpose="child").exists()  # nothing left yet
 
@@ -145,7 +145,7 @@ def test_referrals_arrive_and_a_contested_ban_is_lifted(
     second = next(_tab(browser, live_server.url, javascript=True))
     _sign_in(second, analyst2)
     second.goto(second.base + f"/en/desk/cases/{case.pk}/")
-    second.click("text=Approve and send")
+    click_through(second, "text=Approve and send")
     child = Referral.objects.get(purpose="child")
     assert child.report["child"] == {"phone": "012345678"}
 
@@ -166,7 +166,7 @@ def test_referrals_arrive_and_a_contested_ban_is_lifted(
     second.goto(second.base + f"/en/desk/complaints/{complaint.pk}/")
     second.check("input[name=outcome][value=reversed]")
     second.fill("#id_reason", "The messages were to a relative and broke no rule.")
-    second.click("text=Record the outcome")
+    click_through(second, "text=Record the outcome")
     deliver_due()
     assert platform.state()["users"]["u7"]["state"] == "active"
     second.context.close()

@@ -15,7 +15,7 @@ import pytest
 from django.core import mail
 
 from karpear.orgs.models import Organisation
-from tests.browser.conftest import _tab, axe_violations
+from tests.browser.conftest import _tab, axe_violations, click_through
 from tests.cast import PASSWORD, Person
 from tests.safeguarding.helpers import adopt_policy, appoint_officer, import_staff
 
@@ -27,9 +27,9 @@ def _sign_in(page: Any, person: Person) -> None:
     page.goto(page.base + "/en/desk/login/")
     page.fill("#id_username", person.username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     page.fill("#id_code", person.code())
-    page.click("main button[type=submit]")
+    click_through(page, "main button[type=submit]")
 
 
 def test_acknowledgements_and_an_anonymous_concern_in_khmer_at_360_px(
@@ -61,7 +61,7 @@ def test_acknowledgements_and_an_anonymous_concern_in_khmer_at_360_px(
         tab.goto(tab.base + link)
         if n == 0:
             failures["acknowledge"] = axe_violations(tab)
-        tab.click("main button[type=submit]")
+        click_through(tab, "main button[type=submit]")
         # click() returns once the next page starts loading; wait until it shows the thanks.
         tab.wait_for_selector("#done")
         if n == 0:
@@ -73,7 +73,7 @@ def test_acknowledgements_and_an_anonymous_concern_in_khmer_at_360_px(
     # axe sees with JavaScript on is what a phone without it shows).
     page.goto(page.base + "/concerns/")
     failures["concern form"] = axe_violations(page)
-    page.click("main button[type=submit]")
+    click_through(page, "main button[type=submit]")
     failures["concern errors"] = axe_violations(page)
     _fill_concern(page, "Someone else's concern, to see every page.")
     failures["receipt"] = axe_violations(page)
@@ -81,7 +81,7 @@ def test_acknowledgements_and_an_anonymous_concern_in_khmer_at_360_px(
     failures["follow"] = axe_violations(page)
     page.fill("#id_code", "0000-0000-0000")
     page.fill("#id_secret", "WRONG")
-    page.click("main button[type=submit]")
+    click_through(page, "main button[type=submit]")
     failures["wrong receipt"] = axe_violations(page)
 
     # The walk itself, without JavaScript.
@@ -90,19 +90,19 @@ def test_acknowledgements_and_an_anonymous_concern_in_khmer_at_360_px(
     code, secret = nojs_page.inner_text("#code"), nojs_page.inner_text("#secret")
     _sign_in(desk, lead)
     desk.goto(desk.base + "/en/desk/concerns/")
-    desk.click(f"text={code}")
+    click_through(desk, f"text={code}")
     desk.fill("#id_body", "Thank you. The trainer no longer works with pupils while we check.")
-    desk.click("text=Send reply")
+    click_through(desk, "text=Send reply")
     nojs_page.goto(nojs_page.base + "/concerns/follow/")
     nojs_page.fill("#id_code", code)
     nojs_page.fill("#id_secret", secret)
-    nojs_page.click("main button[type=submit]")
+    click_through(nojs_page, "main button[type=submit]")
     assert "no longer works with pupils" in nojs_page.inner_text("main")
     assert nojs_page.evaluate("document.documentElement.scrollWidth") <= 360
     page.goto(page.base + "/concerns/follow/")
     page.fill("#id_code", code)
     page.fill("#id_secret", secret)
-    page.click("main button[type=submit]")
+    click_through(page, "main button[type=submit]")
     failures["thread"] = axe_violations(page)
     desk.context.close()
     assert {name: v for name, v in failures.items() if v} == {}
@@ -112,4 +112,4 @@ def _fill_concern(tab: Any, text: str) -> None:
     tab.check("#id_raised_by_1")
     tab.check("#id_about_0")
     tab.fill("#id_text", text)
-    tab.click("main button[type=submit]")
+    click_through(tab, "main button[type=submit]")

@@ -27,7 +27,7 @@ from karpear.platformlink.services import link_configure
 from karpear.safety.demo import demo_safety
 from karpear.safety.models import SafetyPolicy
 from karpear.safety.selectors import conformance
-from tests.browser.conftest import _tab, axe_violations
+from tests.browser.conftest import _tab, axe_violations, click_through
 from tests.browser.test_desk_browser import _sign_in
 from tests.cast import Person
 from tests.conftest import Client
@@ -117,12 +117,12 @@ def test_issue_18_done_when(
 
     # The lead relaxes "found in search" for 16-17 only, then adopts.
     desk.goto(desk.base + "/en/desk/safety/")
-    desk.click("button:has-text('Edit a new draft')")
-    desk.click("nav a:has-text('16-17')")
+    click_through(desk, "button:has-text('Edit a new draft')")
+    click_through(desk, "nav a:has-text('16-17')")
     desk.select_option("select[name='16-17|discoverable|value']", "on")
     failures["policy form"] = axe_violations(desk)
-    desk.click("button:has-text('Save the draft')")
-    desk.click("button:has-text('Adopt this version')")
+    click_through(desk, "button:has-text('Save the draft')")
+    click_through(desk, "button:has-text('Adopt this version')")
     assert SafetyPolicy.objects.filter(organisation=acme, status="adopted").count() == 2
     api = Client()
     auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
@@ -139,8 +139,8 @@ def test_issue_18_done_when(
     # The easy-read 10-12 terms, in Khmer, from the portal's footer.
     portal = next(_tab(browser, live_server.url, javascript=True))
     portal.goto(portal.base + "/")
-    portal.click("footer a:has-text('ច្បាប់របស់យើង និងឯកជនភាពរបស់អ្នក')")
-    portal.click("#k-terms ~ ul a[href$='/10-12/']")
+    click_through(portal, "footer a:has-text('ច្បាប់របស់យើង និងឯកជនភាពរបស់អ្នក')")
+    click_through(portal, "#k-terms ~ ul a[href$='/10-12/']")
     assert portal.url.endswith("/documents/terms/10-12/")
     assert portal.get_attribute("html", "lang") == "km"
     assert "តើច្បាប់ទាំងនេះជាអ្វី?" in portal.inner_text("main")

@@ -131,7 +131,7 @@ def test_restoring_isolated_content_is_recorded(acme: Organisation, analyst: Per
     case = _move(case, analyst, State.IN_REVIEW)
     case = _move(case, analyst, State.ISOLATED, ground=Ground.LAW, clause="Criminal Code art. 41")
     case = _move(case, analyst, State.NOT_ILLEGAL, reason="an adult, not illegal")
-    assert list(case.decisions.values_list("kind", "ground", "clause")) == [
+    assert list(case.decisions.order_by("id").values_list("kind", "ground", "clause")) == [
         (DecisionKind.CONTENT_ISOLATE, Ground.LAW, "Criminal Code art. 41"),
         (DecisionKind.CONTENT_RESTORE, Ground.LAW, "an adult, not illegal"),
     ]

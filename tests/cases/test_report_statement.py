@@ -55,7 +55,7 @@ def test_a_report_and_its_new_case_are_one_statement_and_no_transaction(
     }
     stored = Report.objects.get(pk=report.pk)
     assert stored.status == "received" and stored.description == "%s %(x)s ' \""
-    assert [i.pk for i in report.items.all()] == list(
+    assert sorted(i.pk for i in report.items.all()) == sorted(
         ReportedItem.objects.filter(report=report).values_list("pk", flat=True)
     )
 

@@ -8,6 +8,9 @@ import io
 import os
 import shutil
 import signal
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,7 +76,38 @@ def test_pillow_s_decompression_bomb_limit_is_the_documented_figure(settings: An
 
 @pytest.fixture(scope="module")
 def slow_image() -> bytes:
-    return _jpeg(5000, 5000)  # 25 megapixels: seconds of PDQ on any machine
+    return _jpeg(5000, 5000)  # 25 megapixels, the most the default budget lets through
+
+
+def _decode_jobs() -> list[int]:
+    """The jobs our decoder is running now: the children of our child that runs the decoder."""
+    me = os.getpid()
+    jobs = []
+    for child in Path(f"/proc/{me}/task/{me}/children").read_text().split():
+        try:
+            if b"karpear.hashes.decoder" in Path(f"/proc/{child}/cmdline").read_bytes():
+                jobs += Path(f"/proc/{child}/task/{child}/children").read_text().split()
+        except OSError:
+            continue
+    return [int(pid) for pid in jobs]
+
+
+def _stall_the_next_decode() -> threading.Thread:
+    """Pause the next decode job (SIGSTOP) as soon as it is forked, so that it overruns the time
+    budget however fast the machine: 25 megapixels took 0.6 s of CPU here, under the smallest
+    budget (1 s), and a faster machine, or a warmed-up decoder, finished it in time."""
+
+    def stall() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for job in _decode_jobs():
+                os.kill(job, signal.SIGSTOP)
+                return
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=stall, daemon=True)
+    thread.start()
+    return thread
 
 
 @pytest.mark.django_db
@@ -81,7 +115,9 @@ def test_a_decode_over_the_time_budget_is_stopped_with_a_422(
     acme: Organisation, settings: Any, slow_image: bytes
 ) -> None:
     settings.KARPEAR_DECODE_SECONDS = 1
+    stalling = _stall_the_next_decode()
     response = _check(acme, slow_image)
+    stalling.join(timeout=60)
     assert response.status_code == 422, response.content
     assert response.json()["error"]["code"] == "undecodable"
     settings.KARPEAR_DECODE_SECONDS = 20

@@ -73,12 +73,19 @@ def test_a_later_event_for_one_content_item_never_overtakes_an_earlier_one(
         data={"account_id": "u9", "case_id": 7, "reverses": "account_suspension"},
     )
     ref_platform.mode("error")
-    assert deliver_due() == 1  # the suspension failed; its restore was held back untried
+    # The worker's clock runs a minute ahead, and the next run looks just before the
+    # suspension's retry is due: the backoff can be as short as 1 s, which a loaded machine
+    # may spend between two runs on the wall clock (case 7's retry then went too).
+    first_run = timezone.now() + timedelta(minutes=1)
+    assert deliver_due(now=first_run) == 1  # the suspension failed; its restore held back
     restore.refresh_from_db()
+    suspend.refresh_from_db()
     assert restore.attempts == 0 and restore.locked_until is None
     ref_platform.mode("ok")
     other = _warn(acme, 2, case_id=8)
-    assert deliver_due() == 1  # case 8's event goes; case 7 waits for its suspension's retry
+    just_before = suspend.next_attempt_at - timedelta(milliseconds=1)
+    assert other.next_attempt_at < first_run < just_before
+    assert deliver_due(now=just_before) == 1  # case 8's event goes; case 7 waits for its retry
     restore.refresh_from_db()
     other.refresh_from_db()
     assert restore.status == EventStatus.PENDING and other.status == EventStatus.DELIVERED
