@@ -169,6 +169,20 @@ def test_wrong_and_unknown_periods_are_refused(
     )
 
 
+def test_the_periods_year_is_cambodias_year(
+    registered: RegisteredCompany, acme_payload: dict[str, Any]
+) -> None:
+    """Signed at 00:30 on 1 January in Phnom Penh (17:30 UTC the day before): that year's."""
+    year = int(this_year())
+    first_hour = f"{year - 1}-12-31T17:30:00+00:00"
+    submission, created = _receive(registered, sign(acme_payload, assessment__signed_at=first_hour))
+    assert created and timezone.localtime(submission.signed_at).year == year
+    last_hour_before = f"{year - 2}-12-31T16:30:00+00:00"  # 23:30 local, two years before
+    assert _refused(registered, sign(acme_payload, assessment__signed_at=last_hour_before)) == (
+        "wrong_period"
+    )
+
+
 def test_a_transparency_report_must_be_karpears_published_json(
     registered: RegisteredCompany, acme_payload: dict[str, Any]
 ) -> None:

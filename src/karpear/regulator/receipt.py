@@ -173,7 +173,11 @@ def _verified(
         _refuse("schema", _("The package does not follow the published schema."), errors)
     signed_at = _signed_at(payload)
     year = int(period.label)
-    if signed_at > timezone.now() or signed_at.year not in (year, year + 1):
+    # The period is a year in Cambodia's time (settings.TIME_ZONE), as the label the regulator
+    # gave it: a package signed on 1 January at 00:30 in Phnom Penh (31 December, 17:30 UTC)
+    # is signed in that year, not the one before.
+    signed_year = timezone.localtime(signed_at).year
+    if signed_at > timezone.now() or signed_year not in (year, year + 1):
         _refuse(
             "wrong_period",
             _("The package was not signed off in or just after the period %(period)s.")
