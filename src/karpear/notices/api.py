@@ -30,9 +30,11 @@ from karpear.notices.services import (
     notice_amend,
     notice_receive_items,
     notices_receive,
+    with_issuer,
 )
 
-router = Router(tags=["notices"], auth=ScopedKey(Scope.ISSUER))
+# The key's issuer is read with the key, in one statement (issue #24).
+router = Router(tags=["notices"], auth=ScopedKey(Scope.ISSUER, annotate=with_issuer))
 
 
 class NoticeItemIn(Schema):
