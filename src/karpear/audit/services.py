@@ -18,7 +18,7 @@ from karpear.audit.chain import GENESIS, plain_hash, seal
 from karpear.audit.keys import current_key
 from karpear.audit.models import AuditEntry, AuditHead
 from karpear.audit.verify import VerifyResult, audit_verify
-from karpear.core.inserts import unnest_insert
+from karpear.core.inserts import json_insert
 from karpear.core.rows import fetch_one
 from karpear.orgs.models import Organisation
 
@@ -209,7 +209,7 @@ def _insert_and_move_head(rows: list[AuditEntry], head: AuditHead) -> None:
     """The entries' INSERT and the head's UPDATE as one statement on PostgreSQL (issue #24:
     one round trip less while the head is locked); the entries get their ids, in order (the
     head lock serialises inserts, so the ids drawn for one statement are in row order)."""
-    insert, params = unnest_insert(rows)
+    insert, params = json_insert(rows)
     table = AuditHead._meta.db_table
     found = fetch_one(
         f"WITH e AS ({insert} RETURNING id) UPDATE {table} SET last_hash = %s, count = %s "  # noqa: S608 - names only

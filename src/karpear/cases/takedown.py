@@ -23,7 +23,7 @@ from karpear.audit.services import AuditIn, LockedHead, audit_head_lock_sql, aud
 from karpear.cases.intake import ON_OPEN_CONFLICT, OPEN_ATTEMPTS, group_keys, sla_minutes
 from karpear.cases.models import Case, CaseEvent, Decision, DecisionKind, Ground, SlaPolicy, State
 from karpear.cases.workflow import PUBLIC_STATUS
-from karpear.core.inserts import fetch_all, next_ids_sql, unnest_insert
+from karpear.core.inserts import fetch_all, json_insert, next_ids_sql
 from karpear.core.rows import columns, fetch_one, from_row
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import WebhookEvent
@@ -176,7 +176,7 @@ def case_takedowns_by_notice(
 def _insert_all_or_nothing(
     new: list[Case], *groups: Sequence[models.Model]
 ) -> tuple[bool, LockedHead | None]:
-    """Step 3 on PostgreSQL: every row in one statement (`core.inserts.unnest_insert`), with
+    """Step 3 on PostgreSQL: every row in one statement (`core.inserts.json_insert`), with
     the new cases inserted ON CONFLICT on the index `one_open_case_per_content`. If another
     transaction opened a case with one of their keys since step 1 (two first notices, or a
     notice and a report, about one link), that INSERT waits for it and skips the row, and then
@@ -195,12 +195,12 @@ def _insert_all_or_nothing(
     expected = 0
     if new:
         rows = sorted(new, key=lambda c: c.group_key)
-        case_sql, params = unnest_insert(rows)
+        case_sql, params = json_insert(rows)
         parts.append(f"w0 AS ({case_sql} {ON_OPEN_CONFLICT} RETURNING 1)")
         expected = len(rows)
     for group in groups:
         if group:
-            sql, columns = unnest_insert(group)
+            sql, columns = json_insert(group)
             if new:
                 sql = f"{sql} WHERE (SELECT count(*) FROM w0) = %s"  # noqa: S608 - no value
                 columns = [*columns, expected]
