@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,7 @@ from karpear.audit.services import AuditIn
 from karpear.cases.services import Takedown, TakenDown, case_takedowns_by_notice
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.core.filecrypt import store_encrypted
+from karpear.core.inserts import fetch_all, json_insert
 from karpear.links.canonical import MalformedURL, canonical_key, canonical_string, canonicalize
 from karpear.notices.models import Action, Issuer, IssuerKind, ItemStatus, Notice, NoticeItem
 from karpear.orgs.models import Organisation
@@ -303,7 +304,7 @@ def _receive_many(
     org = issuer.organisation
     now = timezone.now().replace(microsecond=0)
     hosted = _hosted_test(org)
-    rows = Notice.objects.bulk_create(
+    rows = _insert_notices(
         [
             Notice(
                 organisation=org,
@@ -344,6 +345,20 @@ def _receive_many(
         ],
     )
     return [(row, [item for item, _t in items]) for row, items in zip(rows, planned, strict=True)]
+
+
+def _insert_notices(rows: list[Notice]) -> list[Notice]:
+    """`bulk_create`, as one prepared statement on PostgreSQL (issue #24, u1: the ORM compiled
+    the INSERT and PostgreSQL planned it again for every notice). The unique (issuer,
+    reference) constraint refuses a repeat here as before: IntegrityError, nothing written."""
+    if connection.vendor != "postgresql" or not rows:
+        return Notice.objects.bulk_create(rows)
+    sql, params = json_insert(rows)
+    for row, (pk,) in zip(rows, fetch_all(f"{sql} RETURNING id", params), strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = DEFAULT_DB_ALIAS
+    return rows
 
 
 def _distinct(items: list[ItemIn]) -> list[ItemIn]:
