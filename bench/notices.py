@@ -11,7 +11,11 @@ one `karpear worker`, and the reference platform. Figures:
 * (the worker's delivery rate from a backlog, beside direct signed POSTs,
   is bench/webhooks.py).
 * the burst again through the batch form, POST /api/v1/notices/batch (issue
-  #24), timed to the last acknowledgement, beside the single form's.
+  #24), timed to the last acknowledgement, beside the single form's;
+* what explains the single form's figure (issue #24, u1): the CPU each notice
+  costs in gunicorn and in PostgreSQL, and in the worker and the reference
+  platform delivering the burst's webhooks at the same time, and the same
+  burst again with the worker stopped (nothing delivered while it runs).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BIN, ROOT, free_port, reference_platform, server
+from bench.common import BIN, ROOT, _proc_cpu, cpu_seconds, free_port, reference_platform, server
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -123,10 +127,15 @@ def main() -> None:
                     },
                 )
 
+            cpu_before = (*cpu_seconds(url, env), _proc_cpu(worker.pid), _proc_cpu(ref.pid))
             start = time.perf_counter()
             with ThreadPoolExecutor(8) as pool:
                 statuses = list(pool.map(one, range(1, burst + 1)))
             sent_s = time.perf_counter() - start
+            cpu_after = (*cpu_seconds(url, env), _proc_cpu(worker.pid), _proc_cpu(ref.pid))
+            # CPU ms per notice while the burst was acknowledged: gunicorn, PostgreSQL (this
+            # database's backends), the worker, the reference platform (issue #24, u1).
+            cpu_ms = [(b - a) * 1000 / burst for a, b in zip(cpu_before, cpu_after, strict=True)]
             target = singles + burst
             while _applied(platform) < target:
                 time.sleep(0.05)
@@ -149,6 +158,7 @@ def main() -> None:
         finally:
             worker.terminate()
             worker.wait()
+        quiet_s, quiet_ok, quiet_cpu_ms = _single_burst(url, env, token, burst)
         batch_s, batch_ok = _batch_burst(url, token, burst)
         ref.terminate()
         ref.wait()
@@ -162,6 +172,7 @@ def main() -> None:
         f"({sum(s in (200, 201) for s in statuses)} ok; goal <=5 s), all confirmed in "
         f"{all_s:5.1f}s"
     )
+    _explain(cpu_ms, quiet_s, quiet_ok, quiet_cpu_ms)
     print(
         f"  the same burst through POST /api/v1/notices/batch ({BATCH} a request, 8 issuers): "
         f"all acknowledged in {batch_s:5.1f}s ({batch_ok} ok; goal <=5 s; "
@@ -191,6 +202,52 @@ def main() -> None:
 
 
 BATCH = 100
+
+
+def _explain(
+    cpu_ms: list[float], quiet_s: float, quiet_ok: int, quiet_cpu_ms: tuple[float, float]
+) -> None:
+    """What explains the goal row (issue #24, u1): where its CPU went, and the burst again
+    with nothing delivered meanwhile."""
+    print(
+        f"    CPU per notice meanwhile: gunicorn {cpu_ms[0]:.1f} ms, PostgreSQL "
+        f"{cpu_ms[1]:.1f} ms, worker {cpu_ms[2]:.1f} ms, reference platform "
+        f"{cpu_ms[3]:.1f} ms (all on {os.cpu_count()} cores)"
+    )
+    print(
+        f"  the same burst with the worker stopped (nothing delivered meanwhile): all "
+        f"acknowledged in {quiet_s:5.1f}s ({quiet_ok} ok); CPU per notice: gunicorn "
+        f"{quiet_cpu_ms[0]:.1f} ms, PostgreSQL {quiet_cpu_ms[1]:.1f} ms"
+    )
+
+
+def _single_burst(
+    url: str, env: dict[str, str], token: str, burst: int
+) -> tuple[float, int, tuple[float, float]]:
+    """The single form's burst again with the worker stopped, so that no delivery shares the
+    cores: what the concurrent deliveries cost the goal row (issue #24, u1). (seconds, notices
+    answered 201, CPU ms per notice in gunicorn and PostgreSQL)."""
+
+    def one(n: int) -> int:
+        return _post(
+            url + "/api/v1/notices",
+            token,
+            {
+                "issuer_reference": f"quiet-{n}",
+                "legal_basis": "bench",
+                "items": [{"platform_content_id": f"post:quiet-{n}"}],
+                "actions": ["takedown"],
+            },
+        )
+
+    before = cpu_seconds(url, env)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(one, range(burst)))
+    elapsed = time.perf_counter() - start
+    after = cpu_seconds(url, env)
+    cpu = ((after[0] - before[0]) * 1000 / burst, (after[1] - before[1]) * 1000 / burst)
+    return elapsed, sum(s == 201 for s in statuses), cpu
 
 
 def _batch_burst(url: str, token: str, burst: int) -> tuple[float, int]:

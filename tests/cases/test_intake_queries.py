@@ -16,7 +16,7 @@ from karpear.apikeys.models import Scope
 from karpear.apikeys.services import apikey_create
 from karpear.audit.services import audit_verify
 from karpear.cases.models import Case, CaseReport
-from karpear.notices.models import Action, Issuer
+from karpear.notices.models import Action, Issuer, Notice
 from karpear.notices.services import (
     ItemIn,
     NoticeSpec,
@@ -80,10 +80,11 @@ def acu(acme: Organisation) -> Issuer:
 # whatever its number of items, SAVEPOINT/RELEASE (BEGIN/COMMIT in production) included: the
 # notice; the cases' lock with the SLA and the new cases' and decisions' ids; the cases,
 # decisions, timeline, webhooks and the notice's items in one statement; the audit head's lock;
-# the audit entries with the head's move (issue #24, s2). SQLite (development) keeps one
-# statement per table: 13 (docs/architecture.md "Hot paths").
+# the audit entries with the head's move (issue #24, s2). Since u1, 6: the audit head is locked
+# and read by the statement of the rows. SQLite (development) keeps one statement per table:
+# 13 (docs/architecture.md "Hot paths").
 def notice_statements() -> int:
-    return 7 if connection.vendor == "postgresql" else 13
+    return 6 if connection.vendor == "postgresql" else 13
 
 
 # Whatever the number of items, as long as each INSERT fits Django's SQLite limit of 999
@@ -148,3 +149,46 @@ def test_a_notice_of_the_most_items_allowed_takes_the_same_statements(
     assert notice.items.filter(status="isolated", decision_id__isnull=False).count() == n
     assert Case.objects.filter(source="notice", state="isolated").count() == n + 1
     assert audit_verify().ok
+
+
+def test_a_notice_request_takes_the_notices_statements_and_one_for_the_key(
+    acme: Organisation, client: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The whole `POST /api/v1/notices`: the key check reads the key, its organisation and
+    its issuer in ONE statement (`notices.services.ISSUER_WITH_KEY`), and nothing re-reads the
+    organisation inside the transaction (issue #24, u1: was 3 statements around the notice's
+    7, the key, the issuer, the issuer's organisation)."""
+    from tests.notices.helpers import linked_issuer_token, notice, post
+
+    token = linked_issuer_token(acme)
+    warm = post(client, token, "/api/v1/notices", notice("warm", {"platform_content_id": "p:0"}))
+    assert warm.status_code == 201, warm.content
+    # SQLite (development) reads the issuer with a statement of its own (no LATERAL join).
+    key_statements = 1 if connection.vendor == "postgresql" else 2
+    with django_assert_max_num_queries(notice_statements() + key_statements):
+        sent = post(client, token, "/api/v1/notices", notice("R/1", {"platform_content_id": "p:1"}))
+    assert sent.status_code == 201, sent.content
+    assert sent.json()["issuer"] == "Anti-Cybercrime Unit"
+    assert audit_verify().ok
+
+
+def test_a_revoked_key_or_inactive_issuer_is_refused_at_once(
+    acme: Organisation, client: Any
+) -> None:
+    """The issuer read with the key is read again on every request: no cache lets a revoked
+    key or a deactivated issuer through (issue #24, u1)."""
+    from karpear.apikeys.models import ApiKey
+    from karpear.apikeys.services import apikey_revoke
+    from tests.notices.helpers import linked_issuer_token, notice, post
+
+    token = linked_issuer_token(acme)
+    first = post(client, token, "/api/v1/notices", notice("A/1", {"platform_content_id": "p:1"}))
+    assert first.status_code == 201
+    Issuer.objects.filter(organisation=acme, name="Anti-Cybercrime Unit").update(active=False)
+    inactive = post(client, token, "/api/v1/notices", notice("A/2", {"platform_content_id": "p:2"}))
+    assert inactive.status_code == 403
+    Issuer.objects.filter(organisation=acme, name="Anti-Cybercrime Unit").update(active=True)
+    apikey_revoke(key=ApiKey.objects.get(organisation=acme, scope=Scope.ISSUER))
+    revoked = post(client, token, "/api/v1/notices", notice("A/3", {"platform_content_id": "p:3"}))
+    assert revoked.status_code == 401
+    assert list(Notice.objects.values_list("issuer_reference", flat=True)) == ["A/1"]

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models.signals import post_save
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,14 +18,16 @@ from karpear.audit.chain import GENESIS, plain_hash, seal
 from karpear.audit.keys import current_key
 from karpear.audit.models import AuditEntry, AuditHead
 from karpear.audit.verify import VerifyResult, audit_verify
-from karpear.core.inserts import unnest_insert
+from karpear.core.inserts import json_insert
 from karpear.core.rows import fetch_one
 from karpear.orgs.models import Organisation
 
 __all__ = [
     "GENESIS",
     "AuditIn",
+    "LockedHead",
     "VerifyResult",
+    "audit_head_lock_sql",
     "audit_record",
     "audit_record_many",
     "audit_verify",
@@ -121,23 +123,52 @@ class AuditIn:
     request: HttpRequest | None = None
 
 
-def audit_record_many(entries: Sequence[AuditIn]) -> list[AuditEntry]:
+@dataclass(frozen=True)
+class LockedHead:
+    """The chain's head as a caller's own statement read it, locked (`audit_head_lock_sql`)."""
+
+    last_hash: str
+    count: int
+
+
+def audit_head_lock_sql(condition: str = "TRUE") -> str:
+    """A SELECT of the head's (last_hash, count) that locks it FOR UPDATE when `condition`
+    (SQL, no value) holds: for a caller whose LAST write statement may take the head lock
+    itself, in the same round trip (issue #24, u1: a notice's rows and the head's lock went
+    as two statements). The caller passes what it read to `audit_record_many(head=...)`.
+    Lock order as `audit_record`: the statement must not lock any row after the head (its
+    other parts only insert new rows, whose foreign keys point at rows the caller already
+    holds), and `condition` lets it take no lock at all when its writes were refused."""
+    table = AuditHead._meta.db_table
+    return f"SELECT last_hash, count FROM {table} WHERE id = 1 AND ({condition}) FOR UPDATE"  # noqa: S608 - names only
+
+
+def audit_record_many(
+    entries: Sequence[AuditIn], *, head: LockedHead | None = None
+) -> list[AuditEntry]:
     """Append several entries in order with one lock of the head and one INSERT (issue #24).
 
     The same chain as calling `audit_record` once per entry (each entry sealed over the
     previous one's MAC), in three statements whatever the number of entries: a notice's
     receipt and each of its takedown decisions, or a batch of notices, take the head lock
     once. Lock and transaction as `audit_record`. `post_save` is sent for each entry, as
-    `save()` would (the erasure journal listens to it).
+    `save()` would (the erasure journal listens to it). `head`: the head as the caller's
+    statement already read and locked it in this transaction (`audit_head_lock_sql`; PostgreSQL
+    only), so the lock is not asked for again: one statement less.
     """
     if not entries:
         return []
     with transaction.atomic(savepoint=False):
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+        if head is not None and connection.vendor == "postgresql":
+            head_row = AuditHead(id=1, last_hash=head.last_hash, count=head.count)
+            head_row._state.adding = False
+            head_row._state.db = DEFAULT_DB_ALIAS
+        else:
+            head_row, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         key = current_key()
         now = timezone.now().replace(microsecond=0)
         rows = []
-        previous = head.last_hash
+        previous = head_row.last_hash
         for spec in entries:
             user = spec.actor if getattr(spec.actor, "pk", None) else None
             entry = AuditEntry(
@@ -155,13 +186,13 @@ def audit_record_many(entries: Sequence[AuditIn]) -> list[AuditEntry]:
             )
             entry.entry_hash = previous = seal(entry, key)
             rows.append(entry)
-        head.last_hash = previous
-        head.count += len(rows)
+        head_row.last_hash = previous
+        head_row.count += len(rows)
         if connection.vendor == "postgresql":
-            _insert_and_move_head(rows, head)
+            _insert_and_move_head(rows, head_row)
         else:
             AuditEntry.objects.bulk_create(rows)
-            head.save(update_fields=["last_hash", "count"])
+            head_row.save(update_fields=["last_hash", "count"])
         for entry in rows:
             post_save.send(
                 sender=AuditEntry,
@@ -178,7 +209,7 @@ def _insert_and_move_head(rows: list[AuditEntry], head: AuditHead) -> None:
     """The entries' INSERT and the head's UPDATE as one statement on PostgreSQL (issue #24:
     one round trip less while the head is locked); the entries get their ids, in order (the
     head lock serialises inserts, so the ids drawn for one statement are in row order)."""
-    insert, params = unnest_insert(rows)
+    insert, params = json_insert(rows)
     table = AuditHead._meta.db_table
     found = fetch_one(
         f"WITH e AS ({insert} RETURNING id) UPDATE {table} SET last_hash = %s, count = %s "  # noqa: S608 - names only

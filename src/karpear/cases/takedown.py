@@ -19,11 +19,11 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 
-from karpear.audit.services import AuditIn, audit_record_many
+from karpear.audit.services import AuditIn, LockedHead, audit_head_lock_sql, audit_record_many
 from karpear.cases.intake import ON_OPEN_CONFLICT, OPEN_ATTEMPTS, group_keys, sla_minutes
 from karpear.cases.models import Case, CaseEvent, Decision, DecisionKind, Ground, SlaPolicy, State
 from karpear.cases.workflow import PUBLIC_STATUS
-from karpear.core.inserts import fetch_all, insert_all, next_ids_sql, unnest_insert
+from karpear.core.inserts import fetch_all, json_insert, next_ids_sql
 from karpear.core.rows import columns, fetch_one, from_row
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import WebhookEvent
@@ -103,6 +103,7 @@ def case_takedowns_by_notice(
         audit_record_many(audit_also)
         return []
     pg = connection.vendor == "postgresql"
+    head: LockedHead | None = None
     for _attempt in range(OPEN_ATTEMPTS):
         existing, new, chosen, decision_ids = _choose_cases(organisation, takedowns, at)
         moved_from = {id(c): c.state for c in existing}
@@ -134,7 +135,8 @@ def case_takedowns_by_notice(
             events_enqueue(webhooks)
             _insert(also)
             break
-        if _insert_all_or_nothing(new, decisions, timeline, webhooks, also):
+        written, head = _insert_all_or_nothing(new, decisions, timeline, webhooks, also)
+        if written:
             break
         # Another transaction opened a case with one of the new keys meanwhile (step 3):
         # nothing was written; plan again, now seeing (and joining) its case.
@@ -165,40 +167,65 @@ def case_takedowns_by_notice(
                 for t, case in zip(takedowns, chosen, strict=True)
             ),
             *audit_also,
-        ]
+        ],
+        head=head,
     )
     return done
 
 
-def _insert_all_or_nothing(new: list[Case], *groups: Sequence[models.Model]) -> bool:
-    """Step 3 on PostgreSQL: `core.inserts.insert_all`, with the new cases inserted
-    ON CONFLICT on the index `one_open_case_per_content`. If another transaction opened a
-    case with one of their keys since step 1 (two first notices, or a notice and a report,
-    about one link), that INSERT waits for it and skips the row, and then nothing at all is
-    written (every other INSERT is guarded by the count): False, and the caller plans again.
-    New cases go in key order, so two notices with several new keys wait in one order."""
-    if not new:
-        insert_all(*groups)
-        return True
-    rows = sorted(new, key=lambda c: c.group_key)
-    case_sql, params = unnest_insert(rows)
-    parts = [f"w0 AS ({case_sql} {ON_OPEN_CONFLICT} RETURNING 1)"]
+def _insert_all_or_nothing(
+    new: list[Case], *groups: Sequence[models.Model]
+) -> tuple[bool, LockedHead | None]:
+    """Step 3 on PostgreSQL: every row in one statement (`core.inserts.json_insert`), with
+    the new cases inserted ON CONFLICT on the index `one_open_case_per_content`. If another
+    transaction opened a case with one of their keys since step 1 (two first notices, or a
+    notice and a report, about one link), that INSERT waits for it and skips the row, and then
+    nothing at all is written (every other INSERT is guarded by the count): (False, None), and
+    the caller plans again. New cases go in key order, so two notices with several new keys
+    wait in one order.
+
+    When everything was written, the same statement also locks the audit chain's head and
+    reads it (`audit.services.audit_head_lock_sql`, passed on to `audit_record_many`): one
+    round trip less per notice (issue #24, u1). The lock order holds: the case rows were
+    locked in step 1, this statement only inserts new rows besides, and the head is locked
+    last; a statement whose cases yielded takes no lock, so the plan made again does not lock
+    case rows while holding the head."""
+    parts: list[str] = []
+    params: list[Any] = []
+    expected = 0
+    if new:
+        rows = sorted(new, key=lambda c: c.group_key)
+        case_sql, params = json_insert(rows)
+        parts.append(f"w0 AS ({case_sql} {ON_OPEN_CONFLICT} RETURNING 1)")
+        expected = len(rows)
     for group in groups:
         if group:
-            sql, columns = unnest_insert(group)
-            guarded = f"{sql} WHERE (SELECT count(*) FROM w0) = %s"  # noqa: S608 - no value
-            parts.append(f"w{len(parts)} AS ({guarded})")
-            params += [*columns, len(rows)]
+            sql, columns = json_insert(group)
+            if new:
+                sql = f"{sql} WHERE (SELECT count(*) FROM w0) = %s"  # noqa: S608 - no value
+                columns = [*columns, expected]
+            parts.append(f"w{len(parts) + 1} AS ({sql})")  # w0: the new cases
+            params += columns
+    written = "(SELECT count(*) FROM w0) = %s" if new else "TRUE"
+    lock = audit_head_lock_sql(written)
+    parts.append(f"h AS ({lock})")
+    if new:
+        params.append(expected)
     # Only model table and column names and placeholders are formatted in: no value.
-    statement = f"WITH {', '.join(parts)} SELECT count(*) FROM w0"  # noqa: S608
-    (inserted,) = fetch_one(statement, params)
-    if inserted != len(rows):
-        return False
+    counted = "(SELECT count(*) FROM w0)" if new else "0"
+    statement = (
+        f"WITH {', '.join(parts)} SELECT {counted}, h.last_hash, h.count "  # noqa: S608
+        "FROM (SELECT 1) AS one LEFT JOIN h ON TRUE"
+    )
+    inserted, last_hash, count = fetch_one(statement, params)
+    if inserted != expected:
+        return False, None
     for group in (new, *groups):
         for row in group:
             row._state.adding = False
             row._state.db = DEFAULT_DB_ALIAS
-    return True
+    # No head row yet (a database that has never audited): audit_record_many creates it.
+    return True, None if last_hash is None else LockedHead(last_hash, count)
 
 
 def _insert(rows: Sequence[models.Model]) -> None:

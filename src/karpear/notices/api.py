@@ -23,6 +23,7 @@ from karpear.core.errors import ApplicationError
 from karpear.links.canonical import MalformedURL, canonicalize_site
 from karpear.notices.models import Action, ItemStatus, Notice, NoticeItem
 from karpear.notices.services import (
+    ISSUER_WITH_KEY,
     ItemIn,
     NoticeSpec,
     access_notice,
@@ -32,7 +33,8 @@ from karpear.notices.services import (
     notices_receive,
 )
 
-router = Router(tags=["notices"], auth=ScopedKey(Scope.ISSUER))
+# The key's issuer is read with the key, in one statement (issue #24).
+router = Router(tags=["notices"], auth=ScopedKey(Scope.ISSUER, join=ISSUER_WITH_KEY))
 
 
 class NoticeItemIn(Schema):
