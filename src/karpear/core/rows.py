@@ -90,25 +90,53 @@ def insert_parts(
     return ", ".join(names), ", ".join(selects), params
 
 
+_INTEGERS = (
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+    models.AutoField,
+    models.BigAutoField,
+    models.SmallAutoField,
+)
+
+
 def _preparer(field: models.Field[Any, Any], conn: Any) -> Callable[[Any], Any]:
     """`field.get_db_prep_save(value, conn)`, skipped for a value of the type the field
     stores as it is (a str for a text column, an aware datetime for a timestamp, an int for
     a key): Django's own method returns such a value unchanged, through five calls per
-    column, and a report and its case have 50 columns (issue #24, u2). Anything else (an
-    enum member, a naive datetime, a JSON value) takes Django's method."""
+    column, and a report and its case have 50 columns (issue #24, u2). Anything else (None,
+    an enum member, a naive datetime, a JSON value) and any other field class (a project's
+    own subclass included) takes Django's method; so does every value off PostgreSQL."""
     slow = field.get_db_prep_save
     kind = type(field)
-    if kind in (models.CharField, models.TextField):
-        return lambda v: v if type(v) is str else slow(v, conn)
-    if kind is models.BooleanField:
-        return lambda v: v if v is None or type(v) is bool else slow(v, conn)
-    if kind is models.DateTimeField:
-        return lambda v: v if type(v) is datetime and v.tzinfo is not None else slow(v, conn)
-    if kind is models.DateField:
-        return lambda v: v if v is None or type(v) is date else slow(v, conn)
-    if isinstance(field, models.ForeignKey | models.IntegerField):
-        return lambda v: v if v is None or type(v) is int else slow(v, conn)
-    return lambda v: slow(v, conn)
+    if kind in (models.ForeignKey, models.OneToOneField):
+        target = type(field.target_field)  # type: ignore[attr-defined]  # a relation's
+        kind = target if target in _INTEGERS else kind
+    as_is = _STORED_AS_IS.get(kind) if conn.vendor == "postgresql" else None
+    if as_is is None:  # elsewhere (SQLite) even a datetime or a date is adapted
+        return lambda v: slow(v, conn)
+    return lambda v: v if as_is(v) else slow(v, conn)
+
+
+def _is_str(v: Any) -> bool:
+    return type(v) is str
+
+
+def _is_int(v: Any) -> bool:
+    return type(v) is int
+
+
+_STORED_AS_IS: dict[type, Callable[[Any], bool]] = {
+    models.CharField: _is_str,
+    models.TextField: _is_str,
+    models.BooleanField: lambda v: type(v) is bool,
+    models.DateTimeField: lambda v: type(v) is datetime and v.tzinfo is not None,
+    models.DateField: lambda v: type(v) is date,
+    **dict.fromkeys(_INTEGERS, _is_int),
+}
 
 
 class InsertPlan:
