@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import nullcontext
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -22,7 +23,7 @@ from karpear.cases.models import (
 )
 from karpear.cases.workflow import PUBLIC_STATUS
 from karpear.core.errors import ApplicationError
-from karpear.core.rows import columns, fetch_optional, from_row, insert_parts
+from karpear.core.rows import InsertPlan, columns, fetch_optional, from_row, insert_parts
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import PlatformLink
 from karpear.reports.models import Report, ReportedItem
@@ -177,6 +178,33 @@ def case_join_report(
     return case, linked
 
 
+_CASE_VALUES = (
+    "organisation_id",
+    "category",
+    "group_key",
+    "opened_at",
+    "source",
+    "report_count",
+    "review_due_at",
+    "next_due_at",
+    "action_due_at",
+)
+# The new case, its SLA from the CTE `sla`, and its "opened" event: the columns, select lists
+# and parameter order are worked out once per process (issue #24, u2).
+_CASE_PLAN = InsertPlan(
+    Case,
+    _CASE_VALUES,
+    {
+        "review_due_at": "%s + make_interval(mins => sla.review)",
+        "next_due_at": "%s + make_interval(mins => sla.review)",
+        "action_due_at": "%s + make_interval(mins => sla.action)",
+    },
+)
+_EVENT_PLAN = InsertPlan(
+    CaseEvent, ("kind", "to_state", "at", "actor_id", "detail"), {"case_id": "created.id"}
+)
+
+
 def case_ctes(
     *,
     organisation_id: int,
@@ -199,10 +227,11 @@ def case_ctes(
     the index `one_open_case_per_content` and does nothing: `c` is empty and the statement
     writes nothing. Its snapshot predates that case, so the caller runs the statement again,
     which joins it (`_open_or_join_pg`; reportwrite.py falls back to the transactional path).
+
+    The text depends only on the number of keys and `guard` (cached); the parameters are
+    the keys, the organisation, the category and the new rows' values.
     """
-    table = Case._meta.db_table
-    case_cols, case_selects, case_params = insert_parts(
-        Case,
+    case_params = _CASE_PLAN.params(
         {
             "organisation_id": organisation_id,
             "category": category or "other",
@@ -210,28 +239,32 @@ def case_ctes(
             "opened_at": now,
             "source": "report",
             "report_count": 1,
-        },
-        {
-            "review_due_at": ("%s + make_interval(mins => sla.review)", [now]),
-            "next_due_at": ("%s + make_interval(mins => sla.review)", [now]),
-            "action_due_at": ("%s + make_interval(mins => sla.action)", [now]),
-        },
+            "review_due_at": now,
+            "next_due_at": now,
+            "action_due_at": now,
+        }
     )
-    event_cols, event_selects, event_params = insert_parts(
-        CaseEvent,
+    event_params = _EVENT_PLAN.params(
         {
             "kind": "opened",
-            "to_state": State.RECEIVED,
+            "to_state": State.RECEIVED.value,
             "at": now,
             "actor_id": None,
             "detail": {"report": reference},
-        },
-        {"case_id": "created.id"},
+        }
     )
-    # Only model table and column names and placeholders are formatted in: no value. The keys
-    # are one placeholder each (a list parameter cost more to send than the statement to run).
-    marks = ", ".join(["%s"] * len(keys))
-    sql = f"""
+    params: list[Any] = [organisation_id, *keys, State.CLOSED.value, organisation_id, category]
+    return _case_ctes_sql(len(keys), guard), params + case_params + event_params
+
+
+@lru_cache(maxsize=64)
+def _case_ctes_sql(key_count: int, guard: str) -> str:
+    """case_ctes' text for `key_count` keys. Only model table and column names and
+    placeholders are formatted in: no value. The keys are one placeholder each (a list
+    parameter cost more to send than the statement to run)."""
+    table = Case._meta.db_table
+    marks = ", ".join(["%s"] * key_count)
+    return f"""
     found AS (
         SELECT id FROM {table}
         WHERE {guard} AND organisation_id = %s AND group_key IN ({marks}) AND state <> %s
@@ -248,17 +281,15 @@ def case_ctes(
             ORDER BY category = '' LIMIT 1
         ) AS p ON true
     ), created AS (
-        INSERT INTO {table} ({case_cols}) SELECT {case_selects} FROM sla
+        INSERT INTO {table} ({_CASE_PLAN.columns}) SELECT {_CASE_PLAN.selects} FROM sla
         WHERE {guard} AND NOT EXISTS (SELECT 1 FROM found)
         {ON_OPEN_CONFLICT} RETURNING {columns(Case)}
     ), c AS (
         SELECT * FROM joined UNION ALL SELECT * FROM created
     ), opened AS (
-        INSERT INTO {CaseEvent._meta.db_table} ({event_cols})
-        SELECT {event_selects} FROM created
+        INSERT INTO {CaseEvent._meta.db_table} ({_EVENT_PLAN.columns})
+        SELECT {_EVENT_PLAN.selects} FROM created
     )"""  # noqa: S608
-    params: list[Any] = [organisation_id, *keys, State.CLOSED.value, organisation_id, category]
-    return sql, params + case_params + event_params
 
 
 def _open_or_join_pg(*, report: Report, keys: list[str]) -> tuple[Case, bool]:

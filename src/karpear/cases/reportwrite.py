@@ -20,84 +20,119 @@ import cases (reports/signals.py, `register_report_writer`).
 
 from __future__ import annotations
 
+import re
 from contextlib import nullcontext
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
 
-from karpear.cases.intake import case_ctes, group_keys
+from karpear.cases.intake import _case_ctes_sql, case_ctes, group_keys
 from karpear.cases.models import CaseReport, State
 from karpear.cases.workflow import PUBLIC_STATUS
-from karpear.core.rows import columns, fetch_optional, insert_parts
+from karpear.core.rows import InsertPlan, columns, fetch_optional
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import PlatformLink
-from karpear.reports.models import Report, ReportedItem
+from karpear.reports.models import Report
 from karpear.reports.services import (
     REPORT_AND_ITEM_IDS,
-    report_group_keys,
+    REPORT_VALUES,
+    group_keys_of,
     report_items_cte,
-    stored_report,
+    report_items_params,
+    stored_report_only,
 )
 
 
-def _status_sql() -> tuple[str, list[Any]]:
-    """The report's public status from its case's state (cases.workflow.PUBLIC_STATUS)."""
-    whens = " ".join("WHEN %s THEN %s" for _state in PUBLIC_STATUS)
-    params: list[Any] = []
+def _status_sql() -> str:
+    """The report's public status from its case's state (cases.workflow.PUBLIC_STATUS), as
+    SQL literals: the states and statuses are the code's own identifiers, never input."""
+    whens = []
     for state, status in PUBLIC_STATUS.items():
-        params += [State(state).value, status.value]
-    return f"CASE c.state {whens} END", params
+        pair = (State(state).value, status.value)
+        if not all(_IDENTIFIER.fullmatch(v) for v in pair):
+            raise ValueError(f"not an identifier: {pair}")
+        whens.append("WHEN '{}' THEN '{}'".format(*pair))
+    return f"CASE c.state {' '.join(whens)} END"
+
+
+_IDENTIFIER = re.compile("[a-z_]+")
 
 
 def report_and_case_write(
     *, values: dict[str, Any], rows: list[dict[str, Any]], organisation: Organisation
-) -> tuple[Report, list[ReportedItem]] | None:
+) -> Report | None:
     """Write the report (`values`, its Report fields), its items (`rows`) and its case in
-    one statement on PostgreSQL; None, with nothing written, elsewhere, when the
-    organisation has a platform link, or when another transaction opened the case while the
-    statement ran (the caller then takes the transactional path, which joins it).
+    one statement on PostgreSQL, and return the report as stored; None, with nothing
+    written, elsewhere, when the organisation has a platform link, or when another
+    transaction opened the case while the statement ran (the caller then takes the
+    transactional path, which joins it).
 
     Raises IntegrityError like the ORM (a reference or an Idempotency-Key met twice): the
-    statement is rolled back whole.
+    statement is rolled back whole. The statement's text depends only on the number of
+    items and keys (`_statement`, cached); each report sends only its parameters.
     """
     if connection.vendor != "postgresql":
         return None
-    draft = Report(**values)
-    keys = group_keys(report_group_keys(draft, [ReportedItem(**r) for r in rows]))
+    keys = group_keys(
+        group_keys_of(
+            values.get("platform_content_id", ""),
+            [
+                (
+                    r.get("normalised_url_sha256", ""),
+                    r.get("app_name", ""),
+                    r.get("account_name", ""),
+                )
+                for r in rows
+            ],
+        )
+    )
     now = values["received_at"]
     org = organisation.pk
-    links = PlatformLink._meta.db_table
-    guard = f"NOT EXISTS (SELECT 1 FROM {links} WHERE organisation_id = %s)"  # noqa: S608
-    ctes, params = case_ctes(
+    _ctes, case_params = case_ctes(
         organisation_id=org,
         keys=keys,
         category=values["category"],
         now=now,
         reference=values["reference"],
-        guard="(SELECT go FROM unlinked)",
+        guard=_GUARD,
     )
-    report_cols, report_selects, report_params = insert_parts(
-        Report, values, {"status": _status_sql()}
-    )
-    items_cte, item_params = report_items_cte(rows)
-    link_cols, link_selects, link_params = insert_parts(
-        CaseReport,
-        {"channel": values["channel"], "joined_at": now},
-        {"case_id": "c.id", "report_id": "r.id"},
-    )
-    sql = f"""
-    WITH unlinked AS (SELECT {guard} AS go), {ctes}, r AS (
-        INSERT INTO {Report._meta.db_table} ({report_cols})
-        SELECT {report_selects} FROM c RETURNING {columns(Report)}
-    ){items_cte}, joined_report AS (
-        INSERT INTO {CaseReport._meta.db_table} ({link_cols}) SELECT {link_selects} FROM c, r
-    )
-    {REPORT_AND_ITEM_IDS}
-    """  # noqa: S608
+    params = [
+        org,
+        *case_params,
+        *_REPORT_PLAN.params(values),
+        *report_items_params(rows),
+        *_LINK_PLAN.params({"channel": values["channel"], "joined_at": now}),
+    ]
     # Inside a caller's transaction (a test, a command), a savepoint: a clash rolls back this
     # statement only. Otherwise none: the statement commits on its own.
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
-        stored = fetch_optional(sql, [org, *params, *report_params, *item_params, *link_params])
+        stored = fetch_optional(_statement(len(rows), len(keys)), params)
     if stored is None:
         return None  # a platform link, or a case opened meanwhile: nothing was written
-    return stored_report(stored, rows, organisation)
+    return stored_report_only(stored, organisation)
+
+
+_GUARD = "(SELECT go FROM unlinked)"
+_REPORT_PLAN = InsertPlan(Report, REPORT_VALUES, {"status": _status_sql()})
+_LINK_PLAN = InsertPlan(
+    CaseReport, ("channel", "joined_at"), {"case_id": "c.id", "report_id": "r.id"}
+)
+
+
+@lru_cache(maxsize=64)
+def _statement(item_count: int, key_count: int) -> str:
+    """The statement's text for `item_count` items and `key_count` keys."""
+    links = PlatformLink._meta.db_table
+    guard = f"NOT EXISTS (SELECT 1 FROM {links} WHERE organisation_id = %s)"  # noqa: S608
+    ctes = _case_ctes_sql(key_count, _GUARD)
+    return f"""
+    WITH unlinked AS (SELECT {guard} AS go), {ctes}, r AS (
+        INSERT INTO {Report._meta.db_table} ({_REPORT_PLAN.columns})
+        SELECT {_REPORT_PLAN.selects} FROM c RETURNING {columns(Report)}
+    ){report_items_cte(item_count)}, joined_report AS (
+        INSERT INTO {CaseReport._meta.db_table} ({_LINK_PLAN.columns})
+        SELECT {_LINK_PLAN.selects} FROM c, r
+    )
+    {REPORT_AND_ITEM_IDS}
+    """  # noqa: S608

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -36,9 +37,14 @@ def client_address(request: HttpRequest) -> str:
 
 def purpose_key(purpose: str) -> bytes:
     """HMAC(the client-hash secret, purpose): a key of its own for each use of the secret."""
-    return hmac.new(
-        settings.KARPEAR_CLIENT_HASH_KEY.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256
-    ).digest()
+    return _purpose_key(settings.KARPEAR_CLIENT_HASH_KEY, purpose)
+
+
+@lru_cache(maxsize=64)
+def _purpose_key(secret: str, purpose: str) -> bytes:
+    """Kept per process (issue #24, u2): the day's key was worked out twice per report. The
+    secret is part of the cache's key, so a changed secret is never answered from it."""
+    return hmac.new(secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256).digest()
 
 
 def keyed_digest(purpose: str, value: str) -> str:

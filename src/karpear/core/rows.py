@@ -10,7 +10,8 @@ What depends only on the model (columns, converters) is worked out once per proc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
@@ -87,6 +88,150 @@ def insert_parts(
         selects.append("%s")
         params.append(prepared)
     return ", ".join(names), ", ".join(selects), params
+
+
+_INTEGERS = (
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+    models.AutoField,
+    models.BigAutoField,
+    models.SmallAutoField,
+)
+
+
+def _preparer(field: models.Field[Any, Any], conn: Any) -> Callable[[Any], Any]:
+    """`field.get_db_prep_save(value, conn)`, skipped for a value of the type the field
+    stores as it is (a str for a text column, an aware datetime for a timestamp, an int for
+    a key): Django's own method returns such a value unchanged, through five calls per
+    column, and a report and its case have 50 columns (issue #24, u2). Anything else (None,
+    an enum member, a naive datetime, a JSON value) and any other field class (a project's
+    own subclass included) takes Django's method; so does every value off PostgreSQL."""
+    slow = field.get_db_prep_save
+    kind = type(field)
+    if kind in (models.ForeignKey, models.OneToOneField):
+        target = type(field.target_field)  # type: ignore[attr-defined]  # a relation's
+        kind = target if target in _INTEGERS else kind
+    as_is = _STORED_AS_IS.get(kind) if conn.vendor == "postgresql" else None
+    if as_is is None:  # elsewhere (SQLite) even a datetime or a date is adapted
+        return lambda v: slow(v, conn)
+    return lambda v: v if as_is(v) else slow(v, conn)
+
+
+def _is_str(v: Any) -> bool:
+    return type(v) is str
+
+
+def _is_int(v: Any) -> bool:
+    return type(v) is int
+
+
+_STORED_AS_IS: dict[type, Callable[[Any], bool]] = {
+    models.CharField: _is_str,
+    models.TextField: _is_str,
+    models.BooleanField: lambda v: type(v) is bool,
+    models.DateTimeField: lambda v: type(v) is datetime and v.tzinfo is not None,
+    models.DateField: lambda v: type(v) is date,
+    **dict.fromkeys(_INTEGERS, _is_int),
+}
+
+
+class InsertPlan:
+    """`INSERT INTO t (columns) SELECT selects …` for one model and one fixed set of given
+    fields, worked out once per process; only `params(values)` runs per row (issue #24, u2).
+
+    Each column takes `exprs[attname]` (SQL such as a CTE's id; a `%s` in it stands for
+    `values[attname]`), else `values[attname]` (its default when not given), else
+    the field's default as the ORM would give it (a constant default prepared once). A
+    nullable column's parameter is cast to its type without length (a NULL parameter in a
+    SELECT list has no type to infer; the INSERT still refuses a value too long), so the
+    statement's text never depends on the values.
+    """
+
+    def __init__(
+        self, model: type[models.Model], names: Iterable[str], exprs: Mapping[str, str] = {}
+    ) -> None:
+        self.model = model
+        self.names = frozenset(names)
+        self.exprs = dict(exprs)
+        self._compiled: tuple[str, str, tuple[tuple[int, Any, Any], ...]] | None = None
+
+    def _compile(self) -> tuple[str, str, tuple[tuple[int, Any, Any], ...]]:
+        if self._compiled is not None:
+            return self._compiled
+        conn = connections[DEFAULT_DB_ALIAS]
+        names: list[str] = []
+        selects: list[str] = []
+        steps: list[tuple[int, Any, Any]] = []  # (kind, attname or constant, preparer)
+        for field, column, on_save, typed_null in _fields(self.model):
+            names.append(column)
+            cast = "::" + _BRACKETS.sub("", typed_null[len("NULL::") :]) if field.null else ""
+            prep = _preparer(field, conn)
+            if field.attname in self.exprs:
+                sql = self.exprs[field.attname]
+                selects.append(sql)
+                if "%s" in sql:
+                    steps.append((_VALUE, field.attname, prep))
+            elif field.attname in self.names:
+                selects.append("%s" + cast)
+                steps.append((_VALUE, field.attname, prep))
+            elif on_save:
+                selects.append("%s")
+                steps.append((_NOW, None, prep))
+            elif field.has_default() and callable(field.default):
+                selects.append("%s" + cast)
+                steps.append((_CALL, field, prep))
+            else:
+                prepared = field.get_db_prep_save(field.get_default(), conn)
+                if prepared is None:
+                    selects.append(typed_null)
+                else:
+                    selects.append("%s")
+                    steps.append((_CONST, prepared, None))
+        unknown = (self.names | set(self.exprs)) - {f.attname for f, *_r in _fields(self.model)}
+        if unknown:
+            raise LookupError(f"{self.model.__name__} has no field {sorted(unknown)}")
+        self._compiled = (", ".join(names), ", ".join(selects), tuple(steps))
+        return self._compiled
+
+    @property
+    def columns(self) -> str:
+        return self._compile()[0]
+
+    @property
+    def selects(self) -> str:
+        return self._compile()[1]
+
+    def params(self, values: Mapping[str, Any]) -> list[Any]:
+        """The row's parameters, in the order of `selects`."""
+        out: list[Any] = []
+        for kind, arg, prep in self._compile()[2]:
+            if kind == _VALUE:
+                try:
+                    out.append(prep(values[arg]))
+                except KeyError:  # not given: the field's default, as the ORM would
+                    field = next(f for f, *_r in _fields(self.model) if f.attname == arg)
+                    out.append(field.get_db_prep_save(field.get_default(), _conn()))
+            elif kind == _CONST:
+                out.append(arg)
+            elif kind == _NOW:
+                out.append(prep(timezone.now()))
+            else:
+                out.append(prep(arg.get_default()))
+        return out
+
+
+_VALUE, _CONST, _NOW, _CALL = range(4)
+
+
+def _conn() -> Any:
+    return connections[DEFAULT_DB_ALIAS]
+
+
+_BRACKETS = re.compile(r"\(.*\)")
 
 
 class _PreparedCursor(psycopg.RawCursor[Any]):

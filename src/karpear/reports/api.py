@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date, time
 from typing import Annotated
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -23,8 +22,8 @@ from karpear.core.ratelimit import enforce
 from karpear.orgs.models import Organisation
 from karpear.orgs.selectors import public_url
 from karpear.orgs.services import current_organisation
-from karpear.reports.forms import ApiReportForm
 from karpear.reports.models import Category, Channel, PublicStatus
+from karpear.reports.rules import ContactData, ReportData, ReportInvalid, report_data_check
 from karpear.reports.services import report_public_status, report_submit
 
 router = Router(tags=["reports"])
@@ -77,23 +76,31 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-def _form_data(payload: ReportIn) -> dict[str, object]:
+def _report_data(payload: ReportIn) -> ReportData:
+    """The payload by the page form's rules (reports/rules.py), without a Django form: pydantic
+    has checked the types and sizes; the same rules then refuse the same inputs with the
+    same messages as the page (issue #24, u2)."""
     contact = payload.contact
-    return {
-        "links": "\n".join(payload.links),
-        "app_name": payload.app_name,
-        "account_name": payload.account_name,
-        "category": payload.category.value,
-        "seen_on": payload.seen_on.isoformat() if payload.seen_on else "",
-        "seen_at_time": payload.seen_at_time.strftime("%H:%M") if payload.seen_at_time else "",
-        "seen_approximate": "on" if payload.seen_approximate else "",
-        "description": payload.description,
-        "age": {True: "child", False: "adult", None: ""}[payload.reporter_is_child],
-        "contact_choice": "contact" if contact else "anonymous",
-        "contact_name": contact.name if contact else "",
-        "contact_phone": contact.phone if contact else "",
-        "contact_email": contact.email if contact else "",
-    }
+    try:
+        return report_data_check(
+            links=payload.links,
+            app_name=payload.app_name,
+            account_name=payload.account_name,
+            category=payload.category.value,
+            seen_on=payload.seen_on,
+            seen_at_time=payload.seen_at_time,
+            seen_approximate=payload.seen_approximate,
+            description=payload.description,
+            reporter_is_child=payload.reporter_is_child,
+            contact=None
+            if contact is None
+            else ContactData(name=contact.name, phone=contact.phone, email=contact.email),
+            platform_content_id=payload.platform_content_id,
+        )
+    except ReportInvalid as exc:
+        raise ApplicationError(
+            _("Some answers need to be checked."), code="invalid", fields=exc.fields
+        ) from None
 
 
 IDEMPOTENCY_KEY_MAX = 200
@@ -121,14 +128,7 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
     org, caller = _caller(request)
     enforce(request, "report", settings.KARPEAR_RATE_REPORTS)
     token = _idempotency_key(request)
-    form = ApiReportForm(_form_data(payload))
-    if not form.is_valid():
-        raise ApplicationError(
-            _("Some answers need to be checked."),
-            code="invalid",
-            fields={name: [str(e) for e in errors] for name, errors in form.errors.items()},
-        )
-    data = replace(form.to_data(), platform_content_id=payload.platform_content_id)
+    data = _report_data(payload)
     report, created = report_submit(
         organisation=org,
         channel=Channel.IN_APP,
@@ -138,7 +138,7 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
         fingerprint=_fingerprint(payload) if token else "",  # only a key is compared
         reporter=caller,  # the API key or the keyed client hash: the isolation abuse guard
     )
-    path = reverse("api-1:report_status", kwargs={"reference": report.reference})
+    path = _status_path(report.reference)
     return (201 if created else 200), ReportCreated(
         reference=report.reference,
         status=PublicStatus(report.status),
@@ -146,6 +146,23 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReportC
         received_at=report.received_at.isoformat(),
         response_hours=org.response_hours,
     )
+
+
+_SAMPLE_REFERENCE = "0000-0000-0000"
+_STATUS_PATHS: dict[tuple[str, object], tuple[str, str]] = {}
+
+
+def _status_path(reference: str) -> str:
+    """reverse("api-1:report_status") for `reference`, resolved once per script prefix and
+    URLconf (issue #24, u2: reversing was 5 % of a report's CPU). A reference is letters,
+    digits and dashes, which the URL takes as they are."""
+    key = (get_script_prefix(), get_urlconf())
+    parts = _STATUS_PATHS.get(key)
+    if parts is None:
+        path = reverse("api-1:report_status", kwargs={"reference": _SAMPLE_REFERENCE})
+        head, _sep, tail = path.partition(_SAMPLE_REFERENCE)
+        parts = _STATUS_PATHS[key] = (head, tail)
+    return parts[0] + reference + parts[1]
 
 
 def _idempotency_key(request: HttpRequest) -> str:

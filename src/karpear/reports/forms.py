@@ -7,28 +7,35 @@ material, date and time, optional contact, anonymous allowed).
 
 from __future__ import annotations
 
-import re
 import secrets
-from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from karpear.links.canonical import MalformedURL, canonicalize_site
 from karpear.reports.models import Category
+from karpear.reports.rules import (
+    BAD_EMAIL,
+    MAX_DESCRIPTION,
+    MAX_LINK_LENGTH,
+    MAX_LINKS,
+    UNREADABLE,
+    ContactData,
+    LinkData,
+    ReportData,
+    clean_text,
+    cross_check,
+    links_check,
+    phone_check,
+    seen_on_check,
+)
 
-MAX_LINKS = 20
-MAX_LINK_LENGTH = 2048
-MAX_DESCRIPTION = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufeff]")
-_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffd\ufeff]")
-_PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
-_UNREADABLE = _("Some letters could not be read. Please type them again.")
+__all__ = ["ContactData", "LinkData", "ReportData", "ReportForm", "clean_text"]
+
+_UNREADABLE = UNREADABLE
 # Django's own "Ensure this value has at most…" has no Khmer translation and reads like a
 # rule book; this one is ours, in both languages (issue #22, item 4).
 _TOO_LONG = _("Please make this shorter: at most %(limit_value)d letters (now %(show_value)d).")
@@ -42,46 +49,6 @@ WHO_CHOICES = [
     ("adult", _("I am an adult who saw something")),
 ]
 WHO_IS_CHILD = {"child": True, "teen": True, "parent": False, "adult": False}
-
-
-def clean_text(value: str, *, multiline: bool = False) -> str:
-    """Refuse text that is not readable: control characters or bad encoding.
-
-    Django decodes form bodies with errors="replace", so bytes that were not
-    UTF-8 arrive as U+FFFD; JSON bodies are decoded strictly by the API.
-    """
-    pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE
-    if pattern.search(value):
-        raise ValidationError(_UNREADABLE, code="encoding")
-    return value.strip()
-
-
-@dataclass(frozen=True)
-class LinkData:
-    url: str = ""
-    normalised_url: str = ""
-    app_name: str = ""
-    account_name: str = ""
-
-
-@dataclass(frozen=True)
-class ContactData:
-    name: str = ""
-    phone: str = ""
-    email: str = ""
-
-
-@dataclass(frozen=True)
-class ReportData:
-    items: list[LinkData]
-    category: str
-    seen_on: date | None
-    seen_at_time: time | None
-    seen_approximate: bool
-    description: str
-    reporter_is_child: bool | None
-    contact: ContactData | None
-    platform_content_id: str = ""
 
 
 class ReportForm(forms.Form):
@@ -175,7 +142,7 @@ class ReportForm(forms.Form):
         label=_("Email"),
         required=False,
         max_length=254,
-        error_messages={"invalid": _("Please check the email address.")},
+        error_messages={"invalid": BAD_EMAIL},
     )
     # The start page's answer, carried through the form (not a question on it).
     who = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -220,90 +187,22 @@ class ReportForm(forms.Form):
     def clean_description(self) -> str:
         return clean_text(self.cleaned_data.get("description") or "", multiline=True)
 
+    # The rules live in reports/rules.py, which the API calls too (issue #24, u2).
     def clean_contact_phone(self) -> str:
-        phone = self._clean_line("contact_phone")
-        if phone and not _PHONE.match(phone):
-            raise ValidationError(_("Please check the phone number."), code="phone")
-        return phone
+        return phone_check(self.cleaned_data.get("contact_phone") or "")
 
     def clean_links(self) -> list[LinkData]:
-        raw = clean_text(self.cleaned_data.get("links") or "", multiline=True)
-        lines = [line.strip() for line in raw.splitlines() if line.strip()]
-        if len(lines) > MAX_LINKS:
-            raise ValidationError(
-                _("Please send at most %(count)d links in one report.") % {"count": MAX_LINKS},
-                code="too_many",
-            )
-        items: list[LinkData] = []
-        for line in lines:
-            if len(line) > MAX_LINK_LENGTH:
-                raise ValidationError(_("One of the links is too long."), code="too_long")
-            try:
-                canonical = canonicalize_site(line)
-            except MalformedURL as exc:
-                raise ValidationError(
-                    _("This does not look like a link: %(link)s") % {"link": line[:80]},
-                    code="malformed_" + exc.reason.replace(" ", "_"),
-                ) from exc
-            normalised = str(canonical)
-            if all(item.normalised_url != normalised for item in items):
-                items.append(LinkData(url=line, normalised_url=normalised))
-        return items
+        return links_check(self.cleaned_data.get("links") or "")
 
     def clean_seen_on(self) -> date | None:
-        seen_on: date | None = self.cleaned_data.get("seen_on")
-        if seen_on is None:
-            return None
-        today = timezone.localdate()
-        # One day of slack for a phone whose clock or time zone is off.
-        if seen_on > today + timedelta(days=1):
-            raise ValidationError(_("This date is in the future."), code="future")
-        if seen_on < date(2000, 1, 1):
-            raise ValidationError(_("Please check the year."), code="too_old")
-        return seen_on
+        return seen_on_check(self.cleaned_data.get("seen_on"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("website"):
             raise ValidationError(_("Please leave the last box empty."), code="honeypot")
-        links = data.get("links") or []
-        if (
-            "links" not in self.errors
-            and not links
-            and not (data.get("app_name") and data.get("account_name"))
-        ):
-            self.add_error(
-                "links",
-                ValidationError(
-                    _(
-                        "Please paste the link. If there is no link, write the app name and the "
-                        "username or group name."
-                    ),
-                    code="required",
-                ),
-            )
-        has_contact = any(data.get(k) for k in ("contact_name", "contact_phone", "contact_email"))
-        if data.get("contact_choice") == "contact" and not (
-            data.get("contact_phone") or data.get("contact_email")
-        ):
-            self.add_error(
-                "contact_phone",
-                ValidationError(
-                    _("Please write a phone number or an email, or choose to stay anonymous."),
-                    code="contact_required",
-                ),
-            )
-        elif data.get("contact_choice") != "contact" and has_contact:
-            self.add_error(
-                "contact_choice",
-                ValidationError(
-                    _(
-                        "You chose to stay anonymous but wrote contact details. Please choose "
-                        '"Yes, you may contact me" or clear those boxes.'
-                    ),
-                    code="contact_conflict",
-                ),
-            )
+        for name, error in cross_check(data, set(self.errors)):
+            self.add_error(name, error)
         return data
 
     def to_data(self) -> ReportData:
@@ -328,22 +227,3 @@ class ReportForm(forms.Form):
             ),
             contact=contact,
         )
-
-
-class _SharedFields(dict[str, forms.Field]):
-    """A form's fields that its instances share instead of copying (see ApiReportForm)."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
-        return dict(self)
-
-
-class ApiReportForm(ReportForm):
-    """ReportForm's rules, for the JSON API, with one set of fields per process (issue #24).
-
-    Django deep-copies a form's fields for every instance so that a page may change them
-    while it renders; the API only validates (a field is read, never changed, while
-    cleaning), and that copy was a tenth of a report's CPU. Same fields, same messages.
-    """
-
-
-ApiReportForm.base_fields = _SharedFields(ApiReportForm().fields)

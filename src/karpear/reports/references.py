@@ -31,7 +31,10 @@ def _check_character(body: str) -> str:
 
 
 def new_reference() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    # One read of the system's random source: each byte's low five bits pick a character
+    # (256 is a multiple of 32, so every character is equally likely, as with
+    # secrets.choice, which read the source once per character: issue #24, u2).
+    body = "".join(ALPHABET[b & 31] for b in secrets.token_bytes(RANDOM_LENGTH))
     return format_reference(body + _check_character(body))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.core.crypto import decrypt_text, encrypt_text
 from karpear.core.errors import ApplicationError, NotFound
-from karpear.core.rows import columns, fetch_one, from_row, insert_parts
+from karpear.core.rows import InsertPlan, columns, fetch_one, from_row
 from karpear.links.canonical import canonical_key
 from karpear.orgs.models import Organisation
 from karpear.reports.forms import ReportData
@@ -143,7 +144,7 @@ def report_submit(
                     values={**values, "reference": reference}, rows=rows, organisation=organisation
                 )
                 if stored is not None:
-                    return stored[0], True
+                    return stored, True
             with transaction.atomic():
                 report, items = _insert({**values, "reference": reference}, rows, organisation)
                 report_received.send(sender=Report, report=report, items=items, reporter=reporter)
@@ -168,37 +169,76 @@ def _insert(
         report.organisation = organisation
         items = ReportedItem.objects.bulk_create(ReportedItem(report=report, **r) for r in rows)
         return report, items
-    report_cols, report_selects, params = insert_parts(Report, values)
-    items_cte, item_params = report_items_cte(rows)
-    sql = (
-        f"WITH r AS (INSERT INTO {Report._meta.db_table} ({report_cols}) "
-        f"SELECT {report_selects} RETURNING {columns(Report)}){items_cte} {REPORT_AND_ITEM_IDS}"
+    params = REPORT_PLAN.params(values) + report_items_params(rows)
+    return stored_report(fetch_one(_insert_sql(len(rows)), params), rows, organisation)
+
+
+# The report's columns as report_submit gives them (`values`), and its items' (`rows`): the
+# INSERTs' column and select lists are worked out once per process (issue #24, u2).
+REPORT_VALUES = (
+    "organisation_id",
+    "channel",
+    "category",
+    "seen_on",
+    "seen_at_time",
+    "seen_approximate",
+    "description",
+    "reporter_is_child",
+    "contact_encrypted",
+    "language",
+    "platform_content_id",
+    "submission_key",
+    "submission_fingerprint",
+    "received_at",
+    "reference",
+)
+REPORT_PLAN = InsertPlan(Report, REPORT_VALUES)
+ITEM_VALUES = (
+    "organisation_id",
+    "url",
+    "normalised_url",
+    "normalised_url_sha256",
+    "app_name",
+    "account_name",
+)
+_ITEM_PLAN = InsertPlan(ReportedItem, ITEM_VALUES, {"report_id": "r.id"})
+
+
+@lru_cache(maxsize=32)
+def _insert_sql(item_count: int) -> str:
+    return (
+        f"WITH r AS (INSERT INTO {Report._meta.db_table} ({REPORT_PLAN.columns}) "
+        f"SELECT {REPORT_PLAN.selects} RETURNING {columns(Report)})"
+        f"{report_items_cte(item_count)} {REPORT_AND_ITEM_IDS}"
     )
-    return stored_report(fetch_one(sql, params + item_params), rows, organisation)
 
 
 # The last SELECT of a statement that wrote the report (CTE `r`) and its items (CTE `i`).
 REPORT_AND_ITEM_IDS = "SELECT r.*, ARRAY(SELECT id FROM i ORDER BY id) FROM r"
 
 
-def report_items_cte(rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
-    """`, i AS (INSERT … RETURNING id)`: the report's items, pointing at the report the
-    statement's CTE `r` inserted, and its parameters; an empty `i` when there are none.
-    Shared by `_insert` and the cases app's one-statement writer (cases/reportwrite.py)."""
-    if not rows:
-        return ", i AS (SELECT NULL::bigint AS id WHERE false)", []
-    item_cols = ""
-    selects: list[str] = []
-    params: list[Any] = []
-    for row in rows:
-        item_cols, one_select, one = insert_parts(ReportedItem, row, {"report_id": "r.id"})
-        selects.append(f"SELECT {one_select} FROM r")  # noqa: S608 - placeholders only
-        params += one
+@lru_cache(maxsize=32)
+def report_items_cte(item_count: int) -> str:
+    """`, i AS (INSERT … RETURNING id)`: `item_count` items, pointing at the report the
+    statement's CTE `r` inserted (parameters: `report_items_params`); an empty `i` when
+    there are none. Shared by `_insert` and the cases app's one-statement writer
+    (cases/reportwrite.py); cached, since only the number of items changes the text."""
+    if not item_count:
+        return ", i AS (SELECT NULL::bigint AS id WHERE false)"
+    one = f"SELECT {_ITEM_PLAN.selects} FROM r"  # noqa: S608 - placeholders only
     table = ReportedItem._meta.db_table
     return (
-        f", i AS (INSERT INTO {table} ({item_cols}) {' UNION ALL '.join(selects)} RETURNING id)",
-        params,
+        f", i AS (INSERT INTO {table} ({_ITEM_PLAN.columns}) "
+        f"{' UNION ALL '.join([one] * item_count)} RETURNING id)"
     )
+
+
+def report_items_params(rows: list[dict[str, Any]]) -> list[Any]:
+    """The parameters of `report_items_cte(len(rows))`."""
+    params: list[Any] = []
+    for row in rows:
+        params += _ITEM_PLAN.params(row)
+    return params
 
 
 def stored_report(
@@ -206,8 +246,7 @@ def stored_report(
 ) -> tuple[Report, list[ReportedItem]]:
     """The report and its items as the ORM would load them, from a `REPORT_AND_ITEM_IDS` row
     (the report's columns, then its items' ids in the order of `rows`)."""
-    report: Report = from_row(Report, stored[:-1])
-    report.organisation = organisation  # the caller's row: no lazy query later
+    report = stored_report_only(stored, organisation)
     items = [
         ReportedItem(id=pk, report=report, **r) for pk, r in zip(stored[-1], rows, strict=True)
     ]
@@ -215,6 +254,13 @@ def stored_report(
         item._state.adding = False
         item._state.db = connection.alias
     return report, items
+
+
+def stored_report_only(stored: tuple[Any, ...], organisation: Organisation) -> Report:
+    """The report alone from a `REPORT_AND_ITEM_IDS` row, for a caller that needs no items."""
+    report: Report = from_row(Report, stored[:-1])
+    report.organisation = organisation  # the caller's row: no lazy query later
+    return report
 
 
 def report_public_status(*, organisation: Organisation, reference: str) -> tuple[str, str]:
@@ -245,11 +291,20 @@ def report_group_keys(report: Report, items: list[ReportedItem] | None = None) -
     `items`, when the caller has them in hand, saves reading them back.
     """
     rows = list(report.items.all()) if items is None else items
-    keys = [f"url:{i.normalised_url_sha256}" for i in rows if i.normalised_url_sha256]
-    if report.platform_content_id:
-        keys.insert(0, f"content:{report.platform_content_id}")
+    return group_keys_of(
+        report.platform_content_id,
+        [(i.normalised_url_sha256, i.app_name, i.account_name) for i in rows],
+    )
+
+
+def group_keys_of(platform_content_id: str, items: list[tuple[str, str, str]]) -> list[str]:
+    """report_group_keys from plain values: the content id, then each item's
+    (normalised_url_sha256, app_name, account_name); for a report not yet built (issue #24)."""
+    keys = [f"url:{sha}" for sha, _app, _account in items if sha]
+    if platform_content_id:
+        keys.insert(0, f"content:{platform_content_id}")
     if not keys:
-        keys = [f"account:{i.app_name.lower()}:{i.account_name.lower()}" for i in rows]
+        keys = [f"account:{app.lower()}:{account.lower()}" for _sha, app, account in items]
     return keys
 
 

@@ -18,7 +18,7 @@ report_received = Signal()
 
 class ReportWriter(Protocol):
     """Writes a report, its items and everything report_received would have written, in one
-    statement, and returns (report, items); or writes nothing and returns None (the caller
+    statement, and returns the report; or writes nothing and returns None (the caller
     then writes the report and sends report_received in a transaction)."""
 
     def __call__(
