@@ -28,20 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def plain_copy(directory: Path, content: bytes) -> None:
-    """The reference: a new file, written and fsynced (what a capture's object is, unencrypted).
-
-    Written in 1 MB pieces, as the vault's writer writes (a 1 MB item is one piece either
-    way): on this machine one 50 MB write() then fsync took 200-440 ms against ~30 ms in
-    pieces, so a single write made the 50 MB reference look 4x slower than the vault."""
-    view = memoryview(content)
+    """The reference: a new file, written and fsynced (what a capture's object is, unencrypted)."""
     with open(directory / f"copy-{uuid.uuid4().hex}", "wb") as handle:
-        for start in range(0, len(view), PIECE):
-            handle.write(view[start : start + PIECE])
+        handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-PIECE = 1024 * 1024
 
 
 def _in_turn(steps: dict[str, Callable[[], None]], rounds: int) -> dict[str, float]:
