@@ -115,7 +115,7 @@ def _capture_parts(capture: Callable[[], None], rounds: int = 40) -> None:
 
     from django.db import DEFAULT_DB_ALIAS, connections
 
-    from karpear.evidence import services
+    from karpear.evidence import capture as capture_module
 
     db = connections[DEFAULT_DB_ALIAS]
     spent: dict[str, list[float]] = {
@@ -128,7 +128,7 @@ def _capture_parts(capture: Callable[[], None], rounds: int = 40) -> None:
     statements: list[float] = []
     commits: list[float] = []
     ends: dict[str, float] = {}
-    real_commit, real_write = db.commit, services._write_encrypted
+    real_commit, real_write = db.commit, capture_module._write_encrypted
 
     def timed_write(*args: Any) -> None:
         real_write(*args)
@@ -148,7 +148,7 @@ def _capture_parts(capture: Callable[[], None], rounds: int = 40) -> None:
             statements.append(ends["statement"] - start)
 
     db.commit = timed_commit  # type: ignore[method-assign]
-    services._write_encrypted = timed_write  # type: ignore[assignment]
+    capture_module._write_encrypted = timed_write  # type: ignore[assignment]
     count = 0
     try:
         with db.execute_wrapper(timed_statement):
@@ -167,7 +167,7 @@ def _capture_parts(capture: Callable[[], None], rounds: int = 40) -> None:
                 count = len(statements)
     finally:
         del db.commit
-        services._write_encrypted = real_write
+        capture_module._write_encrypted = real_write
     ms = {name: statistics.median(values) * 1000 for name, values in spent.items()}
     rest = ms["total"] - ms["statements"] - ms["commit"]
     print(

@@ -17,7 +17,7 @@ from karpear.audit.models import AuditEntry
 from karpear.audit.services import audit_verify
 from karpear.cases.models import Case, CaseEvent
 from karpear.core.errors import NotFound
-from karpear.evidence import keys, services
+from karpear.evidence import capture, keys
 from karpear.evidence.models import CustodyEntry, EvidenceItem
 from karpear.evidence.services import evidence_capture, read_plain
 from karpear.evidence.storage import backend
@@ -70,7 +70,7 @@ def test_an_item_larger_than_the_writers_buffer_is_stored_whole(
     pieces decrypts to the same bytes and its recorded hashes match them."""
     if where == "s3":
         request.getfixturevalue("s3")
-    content = os.urandom(2 * services._CHUNK + 4321)
+    content = os.urandom(2 * capture._CHUNK + 4321)
     item = _capture(acme, case, content)
     assert item.backend == where
     assert read_plain(item) == content
@@ -78,7 +78,7 @@ def test_an_item_larger_than_the_writers_buffer_is_stored_whole(
     assert item.md5 == hashlib.md5(content, usedforsecurity=False).hexdigest()
     stored = backend(where).get(item.object_key)
     assert len(stored) == len(content) + OVERHEAD
-    assert content[services._CHUNK : services._CHUNK + 64] not in stored
+    assert content[capture._CHUNK : capture._CHUNK + 64] not in stored
     # moto keeps its buckets in the process, across servers: leave none for the next test.
     backend(where).delete(item.object_key)
 
