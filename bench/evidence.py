@@ -3,7 +3,8 @@
 * Preservation: `evidence_capture` (SHA-256 + MD5, AES-256-GCM with a fresh
   data key, fsync'd write, row + custody + audit) for 1 MB and 50 MB items,
   beside a plain fsync'd copy of the same bytes to the same disk (a new file each
-  time, as a capture makes), one of each in turn.
+  time, as a capture makes), one of each in turn. Then where a 1 MB capture's time
+  goes (its statements, COMMIT, the rest) beside the floor (issue #24).
 * Destruction: `purge_expired` over N expired items (crypto-erasure, object
   deletion, certificate, custody, audit per item), items per second.
 
@@ -21,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,6 +106,79 @@ def _floor(plain_dir: Path) -> None:
     )
 
 
+def _capture_parts(capture: Callable[[], None], rounds: int = 40) -> None:
+    """Where a 1 MB capture's time goes, measured around the real `evidence_capture` (issue
+    #24): its statements (each timed; psycopg's BEGIN goes with the first), its COMMIT, and the
+    rest (MD5, waiting for the SHA-256 thread or the object's write, Python); medians, with the
+    request thread's CPU. Compare with the floor printed next."""
+    import statistics
+
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from karpear.evidence import capture as capture_module
+
+    db = connections[DEFAULT_DB_ALIAS]
+    spent: dict[str, list[float]] = {
+        "total": [],
+        "statements": [],
+        "commit": [],
+        "object": [],
+        "cpu": [],
+    }
+    statements: list[float] = []
+    commits: list[float] = []
+    ends: dict[str, float] = {}
+    real_commit, real_write = db.commit, capture_module._write_encrypted
+
+    def timed_write(*args: Any) -> None:
+        real_write(*args)
+        ends["object"] = time.perf_counter()
+
+    def timed_commit() -> None:
+        start = time.perf_counter()
+        real_commit()
+        commits.append(time.perf_counter() - start)
+
+    def timed_statement(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            ends["statement"] = time.perf_counter()
+            statements.append(ends["statement"] - start)
+
+    db.commit = timed_commit  # type: ignore[method-assign]
+    capture_module._write_encrypted = timed_write  # type: ignore[assignment]
+    count = 0
+    try:
+        with db.execute_wrapper(timed_statement):
+            for _ in range(rounds):
+                statements.clear()
+                commits.clear()
+                start, cpu = time.perf_counter(), time.thread_time()
+                capture()
+                spent["total"].append(time.perf_counter() - start)
+                spent["cpu"].append(time.thread_time() - cpu)
+                spent["statements"].append(sum(statements))
+                spent["commit"].append(sum(commits))
+                # The object's fsync is on the capture's path only if it ends after the last
+                # statement (COMMIT waits for it).
+                spent["object"].append(max(0.0, ends["object"] - ends["statement"]))
+                count = len(statements)
+    finally:
+        del db.commit
+        capture_module._write_encrypted = real_write
+    ms = {name: statistics.median(values) * 1000 for name, values in spent.items()}
+    rest = ms["total"] - ms["statements"] - ms["commit"]
+    print(
+        f"  1 MB capture, where its time goes (median of {rounds}): {ms['total']:.2f} ms = "
+        f"{count} statements {ms['statements']:.2f} ms + COMMIT {ms['commit']:.2f} ms + "
+        f"the rest {rest:.2f} ms (MD5 here, the SHA-256 thread, Python; waiting for the object's "
+        f"fsync after the last statement {ms['object']:.2f} ms); request thread CPU "
+        f"{ms['cpu']:.2f} ms"
+    )
+
+
 def child(purge_items: int) -> None:
     import django
 
@@ -156,8 +231,10 @@ def child(purge_items: int) -> None:
             from bench.goals import record
 
             record("evidence, 1 MB items, vs fsync'd copy", vault / copy, 0.5)
+            # Before the 50 MB items, whose writeback slows every fsync for a while after.
+            _capture_parts(partial(capture, content))
+            _floor(plain_dir)
     _object_writes(plain_dir)
-    _floor(plain_dir)
     # Destruction: many small items past retention, set up in bulk (not measured):
     # an encrypted-looking object on disk and a row with a wrapped key each.
     from karpear.evidence import storage

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from karpear.cases.models import Case, CaseEvent
@@ -42,18 +42,35 @@ def preservation_request(*, case: Case, content: dict[str, list[str]], reason: s
     return True
 
 
-def case_lock_for_preservation(*, case_id: int) -> bool:
-    """Lock the case row (FOR UPDATE) for the caller's transaction; whether the vault already
-    holds content for it. Evidence capture calls it first, before any audit entry: a case's
-    row is always locked before the audit head (lock order, `audit.services.audit_record`),
-    as a notice's takedown locks it, else the two could each wait for the other."""
+def case_lock_for_preservation(*, case_id: int, organisation_id: int) -> bool:
+    """Lock the organisation's case row (FOR UPDATE) for the caller's transaction; whether the
+    vault already holds content for it. `Case.DoesNotExist` when the organisation has no such
+    case (another's is never locked or named). Evidence capture calls it first, before any
+    audit entry: a case's row is always locked before the audit head (lock order,
+    `audit.services.audit_record`), as a notice's takedown locks it, else the two could each
+    wait for the other."""
     preserved = (
         Case.objects.select_for_update()
-        .filter(pk=case_id)
+        .filter(pk=case_id, organisation_id=organisation_id)
         .values_list("preserved_at", flat=True)
         .get()
     )
     return preserved is not None
+
+
+def case_lock_sql() -> str:
+    """The same lock as `case_lock_for_preservation`, as SQL for a caller that builds its rows
+    on it in one statement (evidence capture on PostgreSQL, issue #24): two placeholders (case
+    id, organisation id); one row (id, preserved_at), or none when the organisation has no such
+    case. Used as the first CTE of a data-modifying statement, so the row is locked before
+    anything else the statement writes and before the audit head."""
+    qn = connection.ops.quote_name
+    meta = Case._meta
+    return (
+        f"SELECT {qn(meta.pk.column)}, {qn(meta.get_field('preserved_at').column)} "  # noqa: S608 - model names only
+        f"FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s "
+        f"AND {qn(meta.get_field('organisation').column)} = %s FOR UPDATE"
+    )
 
 
 @transaction.atomic(savepoint=False)

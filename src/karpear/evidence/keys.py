@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterator
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
@@ -62,6 +64,30 @@ def unwrap(kek_id: str, wrapped: str) -> bytes:
 def encrypt_content(data_key: bytes, content: bytes, item_ref: str) -> bytes:
     nonce = secrets.token_bytes(12)
     return nonce + AESGCM(data_key).encrypt(nonce, content, item_ref.encode())
+
+
+def encrypt_chunks(
+    data_key: bytes, content: bytes | memoryview, item_ref: str, buffer: bytearray
+) -> Iterator[bytes | memoryview]:
+    """The blob `encrypt_content` makes (nonce, ciphertext, GCM tag: `decrypt_content` opens
+    it), in pieces, the ciphertext encrypted into `buffer` (issue #24, evidence capture).
+
+    A 1 MB item is encrypted in ~0.05 ms; building its blob as one new `bytes` (a fresh
+    allocation, then a copy to put the nonce in front) cost ~0.8 ms. A writer that keeps one
+    buffer encrypts into it and writes from it: no copy of the item at all, and a 50 MB item
+    needs no 50 MB blob. Each piece is valid only until the next is asked for (the buffer is
+    reused), so the caller must write or copy it first.
+    """
+    nonce = secrets.token_bytes(12)
+    encryptor = Cipher(algorithms.AES(data_key), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(item_ref.encode())
+    yield nonce
+    source, out = memoryview(content), memoryview(buffer)
+    step = len(buffer) - 15  # update_into needs room for one block more than its input
+    for start in range(0, len(source), step):
+        yield out[: encryptor.update_into(source[start : start + step], out)]
+    encryptor.finalize()  # GCM is a stream mode: nothing is held back
+    yield encryptor.tag
 
 
 def decrypt_content(data_key: bytes, blob: bytes, item_ref: str) -> bytes:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -23,12 +22,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from karpear.audit.services import audit_record
-from karpear.cases.models import Case
-from karpear.cases.preservation import case_lock_for_preservation, case_preserved
-from karpear.core.crypto import encrypt_text
+from karpear.audit.services import audit_record, audit_record_many
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.evidence import keys, storage
+from karpear.evidence.capture import _custody_rows
+
+# Re-exported: the API, hash checks, the demo and the tests import the capture from here.
+from karpear.evidence.capture import evidence_capture as evidence_capture  # noqa: PLC0414
+from karpear.evidence.capture import retention_deadline as retention_deadline  # noqa: PLC0414
 from karpear.evidence.models import (
     CustodyEntry,
     DestructionCertificate,
@@ -42,23 +43,6 @@ from karpear.evidence.models import (
 from karpear.orgs.models import Organisation
 from karpear.staff.models import Role, StaffMember
 
-SNIFF = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"GIF8": "image/gif",
-    b"%PDF": "application/pdf",
-    b"RIFF": "image/webp",
-}
-
-
-def _sniff(data: bytes, declared: str) -> str:
-    for magic, kind in SNIFF.items():
-        if data.startswith(magic):
-            return kind
-    if data[4:8] == b"ftyp":
-        return "video/mp4"
-    return declared[:100] if declared and "/" in declared else "application/octet-stream"
-
 
 def _custody(
     item: EvidenceItem,
@@ -68,145 +52,9 @@ def _custody(
     request: HttpRequest | None = None,
     **detail: Any,
 ) -> None:
-    user = actor if getattr(actor, "pk", None) else None
-    label = user.get_username() if user else str(actor or "system")
-    CustodyEntry.objects.create(
-        item=item,
-        action=action,
-        actor=user,
-        actor_label=label,
-        reason=reason[:500],
-        at=timezone.now(),
-    )
-    audit_record(
-        action=f"evidence_{action}",
-        organisation=item.organisation,
-        actor=user,
-        actor_label="" if user else label,
-        object_type="evidence",
-        object_id=item.pk,
-        detail={"case": item.case_id, "reason": reason, **detail},
-        request=request,
-    )
-
-
-def _pdq(content: bytes, content_type: str) -> str:
-    """An image's PDQ when it is good enough to match; "" for anything else (not decoded)."""
-    from karpear.hashes.hashing import QUALITY_MIN, BadImage, image_pdq
-
-    if not content_type.startswith("image/"):
-        return ""
-    try:
-        pdq, quality = image_pdq(content)
-    except BadImage:
-        return ""
-    return pdq if quality >= QUALITY_MIN else ""
-
-
-def retention_deadline(captured_at: datetime, legal_basis: str) -> datetime:
-    days = settings.KARPEAR_RETENTION_DAYS.get(
-        legal_basis, settings.KARPEAR_RETENTION_DAYS["default"]
-    )
-    return captured_at + timedelta(days=days)
-
-
-# ---------------------------------------------------------------- capture
-
-
-def evidence_capture(
-    *,
-    organisation: Organisation,
-    case_id: int,
-    content: bytes,
-    content_type: str,
-    metadata: dict[str, Any],
-    source: str,
-    actor: Any,
-    legal_basis: str = "default",
-) -> EvidenceItem:
-    """Store content encrypted with its hashes; nothing half-stored on any failure.
-
-    1. Check: the case is this organisation's; the size is within the limit.
-    2. Encrypt with a fresh data key and write the object (temp file + rename,
-       or one S3 PUT). Only then insert the row, in a transaction with its
-       custody entry; if the insert fails, the object is deleted again.
-
-    Lock: the case row FOR UPDATE first, then the audit head (the order every writer keeps,
-    `audit.services.audit_record`).
-    """
-    case = Case.objects.filter(pk=case_id, organisation=organisation).first()
-    if case is None:
-        raise NotFound(_("There is no such case."))
-    if not content:
-        raise ApplicationError(_("The upload is empty."), code="empty")
-    if len(content) > settings.KARPEAR_EVIDENCE_MAX_BYTES:
-        raise ApplicationError(
-            _("The upload is larger than the vault accepts."), code="too_large", status=413
-        )
-    kind = _sniff(content, content_type)
-    pdq = _pdq(content, kind)  # decoded before the write and the transaction, not inside them
-    object_key = f"ev-{uuid.uuid4().hex}"
-    data_key = keys.new_data_key()
-    kek_id, wrapped = keys.wrap(data_key)
-    blob = keys.encrypt_content(data_key, content, object_key)
-    store = storage.backend()
-    # The object's write and fsync wait on the disk; the hashes and the row's statements need
-    # the CPU and the database. They overlap (issue #24, item 6), and COMMIT waits for the
-    # write: the row never commits before its object is durable, as before.
-    writing = _PUTS.submit(store.put_new, object_key, blob)
-    md5 = _HASHES.submit(_md5_hex, content)  # hashlib lets go of the GIL for large inputs
-    sha256 = hashlib.sha256(content).hexdigest()
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            # The case row first, before the custody entry's audit entry takes the audit head:
-            # one lock order everywhere (audit.services.audit_record), else a capture and a
-            # notice on the same case could deadlock.
-            preserved = case_lock_for_preservation(case_id=case.pk)
-            item = EvidenceItem.objects.create(
-                organisation=organisation,
-                case=case,
-                source=source,
-                content_type=kind,
-                size=len(content),
-                sha256=sha256,
-                md5=md5.result(),
-                pdq=pdq,
-                captured_at=now,
-                legal_basis=legal_basis,
-                retention_until=retention_deadline(now, legal_basis),
-                backend=store.name,
-                object_key=object_key,
-                wrapped_key=wrapped,
-                kek_id=kek_id,
-                metadata_encrypted=encrypt_text(json.dumps(metadata, ensure_ascii=False))
-                if metadata
-                else "",
-            )
-            _custody(item, "capture", actor, f"preserved from {source}", sha256=item.sha256)
-            if not preserved:  # (one statement fewer per item once it is set)
-                case_preserved(case_id=case.pk, at=now)
-            writing.result()  # raises the store's error: the transaction rolls back
-    except BaseException as exc:
-        if not writing.cancel():
-            wait([writing])
-        failed = None if writing.cancelled() else writing.exception()
-        if failed is None:
-            store.delete(object_key)  # written, but its row did not commit
-        elif failed is not exc:
-            raise failed from exc  # a full disk is the cause, whatever it broke next
-        raise
-    return item
-
-
-def _md5_hex(content: bytes) -> str:
-    return hashlib.md5(content, usedforsecurity=False).hexdigest()
-
-
-# One thread each: a capture waits for its own write before it returns, so these never queue
-# more than one job per request thread in flight.
-_PUTS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="evidence-put")
-_HASHES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="evidence-md5")
+    entry, audit = _custody_rows(item, action, actor, reason, request, **detail)
+    entry.save()
+    audit_record_many([audit])
 
 
 # ---------------------------------------------------------------- access

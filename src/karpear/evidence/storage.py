@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ class Backend(Protocol):
 
     def put(self, key: str, data: bytes) -> None: ...
     def put_new(self, key: str, data: bytes) -> None: ...
+    def put_new_chunks(self, key: str, chunks: Iterable[bytes | memoryview]) -> None: ...
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
@@ -67,16 +69,23 @@ class LocalBackend:
         data, so that fsync finds nothing left to write. A crash before this returns leaves at
         most an unreferenced file that no row names, never a partial object behind a row.
         """
+        self.put_new_chunks(key, (data,))
+
+    def put_new_chunks(self, key: str, chunks: Iterable[bytes | memoryview]) -> None:
+        """`put_new` of the pieces' concatenation, each written as it comes (evidence capture
+        encrypts into one reused buffer while it writes: `keys.encrypt_chunks`). Anything
+        raised while writing, by the disk or by whatever makes the pieces, removes the file."""
         target = self._path(key)
         try:
             private = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 with os.fdopen(private, "wb") as handle:
-                    handle.write(data)
+                    for chunk in chunks:
+                        handle.write(chunk)
                     handle.flush()
                     os.fsync(handle.fileno())
                 _fsync_directory(self.root)
-            except OSError:
+            except BaseException:
                 target.unlink(missing_ok=True)
                 raise
         except OSError as exc:
@@ -143,6 +152,14 @@ class S3Backend:
             raise StorageError(f"object storage refused the item: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageError(f"object storage refused the item: {exc}") from exc
+
+    def put_new_chunks(self, key: str, chunks: Iterable[bytes | memoryview]) -> None:
+        """One conditional PUT of the pieces joined (each copied as it comes: a piece may be
+        a view of a buffer its maker reuses)."""
+        body = bytearray()
+        for chunk in chunks:
+            body += chunk
+        self.put_new(key, bytes(body))
 
     def get(self, key: str) -> bytes:
         from botocore.exceptions import BotoCoreError, ClientError
