@@ -28,6 +28,10 @@ class KeyRefused(ApplicationError):
     code = "unauthenticated"
 
 
+# The longest token a key can have (scope, 12-character prefix, 43-character secret) and room.
+_TOKEN_MAX = 200
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
@@ -139,8 +143,12 @@ def apikey_check(
     revoked key stops working at once. `join`: see `KeyJoin`.
     """
     refused = KeyRefused(_("A valid API key is needed."))
+    # A token is ASCII (its secret is hashed as such): anything else is refused as any
+    # wrong key is, not a server error (atk5).
+    if not token.isascii() or len(token) > _TOKEN_MAX or "\x00" in token:
+        raise refused
     parts = token.split("_", 3)
-    if len(parts) != 4 or parts[0] != "kp" or "\x00" in token:
+    if len(parts) != 4 or parts[0] != "kp":
         raise refused
     _kp, token_scope, prefix, secret = parts
     key = _key_by_prefix(prefix, join)
