@@ -4,6 +4,7 @@ form (reports/rules.py, core/rows.py InsertPlan) and evidence capture (evidence/
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from karpear.apikeys.models import Scope
 from karpear.apikeys.services import KeyRefused, apikey_check, apikey_create
 from karpear.orgs.models import Organisation
+from karpear.reports.models import Report
 from tests.conftest import Client
 
 
@@ -57,3 +59,27 @@ def test_the_check_itself_refuses_odd_tokens(acme: Organisation, mangle: Any) ->
     _key, token = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="App")
     with pytest.raises(KeyRefused):
         apikey_check(mangle(token), frozenset({Scope.PLATFORM}))
+
+
+# ---------------------------------------------------------------- 2. the report API's rules
+
+
+def _report(client: Client, body: Any, **extra: Any) -> Any:
+    return client.post(
+        "/api/v1/reports",
+        body if isinstance(body, bytes | str) else json.dumps(body),
+        content_type="application/json",
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("value", ["post:\x00", "post:\x1b[31m", "post:\ufffd"])
+def test_the_content_id_is_refused_as_the_forms_text_is(client: Client, value: str) -> None:
+    """The API's one field the page has not (`platform_content_id`) was stored unchecked:
+    an escape sequence or U+FFFD went to the desk as it came, a NUL was a server error on
+    PostgreSQL. It is refused as the form's one-line text is."""
+    body = {"links": ["https://a.example/1"], "category": "other", "platform_content_id": value}
+    response = _report(client, body)
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["error"]["code"] == "invalid"
+    assert Report.objects.count() == 0

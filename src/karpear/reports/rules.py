@@ -193,6 +193,8 @@ def report_data_check(
         ("account_name", lambda: clean_text(account_name.strip())),
         ("seen_on", lambda: seen_on_check(seen_on)),
         ("description", lambda: clean_text(description.strip(), multiline=True)),
+        # The API's own field, one line of text as the form's are (kept as sent: an ID).
+        ("platform_content_id", lambda: clean_text(platform_content_id) and platform_content_id),
     ]
     if contact is not None:
         checks += [
@@ -227,5 +229,5 @@ def report_data_check(
         else ContactData(
             name=data["contact_name"], phone=data["contact_phone"], email=data["contact_email"]
         ),
-        platform_content_id=platform_content_id,
+        platform_content_id=data["platform_content_id"],
     )
