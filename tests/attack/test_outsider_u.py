@@ -5,14 +5,24 @@ form (reports/rules.py, core/rows.py InsertPlan) and evidence capture (evidence/
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from karpear.apikeys.models import Scope
 from karpear.apikeys.services import KeyRefused, apikey_check, apikey_create
+from karpear.audit.models import AuditEntry
+from karpear.evidence import capture, keys, storage
+from karpear.evidence.models import CustodyEntry, EvidenceItem
+from karpear.evidence.services import evidence_capture
 from karpear.orgs.models import Organisation
 from karpear.reports.models import Report
+from tests.cast import make_case
 from tests.conftest import Client
 
 
@@ -83,3 +93,84 @@ def test_the_content_id_is_refused_as_the_forms_text_is(client: Client, value: s
     assert response.status_code == 400, response.content[:300]
     assert response.json()["error"]["code"] == "invalid"
     assert Report.objects.count() == 0
+
+
+# ---------------------------------------------------------------- 3. evidence capture
+
+
+def _vault_objects() -> list[Path]:
+    return sorted((Path(settings.DATA_DIR) / "vault").glob("ev-*"))
+
+
+def _upload(client: Client, token: str, case_id: Any, metadata: str) -> Any:
+    return client.post(
+        "/api/v1/evidence",
+        {
+            "case_id": str(case_id),
+            "metadata": metadata,
+            "file": SimpleUploadedFile("x.bin", b"evidence bytes", "application/octet-stream"),
+        },
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def test_metadata_that_cannot_be_stored_leaves_no_object(acme: Organisation) -> None:
+    """Whatever fails after the writer has started (here metadata that is not JSON) removes
+    the object again: it was written and never deleted."""
+    case = make_case(acme)
+    audit_before = AuditEntry.objects.count()
+    with pytest.raises(TypeError):
+        evidence_capture(
+            organisation=acme,
+            case_id=case.pk,
+            content=b"content",
+            content_type="application/octet-stream",
+            metadata={"at": object()},
+            source="platform",
+            actor="test platform",
+        )
+    assert _vault_objects() == []
+    assert not EvidenceItem.objects.exists() and not CustodyEntry.objects.exists()
+    assert AuditEntry.objects.count() == audit_before
+
+
+def test_metadata_with_a_lone_surrogate_is_refused_and_leaves_no_object(
+    client: Client, acme: Organisation
+) -> None:
+    """JSON may spell a lone surrogate (\\ud800), which no UTF-8 text can hold: the upload
+    is refused as bad metadata (400), not a server error with the object left in the vault."""
+    case = make_case(acme)
+    token = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="App")[1]
+    response = _upload(client, token, case.pk, '{"owner": "\\ud800"}')
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["error"]["code"] == "invalid"
+    assert _vault_objects() == []
+    assert not EvidenceItem.objects.exists()
+
+
+@pytest.mark.parametrize("case_id", [10**30, -1, 2**63])
+def test_an_impossible_case_number_is_an_unknown_case(
+    client: Client, acme: Organisation, case_id: int
+) -> None:
+    token = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="App")[1]
+    response = _upload(client, token, case_id, "{}")
+    assert response.status_code in (400, 404), response.content[:300]
+    assert _vault_objects() == []
+
+
+def test_concurrent_writers_never_share_a_buffer() -> None:
+    """Captures at once, each in a writer thread: every object decrypts to its own bytes."""
+    store = storage.backend()
+    contents = {f"ev-atk5-{n}": os.urandom(capture._CHUNK + 1000 * n) for n in range(12)}
+    data_key = keys.new_data_key()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        jobs = [
+            capture._PUTS.submit(capture._write_encrypted, store, name, data_key, content)
+            for name, content in contents.items()
+            for _ in [pool]
+        ]
+        for job in jobs:
+            job.result()
+    for name, content in contents.items():
+        assert keys.decrypt_content(data_key, store.get(name), name) == content
+        store.delete(name)

@@ -28,6 +28,7 @@ from karpear.core.rows import fetch_optional, insert_parts
 from karpear.evidence import keys, storage
 from karpear.evidence.models import CustodyEntry, EvidenceItem
 from karpear.orgs.models import Organisation
+from karpear.reports.rules import UNREADABLE
 
 SNIFF = {
     b"\xff\xd8\xff": "image/jpeg",
@@ -138,6 +139,9 @@ def evidence_capture(
     object_key = f"ev-{uuid.uuid4().hex}"
     data_key = keys.new_data_key()
     kek_id, wrapped = keys.wrap(data_key)
+    # Before the writer starts: whatever fails from here on must find the object to delete
+    # (metadata that cannot be stored raised after the write began and left it, atk5).
+    metadata_encrypted = _metadata_encrypted(metadata)
     store = storage.backend()
     # The write and its fsyncs wait on the disk; the hashes and the statements need the CPU and
     # the database. They overlap (issue #24), and COMMIT waits for the write.
@@ -145,29 +149,27 @@ def evidence_capture(
     # MD5 is the slower digest (~1.1 ms a MB here, SHA-256 ~0.5 with the CPU's SHA
     # instructions): this thread computes it, so its own work is the longest wait and the
     # other thread only has to finish first, not start first, on a busy machine.
-    sha = _HASHES.submit(_sha256_hex, content)
-    md5 = hashlib.md5(content, usedforsecurity=False).hexdigest()
-    now = timezone.now()
-    item = EvidenceItem(
-        organisation=organisation,
-        case_id=case_id,
-        source=source,
-        content_type=kind,
-        size=len(content),
-        md5=md5,
-        pdq=pdq,
-        captured_at=now,
-        legal_basis=legal_basis,
-        retention_until=retention_deadline(now, legal_basis),
-        backend=store.name,
-        object_key=object_key,
-        wrapped_key=wrapped,
-        kek_id=kek_id,
-        metadata_encrypted=encrypt_text(json.dumps(metadata, ensure_ascii=False))
-        if metadata
-        else "",
-    )
     try:
+        sha = _HASHES.submit(_sha256_hex, content)
+        md5 = hashlib.md5(content, usedforsecurity=False).hexdigest()
+        now = timezone.now()
+        item = EvidenceItem(
+            organisation=organisation,
+            case_id=case_id,
+            source=source,
+            content_type=kind,
+            size=len(content),
+            md5=md5,
+            pdq=pdq,
+            captured_at=now,
+            legal_basis=legal_basis,
+            retention_until=retention_deadline(now, legal_basis),
+            backend=store.name,
+            object_key=object_key,
+            wrapped_key=wrapped,
+            kek_id=kek_id,
+            metadata_encrypted=metadata_encrypted,
+        )
         with transaction.atomic():
             item.sha256 = sha.result()
             custody, audit = _custody_rows(
@@ -191,6 +193,22 @@ def evidence_capture(
             raise failed from exc  # a full disk is the cause, whatever it broke next
         raise
     return item
+
+
+def _metadata_encrypted(metadata: dict[str, Any]) -> str:
+    """The metadata as encrypted JSON; "" for none. JSON may spell a lone surrogate
+    (\\ud800), which no UTF-8 text holds: refused as unreadable, not a server error."""
+    if not metadata:
+        return ""
+    text = json.dumps(metadata, ensure_ascii=False)
+    try:
+        return encrypt_text(text)
+    except UnicodeEncodeError:
+        raise ApplicationError(
+            _("Some answers need to be checked."),
+            code="invalid",
+            fields={"metadata": [str(UNREADABLE)]},
+        ) from None
 
 
 def _insert_capture(item: EvidenceItem, custody: CustodyEntry) -> bool:
