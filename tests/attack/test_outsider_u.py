@@ -13,17 +13,22 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from karpear.apikeys.models import Scope
-from karpear.apikeys.services import KeyRefused, apikey_check, apikey_create
+from karpear.apikeys.models import ApiKey, Scope
+from karpear.apikeys.services import KeyRefused, apikey_check, apikey_create, apikey_revoke
 from karpear.audit.models import AuditEntry
+from karpear.core.logging import redact
 from karpear.evidence import capture, keys, storage
 from karpear.evidence.models import CustodyEntry, EvidenceItem
 from karpear.evidence.services import evidence_capture
+from karpear.notices.models import Issuer, Notice
+from karpear.notices.services import issuers
 from karpear.orgs.models import Organisation
 from karpear.reports.models import Report
 from tests.cast import make_case
 from tests.conftest import Client
+from tests.evidence.test_s3_and_disclosure import s3  # noqa: F401 - the fixture
 
 
 def _auth(token: str) -> dict[str, Any]:
@@ -69,6 +74,77 @@ def test_the_check_itself_refuses_odd_tokens(acme: Organisation, mangle: Any) ->
     _key, token = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="App")
     with pytest.raises(KeyRefused):
         apikey_check(mangle(token), frozenset({Scope.PLATFORM}))
+
+
+NOTICE = {
+    "issuer_reference": "ACU/2026/0042",
+    "legal_basis": "Order under the Criminal Code, art. 41",
+    "items": [{"url": "https://social.example/p/3"}],
+    "actions": ["takedown"],
+}
+
+
+def _notice(client: Client, token: str) -> Any:
+    return client.post(
+        "/api/v1/notices", json.dumps(NOTICE), content_type="application/json", **_auth(token)
+    )
+
+
+def test_the_notices_key_check_refuses_what_it_must(
+    client: Client, acme: Organisation, bayon: Organisation, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Revoked, expired, wrong scope both ways, a secret under another key's prefix, an
+    inactive issuer, and another organisation's issuer of the same name: the same answers on
+    SQLite and PostgreSQL (the key read by the ORM or by one prepared statement)."""
+    acu_key, acu = apikey_create(organisation=acme, scope=Scope.ISSUER, name="Anti-Cybercrime Unit")
+    platform_key, platform = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="App")
+    revoked_key, revoked = apikey_create(organisation=acme, scope=Scope.ISSUER, name=" acu ")
+    apikey_revoke(key=revoked_key)
+    expired_key, expired = apikey_create(
+        organisation=acme, scope=Scope.ISSUER, name="Anti-Cybercrime Unit", expires_in_days=1
+    )
+    ApiKey.objects.filter(pk=expired_key.pk).update(expires_at=timezone.now())
+    # The issuer key's prefix with the platform key's secret, and the other way round.
+    swapped = f"kp_issuer_{acu_key.prefix}_{platform.split('_', 3)[3]}"
+    rescoped = f"kp_issuer_{platform_key.prefix}_{platform.split('_', 3)[3]}"
+    assert _notice(client, platform).status_code == 403
+    assert (
+        _report(
+            client, {"links": ["https://a.example/1"], "category": "other"}, **_auth(acu)
+        ).status_code
+        == 403
+    )
+    for token in (revoked, expired, swapped):
+        assert _notice(client, token).status_code == 401, token
+    assert _notice(client, rescoped).status_code == 403
+    assert Notice.objects.count() == 0
+
+    # Bayon's issuer of the same name, deactivated, is not acme's: acme's key still works.
+    issuers(bayon)
+    Issuer.objects.filter(organisation=bayon).update(active=False)
+    response = _notice(client, acu)
+    assert response.status_code == 201, response.content[:300]
+    assert Notice.objects.get().issuer.organisation_id == acme.pk
+    # Acme's own issuer deactivated: refused at once, nothing written.
+    Issuer.objects.filter(organisation=acme).update(active=False)
+    assert _notice(client, acu).status_code == 403
+    assert Notice.objects.count() == 1
+    # Bayon's key of the same name speaks for bayon's (inactive) issuer only.
+    bayon_acu = apikey_create(organisation=bayon, scope=Scope.ISSUER, name="Anti-Cybercrime Unit")
+    assert _notice(client, bayon_acu[1]).status_code == 403
+    secrets = [t.split("_", 3)[3] for t in (acu, platform, revoked, expired, bayon_acu[1])]
+    assert not any(secret in caplog.text for secret in secrets)
+
+
+def test_a_token_in_a_log_message_is_masked_without_bearer_before_it(acme: Organisation) -> None:
+    """Only `Bearer <token>` and `key=<token>` were masked: a token quoted in an error
+    message or a header of another name reached the log whole."""
+    key, token = apikey_create(organisation=acme, scope=Scope.ISSUER, name="ACU")
+    secret = token.split("_", 3)[3]
+    for line in (f"refused {token}", f"X-Api-Key: {token}", f"'{token}'", f"Bearer {token}"):
+        masked = redact(line)
+        assert secret not in masked and secret[:8] not in masked, masked
+    assert key.prefix in redact(f"refused {token}")  # the key is still named
 
 
 # ---------------------------------------------------------------- 2. the report API's rules
@@ -174,3 +250,30 @@ def test_concurrent_writers_never_share_a_buffer() -> None:
     for name, content in contents.items():
         assert keys.decrypt_content(data_key, store.get(name), name) == content
         store.delete(name)
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_a_foreign_or_unknown_case_is_one_answer_and_leaves_nothing(
+    client: Client,
+    acme: Organisation,
+    bayon: Organisation,
+    request: pytest.FixtureRequest,
+    where: str,
+) -> None:
+    """Through the API: another organisation's case and no case at all get the same 404 body,
+    and neither leaves an object (in the vault or the bucket), a row, custody or audit entry."""
+    if where == "s3":
+        request.getfixturevalue("s3")
+    foreign = make_case(bayon)
+    token = apikey_create(organisation=acme, scope=Scope.PLATFORM, name="App")[1]
+    audit_before = AuditEntry.objects.count()
+    answers = [_upload(client, token, case_id, '{"a": 1}') for case_id in (foreign.pk, 999_999)]
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].content == answers[1].content
+    store = storage.backend()
+    if where == "s3":
+        listing = store.client.list_objects_v2(Bucket=store.bucket)  # type: ignore[attr-defined]
+        assert listing.get("KeyCount", 0) == 0
+    assert _vault_objects() == []
+    assert not EvidenceItem.objects.exists() and not CustodyEntry.objects.exists()
+    assert AuditEntry.objects.count() == audit_before

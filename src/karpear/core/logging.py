@@ -15,6 +15,9 @@ from typing import Any
 
 _PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
+    # An API key's token wherever else it turns up (a message, a header without "Bearer"):
+    # kp_<scope>_<prefix>_<secret>; the scope and prefix are kept, they name the key only.
+    (re.compile(r"\b(kp_[a-z]+_[0-9a-f]+_)[A-Za-z0-9_-]+"), r"\1[redacted]"),
     (re.compile(r"(?i)(token|secret|password|key)=([^&\s]+)"), r"\1=[redacted]"),
     # A report reference is the reporter's only credential: whatever a client
     # put in the path or query where one belongs, it never reaches a log.
