@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from karpear.apikeys.models import ApiKey, Scope
 from karpear.apikeys.services import KeyRefused, apikey_check, apikey_create, apikey_revoke
 from karpear.audit.models import AuditEntry
+from karpear.cases.models import Case
+from karpear.core import rows
 from karpear.core.logging import redact
 from karpear.evidence import capture, keys, storage
 from karpear.evidence.models import CustodyEntry, EvidenceItem
@@ -25,7 +32,7 @@ from karpear.evidence.services import evidence_capture
 from karpear.notices.models import Issuer, Notice
 from karpear.notices.services import issuers
 from karpear.orgs.models import Organisation
-from karpear.reports.models import Report
+from karpear.reports.models import Category, Report
 from tests.cast import make_case
 from tests.conftest import Client
 from tests.evidence.test_s3_and_disclosure import s3  # noqa: F401 - the fixture
@@ -277,3 +284,52 @@ def test_a_foreign_or_unknown_case_is_one_answer_and_leaves_nothing(
     assert _vault_objects() == []
     assert not EvidenceItem.objects.exists() and not CustodyEntry.objects.exists()
     assert AuditEntry.objects.count() == audit_before
+
+
+# ---------------------------------------------------------------- 2b. InsertPlan's values
+
+_ODD_VALUES: list[Any] = [
+    None,
+    datetime(2026, 5, 1, 10, 0),  # noqa: DTZ001 - naive, on purpose
+    datetime(2026, 5, 1, 10, 0, tzinfo=ZoneInfo("Asia/Phnom_Penh")),  # aware, not UTC
+    date(2026, 5, 1),
+    Decimal("1.50"),
+    uuid.UUID(int=7),
+    Category.OTHER,  # a str enum member
+    True,
+    False,
+    7,
+    "7",
+    "",
+    {"a": [1]},
+]
+
+
+@pytest.mark.parametrize("model", [Report, Case, EvidenceItem, AuditEntry])
+def test_insert_plan_prepares_every_value_as_django_would(acme: Organisation, model: Any) -> None:
+    """For every column and each odd value: the plan's parameter is Django's own
+    (`get_db_prep_save`), or both refuse it. A value passed as it is must be one Django would
+    pass unchanged, of the exact type the driver sends as the column's type."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    for field in model._meta.concrete_fields:
+        prep = rows._preparer(field, conn)
+        for value in _ODD_VALUES:
+            try:
+                expected = field.get_db_prep_save(value, conn)
+            except Exception as exc:
+                with pytest.raises(type(exc)):
+                    prep(value)
+                continue
+            got = prep(value)
+            assert _same(got, expected), (field, value, got, expected)
+
+
+def _same(got: Any, expected: Any) -> bool:
+    """Equal and of one type; an int for Django's typed int (psycopg's Int2/Int4/Int8: the
+    plan leaves the width to the driver, the column's type decides), a JSON wrapper by its
+    content."""
+    if hasattr(expected, "obj") and type(got) is type(expected):
+        return bool(got.obj == expected.obj)
+    if isinstance(expected, int) and type(expected).__module__.startswith("psycopg"):
+        return type(got) in (int, type(expected)) and int(got) == int(expected)
+    return type(got) is type(expected) and bool(got == expected)
