@@ -36,6 +36,7 @@ from karpear.reports.models import Category, Report
 from tests.cast import make_case
 from tests.conftest import Client
 from tests.evidence.test_s3_and_disclosure import s3  # noqa: F401 - the fixture
+from tests.reports import test_api_form_rules as form_rules
 
 
 def _auth(token: str) -> dict[str, Any]:
@@ -333,3 +334,38 @@ def _same(got: Any, expected: Any) -> bool:
     if isinstance(expected, int) and type(expected).__module__.startswith("psycopg"):
         return type(got) in (int, type(expected)) and int(got) == int(expected)
     return type(got) is type(expected) and bool(got == expected)
+
+
+_PADDED = [
+    {"links": ["https://a.example/"], "description": "a" * 1999 + "    "},
+    {"links": ["https://a.example/"], "description": "a" * 2001},
+    {"links": [], "app_name": " " + "T" * 100 + " ", "account_name": "@someone"},
+    {"links": [], "app_name": "T" * 101, "account_name": "@" + "s" * 200},
+    {
+        "links": ["https://a.example/"],
+        "contact": {"name": "Dara" + " " * 100, "phone": "012345678"},
+    },
+    {"links": ["https://a.example/"], "contact": {"name": "D" * 101, "phone": "012345678"}},
+    {"links": ["https://a.example/"], "contact": {"phone": "  012 345 678 99    "}},
+    {"links": ["https://a.example/"], "contact": {"phone": "0" * 21}},
+    {"links": ["https://a.example/"], "contact": {"email": "a@b.example" + " " * 250}},
+    {"links": ["https://a.example/"], "contact": {"email": "a" * 250 + "@b.example"}},
+    {
+        "links": ["https://a.example/", "", "", "", ""]
+        + [f"https://a.example/{n}" for n in range(18)]
+    },
+    {"links": [f"https://a.example/{n}" for n in range(21)]},
+    {"links": ["https://a.example/" + "a" * 2030 + "   "]},
+    {"links": ["https://a.example/" + "a" * 2040]},
+]
+
+
+@pytest.mark.parametrize("language", ["km", "en"])
+@pytest.mark.parametrize("body", _PADDED)
+def test_lengths_are_counted_as_the_page_counts_them(
+    client: Client, body: dict[str, Any], language: str
+) -> None:
+    """The page strips the blanks around a text before it counts its letters, and says "too
+    long" in the reader's language; the API counted the blanks and answered pydantic's
+    English. Both must now take and refuse the same reports with the same messages."""
+    form_rules.test_the_api_refuses_and_accepts_what_the_page_does(client, body, language)

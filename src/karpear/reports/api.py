@@ -29,25 +29,30 @@ from karpear.reports.services import report_public_status, report_submit
 router = Router(tags=["reports"])
 
 
+# The texts' lengths are the page form's (reports/rules.py `MAX_LENGTHS`), counted as it counts
+# them, after the surrounding blanks, and refused with its message: a pydantic max_length here
+# counted the blanks and answered in English (atk5). The body's own limit bounds them first.
 class ContactIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[StrictStr, Field(max_length=100)] = ""
-    phone: Annotated[StrictStr, Field(max_length=20)] = ""
-    email: Annotated[StrictStr, Field(max_length=254)] = ""
+    name: StrictStr = Field("", description="At most 100 letters.")
+    phone: StrictStr = Field("", description="At most 20 characters.")
+    email: StrictStr = Field("", description="At most 254 characters.")
 
 
 class ReportIn(Schema):
     """A report from the company's app. Omit `contact` to stay anonymous."""
 
     model_config = ConfigDict(extra="forbid")
-    links: Annotated[list[Annotated[StrictStr, Field(max_length=2048)]], Field(max_length=20)] = []
-    app_name: Annotated[StrictStr, Field(max_length=100)] = ""
-    account_name: Annotated[StrictStr, Field(max_length=200)] = ""
+    links: list[StrictStr] = Field(
+        [], description="At most 20 links (blank ones aside), each at most 2048 characters."
+    )
+    app_name: StrictStr = Field("", description="At most 100 letters.")
+    account_name: StrictStr = Field("", description="At most 200 letters.")
     category: Category
     seen_on: date | None = None
     seen_at_time: time | None = None
     seen_approximate: StrictBool = False
-    description: Annotated[StrictStr, Field(max_length=2000)] = ""
+    description: StrictStr = Field("", description="At most 2000 letters.")
     reporter_is_child: StrictBool | None = None
     contact: ContactIn | None = None
     platform_content_id: Annotated[StrictStr, Field(max_length=200)] = ""

@@ -22,6 +22,7 @@ from karpear.reports.rules import (
     MAX_DESCRIPTION,
     MAX_LINK_LENGTH,
     MAX_LINKS,
+    TOO_LONG,
     UNREADABLE,
     ContactData,
     LinkData,
@@ -36,9 +37,8 @@ from karpear.reports.rules import (
 __all__ = ["ContactData", "LinkData", "ReportData", "ReportForm", "clean_text"]
 
 _UNREADABLE = UNREADABLE
-# Django's own "Ensure this value has at most…" has no Khmer translation and reads like a
-# rule book; this one is ours, in both languages (issue #22, item 4).
-_TOO_LONG = _("Please make this shorter: at most %(limit_value)d letters (now %(show_value)d).")
+# Ours, not Django's "Ensure this value has at most…" (issue #22, item 4); the API's too.
+_TOO_LONG = TOO_LONG
 
 # Who is reporting (issue #22, item 3): the start page's four answers, which set the wording
 # (CNCC Appendix 1 age bands) and, unless the reporter says otherwise, whether she is a child.
