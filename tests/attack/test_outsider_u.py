@@ -369,3 +369,33 @@ def test_lengths_are_counted_as_the_page_counts_them(
     long" in the reader's language; the API counted the blanks and answered pydantic's
     English. Both must now take and refuse the same reports with the same messages."""
     form_rules.test_the_api_refuses_and_accepts_what_the_page_does(client, body, language)
+
+
+@pytest.mark.parametrize("fails", ["audit", "hash", "interrupt"])
+def test_a_failure_mid_capture_leaves_no_row_and_no_object(
+    acme: Organisation, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    """The audit entry failing, the SHA-256 thread failing, or the request thread interrupted
+    in the transaction: the rows roll back and the written object is deleted again."""
+    case = make_case(acme)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        if fails == "interrupt":
+            raise KeyboardInterrupt
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(capture, "audit_record_many" if fails != "hash" else "_sha256_hex", broken)
+    with pytest.raises((RuntimeError, KeyboardInterrupt)):
+        evidence_capture(
+            organisation=acme,
+            case_id=case.pk,
+            content=os.urandom(capture._CHUNK + 10),
+            content_type="application/octet-stream",
+            metadata={"owner": "x"},
+            source="platform",
+            actor="test platform",
+        )
+    assert _vault_objects() == []
+    assert not EvidenceItem.objects.exists() and not CustodyEntry.objects.exists()
+    case.refresh_from_db()
+    assert case.preserved_at is None
