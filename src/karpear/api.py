@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -24,6 +25,7 @@ from karpear.orgs.services import NoOrganisation
 from karpear.referrals.api import router as referrals_router
 from karpear.regulator.api import router as regulator_router
 from karpear.reports.api import router as reports_router
+from karpear.reports.rules import TOO_LONG
 from karpear.safety.api import router as safety_router
 
 # Answers any operation can give besides its own, and why (issue #15, item 14):
@@ -126,12 +128,39 @@ def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpRes
     return response
 
 
+# pydantic's error types with a message of ours; any other type but `value_error` reads
+# "Please check this answer." (gettext_lazy: the reader's language when it is shown).
+_FIELD_MESSAGES = {
+    "missing": gettext_lazy("This answer is needed."),
+    "extra_forbidden": gettext_lazy("This is not one of the answers asked for."),
+}
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    """A field's message in the reader's language: pydantic's own are English only (atk5).
+    A validator's own message (`value_error`, e.g. "not a URL: …") is kept as it says."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    message = str(_FIELD_MESSAGES.get(kind, "")) or None
+    if kind == "value_error":
+        message = str(error.get("msg", ""))
+    elif kind == "string_too_long" and isinstance(value, str):
+        limits = {"limit_value": ctx.get("max_length", 0), "show_value": len(value)}
+        message = str(TOO_LONG) % limits
+    elif kind == "too_long" and "max_length" in ctx:
+        message = _("Please send at most %(limit_value)d.") % {"limit_value": ctx["max_length"]}
+    elif kind == "enum" and "expected" in ctx:
+        message = _("Please choose one of: %(choices)s.") % {"choices": ctx["expected"]}
+    return message or _("Please check this answer.")
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
-        fields.setdefault(".".join(loc) or "body", []).append(str(error.get("msg", "")))
+        fields.setdefault(".".join(loc) or "body", []).append(_field_message(error))
     return _error(request, 400, "invalid", _("Some answers need to be checked."), fields)
 
 

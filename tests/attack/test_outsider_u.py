@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -399,3 +400,44 @@ def test_a_failure_mid_capture_leaves_no_row_and_no_object(
     assert not EvidenceItem.objects.exists() and not CustodyEntry.objects.exists()
     case.refresh_from_db()
     assert case.preserved_at is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"links": ["https://a.example/"]}, "category"),
+        ({"links": ["https://a.example/"], "category": "nope"}, "category"),
+        ({"links": "https://a.example/", "category": "other"}, "links"),
+        ({"links": [["https://a.example/"]], "category": "other"}, "links.0"),
+        ({"links": ["https://a.example/"], "category": "other", "x": 1}, "x"),
+        (
+            {"links": ["https://a.example/"], "category": "other", "reporter_is_child": "y"},
+            "reporter_is_child",
+        ),
+        (
+            {"links": ["https://a.example/"], "category": "other", "seen_on": "2025-13-01"},
+            "seen_on",
+        ),
+        (
+            {
+                "links": ["https://a.example/"],
+                "category": "other",
+                "platform_content_id": "p" * 201,
+            },
+            "platform_content_id",
+        ),
+        ([], "body"),
+    ],
+)
+def test_a_wrong_type_is_answered_in_the_readers_language(
+    client: Client, body: Any, field: str
+) -> None:
+    """pydantic's own messages ("Input should be a valid string") were English under Khmer:
+    each field's message is now in the reader's language, Khmer by default."""
+    km = _report(client, body).json()["error"]
+    en = _report(client, body, HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    assert km["code"] == en["code"] == "invalid"
+    assert set(km["fields"]) == set(en["fields"]) == {field}
+    for message in km["fields"][field]:
+        assert re.search("[\u1780-\u17ff]", message), message
+    assert km["fields"][field] != en["fields"][field]
