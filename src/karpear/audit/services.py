@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,7 +19,7 @@ from karpear.audit.keys import current_key
 from karpear.audit.models import AuditEntry, AuditHead
 from karpear.audit.verify import VerifyResult, audit_verify
 from karpear.core.inserts import json_insert
-from karpear.core.rows import fetch_one
+from karpear.core.rows import fetch_one, mark_saved
 from karpear.orgs.models import Organisation
 
 __all__ = [
@@ -161,8 +161,7 @@ def audit_record_many(
     with transaction.atomic(savepoint=False):
         if head is not None and connection.vendor == "postgresql":
             head_row = AuditHead(id=1, last_hash=head.last_hash, count=head.count)
-            head_row._state.adding = False
-            head_row._state.db = DEFAULT_DB_ALIAS
+            mark_saved([head_row])
         else:
             head_row, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         key = current_key()
@@ -218,5 +217,4 @@ def _insert_and_move_head(rows: list[AuditEntry], head: AuditHead) -> None:
     )
     for entry, pk in zip(rows, found[0], strict=True):
         entry.pk = pk
-        entry._state.adding = False
-        entry._state.db = head._state.db
+    mark_saved(rows)

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
+from django.db import connection, models, transaction
 
 from karpear.audit.services import AuditIn, LockedHead, audit_head_lock_sql, audit_record_many
 from karpear.cases.intake import ON_OPEN_CONFLICT, OPEN_ATTEMPTS, group_keys, sla_minutes
 from karpear.cases.models import Case, CaseEvent, Decision, DecisionKind, Ground, SlaPolicy, State
 from karpear.cases.workflow import PUBLIC_STATUS
-from karpear.core.inserts import fetch_all, json_insert, next_ids_sql
-from karpear.core.rows import columns, fetch_one, from_row
+from karpear.core.inserts import json_insert, next_ids_sql
+from karpear.core.rows import columns, fetch_all, fetch_one, from_row, mark_saved
 from karpear.orgs.models import Organisation
 from karpear.platformlink.models import WebhookEvent
 from karpear.platformlink.services import event_build, events_enqueue
@@ -221,9 +221,7 @@ def _insert_all_or_nothing(
     if inserted != expected:
         return False, None
     for group in (new, *groups):
-        for row in group:
-            row._state.adding = False
-            row._state.db = DEFAULT_DB_ALIAS
+        mark_saved(group)
     # No head row yet (a database that has never audited): audit_record_many creates it.
     return True, None if last_hash is None else LockedHead(last_hash, count)
 

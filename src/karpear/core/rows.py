@@ -139,6 +139,14 @@ _STORED_AS_IS: dict[type, Callable[[Any], bool]] = {
 }
 
 
+def mark_saved(rows: Iterable[models.Model]) -> None:
+    """Mark rows written by a raw statement as the ORM marks the rows it saves, so a later
+    `save()` updates them instead of inserting them again."""
+    for row in rows:
+        row._state.adding = False
+        row._state.db = DEFAULT_DB_ALIAS
+
+
 class InsertPlan:
     """`INSERT INTO t (columns) SELECT selects …` for one model and one fixed set of given
     fields, worked out once per process; only `params(values)` runs per row (issue #24, u2).
@@ -165,7 +173,7 @@ class InsertPlan:
         conn = connections[DEFAULT_DB_ALIAS]
         names: list[str] = []
         selects: list[str] = []
-        steps: list[tuple[int, Any, Any]] = []  # (kind, attname or constant, preparer)
+        steps: list[tuple[int, Any, Any]] = []  # (kind, field or constant, preparer)
         for field, column, on_save, typed_null in _fields(self.model):
             names.append(column)
             cast = "::" + _BRACKETS.sub("", typed_null[len("NULL::") :]) if field.null else ""
@@ -174,10 +182,10 @@ class InsertPlan:
                 sql = self.exprs[field.attname]
                 selects.append(sql)
                 if "%s" in sql:
-                    steps.append((_VALUE, field.attname, prep))
+                    steps.append((_VALUE, field, prep))
             elif field.attname in self.names:
                 selects.append("%s" + cast)
-                steps.append((_VALUE, field.attname, prep))
+                steps.append((_VALUE, field, prep))
             elif on_save:
                 selects.append("%s")
                 steps.append((_NOW, None, prep))
@@ -210,11 +218,9 @@ class InsertPlan:
         out: list[Any] = []
         for kind, arg, prep in self._compile()[2]:
             if kind == _VALUE:
-                try:
-                    out.append(prep(values[arg]))
-                except KeyError:  # not given: the field's default, as the ORM would
-                    field = next(f for f, *_r in _fields(self.model) if f.attname == arg)
-                    out.append(field.get_db_prep_save(field.get_default(), _conn()))
+                value = values.get(arg.attname, _MISSING)
+                # Not given: the field's default, as the ORM would.
+                out.append(prep(arg.get_default() if value is _MISSING else value))
             elif kind == _CONST:
                 out.append(arg)
             elif kind == _NOW:
@@ -225,10 +231,7 @@ class InsertPlan:
 
 
 _VALUE, _CONST, _NOW, _CALL = range(4)
-
-
-def _conn() -> Any:
-    return connections[DEFAULT_DB_ALIAS]
+_MISSING = object()
 
 
 _BRACKETS = re.compile(r"\(.*\)")

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from karpear.cases.models import Case
 from karpear.cases.preservation import case_lock_for_preservation, case_lock_sql, case_preserved
 from karpear.core.crypto import encrypt_text
 from karpear.core.errors import ApplicationError, NotFound
-from karpear.core.rows import fetch_optional, insert_parts
+from karpear.core.rows import fetch_optional, insert_parts, mark_saved
 from karpear.evidence import keys, storage
 from karpear.evidence.models import CustodyEntry, EvidenceItem
 from karpear.orgs.models import Organisation
@@ -250,10 +250,8 @@ def _insert_capture(item: EvidenceItem, custody: CustodyEntry) -> bool:
     if row is None:
         raise NotFound(_("There is no such case."))
     item.pk, preserved_at = row
-    item._state.adding = False
-    item._state.db = custody._state.db = DEFAULT_DB_ALIAS
+    mark_saved([item, custody])
     custody.item = item
-    custody._state.adding = False
     return preserved_at is not None
 
 

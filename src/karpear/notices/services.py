@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +17,8 @@ from karpear.audit.services import AuditIn
 from karpear.cases.services import Takedown, TakenDown, case_takedowns_by_notice
 from karpear.core.errors import ApplicationError, NotFound
 from karpear.core.filecrypt import store_encrypted
-from karpear.core.inserts import fetch_all, json_insert
+from karpear.core.inserts import json_insert
+from karpear.core.rows import fetch_all, mark_saved
 from karpear.links.canonical import MalformedURL, canonical_key, canonical_string, canonicalize
 from karpear.notices.models import Action, Issuer, IssuerKind, ItemStatus, Notice, NoticeItem
 from karpear.orgs.models import Organisation
@@ -356,8 +357,7 @@ def _insert_notices(rows: list[Notice]) -> list[Notice]:
     sql, params = json_insert(rows)
     for row, (pk,) in zip(rows, fetch_all(f"{sql} RETURNING id", params), strict=True):
         row.pk = pk
-        row._state.adding = False
-        row._state.db = DEFAULT_DB_ALIAS
+    mark_saved(rows)
     return rows
 
 
