@@ -228,9 +228,25 @@ def case_ctes(
     writes nothing. Its snapshot predates that case, so the caller runs the statement again,
     which joins it (`_open_or_join_pg`; reportwrite.py falls back to the transactional path).
 
-    The text depends only on the number of keys and `guard` (cached); the parameters are
-    the keys, the organisation, the category and the new rows' values.
+    The text depends only on the number of keys and `guard` (`case_ctes_sql`, cached); the
+    parameters (`case_ctes_params`) are the keys, the organisation, the category and the new
+    rows' values.
     """
+    sql = case_ctes_sql(len(keys), guard)
+    params = case_ctes_params(
+        organisation_id=organisation_id,
+        keys=keys,
+        category=category,
+        now=now,
+        reference=reference,
+    )
+    return sql, params
+
+
+def case_ctes_params(
+    *, organisation_id: int, keys: list[str], category: str, now: datetime, reference: str
+) -> list[Any]:
+    """The parameters of `case_ctes_sql(len(keys), guard)`, in order."""
     case_params = _CASE_PLAN.params(
         {
             "organisation_id": organisation_id,
@@ -254,11 +270,11 @@ def case_ctes(
         }
     )
     params: list[Any] = [organisation_id, *keys, State.CLOSED.value, organisation_id, category]
-    return _case_ctes_sql(len(keys), guard), params + case_params + event_params
+    return params + case_params + event_params
 
 
 @lru_cache(maxsize=64)
-def _case_ctes_sql(key_count: int, guard: str) -> str:
+def case_ctes_sql(key_count: int, guard: str) -> str:
     """case_ctes' text for `key_count` keys. Only model table and column names and
     placeholders are formatted in: no value. The keys are one placeholder each (a list
     parameter cost more to send than the statement to run)."""

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from karpear.cases.intake import _case_ctes_sql, case_ctes, group_keys
+from karpear.cases.intake import case_ctes_params, case_ctes_sql, group_keys
 from karpear.cases.models import CaseReport, State
 from karpear.cases.workflow import PUBLIC_STATUS
 from karpear.core.rows import InsertPlan, columns, fetch_optional
@@ -89,13 +89,12 @@ def report_and_case_write(
     )
     now = values["received_at"]
     org = organisation.pk
-    _ctes, case_params = case_ctes(
+    case_params = case_ctes_params(
         organisation_id=org,
         keys=keys,
         category=values["category"],
         now=now,
         reference=values["reference"],
-        guard=_GUARD,
     )
     params = [
         org,
@@ -125,7 +124,7 @@ def _statement(item_count: int, key_count: int) -> str:
     """The statement's text for `item_count` items and `key_count` keys."""
     links = PlatformLink._meta.db_table
     guard = f"NOT EXISTS (SELECT 1 FROM {links} WHERE organisation_id = %s)"  # noqa: S608
-    ctes = _case_ctes_sql(key_count, _GUARD)
+    ctes = case_ctes_sql(key_count, _GUARD)
     return f"""
     WITH unlinked AS (SELECT {guard} AS go), {ctes}, r AS (
         INSERT INTO {Report._meta.db_table} ({_REPORT_PLAN.columns})
