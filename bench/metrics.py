@@ -37,8 +37,8 @@ def _inner() -> None:
     from karpear.cases.models import Case
     from karpear.links.canonical import canonical_string
     from karpear.orgs.services import organisation_create
-    from karpear.reports.forms import LinkData, ReportData
     from karpear.reports.models import Channel
+    from karpear.reports.rules import LinkData, ReportData
     from karpear.reports.services import report_submit
 
     org = organisation_create(name="Bench", slug="bench", is_default=True)

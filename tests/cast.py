@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from karpear.cases.models import Case
 from karpear.evidence.models import Recipient
 from karpear.orgs.models import Organisation
-from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Channel
+from karpear.reports.rules import LinkData, ReportData
 from karpear.reports.services import report_submit
 from karpear.staff.models import Role, StaffMember
 from karpear.staff.services import staff_create
@@ -124,7 +124,7 @@ def make_case(
     category: str = "sexual_image",
     contact: bool = False,
 ) -> Case:
-    from karpear.reports.forms import ContactData
+    from karpear.reports.rules import ContactData
 
     report, _ = report_submit(
         organisation=org,

@@ -41,7 +41,7 @@ from karpear.takeitdown.models import SelfReport
 from karpear.takeitdown.services import self_report_submit
 from karpear.links.canonical import canonical_string
 from karpear.orgs.models import Organisation
-from karpear.reports.forms import ContactData, LinkData, ReportData
+from karpear.reports.rules import ContactData, LinkData, ReportData
 from karpear.reports.services import report_submit
 
 org = Organisation.objects.get(slug="crash")

@@ -8,8 +8,8 @@ import pytest
 
 from karpear.core.visible import plain_link, reveal
 from karpear.orgs.models import Organisation
-from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Channel
+from karpear.reports.rules import LinkData, ReportData
 from karpear.reports.services import report_submit
 from tests.cast import Person, sign_in
 from tests.evidence.conftest import screen

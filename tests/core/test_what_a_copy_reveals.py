@@ -57,8 +57,8 @@ def _b(*values: str | bytes) -> list[bytes]:
 
 
 def reporter_contact(acme: Organisation, **_: Any) -> Stored:
-    from karpear.reports.forms import ContactData, LinkData, ReportData
     from karpear.reports.models import Channel
+    from karpear.reports.rules import ContactData, LinkData, ReportData
     from karpear.reports.services import report_submit
 
     contact = ContactData(name="Sokha Reveal", phone="012 999 888", email="sokha.r@example.org")
@@ -80,8 +80,8 @@ def reporter_contact(acme: Organisation, **_: Any) -> Stored:
 
 
 def reported_links(acme: Organisation, **_: Any) -> Stored:
-    from karpear.reports.forms import LinkData, ReportData
     from karpear.reports.models import Channel
+    from karpear.reports.rules import LinkData, ReportData
     from karpear.reports.services import report_submit
 
     report_submit(

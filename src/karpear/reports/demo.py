@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from karpear.core.demo import DemoContext, register_demo
 from karpear.links.canonical import canonical_string
-from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Category, Channel
+from karpear.reports.rules import LinkData, ReportData
 from karpear.reports.services import report_submit
 
 SAMPLES = [

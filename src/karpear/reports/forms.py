@@ -19,9 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from karpear.reports.models import Category
 from karpear.reports.rules import (
     BAD_EMAIL,
-    MAX_DESCRIPTION,
-    MAX_LINK_LENGTH,
-    MAX_LINKS,
+    MAX_LENGTHS,
     TOO_LONG,
     UNREADABLE,
     ContactData,
@@ -33,12 +31,6 @@ from karpear.reports.rules import (
     phone_check,
     seen_on_check,
 )
-
-__all__ = ["ContactData", "LinkData", "ReportData", "ReportForm", "clean_text"]
-
-_UNREADABLE = UNREADABLE
-# Ours, not Django's "Ensure this value has at most…" (issue #22, item 4); the API's too.
-_TOO_LONG = TOO_LONG
 
 # Who is reporting (issue #22, item 3): the start page's four answers, which set the wording
 # (CNCC Appendix 1 age bands) and, unless the reporter says otherwise, whether she is a child.
@@ -57,7 +49,7 @@ class ReportForm(forms.Form):
         # several links, one a line, are still taken.
         label=_("Paste the link here"),
         required=False,
-        max_length=MAX_LINKS * (MAX_LINK_LENGTH + 2),
+        max_length=MAX_LENGTHS["links"],
         widget=forms.Textarea(
             attrs={
                 "rows": 1,
@@ -71,13 +63,13 @@ class ReportForm(forms.Form):
     app_name = forms.CharField(
         label=_("App or website name"),
         required=False,
-        max_length=100,
+        max_length=MAX_LENGTHS["app_name"],
         help_text=_("Only if you have no link. For example: Facebook, Telegram, TikTok."),
     )
     account_name = forms.CharField(
         label=_("Username, page or group name"),
         required=False,
-        max_length=200,
+        max_length=MAX_LENGTHS["account_name"],
     )
     category = forms.ChoiceField(
         label=_("What did you see?"),
@@ -107,7 +99,7 @@ class ReportForm(forms.Form):
     description = forms.CharField(
         label=_("Tell us more (if you want)"),
         required=False,
-        max_length=MAX_DESCRIPTION,
+        max_length=MAX_LENGTHS["description"],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Do not write your password or anyone's home address."),
     )
@@ -131,17 +123,19 @@ class ReportForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    contact_name = forms.CharField(label=_("Your name"), required=False, max_length=100)
+    contact_name = forms.CharField(
+        label=_("Your name"), required=False, max_length=MAX_LENGTHS["contact_name"]
+    )
     contact_phone = forms.CharField(
         label=_("Phone number"),
         required=False,
-        max_length=20,
+        max_length=MAX_LENGTHS["contact_phone"],
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     contact_email = forms.EmailField(
         label=_("Email"),
         required=False,
-        max_length=254,
+        max_length=MAX_LENGTHS["contact_email"],
         error_messages={"invalid": BAD_EMAIL},
     )
     # The start page's answer, carried through the form (not a question on it).
@@ -156,9 +150,9 @@ class ReportForm(forms.Form):
         for form_field in self.fields.values():
             for validator in form_field.validators:
                 if isinstance(validator, ProhibitNullCharactersValidator):
-                    validator.message = _UNREADABLE
+                    validator.message = UNREADABLE
             if getattr(form_field, "max_length", None):
-                form_field.error_messages["max_length"] = _TOO_LONG
+                form_field.error_messages["max_length"] = TOO_LONG
         if not self.is_bound:
             # No default date (issue #16, item 4): a report that skips the question must say
             # "not given", not "seen today".

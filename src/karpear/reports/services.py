@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from karpear.core.crypto import decrypt_text, encrypt_text
 from karpear.core.errors import ApplicationError, NotFound
-from karpear.core.rows import InsertPlan, columns, fetch_one, from_row
+from karpear.core.rows import InsertPlan, columns, fetch_one, from_row, mark_saved
 from karpear.links.canonical import canonical_key
 from karpear.orgs.models import Organisation
-from karpear.reports.forms import ReportData
 from karpear.reports.models import Channel, PublicStatus, Report, ReportedItem
 from karpear.reports.references import new_reference, parse_reference
+from karpear.reports.rules import ReportData
 from karpear.reports.signals import report_received, report_writer
 
 
@@ -250,9 +250,7 @@ def stored_report(
     items = [
         ReportedItem(id=pk, report=report, **r) for pk, r in zip(stored[-1], rows, strict=True)
     ]
-    for item in items:
-        item._state.adding = False
-        item._state.db = connection.alias
+    mark_saved(items)
     return report, items
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from karpear.hashes.self_report import parse_hashes
-from karpear.reports.forms import clean_text
+from karpear.reports.rules import clean_text
 from karpear.takeitdown.models import Situation
 
 MAX_PICTURES = 10

@@ -11,8 +11,8 @@ from django.utils import timezone
 from karpear.core.demo import DemoContext, register_demo
 from karpear.links.canonical import canonical_string as _canonical
 from karpear.orgs.models import Organisation
-from karpear.reports.forms import LinkData, ReportData
 from karpear.reports.models import Category, Channel
+from karpear.reports.rules import LinkData, ReportData
 from karpear.reports.services import report_submit
 from karpear.staff.models import StaffMember
 
