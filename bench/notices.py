@@ -49,6 +49,16 @@ def _karpear(env: dict[str, str], *args: str) -> str:
     ).stdout.strip()
 
 
+def _notice(reference: str, content_id: str) -> dict[str, object]:
+    """A takedown notice of one post, as the bench's issuers send it."""
+    return {
+        "issuer_reference": reference,
+        "legal_basis": "bench",
+        "items": [{"platform_content_id": content_id}],
+        "actions": ["takedown"],
+    }
+
+
 def _post(url: str, token: str, body: dict[str, object]) -> int:
     request = urllib.request.Request(
         url,
@@ -104,12 +114,7 @@ def main() -> None:
                 _post(
                     url + "/api/v1/notices",
                     token,
-                    {
-                        "issuer_reference": f"single-{n}",
-                        "legal_basis": "bench",
-                        "items": [{"platform_content_id": f"post:{n}"}],
-                        "actions": ["takedown"],
-                    },
+                    _notice(f"single-{n}", f"post:{n}"),
                 )
                 while _state(platform)["posts"][f"post:{n}"]["state"] != "hidden":
                     time.sleep(0.005)
@@ -119,12 +124,7 @@ def main() -> None:
                 return _post(
                     url + "/api/v1/notices",
                     token,
-                    {
-                        "issuer_reference": f"burst-{n}",
-                        "legal_basis": "bench",
-                        "items": [{"platform_content_id": f"post:{singles + n}"}],
-                        "actions": ["takedown"],
-                    },
+                    _notice(f"burst-{n}", f"post:{singles + n}"),
                 )
 
             cpu_before = (*cpu_seconds(url, env), _proc_cpu(worker.pid), _proc_cpu(ref.pid))
@@ -232,12 +232,7 @@ def _single_burst(
         return _post(
             url + "/api/v1/notices",
             token,
-            {
-                "issuer_reference": f"quiet-{n}",
-                "legal_basis": "bench",
-                "items": [{"platform_content_id": f"post:quiet-{n}"}],
-                "actions": ["takedown"],
-            },
+            _notice(f"quiet-{n}", f"post:quiet-{n}"),
         )
 
     before = cpu_seconds(url, env)
@@ -261,12 +256,7 @@ def _batch_burst(url: str, token: str, burst: int) -> tuple[float, int]:
             data=json.dumps(
                 {
                     "notices": [
-                        {
-                            "issuer_reference": f"batch-{n}",
-                            "legal_basis": "bench",
-                            "items": [{"platform_content_id": f"post:batch-{n}"}],
-                            "actions": ["takedown"],
-                        }
+                        _notice(f"batch-{n}", f"post:batch-{n}")
                         for n in range(start, min(start + BATCH, burst))
                     ]
                 }
