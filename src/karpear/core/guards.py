@@ -68,13 +68,28 @@ def json_depth(body: bytes) -> int:
     return int(np.cumsum(steps).max())
 
 
-def _has_nul(value: Any) -> bool:
+def _any_text(value: Any, test: Callable[[str], bool]) -> bool:
+    """Whether `test` holds for any key or string value of parsed JSON."""
     if isinstance(value, str):
-        return "\x00" in value
+        return test(value)
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(test(k) or _any_text(v, test) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_any_text(v, test) for v in value)
+    return False
+
+
+def _has_nul(value: Any) -> bool:
+    return _any_text(value, lambda text: "\x00" in text)
+
+
+def _not_utf8(text: str) -> bool:
+    """A lone surrogate (JSON may spell "\\ud800"): no UTF-8 text, so no database column,
+    can hold it; a pair ("\\ud83d\\ude00") has already become one character."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     return False
 
 
@@ -98,6 +113,12 @@ def check_request(request: HttpRequest) -> None:
         raise BadInput(nul)
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and _body_has_nul(request):
         raise BadInput(nul)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and _json_has_lone_surrogate(request):
+        # Every JSON API, not each view: a report's description with one was a server error
+        # when the database refused to store it.
+        raise BadInput(
+            gettext_lazy("Some letters could not be read. Please type them again."),
+        )
 
 
 def _body_has_nul(request: HttpRequest) -> bool:
@@ -109,6 +130,18 @@ def _body_has_nul(request: HttpRequest) -> bool:
     if content_type.startswith("multipart/"):
         return any("\x00" in v for _name, values in request.POST.lists() for v in values)
     return False
+
+
+def _json_has_lone_surrogate(request: HttpRequest) -> bool:
+    content_type = request.content_type or ""
+    if not (content_type == "application/json" or content_type.endswith("+json")):
+        return False
+    if b"\\ud" not in request.body.lower():  # no surrogate escape at all: nothing to parse
+        return False
+    try:
+        return _any_text(json.loads(request.body), _not_utf8)
+    except ValueError:
+        return False  # not JSON: the view answers with its own 400
 
 
 def parse_json(body: bytes) -> Any:
